@@ -1,0 +1,422 @@
+/* storage-nfs — a directory on a local or shared (NFS) filesystem.
+ * Schemes: "file" (file:///abs/path and bare absolute paths, which the host
+ * parses to scheme file). An object is written to a hidden temporary name in
+ * its final directory, fsynced, renamed into place and the directory fsynced,
+ * so a reader on any machine sees either nothing or the whole object. */
+#include <cairn/storage.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static const struct cairn_host *host;
+
+struct cairn_storage {
+	char *root; /* absolute, no trailing slash (except "/") */
+};
+
+struct cairn_writer {
+	int fd;
+	char *tmp, *final;
+};
+
+struct cairn_reader {
+	int fd;
+};
+
+/* A message for errno that tells an operator what to do. */
+static int io_err(cairn_err *err, int e, const char *what, const char *path)
+{
+	switch (e) {
+	case EACCES:
+	case EPERM:
+		return cairn_err_set(err, "%s %s: permission denied; the user running cairn needs "
+					  "write access there", what, path);
+	case ENOSPC:
+		return cairn_err_set(err, "%s %s: no space left on device; free space or choose "
+					  "another destination", what, path);
+	case EDQUOT:
+		return cairn_err_set(err, "%s %s: disk quota exceeded", what, path);
+	case EROFS:
+		return cairn_err_set(err, "%s %s: read-only filesystem", what, path);
+	case ENOENT:
+		return cairn_err_set(err, "%s %s: no such file or directory", what, path);
+	case ENOTDIR:
+		return cairn_err_set(err, "%s %s: a path component is not a directory", what, path);
+	default:
+		return cairn_err_set(err, "%s %s: %s", what, path, strerror(e));
+	}
+}
+
+/* Rejects names that could escape the location root. */
+static int check_name(const char *name, cairn_err *err)
+{
+	if (!*name || name[0] == '/' || strstr(name, "//"))
+		return cairn_err_set(err, "bad object name \"%s\"", name);
+	for (const char *p = name; *p;) {
+		const char *s = strchr(p, '/');
+		size_t len = s ? (size_t)(s - p) : strlen(p);
+		if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
+			return cairn_err_set(err, "bad object name \"%s\": no . or .. components", name);
+		p += len + (s ? 1 : 0);
+	}
+	return 0;
+}
+
+static char *join(const char *a, const char *b)
+{
+	char *out = NULL;
+	size_t la = strlen(a);
+	if (asprintf(&out, "%s%s%s", a, (la && a[la - 1] == '/') ? "" : "/", b) < 0)
+		return NULL;
+	return out;
+}
+
+/* mkdir -p for the directories above path (not path itself). */
+static int mkdirs_for(const char *path, cairn_err *err)
+{
+	char *p = strdup(path);
+	if (!p)
+		return cairn_err_set(err, "out of memory");
+	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = 0;
+		if (mkdir(p, 0755) < 0 && errno != EEXIST) {
+			io_err(err, errno, "cannot create directory", p);
+			free(p);
+			return -1;
+		}
+		*s = '/';
+	}
+	free(p);
+	return 0;
+}
+
+static void fsync_dir(const char *path)
+{
+	char *d = strdup(path);
+	if (!d)
+		return;
+	char *s = strrchr(d, '/');
+	if (s)
+		*(s == d ? s + 1 : s) = 0;
+	int fd = open(d, O_RDONLY | O_DIRECTORY);
+	if (fd >= 0) {
+		fsync(fd);
+		close(fd);
+	}
+	free(d);
+}
+
+static int nfs_open(const struct cairn_uri *uri, const struct cairn_kv *params,
+		    struct cairn_storage **out, cairn_err *err)
+{
+	(void)params;
+	if (uri->path[0] != '/')
+		return cairn_err_set(err, "bad location \"%s\": a directory must be an absolute path",
+				     uri->raw);
+	if (uri->query && uri->query[0].key)
+		return cairn_err_set(err, "bad location \"%s\": a directory takes no query "
+					  "parameters (\"%s\")", uri->raw, uri->query[0].key);
+	struct cairn_storage *st = calloc(1, sizeof *st);
+	if (!st || !(st->root = strdup(uri->path))) {
+		free(st);
+		return cairn_err_set(err, "out of memory");
+	}
+	size_t n = strlen(st->root);
+	while (n > 1 && st->root[n - 1] == '/')
+		st->root[--n] = 0;
+	struct stat sb;
+	if (stat(st->root, &sb) == 0 && !S_ISDIR(sb.st_mode)) {
+		cairn_err_set(err, "location %s exists and is not a directory", st->root);
+		free(st->root);
+		free(st);
+		return -1;
+	}
+	*out = st;
+	return 0;
+}
+
+static void nfs_close(struct cairn_storage *st)
+{
+	if (!st)
+		return;
+	free(st->root);
+	free(st);
+}
+
+struct walk {
+	const char *prefix;
+	cairn_list_cb cb;
+	void *ctx;
+	int stop;
+	cairn_err *err;
+};
+
+/* Walks dir (relative name rel) depth-first. Hidden temporaries (".tmp-*")
+ * are in-flight writes and never listed. */
+static int walk_dir(struct walk *w, const char *dir, const char *rel)
+{
+	DIR *d = opendir(dir);
+	if (!d) {
+		if (errno == ENOENT && !*rel)
+			return 0; /* an empty location: nothing written yet */
+		return io_err(w->err, errno, "cannot list", dir);
+	}
+	struct dirent *e;
+	int rc = 0;
+	while (!w->stop && (e = readdir(d)) != NULL) {
+		if (e->d_name[0] == '.')
+			continue;
+		char *full = join(dir, e->d_name);
+		char *name = NULL;
+		if (!full || asprintf(&name, "%s%s%s", rel, *rel ? "/" : "", e->d_name) < 0) {
+			free(full);
+			rc = cairn_err_set(w->err, "out of memory");
+			break;
+		}
+		struct stat sb;
+		if (lstat(full, &sb) == 0) {
+			size_t nl = strlen(name), pl = strlen(w->prefix);
+			if (S_ISDIR(sb.st_mode)) {
+				/* Descend only where the prefix can still match. */
+				size_t m = nl < pl ? nl : pl;
+				if (strncmp(name, w->prefix, m) == 0)
+					rc = walk_dir(w, full, name);
+			} else if (S_ISREG(sb.st_mode) && strncmp(name, w->prefix, pl) == 0) {
+				if (w->cb(w->ctx, name, (uint64_t)sb.st_size))
+					w->stop = 1;
+			}
+		}
+		free(full);
+		free(name);
+		if (rc < 0)
+			break;
+	}
+	closedir(d);
+	return rc;
+}
+
+static int nfs_list(struct cairn_storage *st, const char *prefix, cairn_list_cb cb, void *ctx,
+		    cairn_err *err)
+{
+	struct walk w = {prefix ? prefix : "", cb, ctx, 0, err};
+	return walk_dir(&w, st->root, "");
+}
+
+static int nfs_stat(struct cairn_storage *st, const char *name, int *exists, uint64_t *size,
+		    cairn_err *err)
+{
+	if (check_name(name, err) < 0)
+		return -1;
+	char *p = join(st->root, name);
+	struct stat sb;
+	int rc = 0;
+	if (!p)
+		return cairn_err_set(err, "out of memory");
+	*exists = 0;
+	if (stat(p, &sb) == 0) {
+		*exists = S_ISREG(sb.st_mode);
+		if (size)
+			*size = (uint64_t)sb.st_size;
+	} else if (errno != ENOENT && errno != ENOTDIR) {
+		rc = io_err(err, errno, "cannot stat", p);
+	}
+	free(p);
+	return rc;
+}
+
+static int nfs_remove(struct cairn_storage *st, const char *name, cairn_err *err)
+{
+	if (check_name(name, err) < 0)
+		return -1;
+	char *p = join(st->root, name);
+	int rc = 0;
+	if (!p)
+		return cairn_err_set(err, "out of memory");
+	if (unlink(p) < 0 && errno != ENOENT)
+		rc = io_err(err, errno, "cannot remove", p);
+	else
+		fsync_dir(p);
+	free(p);
+	return rc;
+}
+
+static int nfs_write_open(struct cairn_storage *st, const char *name, struct cairn_writer **out,
+			  cairn_err *err)
+{
+	if (check_name(name, err) < 0)
+		return -1;
+	struct cairn_writer *w = calloc(1, sizeof *w);
+	if (!w)
+		return cairn_err_set(err, "out of memory");
+	w->fd = -1;
+	w->final = join(st->root, name);
+	if (!w->final)
+		goto oom;
+	char *slash = strrchr(w->final, '/');
+	if (asprintf(&w->tmp, "%.*s/.tmp-%s.%ld", (int)(slash - w->final), w->final, slash + 1,
+		     (long)getpid()) < 0) {
+		w->tmp = NULL;
+		goto oom;
+	}
+	if (mkdirs_for(w->final, err) < 0)
+		goto fail;
+	w->fd = open(w->tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (w->fd < 0) {
+		io_err(err, errno, "cannot create", w->tmp);
+		goto fail;
+	}
+	*out = w;
+	return 0;
+oom:
+	cairn_err_set(err, "out of memory");
+fail:
+	free(w->tmp);
+	free(w->final);
+	free(w);
+	return -1;
+}
+
+static int nfs_write(struct cairn_writer *w, const void *buf, size_t len, cairn_err *err)
+{
+	const char *p = buf;
+	while (len) {
+		ssize_t n = write(w->fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return io_err(err, errno, "cannot write", w->final);
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void writer_free(struct cairn_writer *w)
+{
+	if (w->fd >= 0)
+		close(w->fd);
+	free(w->tmp);
+	free(w->final);
+	free(w);
+}
+
+static void nfs_write_abort(struct cairn_writer *w)
+{
+	if (!w)
+		return;
+	unlink(w->tmp);
+	writer_free(w);
+}
+
+static int nfs_write_commit(struct cairn_writer *w, cairn_err *err)
+{
+	if (fsync(w->fd) < 0) {
+		io_err(err, errno, "cannot sync", w->final);
+		goto fail;
+	}
+	if (close(w->fd) < 0) {
+		w->fd = -1;
+		io_err(err, errno, "cannot close", w->final);
+		goto fail;
+	}
+	w->fd = -1;
+	if (rename(w->tmp, w->final) < 0) {
+		io_err(err, errno, "cannot rename into", w->final);
+		goto fail;
+	}
+	fsync_dir(w->final);
+	writer_free(w);
+	return 0;
+fail:
+	nfs_write_abort(w);
+	return -1;
+}
+
+static int nfs_read_open(struct cairn_storage *st, const char *name, struct cairn_reader **out,
+			 cairn_err *err)
+{
+	if (check_name(name, err) < 0)
+		return -1;
+	char *p = join(st->root, name);
+	if (!p)
+		return cairn_err_set(err, "out of memory");
+	int fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		io_err(err, errno, "cannot open", p);
+		free(p);
+		return -1;
+	}
+	free(p);
+	struct cairn_reader *r = calloc(1, sizeof *r);
+	if (!r) {
+		close(fd);
+		return cairn_err_set(err, "out of memory");
+	}
+	r->fd = fd;
+	*out = r;
+	return 0;
+}
+
+static ssize_t nfs_read(struct cairn_reader *r, void *buf, size_t len, cairn_err *err)
+{
+	for (;;) {
+		ssize_t n = read(r->fd, buf, len);
+		if (n >= 0)
+			return n;
+		if (errno != EINTR)
+			return io_err(err, errno, "cannot read", "object");
+	}
+}
+
+static void nfs_read_close(struct cairn_reader *r)
+{
+	if (!r)
+		return;
+	close(r->fd);
+	free(r);
+}
+
+static int nfs_init(const struct cairn_host *h, cairn_err *err)
+{
+	(void)err;
+	host = h;
+	return 0;
+}
+
+static const struct cairn_storage_ops ops = {
+	.struct_size = sizeof(struct cairn_storage_ops),
+	.open = nfs_open,
+	.close = nfs_close,
+	.list = nfs_list,
+	.stat = nfs_stat,
+	.remove = nfs_remove,
+	.write_open = nfs_write_open,
+	.write = nfs_write,
+	.write_commit = nfs_write_commit,
+	.write_abort = nfs_write_abort,
+	.read_open = nfs_read_open,
+	.read = nfs_read,
+	.read_close = nfs_read_close,
+};
+
+static const char *const schemes[] = {"file", NULL};
+
+static const struct cairn_plugin plugin = {
+	.abi_major = CAIRN_ABI_MAJOR,
+	.abi_minor = CAIRN_ABI_MINOR,
+	.struct_size = sizeof(struct cairn_plugin),
+	.kind = CAIRN_PLUGIN_STORAGE,
+	.name = "storage-nfs",
+	.version = "1.0",
+	.schemes = schemes,
+	.init = nfs_init,
+	.ops = &ops,
+};
+
+CAIRN_EXPORT const struct cairn_plugin *cairn_plugin_entry(void) { return &plugin; }
