@@ -180,6 +180,12 @@ int cairn_opts_parse(const char *section, const char *usage, const struct cairn_
 		cli[i] = strdup(val);
 	}
 	if (config_file) {
+		for (size_t k = 0; k < nini; k++) {
+			free(ini[k].section);
+			free(ini[k].key);
+			free(ini[k].value);
+		}
+		nini = 0;
 		int line = ini_parse(config_file, ini_cb, NULL);
 		if (line < 0) {
 			cairn_err_set(err, "cannot read config file %s: %s", config_file, strerror(errno));

@@ -1,0 +1,657 @@
+/* alpha.c — `cairn alpha`: one group's data node. Mutations, drops, export,
+ * health and metrics here; the /admin backup mutation in backup.c. */
+#include "alpha.h"
+
+#include <cjson/cJSON.h>
+#include <curl/curl.h>
+#include <openssl/crypto.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "backup.h"
+#include "commands.h"
+#include "keysel.h"
+#include "jsonfile.h"
+#include "log.h"
+#include "rdf.h"
+#include "server/admin.h"
+#include "server/http.h"
+
+#define MAX_BODY (256u << 20)
+
+static volatile sig_atomic_t stop_flag;
+static void on_signal(int sig) { (void)sig; stop_flag = 1; }
+
+cJSON *cairn_zero_call(const char *zero, const char *method, const char *path, const char *body,
+		       cairn_err *err)
+{
+	char url[1024];
+	char *out = NULL;
+	long status = 0;
+	snprintf(url, sizeof url, "http://%s%s", zero, path);
+	if (cairn_http_fetch(method, url, body ? "application/json" : NULL, body,
+			     body ? strlen(body) : 0, &status, &out, NULL, err) < 0) {
+		cairn_err_set(err, "cannot reach zero at %s: is `cairn zero` running there? (%s)", zero,
+			      err->msg);
+		return NULL;
+	}
+	cJSON *j = cJSON_Parse(out);
+	if (status != 200 || !j) {
+		const cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "errors"), 0);
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
+		cairn_err_set(err, "zero at %s answered %ld: %s", zero, status,
+			      cJSON_IsString(m) ? m->valuestring : out);
+		cJSON_Delete(j);
+		j = NULL;
+	}
+	free(out);
+	return j;
+}
+
+int cairn_zero_wait_watermark(const char *zero, uint64_t ts, cairn_err *err)
+{
+	for (int i = 0; i < 600; i++) {
+		cJSON *st = cairn_zero_call(zero, "GET", "/state", NULL, err);
+		if (!st)
+			return -1;
+		uint64_t wm = cairn_json_u64(st, "watermark"), max = cairn_json_u64(st, "maxTxnTs");
+		cJSON_Delete(st);
+		if (ts > max)
+			return cairn_err_set(err, "read_ts %llu is in the future (zero has handed out "
+						  "timestamps up to %llu)",
+					     (unsigned long long)ts, (unsigned long long)max);
+		if (wm >= ts)
+			return 0;
+		usleep(50000);
+	}
+	return cairn_err_set(err, "timed out waiting for commits at or below %llu to finish",
+			     (unsigned long long)ts);
+}
+
+/* Blank-node name -> uid, for one mutation. */
+struct blank_map {
+	char **names;
+	uint64_t *uids;
+	size_t n;
+};
+
+static uint64_t *blank_slot(struct blank_map *m, const char *name, int add)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (!strcmp(m->names[i], name))
+			return &m->uids[i];
+	if (!add)
+		return NULL;
+	char **nn = realloc(m->names, (m->n + 1) * sizeof *nn);
+	if (nn)
+		m->names = nn;
+	uint64_t *nu = realloc(m->uids, (m->n + 1) * sizeof *nu);
+	if (nu)
+		m->uids = nu;
+	if (!nn || !nu)
+		return NULL;
+	m->names[m->n] = strdup(name);
+	m->uids[m->n] = 0;
+	return &m->uids[m->n++];
+}
+
+static void blank_free(struct blank_map *m)
+{
+	for (size_t i = 0; i < m->n; i++)
+		free(m->names[i]);
+	free(m->names);
+	free(m->uids);
+}
+
+/* Predicates this alpha already knows it serves (checked with zero once). */
+struct tablet_cache {
+	pthread_mutex_t mu;
+	char **preds;
+	size_t n;
+};
+static struct tablet_cache tablets = {PTHREAD_MUTEX_INITIALIZER, NULL, 0};
+
+static int claim_tablet(struct cairn_alpha *a, const char *pred, cairn_err *err)
+{
+	pthread_mutex_lock(&tablets.mu);
+	for (size_t i = 0; i < tablets.n; i++)
+		if (!strcmp(tablets.preds[i], pred)) {
+			pthread_mutex_unlock(&tablets.mu);
+			return 0;
+		}
+	pthread_mutex_unlock(&tablets.mu);
+	char *q = curl_easy_escape(NULL, pred, 0);
+	char path[1024];
+	snprintf(path, sizeof path, "/internal/tablet?pred=%s&group=%u", q ? q : "", a->group);
+	curl_free(q);
+	cJSON *r = cairn_zero_call(a->zero, "POST", path, "{}", err);
+	if (!r)
+		return -1;
+	uint64_t g = cairn_json_u64(r, "group");
+	cJSON_Delete(r);
+	if (g != a->group)
+		return cairn_err_set(err, "predicate <%s> is served by group %llu, not this alpha's "
+					  "group %u; send the mutation to an alpha of group %llu",
+				     pred, (unsigned long long)g, a->group, (unsigned long long)g);
+	pthread_mutex_lock(&tablets.mu);
+	char **np = realloc(tablets.preds, (tablets.n + 1) * sizeof *np);
+	if (np) {
+		tablets.preds = np;
+		np[tablets.n++] = strdup(pred);
+	}
+	pthread_mutex_unlock(&tablets.mu);
+	return 0;
+}
+
+static uint64_t term_uid(const struct cairn_rdf_term *t, struct blank_map *bm)
+{
+	if (t->kind == CAIRN_RDF_UID)
+		return t->uid;
+	uint64_t *slot = blank_slot(bm, t->blank, 0);
+	return slot ? *slot : 0;
+}
+
+static void add_stat(struct cairn_alpha *a, uint64_t *counter)
+{
+	pthread_mutex_lock(&a->stats_mu);
+	(*counter)++;
+	pthread_mutex_unlock(&a->stats_mu);
+}
+
+static void handle_mutate(struct cairn_alpha *a, const struct cairn_http_req *req,
+			  struct cairn_http_resp *resp)
+{
+	struct cairn_rdf_mutation m;
+	struct blank_map bm = {0};
+	struct cairn_edit *edits = NULL;
+	char **texts = NULL;
+	size_t nedits = 0, ntexts = 0;
+	char perr[512];
+	cairn_err err = {{0}};
+	int status = 400;
+	const char *commit_now = cairn_http_query(req, "commitNow");
+	if (strcmp(req->method, "POST") != 0) {
+		cairn_http_error(resp, 405, "POST an RDF mutation to /mutate?commitNow=true");
+		return;
+	}
+	if (!commit_now || cairn_parse_bool(commit_now) != 1) {
+		cairn_http_error(resp, 400, "only commitNow=true mutations are supported; add "
+					    "?commitNow=true");
+		return;
+	}
+	if (cairn_rdf_parse(req->body, req->body_len, &m, perr, sizeof perr) < 0) {
+		cairn_http_error(resp, 400, "malformed N-Quads: %s; nothing was applied", perr);
+		add_stat(a, &a->n_mutation_errors);
+		return;
+	}
+	/* Blank nodes: one new uid per distinct name across the whole mutation. */
+	for (size_t i = 0; i < m.ndel; i++)
+		if (m.del[i].s.kind == CAIRN_RDF_BLANK || m.del[i].o.kind == CAIRN_RDF_BLANK) {
+			cairn_err_set(&err, "line %d: blank nodes cannot be deleted (they name new "
+					    "nodes); use the node's uid", m.del[i].line);
+			goto fail;
+		}
+	for (size_t i = 0; i < m.nset; i++) {
+		if (m.set[i].s.kind == CAIRN_RDF_BLANK && !blank_slot(&bm, m.set[i].s.blank, 1))
+			goto oom;
+		if (m.set[i].o.kind == CAIRN_RDF_BLANK && !blank_slot(&bm, m.set[i].o.blank, 1))
+			goto oom;
+	}
+	if (bm.n) {
+		char path[128];
+		snprintf(path, sizeof path, "/assign?what=uids&num=%zu", bm.n);
+		cJSON *r = cairn_zero_call(a->zero, "GET", path, NULL, &err);
+		if (!r) {
+			status = 503;
+			goto fail;
+		}
+		uint64_t start = cairn_json_u64(r, "startId");
+		cJSON_Delete(r);
+		for (size_t i = 0; i < bm.n; i++)
+			bm.uids[i] = start + i;
+	}
+	/* Explicit uids must have been leased, or a later blank node could collide. */
+	uint64_t max_uid = 0, max_explicit = 0;
+	for (size_t pass = 0; pass < 2; pass++) {
+		struct cairn_rdf_quad *q = pass ? m.set : m.del;
+		size_t n = pass ? m.nset : m.ndel;
+		for (size_t i = 0; i < n; i++) {
+			uint64_t s = term_uid(&q[i].s, &bm);
+			uint64_t o = q[i].o.kind == CAIRN_RDF_UID || q[i].o.kind == CAIRN_RDF_BLANK
+					     ? term_uid(&q[i].o, &bm)
+					     : 0;
+			if (q[i].s.kind == CAIRN_RDF_UID && s > max_explicit)
+				max_explicit = s;
+			if (q[i].o.kind == CAIRN_RDF_UID && o > max_explicit)
+				max_explicit = o;
+			if (s > max_uid)
+				max_uid = s;
+			if (o > max_uid)
+				max_uid = o;
+		}
+	}
+	if (max_explicit > cairn_db_max_uid(a->db)) {
+		cJSON *st = cairn_zero_call(a->zero, "GET", "/state", NULL, &err);
+		if (!st) {
+			status = 503;
+			goto fail;
+		}
+		uint64_t leased = cairn_json_u64(st, "maxUID");
+		cJSON_Delete(st);
+		if (max_explicit > leased) {
+			cairn_err_set(&err, "uid 0x%llx has not been leased by zero (max 0x%llx); use "
+					    "a blank node, or lease uids with zero's /assign?what=uids",
+				      (unsigned long long)max_explicit, (unsigned long long)leased);
+			goto fail;
+		}
+	}
+	edits = calloc(m.nset + m.ndel + 1, sizeof *edits);
+	texts = calloc(m.nset + m.ndel + 1, sizeof *texts);
+	if (!edits || !texts)
+		goto oom;
+	/* Deletes first, then sets: `delete {<s> <p> *} set {<s> <p> "x"}` replaces. */
+	for (size_t pass = 0; pass < 2; pass++) {
+		struct cairn_rdf_quad *q = pass ? m.set : m.del;
+		size_t n = pass ? m.nset : m.ndel;
+		for (size_t i = 0; i < n; i++) {
+			struct cairn_edit *e = &edits[nedits++];
+			e->op = pass ? CAIRN_OP_SET : CAIRN_OP_DEL;
+			e->pred = q[i].pred;
+			e->subj = term_uid(&q[i].s, &bm);
+			if (q[i].o.kind == CAIRN_RDF_STAR) {
+				e->obj = NULL;
+				continue;
+			}
+			struct cairn_rdf_term t = q[i].o;
+			if (t.kind == CAIRN_RDF_BLANK) {
+				t.kind = CAIRN_RDF_UID;
+				t.uid = term_uid(&q[i].o, &bm);
+			}
+			texts[ntexts] = cairn_rdf_object_text(&t);
+			if (!texts[ntexts])
+				goto oom;
+			e->obj = texts[ntexts++];
+			if (strlen(e->obj) > (64u << 20)) {
+				cairn_err_set(&err, "line %d: value is larger than 64 MiB", q[i].line);
+				goto fail;
+			}
+		}
+	}
+	for (size_t i = 0; i < nedits; i++)
+		if (claim_tablet(a, edits[i].pred, &err) < 0)
+			goto fail;
+
+	pthread_mutex_lock(&a->write_mu);
+	char path[128];
+	snprintf(path, sizeof path, "/internal/commit?member=%llu", (unsigned long long)a->member_id);
+	cJSON *c = cairn_zero_call(a->zero, "POST", path, "{}", &err);
+	uint64_t ts = c ? cairn_json_u64(c, "ts") : 0;
+	cJSON_Delete(c);
+	int rc = ts ? cairn_db_apply(a->db, ts, edits, nedits, max_uid, &err) : -1;
+	if (ts) {
+		snprintf(path, sizeof path, "/internal/done?ts=%llu", (unsigned long long)ts);
+		cairn_err derr = {{0}};
+		cJSON_Delete(cairn_zero_call(a->zero, "POST", path, "{}", &derr));
+	}
+	pthread_mutex_unlock(&a->write_mu);
+	if (rc < 0) {
+		status = ts ? 500 : 503;
+		goto fail;
+	}
+	cJSON *out = cJSON_CreateObject(), *data = cJSON_AddObjectToObject(out, "data");
+	cJSON_AddStringToObject(data, "code", "Success");
+	cJSON_AddStringToObject(data, "message", "Done");
+	cJSON *uids = cJSON_AddObjectToObject(data, "uids");
+	for (size_t i = 0; i < bm.n; i++) {
+		char hex[24];
+		snprintf(hex, sizeof hex, "0x%llx", (unsigned long long)bm.uids[i]);
+		cJSON_AddStringToObject(uids, bm.names[i], hex);
+	}
+	cJSON *txn = cJSON_AddObjectToObject(cJSON_AddObjectToObject(out, "extensions"), "txn");
+	cairn_json_add_u64(txn, "commit_ts", ts);
+	char *s = cJSON_PrintUnformatted(out);
+	cJSON_Delete(out);
+	cairn_http_reply(resp, 200, "application/json", s ? s : "{}");
+	free(s);
+	add_stat(a, &a->n_mutations);
+	goto out;
+oom:
+	cairn_err_set(&err, "out of memory");
+	status = 500;
+fail:
+	add_stat(a, &a->n_mutation_errors);
+	cairn_http_error(resp, status, "%s", err.msg);
+out:
+	for (size_t i = 0; i < ntexts; i++)
+		free(texts[i]);
+	free(texts);
+	free(edits);
+	blank_free(&bm);
+	cairn_rdf_free(&m);
+}
+
+static void handle_alter(struct cairn_alpha *a, const struct cairn_http_req *req,
+			 struct cairn_http_resp *resp)
+{
+	cairn_err err = {{0}};
+	cJSON *in = cJSON_Parse(req->body);
+	const cJSON *attr = cJSON_GetObjectItemCaseSensitive(in, "drop_attr");
+	const cJSON *all = cJSON_GetObjectItemCaseSensitive(in, "drop_all");
+	if (!cJSON_IsObject(in) || (!cJSON_IsString(attr) && !cJSON_IsTrue(all)) ||
+	    (cJSON_IsString(attr) && !*attr->valuestring)) {
+		cJSON_Delete(in);
+		cairn_http_error(resp, 400, "alter needs {\"drop_attr\": \"name\"} or "
+					    "{\"drop_all\": true}");
+		return;
+	}
+	char *pred = cJSON_IsString(attr) ? strdup(attr->valuestring) : NULL;
+	cJSON_Delete(in);
+	pthread_mutex_lock(&a->write_mu);
+	char path[128];
+	snprintf(path, sizeof path, "/internal/commit?member=%llu", (unsigned long long)a->member_id);
+	cJSON *c = cairn_zero_call(a->zero, "POST", path, "{}", &err);
+	uint64_t ts = c ? cairn_json_u64(c, "ts") : 0;
+	cJSON_Delete(c);
+	int rc = ts ? cairn_db_drop(a->db, ts, pred, &err) : -1;
+	if (ts) {
+		snprintf(path, sizeof path, "/internal/done?ts=%llu", (unsigned long long)ts);
+		cairn_err derr = {{0}};
+		cJSON_Delete(cairn_zero_call(a->zero, "POST", path, "{}", &derr));
+	}
+	pthread_mutex_unlock(&a->write_mu);
+	free(pred);
+	if (rc < 0) {
+		cairn_http_error(resp, ts ? 500 : 503, "%s", err.msg);
+		return;
+	}
+	char body[160];
+	snprintf(body, sizeof body,
+		 "{\"data\":{\"code\":\"Success\",\"message\":\"Done\"},\"extensions\":{\"txn\":"
+		 "{\"commit_ts\":%llu}}}",
+		 (unsigned long long)ts);
+	cairn_http_reply(resp, 200, "application/json", body);
+}
+
+struct export_buf {
+	char **lines;
+	size_t n, cap;
+	size_t bytes;
+};
+
+static int export_cb(void *ctx, const struct cairn_version *v)
+{
+	struct export_buf *b = ctx;
+	if (b->n == b->cap) {
+		size_t nc = b->cap ? b->cap * 2 : 1024;
+		char **nl = realloc(b->lines, nc * sizeof *nl);
+		if (!nl)
+			return -1;
+		b->lines = nl;
+		b->cap = nc;
+	}
+	char *line = NULL;
+	int len = asprintf(&line, "<0x%llx> <%.*s> %.*s .\n", (unsigned long long)v->subj,
+			   (int)v->pred_len, v->pred, (int)v->obj_len, v->obj);
+	if (len < 0)
+		return -1;
+	b->lines[b->n++] = line;
+	b->bytes += (size_t)len;
+	return 0;
+}
+
+static int cmp_line(const void *x, const void *y)
+{
+	return strcmp(*(char *const *)x, *(char *const *)y);
+}
+
+static void handle_export(struct cairn_alpha *a, const struct cairn_http_req *req,
+			  struct cairn_http_resp *resp)
+{
+	cairn_err err = {{0}};
+	const char *fmt = cairn_http_query(req, "format");
+	const char *rts = cairn_http_query(req, "read_ts");
+	uint64_t read_ts = UINT64_MAX;
+	struct export_buf b = {0};
+	if (fmt && strcmp(fmt, "rdf") != 0) {
+		cairn_http_error(resp, 400, "export supports format=rdf only");
+		return;
+	}
+	if (rts) {
+		char *end;
+		read_ts = strtoull(rts, &end, 10);
+		if (!*rts || *end || *rts == '-' || read_ts == 0) {
+			cairn_http_error(resp, 400, "read_ts must be a positive number");
+			return;
+		}
+		if (cairn_zero_wait_watermark(a->zero, read_ts, &err) < 0) {
+			cairn_http_error(resp, 400, "%s", err.msg);
+			return;
+		}
+	}
+	int rc = cairn_db_scan(a->db, read_ts, export_cb, &b, &err);
+	if (rc != 0) {
+		cairn_http_error(resp, 500, "%s", rc < 0 ? err.msg : "out of memory");
+		goto out;
+	}
+	qsort(b.lines, b.n, sizeof *b.lines, cmp_line);
+	char *body = malloc(b.bytes + 1), *w = body;
+	if (!body) {
+		cairn_http_error(resp, 500, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < b.n; i++) {
+		size_t l = strlen(b.lines[i]);
+		memcpy(w, b.lines[i], l);
+		w += l;
+	}
+	*w = 0;
+	free(resp->body);
+	resp->status = 200;
+	resp->content_type = "application/n-quads";
+	resp->body = body;
+	resp->body_len = b.bytes;
+out:
+	for (size_t i = 0; i < b.n; i++)
+		free(b.lines[i]);
+	free(b.lines);
+}
+
+static void handle_metrics(struct cairn_alpha *a, struct cairn_http_resp *resp)
+{
+	char *s = NULL;
+	pthread_mutex_lock(&a->stats_mu);
+	int n = asprintf(&s,
+			 "# HELP cairn_mutations_total Mutations committed.\n"
+			 "# TYPE cairn_mutations_total counter\ncairn_mutations_total %llu\n"
+			 "# HELP cairn_mutation_errors_total Mutations refused or failed.\n"
+			 "# TYPE cairn_mutation_errors_total counter\ncairn_mutation_errors_total %llu\n"
+			 "# HELP cairn_backups_total Backups completed.\n"
+			 "# TYPE cairn_backups_total counter\ncairn_backups_total %llu\n"
+			 "# HELP cairn_backup_failures_total Backups that failed.\n"
+			 "# TYPE cairn_backup_failures_total counter\ncairn_backup_failures_total %llu\n"
+			 "# HELP cairn_backup_last_read_ts Read timestamp of the last completed backup.\n"
+			 "# TYPE cairn_backup_last_read_ts gauge\ncairn_backup_last_read_ts %llu\n"
+			 "# HELP cairn_backup_running 1 while a backup runs.\n"
+			 "# TYPE cairn_backup_running gauge\ncairn_backup_running %d\n"
+			 "# HELP cairn_max_commit_ts Highest commit timestamp applied here.\n"
+			 "# TYPE cairn_max_commit_ts gauge\ncairn_max_commit_ts %llu\n",
+			 (unsigned long long)a->n_mutations, (unsigned long long)a->n_mutation_errors,
+			 (unsigned long long)a->n_backups, (unsigned long long)a->n_backup_failures,
+			 (unsigned long long)a->last_backup_read_ts, a->backup_running,
+			 (unsigned long long)cairn_db_max_ts(a->db));
+	pthread_mutex_unlock(&a->stats_mu);
+	cairn_http_reply(resp, 200, "text/plain; version=0.0.4", n < 0 ? "" : s);
+	free(s);
+}
+
+static int admin_backup(void *ctx, const struct cairn_backup_input *in, char **task_id, char *err,
+			size_t errlen)
+{
+	return cairn_backup_run(ctx, in, task_id, err, errlen);
+}
+
+static void admin_health(void *ctx, cJSON *node)
+{
+	struct cairn_alpha *a = ctx;
+	cJSON_AddStringToObject(node, "instance", "alpha");
+	cJSON_AddStringToObject(node, "address", a->http_addr);
+	cJSON_AddStringToObject(node, "status", "healthy");
+	cJSON_AddStringToObject(node, "version", CAIRN_VERSION);
+	cJSON_AddNumberToObject(node, "uptime", (double)(time(NULL) - a->started));
+}
+
+static void handle_admin(struct cairn_alpha *a, const struct cairn_http_req *req,
+			 struct cairn_http_resp *resp)
+{
+	const char *wl = cairn_opt(a->opts, "whitelist");
+	const char *token = cairn_opt(a->opts, "auth_token");
+	if (!cairn_http_peer_is_loopback(req->peer) && !cairn_http_peer_in_list(req->peer, wl)) {
+		cairn_http_error(resp, 403, "admin endpoints answer only this machine; add the caller "
+					    "to --whitelist to allow it");
+		return;
+	}
+	if (token && *token) {
+		const char *got = cairn_http_header(req, "X-Cairn-AuthToken");
+		if (!got || strlen(got) != strlen(token) || CRYPTO_memcmp(got, token, strlen(token))) {
+			cairn_http_error(resp, 401, "missing or wrong X-Cairn-AuthToken header");
+			return;
+		}
+	}
+	if (strcmp(req->method, "POST") != 0) {
+		cairn_http_error(resp, 405, "POST a GraphQL request to /admin");
+		return;
+	}
+	struct cairn_admin_ops ops = {a, admin_backup, admin_health};
+	int status = 200;
+	char *body = cairn_admin_execute(&ops, cairn_http_header(req, "Content-Type"), req->body,
+					 req->body_len, &status);
+	if (!body) {
+		cairn_http_error(resp, 500, "out of memory");
+		return;
+	}
+	free(resp->body);
+	resp->status = status;
+	resp->content_type = "application/json";
+	resp->body = body;
+	resp->body_len = strlen(body);
+}
+
+static void handle(void *ctx, const struct cairn_http_req *req, struct cairn_http_resp *resp)
+{
+	struct cairn_alpha *a = ctx;
+	if (!strcmp(req->path, "/health")) {
+		char body[256];
+		snprintf(body, sizeof body,
+			 "[{\"instance\":\"alpha\",\"address\":\"%s\",\"status\":\"healthy\","
+			 "\"group\":\"%u\",\"version\":\"%s\",\"uptime\":%lld}]",
+			 a->http_addr, a->group, CAIRN_VERSION, (long long)(time(NULL) - a->started));
+		cairn_http_reply(resp, 200, "application/json", body);
+	} else if (!strcmp(req->path, "/mutate")) {
+		handle_mutate(a, req, resp);
+	} else if (!strcmp(req->path, "/alter")) {
+		if (strcmp(req->method, "POST") != 0)
+			cairn_http_error(resp, 405, "POST to /alter");
+		else
+			handle_alter(a, req, resp);
+	} else if (!strcmp(req->path, "/export")) {
+		handle_export(a, req, resp);
+	} else if (!strcmp(req->path, "/admin")) {
+		handle_admin(a, req, resp);
+	} else if (!strcmp(req->path, "/metrics")) {
+		handle_metrics(a, resp);
+	} else {
+		cairn_http_error(resp, 404, "no such endpoint %s", req->path);
+	}
+}
+
+static const struct cairn_flag flags[] = {
+	{"http", 0, "localhost:8080", "address to serve HTTP on", 0},
+	{"postings", 'p', "p", "postings directory (LMDB)", 0},
+	{"zero", 'z', "localhost:6080", "zero's HTTP address", 0},
+	{"encryption_key_file", 0, NULL, "file holding the 16/24/32-byte backup encryption key", 0},
+	{"vault_addr", 0, "http://localhost:8200", "Vault address", 0},
+	{"vault_roleid_file", 0, NULL, "file with the Vault AppRole role-id", 0},
+	{"vault_secretid_file", 0, NULL, "file with the Vault AppRole secret-id", 0},
+	{"vault_path", 0, "secret/data/cairn", "Vault secret path (KV v1 or v2)", 0},
+	{"vault_field", 0, "enc_key", "field of the secret that holds the key", 0},
+	{"vault_format", 0, "base64", "encoding of the key in Vault: base64 or raw", 0},
+	{"vault_namespace", 0, NULL, "Vault namespace (X-Vault-Namespace)", 0},
+	{"vault_ca_file", 0, NULL, "CA certificate file for an https Vault", 0},
+	{"whitelist", 0, NULL, "comma list of IPs and CIDRs allowed to use /admin", 0},
+	{"auth_token", 0, NULL, "token required in X-Cairn-AuthToken for /admin", CAIRN_FLAG_SECRET},
+	{"plugin_dir", 0, NULL, "directory of *.so plugins", 0},
+	{NULL, 0, NULL, NULL, 0},
+};
+
+int cairn_cmd_alpha(int argc, char **argv)
+{
+	struct cairn_opts o;
+	cairn_err err = {{0}};
+	struct cairn_alpha a;
+	struct cairn_http_server *srv = NULL;
+	memset(&a, 0, sizeof a);
+	pthread_mutex_init(&a.write_mu, NULL);
+	pthread_mutex_init(&a.backup_mu, NULL);
+	pthread_mutex_init(&a.stats_mu, NULL);
+	a.started = time(NULL);
+	cairn_log_set_name("alpha");
+	int rc = cairn_opts_parse("alpha", NULL, flags, argc, argv, &o, &err);
+	if (rc != 0)
+		goto out;
+	rc = -1;
+	a.opts = &o;
+	if (cairn_load_plugins_from(cairn_opt(&o, "plugin_dir")) < 0)
+		goto quiet;
+	/* The key is read at start, so a wrong key is found now, not at backup time. */
+	if (cairn_key_load(o.kv, a.key, &a.key_len, &err) < 0)
+		goto out;
+	const char *dir = cairn_opt(&o, "postings");
+	if (cairn_db_open(dir, &a.db, &err) < 0 || cairn_group_id_read(dir, &a.group, &err) < 0)
+		goto out;
+	char host[256];
+	int port;
+	if (cairn_split_hostport(cairn_opt(&o, "http"), host, sizeof host, &port, &err) < 0)
+		goto out;
+	if (asprintf(&a.http_addr, "%s:%d", *host ? host : "0.0.0.0", port) < 0)
+		goto out;
+	a.zero = strdup(cairn_opt(&o, "zero"));
+	char body[512];
+	snprintf(body, sizeof body, "{\"addr\":\"%s\",\"group\":%u}", a.http_addr, a.group);
+	cJSON *r = cairn_zero_call(a.zero, "POST", "/internal/connect", body, &err);
+	if (!r)
+		goto out;
+	a.member_id = cairn_json_u64(r, "id");
+	uint32_t g = (uint32_t)cairn_json_u64(r, "group");
+	cJSON_Delete(r);
+	if (!a.group && cairn_group_id_write(dir, g, &err) < 0)
+		goto out;
+	a.group = g;
+	srv = cairn_http_start(cairn_opt(&o, "http"), handle, &a, MAX_BODY, &err);
+	if (!srv)
+		goto out;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	cairn_info("serving group %u on %s, postings in %s, zero at %s%s", a.group, a.http_addr, dir,
+		   a.zero, a.key_len ? ", backups encrypted" : "");
+	while (!stop_flag)
+		usleep(100000);
+	cairn_info("shutting down");
+	rc = 0;
+out:
+	if (rc < 0)
+		cairn_print_error(err.msg);
+quiet:
+	cairn_http_stop(srv);
+	cairn_db_close(a.db);
+	free(a.zero);
+	free(a.http_addr);
+	for (size_t i = 0; i < tablets.n; i++)
+		free(tablets.preds[i]);
+	free(tablets.preds);
+	tablets.preds = NULL;
+	tablets.n = 0;
+	cairn_opts_free(&o);
+	return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,107 @@
+/* jsonfile.c — atomic file replacement and JSON number helpers. */
+#include "jsonfile.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int cairn_write_file_atomic(const char *path, const void *data, size_t len, cairn_err *err)
+{
+	char *tmp = NULL;
+	if (asprintf(&tmp, "%s.tmp.%ld", path, (long)getpid()) < 0)
+		return cairn_err_set(err, "out of memory");
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		cairn_err_set(err, "cannot write %s: %s", path, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	const char *p = data;
+	size_t left = len;
+	while (left) {
+		ssize_t n = write(fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			cairn_err_set(err, "cannot write %s: %s", path, strerror(errno));
+			goto fail;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	if (fsync(fd) < 0) {
+		cairn_err_set(err, "cannot sync %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	close(fd);
+	fd = -1;
+	if (rename(tmp, path) < 0) {
+		cairn_err_set(err, "cannot replace %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	free(tmp);
+	char *dir = strdup(path), *slash = dir ? strrchr(dir, '/') : NULL;
+	if (slash) {
+		*slash = 0;
+		int dfd = open(*dir ? dir : "/", O_RDONLY | O_DIRECTORY);
+		if (dfd >= 0) {
+			fsync(dfd);
+			close(dfd);
+		}
+	}
+	free(dir);
+	return 0;
+fail:
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	free(tmp);
+	return -1;
+}
+
+int cairn_read_file(const char *path, size_t max, char **data, size_t *len, cairn_err *err)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 1;
+		return cairn_err_set(err, "cannot read %s: %s", path, strerror(errno));
+	}
+	struct stat sb;
+	if (fstat(fd, &sb) < 0 || (size_t)sb.st_size > max) {
+		close(fd);
+		return cairn_err_set(err, "%s is too large (over %zu bytes)", path, max);
+	}
+	char *buf = malloc((size_t)sb.st_size + 1);
+	size_t got = 0;
+	while (buf && got < (size_t)sb.st_size) {
+		ssize_t n = read(fd, buf + got, (size_t)sb.st_size - got);
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	close(fd);
+	if (!buf)
+		return cairn_err_set(err, "out of memory");
+	buf[got] = 0;
+	*data = buf;
+	if (len)
+		*len = got;
+	return 0;
+}
+
+uint64_t cairn_json_u64(const cJSON *obj, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
+	if (!cJSON_IsNumber(v) || v->valuedouble < 0)
+		return 0;
+	return (uint64_t)v->valuedouble;
+}
+
+void cairn_json_add_u64(cJSON *obj, const char *name, uint64_t v)
+{
+	cJSON_AddNumberToObject(obj, name, (double)v);
+}

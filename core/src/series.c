@@ -1,0 +1,169 @@
+/* series.c — finding backups and checking that they chain. */
+#include "series.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct names {
+	char **v;
+	size_t n;
+};
+
+static int collect(void *ctx, const char *name, uint64_t size)
+{
+	(void)size;
+	struct names *ns = ctx;
+	const char *slash = strchr(name, '/');
+	/* Only <folder>/manifest.json directly under the location. */
+	if (!slash || strcmp(slash + 1, "manifest.json") != 0 || strncmp(name, "cairn.", 6) != 0)
+		return 0;
+	char **nv = realloc(ns->v, (ns->n + 1) * sizeof *nv);
+	if (!nv)
+		return 1;
+	ns->v = nv;
+	ns->v[ns->n++] = strdup(name);
+	return 0;
+}
+
+static int cmp_manifest(const void *a, const void *b)
+{
+	const struct cairn_manifest *x = a, *y = b;
+	if (x->read_ts != y->read_ts)
+		return x->read_ts < y->read_ts ? -1 : 1;
+	if (x->backup_num != y->backup_num)
+		return x->backup_num < y->backup_num ? -1 : 1;
+	return strcmp(x->dir, y->dir);
+}
+
+int cairn_series_load(struct cairn_store_loc *loc, struct cairn_backup_set *set, cairn_err *err)
+{
+	struct names ns = {0};
+	int rc = -1;
+	memset(set, 0, sizeof *set);
+	if (loc->ops->list(loc->st, "cairn.", collect, &ns, err) < 0)
+		goto out;
+	set->m = calloc(ns.n + 1, sizeof *set->m);
+	if (!set->m) {
+		cairn_err_set(err, "out of memory");
+		goto out;
+	}
+	for (size_t i = 0; i < ns.n; i++) {
+		char *data = NULL, dir[256];
+		size_t len = 0;
+		cairn_err perr = {{0}};
+		snprintf(dir, sizeof dir, "%.*s", (int)(strchr(ns.v[i], '/') - ns.v[i]), ns.v[i]);
+		if (cairn_location_read_all(loc, ns.v[i], CAIRN_MANIFEST_MAX, &data, &len, err) < 0)
+			goto out;
+		int pr = cairn_manifest_parse(data, len, dir, &set->m[set->n], &perr);
+		free(data);
+		if (pr < 0) {
+			cairn_err_set(err, "manifest %s is invalid: %s; move that folder away or "
+					   "restore it from a copy",
+				      ns.v[i], perr.msg);
+			goto out;
+		}
+		set->n++;
+	}
+	qsort(set->m, set->n, sizeof *set->m, cmp_manifest);
+	rc = 0;
+out:
+	for (size_t i = 0; i < ns.n; i++)
+		free(ns.v[i]);
+	free(ns.v);
+	if (rc < 0)
+		cairn_series_free(set);
+	return rc;
+}
+
+void cairn_series_free(struct cairn_backup_set *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		cairn_manifest_clear(&set->m[i]);
+	free(set->m);
+	memset(set, 0, sizeof *set);
+}
+
+const struct cairn_manifest *cairn_series_latest(const struct cairn_backup_set *set)
+{
+	return set->n ? &set->m[set->n - 1] : NULL;
+}
+
+int cairn_series_chain(const struct cairn_backup_set *set, const char *backup_id, uint64_t upto,
+		       const struct cairn_manifest ***chain, size_t *n, cairn_err *err)
+{
+	const struct cairn_manifest *latest = cairn_series_latest(set);
+	*chain = NULL;
+	*n = 0;
+	if (!latest)
+		return cairn_err_set(err, "no backups found at this location (a backup is a "
+					  "cairn.* folder with a manifest.json)");
+	const char *id = backup_id && *backup_id ? backup_id : latest->backup_id;
+	uint64_t max = 0;
+	for (size_t i = 0; i < set->n; i++)
+		if (!strcmp(set->m[i].backup_id, id) && set->m[i].backup_num > max)
+			max = set->m[i].backup_num;
+	if (!max)
+		return cairn_err_set(err, "no backup series with id \"%s\" at this location; "
+					  "cairn lsbackup lists them", id);
+	if (upto) {
+		if (upto > max)
+			return cairn_err_set(err, "series %s has backups 1 to %llu; there is no "
+						  "backup_num %llu",
+					     id, (unsigned long long)max, (unsigned long long)upto);
+		max = upto;
+	}
+	if (max > 1000000)
+		return cairn_err_set(err, "series %s claims %llu backups; refusing", id,
+				     (unsigned long long)max);
+	const struct cairn_manifest **c = calloc(max, sizeof *c);
+	if (!c)
+		return cairn_err_set(err, "out of memory");
+	for (size_t i = 0; i < set->n; i++) {
+		const struct cairn_manifest *m = &set->m[i];
+		if (strcmp(m->backup_id, id) != 0 || m->backup_num > max)
+			continue;
+		if (c[m->backup_num - 1]) {
+			cairn_err_set(err, "series %s has two backups numbered %llu (%s and %s); "
+					   "move one away",
+				      id, (unsigned long long)m->backup_num, c[m->backup_num - 1]->dir,
+				      m->dir);
+			goto fail;
+		}
+		c[m->backup_num - 1] = m;
+	}
+	for (uint64_t k = 0; k < max; k++) {
+		if (!c[k]) {
+			cairn_err_set(err, "series %s is broken: backup %llu of %llu is missing; "
+					   "restore with --backup_num %llu or find the missing folder",
+				      id, (unsigned long long)k + 1, (unsigned long long)max,
+				      (unsigned long long)k);
+			goto fail;
+		}
+		if (k == 0 && !c[0]->full) {
+			cairn_err_set(err, "series %s does not start with a full backup (%s)", id,
+				      c[0]->dir);
+			goto fail;
+		}
+		if (k > 0 && (c[k]->full || c[k]->since != c[k - 1]->read_ts)) {
+			cairn_err_set(err, "series %s is broken at backup %llu (%s): its since %llu is "
+					   "not the read_ts %llu of backup %llu",
+				      id, (unsigned long long)k + 1, c[k]->dir,
+				      (unsigned long long)c[k]->since,
+				      (unsigned long long)c[k - 1]->read_ts, (unsigned long long)k);
+			goto fail;
+		}
+		if (k > 0 && (c[k]->encrypted != c[0]->encrypted ||
+			      strcmp(c[k]->key_check, c[0]->key_check) != 0)) {
+			cairn_err_set(err, "series %s mixes encryption settings or keys at backup %llu "
+					   "(%s); a series must use one key throughout",
+				      id, (unsigned long long)k + 1, c[k]->dir);
+			goto fail;
+		}
+	}
+	*chain = c;
+	*n = max;
+	return 0;
+fail:
+	free(c);
+	return -1;
+}

@@ -1,0 +1,28 @@
+/* series.h — which backups at a location form a chain.
+ * A series is one full backup (backup_num 1) and the incrementals on it,
+ * all with its backup_id; each incremental's since is the previous read_ts. */
+#ifndef CAIRN_SERIES_H
+#define CAIRN_SERIES_H
+#include "manifest.h"
+#include "plugins.h"
+
+struct cairn_backup_set {
+	struct cairn_manifest *m; /* valid manifests, sorted by read_ts then backup_num */
+	size_t n;
+};
+
+/* Reads every <folder>/manifest.json at the location. A folder without a
+ * manifest is an interrupted backup and is not a backup at all. Any manifest
+ * that fails validation fails the load, naming it: a silently skipped
+ * manifest could fork a series. */
+int cairn_series_load(struct cairn_store_loc *loc, struct cairn_backup_set *set, cairn_err *err);
+void cairn_series_free(struct cairn_backup_set *set);
+/* The newest backup (highest read_ts), or NULL. */
+const struct cairn_manifest *cairn_series_latest(const struct cairn_backup_set *set);
+/* The chain 1..N of series backup_id (NULL: the newest backup's series),
+ * stopping at backup_num upto (0: all). Checks one full, no gaps, no
+ * duplicates, since == previous read_ts, encryption the same throughout.
+ * *chain points into set. */
+int cairn_series_chain(const struct cairn_backup_set *set, const char *backup_id, uint64_t upto,
+		       const struct cairn_manifest ***chain, size_t *n, cairn_err *err);
+#endif

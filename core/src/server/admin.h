@@ -1,0 +1,54 @@
+/* admin.h — the /admin GraphQL endpoint: request decoding, the admin schema,
+ * and execution against resolvers the alpha supplies.
+ *
+ *   type Query    { health: [NodeState] }
+ *   type Mutation { backup(input: BackupInput!): BackupPayload }
+ *   input BackupInput { destination: String!, accessKey: String,
+ *                       secretKey: String, sessionToken: String,
+ *                       anonymous: Boolean, forceFull: Boolean }
+ *   type BackupPayload { response: Response, taskId: String }
+ *   type Response { code: String, message: String }
+ *   type NodeState { instance: String, address: String, status: String,
+ *                    version: String, uptime: Int }
+ *
+ * plus __typename on every object type. */
+#ifndef CAIRN_ADMIN_H
+#define CAIRN_ADMIN_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+/* One backup request; a field not given is NULL (strings) or 0 (flags). */
+struct cairn_backup_input {
+	const char *destination;
+	const char *access_key;
+	const char *secret_key;
+	const char *session_token;
+	int anonymous;
+	int force_full;
+};
+
+struct cairn_admin_ops {
+	void *ctx;
+	/* Returns 0 and sets *task_id (malloc'd, may stay NULL) when the backup
+	 * is complete; -1 with a person-readable message in err otherwise. */
+	int (*backup)(void *ctx, const struct cairn_backup_input *in, char **task_id, char *err,
+		      size_t errlen);
+	/* Fills node_state with instance, address, status, version, uptime. */
+	void (*health)(void *ctx, cJSON *node_state);
+};
+
+/* Runs one POST /admin request. application/json carries {"query",
+ * "variables", "operationName"}; application/graphql carries the query. With
+ * no or another content type (curl -d sends form-urlencoded) the body is
+ * sniffed: a JSON object with "query" is a JSON request, anything else a raw
+ * query. Returns the response body (malloc'd JSON; NULL only when out of
+ * memory) and sets *http_status: 200 for every GraphQL result, errors
+ * included; 400 when the body is not a GraphQL request at all (bad JSON, no
+ * "query" string, an empty body). Resolvers run only when the whole document
+ * is valid. Secret values never appear in an error. */
+char *cairn_admin_execute(const struct cairn_admin_ops *ops, const char *content_type,
+			  const char *body, size_t len, int *http_status);
+
+#endif

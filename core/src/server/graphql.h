@@ -1,0 +1,236 @@
+/* graphql.h — GraphQL executable documents (spec, October 2021).
+ *
+ * Parsing is syntax only: a document of operations and fragments. Everything
+ * that needs a schema (known fields and arguments, value types, variables,
+ * fragment type conditions, cycles, @skip/@include) is cairn_gql_validate,
+ * against the small schema description below. Execution helpers follow the
+ * spec's algorithms: GetOperation, CoerceVariableValues, CoerceArgumentValues
+ * and CollectFields. An executor (admin.c) walks the result.
+ *
+ * Errors carry a person-readable message and, where the document is to blame,
+ * the 1-based line and column (in characters). Messages never quote string or
+ * number values from the document or the variables, so a secret passed as an
+ * argument cannot come back in an error. */
+#ifndef CAIRN_GRAPHQL_H
+#define CAIRN_GRAPHQL_H
+
+#include <stddef.h>
+
+#include <cjson/cJSON.h>
+
+struct cairn_gql_error {
+	char message[512];
+	int line, col; /* 0: no location in the document */
+};
+
+/* ---- the document ---- */
+
+enum cairn_gql_value_kind {
+	CAIRN_GQL_VARIABLE, /* text: the name, without '$' */
+	CAIRN_GQL_INT,      /* text: as written */
+	CAIRN_GQL_FLOAT,    /* text: as written */
+	CAIRN_GQL_STRING,   /* text: decoded (block strings already dedented) */
+	CAIRN_GQL_BOOLEAN,  /* boolean */
+	CAIRN_GQL_NULL,
+	CAIRN_GQL_ENUM, /* text: the name */
+	CAIRN_GQL_LIST, /* items */
+	CAIRN_GQL_OBJECT /* fields */
+};
+
+struct cairn_gql_arg;
+
+struct cairn_gql_value {
+	enum cairn_gql_value_kind kind;
+	int line, col;
+	const char *text;
+	int boolean;
+	struct cairn_gql_value *items;
+	size_t nitems;
+	struct cairn_gql_arg *fields;
+	size_t nfields;
+};
+
+/* An argument, or a field of an input object value. */
+struct cairn_gql_arg {
+	const char *name;
+	int line, col;
+	struct cairn_gql_value value;
+};
+
+struct cairn_gql_directive {
+	const char *name; /* without '@' */
+	int line, col;
+	struct cairn_gql_arg *args;
+	size_t nargs;
+};
+
+struct cairn_gql_selection;
+
+struct cairn_gql_selection_set {
+	struct cairn_gql_selection *items;
+	size_t n; /* 0: no selection set (a written one is never empty) */
+};
+
+enum cairn_gql_selection_kind {
+	CAIRN_GQL_FIELD,
+	CAIRN_GQL_FRAGMENT_SPREAD,
+	CAIRN_GQL_INLINE_FRAGMENT
+};
+
+struct cairn_gql_selection {
+	enum cairn_gql_selection_kind kind;
+	int line, col;
+	const char *alias;          /* field; NULL when none */
+	const char *name;           /* field name, or the spread fragment's name */
+	const char *type_condition; /* inline fragment; NULL when none */
+	struct cairn_gql_arg *args; /* field */
+	size_t nargs;
+	struct cairn_gql_directive *directives;
+	size_t ndirectives;
+	struct cairn_gql_selection_set sel; /* field, inline fragment */
+};
+
+struct cairn_gql_variable_def {
+	const char *name; /* without '$' */
+	int line, col;
+	const char *type;                     /* canonical, e.g. "[Int!]!" */
+	struct cairn_gql_value *default_value; /* NULL when none */
+	struct cairn_gql_directive *directives;
+	size_t ndirectives;
+};
+
+enum cairn_gql_op_type { CAIRN_GQL_QUERY, CAIRN_GQL_MUTATION, CAIRN_GQL_SUBSCRIPTION };
+
+struct cairn_gql_operation {
+	enum cairn_gql_op_type type;
+	const char *name; /* NULL when anonymous */
+	int line, col;
+	struct cairn_gql_variable_def *vars;
+	size_t nvars;
+	struct cairn_gql_directive *directives;
+	size_t ndirectives;
+	struct cairn_gql_selection_set sel;
+};
+
+struct cairn_gql_fragment {
+	const char *name;
+	int line, col;
+	const char *type_condition;
+	struct cairn_gql_directive *directives;
+	size_t ndirectives;
+	struct cairn_gql_selection_set sel;
+};
+
+struct cairn_gql_document {
+	struct cairn_gql_operation *ops;
+	size_t nops;
+	struct cairn_gql_fragment *frags;
+	size_t nfrags;
+	struct cairn_gql_doc_internal *internal; /* memory and indexes */
+};
+
+/* Parses len bytes of src. Returns the document, or NULL with err filled. */
+struct cairn_gql_document *cairn_gql_parse(const char *src, size_t len,
+					   struct cairn_gql_error *err);
+void cairn_gql_free(struct cairn_gql_document *doc);
+
+/* ---- the schema, as much as validation and coercion need ---- */
+
+/* Types are written in GraphQL syntax ("String!", "[NodeState]"). The
+ * scalars Int, Float, String, Boolean and ID are built in. */
+struct cairn_gql_field_def {
+	const char *name;
+	const char *type;
+	const struct cairn_gql_field_def *args; /* a field's arguments; none on input fields */
+	size_t nargs;
+};
+
+enum cairn_gql_type_kind { CAIRN_GQL_OBJECT_TYPE, CAIRN_GQL_INPUT_TYPE };
+
+struct cairn_gql_type_def {
+	const char *name;
+	enum cairn_gql_type_kind kind;
+	const struct cairn_gql_field_def *fields;
+	size_t nfields;
+};
+
+struct cairn_gql_schema {
+	const struct cairn_gql_type_def *types;
+	size_t ntypes;
+	const char *query_type;    /* NULL: the schema has no queries */
+	const char *mutation_type; /* NULL: the schema has no mutations */
+};
+
+const struct cairn_gql_type_def *cairn_gql_schema_type(const struct cairn_gql_schema *schema,
+						       const char *name);
+const struct cairn_gql_field_def *cairn_gql_type_field(const struct cairn_gql_type_def *type,
+						       const char *name);
+/* The named type at the core of a type: "[NodeState]!" -> "NodeState". The
+ * name is copied into buf (truncated to n). Returns buf. */
+const char *cairn_gql_named_type(const char *type, char *buf, size_t n);
+
+/* ---- validation and execution ---- */
+
+/* Checks the whole document against the schema: operations (unique names, a
+ * lone anonymous one, a root type for their kind), variables (unique, input
+ * types, valid defaults, all defined, all used, types fit where used), fields
+ * and arguments (known, required ones present, values of the right type,
+ * selection sets exactly on object fields, fields sharing a response name
+ * agree), fragments (known, unique, on a type that fits, used, no cycles) and
+ * directives (only @skip and @include, on fields and fragments, with if).
+ * Returns 0, or -1 with the first problem in err. */
+int cairn_gql_validate(const struct cairn_gql_schema *schema, const struct cairn_gql_document *doc,
+		       struct cairn_gql_error *err);
+
+/* The operation to run: the one called name, or the only one when name is
+ * NULL or empty. Returns NULL with err filled otherwise. */
+const struct cairn_gql_operation *cairn_gql_operation(const struct cairn_gql_document *doc,
+						      const char *name,
+						      struct cairn_gql_error *err);
+
+/* Coerces the request's variables (a JSON object, or NULL) for op: defaults
+ * applied, required ones present, each value of its declared type. *out gets
+ * a new object holding exactly the variables that have a value. */
+int cairn_gql_coerce_variables(const struct cairn_gql_schema *schema,
+			       const struct cairn_gql_operation *op, const cJSON *variables,
+			       cJSON **out, struct cairn_gql_error *err);
+
+/* Coerces one value from the document to JSON for a location of the given
+ * type, taking variables from vars (as made by cairn_gql_coerce_variables).
+ * what names the location in messages ("argument \"input\" of field
+ * \"backup\""). *out is NULL when the value is a variable with no value. */
+int cairn_gql_coerce_value(const struct cairn_gql_schema *schema, const char *type,
+			   const struct cairn_gql_value *value, const cJSON *vars, const char *what,
+			   cJSON **out, struct cairn_gql_error *err);
+
+/* Coerces a field's arguments against its definition: *out gets a new object
+ * of the arguments that have a value. */
+int cairn_gql_coerce_arguments(const struct cairn_gql_schema *schema,
+			       const struct cairn_gql_field_def *def,
+			       const struct cairn_gql_selection *field, const cJSON *vars,
+			       cJSON **out, struct cairn_gql_error *err);
+
+/* Fields grouped by response name (alias, else name), in first-seen order. */
+struct cairn_gql_field_group {
+	const char *key;
+	const char *name;
+	const struct cairn_gql_selection **fields;
+	size_t n;
+};
+
+struct cairn_gql_fields {
+	struct cairn_gql_field_group *groups;
+	size_t n;
+};
+
+/* CollectFields over one or more selection sets (several when merging the
+ * sub-selections of fields that share a response name) for an object of
+ * type type_name: expands fragment spreads and inline fragments whose type
+ * condition fits, and drops what @skip/@include exclude given vars. */
+int cairn_gql_collect_fields(const struct cairn_gql_document *doc, const char *type_name,
+			     const struct cairn_gql_selection_set *const *sets, size_t nsets,
+			     const cJSON *vars, struct cairn_gql_fields *out,
+			     struct cairn_gql_error *err);
+void cairn_gql_fields_free(struct cairn_gql_fields *fields);
+
+#endif

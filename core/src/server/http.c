@@ -1,0 +1,366 @@
+/* http.c — libmicrohttpd server glue and a libcurl client helper. */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <curl/curl.h>
+#include <microhttpd.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+
+struct cairn_http_server {
+	struct MHD_Daemon *d;
+	cairn_http_handler h;
+	void *ctx;
+	size_t max_body;
+};
+
+struct conn_state {
+	char *buf;
+	size_t len, cap;
+	int too_big;
+};
+
+int cairn_split_hostport(const char *addr, char *host, size_t hostlen, int *port, cairn_err *err)
+{
+	const char *colon = strrchr(addr, ':');
+	if (!colon)
+		return cairn_err_set(err, "address \"%s\" needs a port (host:port)", addr);
+	size_t hl = (size_t)(colon - addr);
+	const char *h = addr;
+	if (hl >= 2 && h[0] == '[' && h[hl - 1] == ']') {
+		h++;
+		hl -= 2;
+	}
+	if (hl >= hostlen)
+		return cairn_err_set(err, "address \"%s\": host name too long", addr);
+	memcpy(host, h, hl);
+	host[hl] = 0;
+	char *end;
+	long p = strtol(colon + 1, &end, 10);
+	if (!colon[1] || *end || p < 0 || p > 65535)
+		return cairn_err_set(err, "address \"%s\": port must be a number 0-65535", addr);
+	*port = (int)p;
+	if (!strcmp(host, "localhost"))
+		snprintf(host, hostlen, "127.0.0.1");
+	return 0;
+}
+
+static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
+				  const char *method, const char *version, const char *upload_data,
+				  size_t *upload_size, void **con_cls)
+{
+	(void)version;
+	struct cairn_http_server *s = cls;
+	struct conn_state *cs = *con_cls;
+	if (!cs) {
+		cs = calloc(1, sizeof *cs);
+		if (!cs)
+			return MHD_NO;
+		*con_cls = cs;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (cs->len + *upload_size > s->max_body) {
+			cs->too_big = 1;
+		} else {
+			if (cs->len + *upload_size + 1 > cs->cap) {
+				size_t nc = (cs->len + *upload_size + 1) * 2;
+				char *nb = realloc(cs->buf, nc);
+				if (!nb)
+					return MHD_NO;
+				cs->buf = nb;
+				cs->cap = nc;
+			}
+			memcpy(cs->buf + cs->len, upload_data, *upload_size);
+			cs->len += *upload_size;
+			cs->buf[cs->len] = 0;
+		}
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	struct cairn_http_resp resp = {500, NULL, 0, "application/json"};
+	if (cs->too_big) {
+		cairn_http_error(&resp, 413, "request body is larger than %zu bytes; send it in parts",
+				 s->max_body);
+	} else {
+		const union MHD_ConnectionInfo *ci =
+			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		struct cairn_http_req req = {method, url, cs->buf ? cs->buf : "", cs->len,
+					     ci ? ci->client_addr : NULL, conn};
+		s->h(s->ctx, &req, &resp);
+	}
+	if (!resp.body)
+		cairn_http_reply(&resp, resp.status, "text/plain", "");
+	struct MHD_Response *r =
+		MHD_create_response_from_buffer(resp.body_len, resp.body, MHD_RESPMEM_MUST_FREE);
+	if (!r) {
+		free(resp.body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(r, "Content-Type", resp.content_type);
+	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp.status, r);
+	MHD_destroy_response(r);
+	return ret;
+}
+
+static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	(void)cls;
+	(void)conn;
+	(void)toe;
+	struct conn_state *cs = *con_cls;
+	if (cs) {
+		free(cs->buf);
+		free(cs);
+		*con_cls = NULL;
+	}
+}
+
+struct cairn_http_server *cairn_http_start(const char *addr, cairn_http_handler h, void *ctx,
+					   size_t max_body, cairn_err *err)
+{
+	char host[256];
+	int port;
+	if (cairn_split_hostport(addr, host, sizeof host, &port, err) < 0)
+		return NULL;
+	struct cairn_http_server *s = calloc(1, sizeof *s);
+	if (!s) {
+		cairn_err_set(err, "out of memory");
+		return NULL;
+	}
+	s->h = h;
+	s->ctx = ctx;
+	s->max_body = max_body;
+	struct sockaddr_storage ss;
+	memset(&ss, 0, sizeof ss);
+	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+			 MHD_USE_ERROR_LOG;
+	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
+	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
+	if (!*host || !strcmp(host, "0.0.0.0")) {
+		sin->sin_family = AF_INET;
+		sin->sin_addr.s_addr = htonl(INADDR_ANY);
+		sin->sin_port = htons((uint16_t)port);
+	} else if (inet_pton(AF_INET, host, &sin->sin_addr) == 1) {
+		sin->sin_family = AF_INET;
+		sin->sin_port = htons((uint16_t)port);
+	} else if (inet_pton(AF_INET6, host, &sin6->sin6_addr) == 1) {
+		sin6->sin6_family = AF_INET6;
+		sin6->sin6_port = htons((uint16_t)port);
+		flags |= MHD_USE_IPv6;
+	} else {
+		struct addrinfo hints = {0}, *ai = NULL;
+		hints.ai_family = AF_INET;
+		if (getaddrinfo(host, NULL, &hints, &ai) != 0 || !ai) {
+			cairn_err_set(err, "cannot resolve listen address \"%s\"", host);
+			free(s);
+			return NULL;
+		}
+		memcpy(sin, ai->ai_addr, sizeof *sin);
+		sin->sin_port = htons((uint16_t)port);
+		freeaddrinfo(ai);
+	}
+	s->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, s,
+				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+				MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)600, MHD_OPTION_END);
+	if (!s->d) {
+		cairn_err_set(err, "cannot listen on %s: address in use or not available; "
+				   "choose another with --http", addr);
+		free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void cairn_http_stop(struct cairn_http_server *s)
+{
+	if (!s)
+		return;
+	MHD_stop_daemon(s->d);
+	free(s);
+}
+
+const char *cairn_http_query(const struct cairn_http_req *req, const char *key)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+const char *cairn_http_header(const struct cairn_http_req *req, const char *name)
+{
+	return MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, name);
+}
+
+void cairn_http_reply(struct cairn_http_resp *resp, int status, const char *content_type,
+		      const char *body)
+{
+	free(resp->body);
+	resp->status = status;
+	resp->content_type = content_type;
+	resp->body = strdup(body);
+	resp->body_len = resp->body ? strlen(resp->body) : 0;
+}
+
+void cairn_http_error(struct cairn_http_resp *resp, int status, const char *fmt, ...)
+{
+	char msg[2048];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	cairn_scrub(msg);
+	/* JSON-escape by hand: the message is one line of text. */
+	char esc[4200], *w = esc;
+	w += sprintf(w, "{\"errors\":[{\"message\":\"");
+	for (const char *p = msg; *p && w < esc + sizeof esc - 16; p++) {
+		unsigned char c = (unsigned char)*p;
+		if (c == '"' || c == '\\')
+			w += sprintf(w, "\\%c", c);
+		else if (c < 0x20)
+			w += sprintf(w, "\\u%04x", c);
+		else
+			*w++ = (char)c;
+	}
+	sprintf(w, "\"}]}\n");
+	cairn_http_reply(resp, status, "application/json", esc);
+}
+
+int cairn_http_peer_is_loopback(const struct sockaddr *sa)
+{
+	if (!sa)
+		return 0;
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *s = (const struct sockaddr_in *)sa;
+		return (ntohl(s->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)sa;
+		if (IN6_IS_ADDR_LOOPBACK(&s->sin6_addr))
+			return 1;
+		if (IN6_IS_ADDR_V4MAPPED(&s->sin6_addr))
+			return s->sin6_addr.s6_addr[12] == 127;
+	}
+	return 0;
+}
+
+/* Does addr (16 bytes, v4-mapped for IPv4) fall in the entry "ip[/bits]"? */
+static int match_entry(const unsigned char *addr, const char *entry)
+{
+	char ip[64];
+	const char *slash = strchr(entry, '/');
+	size_t len = slash ? (size_t)(slash - entry) : strlen(entry);
+	if (len == 0 || len >= sizeof ip)
+		return 0;
+	memcpy(ip, entry, len);
+	ip[len] = 0;
+	unsigned char net[16] = {0};
+	int bits;
+	struct in_addr a4;
+	if (inet_pton(AF_INET, ip, &a4) == 1) {
+		net[10] = net[11] = 0xff;
+		memcpy(net + 12, &a4, 4);
+		bits = slash ? 96 + atoi(slash + 1) : 128;
+	} else if (inet_pton(AF_INET6, ip, net) == 1) {
+		bits = slash ? atoi(slash + 1) : 128;
+	} else {
+		return 0;
+	}
+	if (bits < 0 || bits > 128)
+		return 0;
+	for (int i = 0; i < bits; i++) {
+		int m = 0x80 >> (i % 8);
+		if ((addr[i / 8] & m) != (net[i / 8] & m))
+			return 0;
+	}
+	return 1;
+}
+
+int cairn_http_peer_in_list(const struct sockaddr *sa, const char *list)
+{
+	if (!sa || !list || !*list)
+		return 0;
+	unsigned char addr[16] = {0};
+	if (sa->sa_family == AF_INET) {
+		addr[10] = addr[11] = 0xff;
+		memcpy(addr + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+	} else if (sa->sa_family == AF_INET6) {
+		memcpy(addr, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
+	} else {
+		return 0;
+	}
+	char *copy = strdup(list), *save = NULL;
+	int hit = 0;
+	for (char *t = strtok_r(copy, ", ", &save); t && !hit; t = strtok_r(NULL, ", ", &save))
+		hit = match_entry(addr, t);
+	free(copy);
+	return hit;
+}
+
+struct fetch_buf {
+	char *p;
+	size_t len;
+};
+
+static size_t fetch_write(char *ptr, size_t size, size_t nmemb, void *ud)
+{
+	struct fetch_buf *b = ud;
+	size_t n = size * nmemb;
+	char *np = realloc(b->p, b->len + n + 1);
+	if (!np)
+		return 0;
+	b->p = np;
+	memcpy(b->p + b->len, ptr, n);
+	b->len += n;
+	b->p[b->len] = 0;
+	return n;
+}
+
+int cairn_http_fetch(const char *method, const char *url, const char *content_type,
+		     const char *body, size_t body_len, long *status, char **out, size_t *out_len,
+		     cairn_err *err)
+{
+	CURL *c = curl_easy_init();
+	struct curl_slist *hdrs = NULL;
+	struct fetch_buf b = {NULL, 0};
+	int rc = -1;
+	if (!c)
+		return cairn_err_set(err, "cannot start an HTTP client");
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_write);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	if (!strcmp(method, "POST")) {
+		curl_easy_setopt(c, CURLOPT_POST, 1L);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)body_len);
+	}
+	if (content_type) {
+		char h[256];
+		snprintf(h, sizeof h, "Content-Type: %s", content_type);
+		hdrs = curl_slist_append(hdrs, h);
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	}
+	CURLcode cc = curl_easy_perform(c);
+	if (cc != CURLE_OK) {
+		cairn_err_set(err, "%s: %s", url, curl_easy_strerror(cc));
+		goto out;
+	}
+	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);
+	*out = b.p ? b.p : strdup("");
+	b.p = NULL;
+	if (out_len)
+		*out_len = strlen(*out);
+	rc = 0;
+out:
+	free(b.p);
+	curl_slist_free_all(hdrs);
+	curl_easy_cleanup(c);
+	return rc;
+}

@@ -1,0 +1,58 @@
+/* http.h — a thin request/response layer over libmicrohttpd. Handlers get
+ * the whole body (bounded) and fill a response; one thread per connection so
+ * a long backup request never blocks /health or /mutate. */
+#ifndef CAIRN_HTTP_H
+#define CAIRN_HTTP_H
+#include <cairn/plugin.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+struct MHD_Connection;
+
+struct cairn_http_req {
+	const char *method;
+	const char *path;
+	const char *body;
+	size_t body_len;
+	const struct sockaddr *peer;
+	struct MHD_Connection *conn;
+};
+
+struct cairn_http_resp {
+	int status;
+	char *body; /* malloc'd; freed by the server */
+	size_t body_len;
+	const char *content_type;
+};
+
+typedef void (*cairn_http_handler)(void *ctx, const struct cairn_http_req *req,
+				   struct cairn_http_resp *resp);
+
+struct cairn_http_server;
+
+/* addr: "host:port" (host may be empty for all interfaces). */
+struct cairn_http_server *cairn_http_start(const char *addr, cairn_http_handler h, void *ctx,
+					   size_t max_body, cairn_err *err);
+void cairn_http_stop(struct cairn_http_server *s);
+
+const char *cairn_http_query(const struct cairn_http_req *req, const char *key);
+const char *cairn_http_header(const struct cairn_http_req *req, const char *name);
+/* Sets a response: body is copied. */
+void cairn_http_reply(struct cairn_http_resp *resp, int status, const char *content_type,
+		      const char *body);
+/* Sets a JSON error response {"errors":[{"message":msg}]} (msg scrubbed). */
+void cairn_http_error(struct cairn_http_resp *resp, int status, const char *fmt, ...)
+	CAIRN_PRINTF(3, 4);
+/* Is the peer loopback (127.0.0.0/8, ::1, ::ffff:127.x)? */
+int cairn_http_peer_is_loopback(const struct sockaddr *sa);
+/* Does the peer match a comma list of IPs and CIDRs? */
+int cairn_http_peer_in_list(const struct sockaddr *sa, const char *list);
+
+/* Client side (libcurl): GET or POST url, returns status and body (malloc'd). */
+int cairn_http_fetch(const char *method, const char *url, const char *content_type,
+		     const char *body, size_t body_len, long *status, char **out, size_t *out_len,
+		     cairn_err *err);
+
+/* "localhost:6080" -> "127.0.0.1", 6080; checks the port. */
+int cairn_split_hostport(const char *addr, char *host, size_t hostlen, int *port, cairn_err *err);
+#endif

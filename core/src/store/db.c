@@ -1,0 +1,664 @@
+/* db.c — the multi-version store on LMDB (see db.h for the key layout).
+ * LMDB gives one writer and any number of snapshot readers, so a backup's
+ * read transaction sees a stable store while mutations go on. */
+#include "db.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <lmdb.h>
+#include <openssl/sha.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define HASH_LEN 16
+#define KEY_MAX (1 + CAIRN_MAX_PRED + 8 + HASH_LEN + 8)
+#define LOAD_BATCH 50000
+
+struct cairn_db {
+	MDB_env *env;
+	MDB_dbi data, log, drops, meta;
+};
+
+static int lmdb_err(cairn_err *err, int rc, const char *what)
+{
+	if (rc == MDB_MAP_FULL)
+		return cairn_err_set(err, "%s: the postings store is full (LMDB map size)", what);
+	if (rc == ENOSPC)
+		return cairn_err_set(err, "%s: no space left on device", what);
+	return cairn_err_set(err, "%s: %s", what, mdb_strerror(rc));
+}
+
+static void put_be64(unsigned char *p, uint64_t v)
+{
+	for (int i = 7; i >= 0; i--, v >>= 8)
+		p[i] = (unsigned char)v;
+}
+
+static uint64_t get_be64(const unsigned char *p)
+{
+	uint64_t v = 0;
+	for (int i = 0; i < 8; i++)
+		v = v << 8 | p[i];
+	return v;
+}
+
+/* Key without the version: plen pred subj hash. Returns its length. */
+static size_t triple_key(unsigned char *k, const char *pred, size_t plen, uint64_t subj,
+			 const char *obj, size_t olen)
+{
+	unsigned char h[SHA256_DIGEST_LENGTH];
+	k[0] = (unsigned char)plen;
+	memcpy(k + 1, pred, plen);
+	put_be64(k + 1 + plen, subj);
+	SHA256((const unsigned char *)obj, olen, h);
+	memcpy(k + 1 + plen + 8, h, HASH_LEN);
+	return 1 + plen + 8 + HASH_LEN;
+}
+
+static int meta_get(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t *v)
+{
+	MDB_val k = {strlen(name), (void *)name}, d;
+	*v = 0;
+	int rc = mdb_get(txn, dbi, &k, &d);
+	if (rc == 0 && d.mv_size == 8)
+		*v = get_be64(d.mv_data);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+static int meta_raise(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t v)
+{
+	uint64_t cur;
+	int rc = meta_get(txn, dbi, name, &cur);
+	if (rc || v <= cur)
+		return rc;
+	unsigned char b[8];
+	put_be64(b, v);
+	MDB_val k = {strlen(name), (void *)name}, d = {8, b};
+	return mdb_put(txn, dbi, &k, &d, 0);
+}
+
+int cairn_db_open(const char *dir, struct cairn_db **out, cairn_err *err)
+{
+	struct cairn_db *db = calloc(1, sizeof *db);
+	MDB_txn *txn = NULL;
+	int rc;
+	if (!db)
+		return cairn_err_set(err, "out of memory");
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
+		cairn_err_set(err, "cannot create postings directory %s: %s", dir, strerror(errno));
+		goto fail;
+	}
+	if ((rc = mdb_env_create(&db->env)) != 0) {
+		lmdb_err(err, rc, "cannot create LMDB environment");
+		goto fail;
+	}
+	mdb_env_set_maxdbs(db->env, 8);
+	mdb_env_set_maxreaders(db->env, 512);
+	mdb_env_set_mapsize(db->env, (size_t)64 << 30);
+	if ((rc = mdb_env_open(db->env, dir, MDB_NOTLS, 0644)) != 0) {
+		cairn_err_set(err, "cannot open postings directory %s: %s", dir, mdb_strerror(rc));
+		goto fail;
+	}
+	if ((rc = mdb_txn_begin(db->env, NULL, 0, &txn)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "data", MDB_CREATE, &db->data)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "log", MDB_CREATE, &db->log)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "drops", MDB_CREATE, &db->drops)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &db->meta)) != 0 ||
+	    (rc = mdb_txn_commit(txn)) != 0) {
+		if (txn)
+			mdb_txn_abort(txn);
+		lmdb_err(err, rc, "cannot open postings tables");
+		goto fail;
+	}
+	*out = db;
+	return 0;
+fail:
+	if (db->env)
+		mdb_env_close(db->env);
+	free(db);
+	return -1;
+}
+
+void cairn_db_close(struct cairn_db *db)
+{
+	if (!db)
+		return;
+	mdb_env_close(db->env);
+	free(db);
+}
+
+static uint64_t meta_read(struct cairn_db *db, const char *name)
+{
+	MDB_txn *txn;
+	uint64_t v = 0;
+	if (mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn) == 0) {
+		meta_get(txn, db->meta, name, &v);
+		mdb_txn_abort(txn);
+	}
+	return v;
+}
+
+uint64_t cairn_db_max_uid(struct cairn_db *db) { return meta_read(db, "max_uid"); }
+uint64_t cairn_db_max_ts(struct cairn_db *db) { return meta_read(db, "max_ts"); }
+
+/* Writes one version into data and log. */
+static int put_version(struct cairn_db *db, MDB_txn *txn, const unsigned char *tk, size_t tklen,
+		       uint64_t ts, int op, const char *obj, size_t olen, int with_log,
+		       unsigned data_flags)
+{
+	unsigned char key[KEY_MAX + 8];
+	unsigned char *val = malloc(olen + 1);
+	int rc;
+	if (!val)
+		return ENOMEM;
+	val[0] = (unsigned char)op;
+	memcpy(val + 1, obj, olen);
+	memcpy(key, tk, tklen);
+	put_be64(key + tklen, ~ts);
+	MDB_val k = {tklen + 8, key}, d = {olen + 1, val};
+	rc = mdb_put(txn, db->data, &k, &d, data_flags);
+	if (rc == 0 && with_log) {
+		put_be64(key, ts);
+		memcpy(key + 8, tk, tklen);
+		MDB_val lk = {tklen + 8, key};
+		rc = mdb_put(txn, db->log, &lk, &d, 0);
+	}
+	free(val);
+	return rc;
+}
+
+struct drop_rec {
+	uint64_t ts;
+	char *pred; /* NULL: drop_all */
+	size_t plen;
+};
+
+struct drop_list {
+	struct drop_rec *v;
+	size_t n;
+};
+
+static void drops_free(struct drop_list *dl)
+{
+	for (size_t i = 0; i < dl->n; i++)
+		free(dl->v[i].pred);
+	free(dl->v);
+	dl->v = NULL;
+	dl->n = 0;
+}
+
+/* Drops with ts <= upto, as seen by txn. */
+static int drops_load(struct cairn_db *db, MDB_txn *txn, uint64_t upto, struct drop_list *dl)
+{
+	MDB_cursor *c;
+	MDB_val k, d;
+	int rc = mdb_cursor_open(txn, db->drops, &c);
+	if (rc)
+		return rc;
+	for (rc = mdb_cursor_get(c, &k, &d, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
+		uint64_t ts = get_be64(k.mv_data);
+		if (ts > upto)
+			break;
+		struct drop_rec *nv = realloc(dl->v, (dl->n + 1) * sizeof *nv);
+		if (!nv) {
+			rc = ENOMEM;
+			break;
+		}
+		dl->v = nv;
+		const char *p = d.mv_data;
+		struct drop_rec *r = &dl->v[dl->n++];
+		r->ts = ts;
+		r->pred = NULL;
+		r->plen = 0;
+		if (d.mv_size > 1 && p[0] == 'P') {
+			r->plen = d.mv_size - 1;
+			r->pred = malloc(r->plen);
+			if (r->pred)
+				memcpy(r->pred, p + 1, r->plen);
+		}
+	}
+	mdb_cursor_close(c);
+	return rc == MDB_NOTFOUND ? 0 : rc;
+}
+
+/* Is a version at ts of pred hidden by a drop in (ts, upto]? */
+static int dropped_after(const struct drop_list *dl, const char *pred, size_t plen, uint64_t ts)
+{
+	for (size_t i = 0; i < dl->n; i++) {
+		const struct drop_rec *r = &dl->v[i];
+		if (r->ts > ts && (!r->pred || (r->plen == plen && !memcmp(r->pred, pred, plen))))
+			return 1;
+	}
+	return 0;
+}
+
+/* Deletes, at ts, every object of pred on subj visible in txn. */
+static int delete_star(struct cairn_db *db, MDB_txn *txn, const char *pred, size_t plen,
+		       uint64_t subj, uint64_t ts, const struct drop_list *dl)
+{
+	unsigned char prefix[1 + CAIRN_MAX_PRED + 8];
+	size_t pl = 1 + plen + 8;
+	prefix[0] = (unsigned char)plen;
+	memcpy(prefix + 1, pred, plen);
+	put_be64(prefix + 1 + plen, subj);
+	MDB_cursor *c;
+	MDB_val k = {pl, prefix}, d;
+	/* Collect first: writing while iterating the same table is fiddly. */
+	unsigned char(*keys)[KEY_MAX] = NULL;
+	char **objs = NULL;
+	size_t *olens = NULL, n = 0;
+	int rc = mdb_cursor_open(txn, db->data, &c);
+	if (rc)
+		return rc;
+	unsigned char last[KEY_MAX];
+	size_t lastlen = 0;
+	for (rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
+		if (k.mv_size < pl + HASH_LEN + 8 || memcmp(k.mv_data, prefix, pl) != 0)
+			break;
+		size_t tl = k.mv_size - 8;
+		if (lastlen == tl && !memcmp(last, k.mv_data, tl))
+			continue; /* an older version of a triple already decided */
+		memcpy(last, k.mv_data, tl);
+		lastlen = tl;
+		const unsigned char *v = d.mv_data;
+		uint64_t vts = ~get_be64((const unsigned char *)k.mv_data + tl);
+		if (v[0] != CAIRN_OP_SET || dropped_after(dl, pred, plen, vts))
+			continue;
+		void *nk = realloc(keys, (n + 1) * sizeof *keys);
+		void *no = realloc(objs, (n + 1) * sizeof *objs);
+		void *nl = realloc(olens, (n + 1) * sizeof *olens);
+		if (nk)
+			keys = nk;
+		if (no)
+			objs = no;
+		if (nl)
+			olens = nl;
+		if (!nk || !no || !nl) {
+			rc = ENOMEM;
+			goto out;
+		}
+		memcpy(keys[n], k.mv_data, tl);
+		olens[n] = d.mv_size - 1;
+		objs[n] = malloc(olens[n] + 1);
+		if (!objs[n]) {
+			rc = ENOMEM;
+			goto out;
+		}
+		memcpy(objs[n], v + 1, olens[n]);
+		n++;
+	}
+	rc = rc == MDB_NOTFOUND ? 0 : rc;
+	mdb_cursor_close(c);
+	c = NULL;
+	for (size_t i = 0; i < n && rc == 0; i++)
+		rc = put_version(db, txn, keys[i], pl + HASH_LEN, ts, CAIRN_OP_DEL, objs[i], olens[i],
+				 1, 0);
+out:
+	if (c)
+		mdb_cursor_close(c);
+	for (size_t i = 0; i < n; i++)
+		free(objs[i]);
+	free(keys);
+	free(objs);
+	free(olens);
+	return rc;
+}
+
+int cairn_db_apply(struct cairn_db *db, uint64_t commit_ts, const struct cairn_edit *edits,
+		   size_t n, uint64_t max_uid, cairn_err *err)
+{
+	MDB_txn *txn;
+	struct drop_list dl = {0};
+	int rc = mdb_txn_begin(db->env, NULL, 0, &txn);
+	if (rc)
+		return lmdb_err(err, rc, "cannot start a write");
+	if ((rc = drops_load(db, txn, UINT64_MAX, &dl)) != 0)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		const struct cairn_edit *e = &edits[i];
+		size_t plen = strlen(e->pred);
+		if (plen == 0 || plen > CAIRN_MAX_PRED) {
+			drops_free(&dl);
+			mdb_txn_abort(txn);
+			return cairn_err_set(err, "predicate \"%.40s\" must be 1 to %d bytes", e->pred,
+					     CAIRN_MAX_PRED);
+		}
+		if (e->op == CAIRN_OP_DEL && !e->obj) {
+			rc = delete_star(db, txn, e->pred, plen, e->subj, commit_ts, &dl);
+		} else {
+			unsigned char tk[KEY_MAX];
+			size_t olen = strlen(e->obj);
+			size_t tl = triple_key(tk, e->pred, plen, e->subj, e->obj, olen);
+			rc = put_version(db, txn, tk, tl, commit_ts, e->op, e->obj, olen, 1, 0);
+		}
+		if (rc)
+			goto fail;
+	}
+	if ((rc = meta_raise(txn, db->meta, "max_uid", max_uid)) != 0 ||
+	    (rc = meta_raise(txn, db->meta, "max_ts", commit_ts)) != 0)
+		goto fail;
+	drops_free(&dl);
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return lmdb_err(err, rc, "cannot commit mutation");
+	return 0;
+fail:
+	drops_free(&dl);
+	mdb_txn_abort(txn);
+	return lmdb_err(err, rc, "cannot apply mutation");
+}
+
+static int put_drop(struct cairn_db *db, MDB_txn *txn, uint64_t ts, const char *pred, size_t plen)
+{
+	unsigned char k8[8];
+	char *v = malloc(plen + 1);
+	if (!v)
+		return ENOMEM;
+	put_be64(k8, ts);
+	v[0] = pred ? 'P' : 'A';
+	if (pred)
+		memcpy(v + 1, pred, plen);
+	MDB_val k = {8, k8}, d = {pred ? plen + 1 : 1, v};
+	int rc = mdb_put(txn, db->drops, &k, &d, 0);
+	free(v);
+	return rc;
+}
+
+int cairn_db_drop(struct cairn_db *db, uint64_t ts, const char *pred, cairn_err *err)
+{
+	MDB_txn *txn;
+	if (pred && (!*pred || strlen(pred) > CAIRN_MAX_PRED))
+		return cairn_err_set(err, "predicate name must be 1 to %d bytes", CAIRN_MAX_PRED);
+	int rc = mdb_txn_begin(db->env, NULL, 0, &txn);
+	if (rc)
+		return lmdb_err(err, rc, "cannot start a write");
+	if ((rc = put_drop(db, txn, ts, pred, pred ? strlen(pred) : 0)) != 0 ||
+	    (rc = meta_raise(txn, db->meta, "max_ts", ts)) != 0) {
+		mdb_txn_abort(txn);
+		return lmdb_err(err, rc, "cannot record drop");
+	}
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return lmdb_err(err, rc, "cannot commit drop");
+	return 0;
+}
+
+int cairn_db_scan(struct cairn_db *db, uint64_t read_ts, cairn_version_cb cb, void *ctx,
+		  cairn_err *err)
+{
+	MDB_txn *txn;
+	MDB_cursor *c = NULL;
+	MDB_val k, d;
+	struct drop_list dl = {0};
+	unsigned char last[KEY_MAX];
+	size_t lastlen = 0;
+	int rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn), stop = 0;
+	if (rc)
+		return lmdb_err(err, rc, "cannot start a read");
+	if ((rc = drops_load(db, txn, read_ts, &dl)) != 0 ||
+	    (rc = mdb_cursor_open(txn, db->data, &c)) != 0)
+		goto out;
+	for (rc = mdb_cursor_get(c, &k, &d, MDB_FIRST); rc == 0;
+	     rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
+		const unsigned char *kp = k.mv_data;
+		size_t tl = k.mv_size - 8;
+		uint64_t ts = ~get_be64(kp + tl);
+		if (ts > read_ts)
+			continue;
+		if (lastlen == tl && !memcmp(last, kp, tl))
+			continue; /* newest version <= read_ts already seen */
+		memcpy(last, kp, tl);
+		lastlen = tl;
+		const char *val = d.mv_data;
+		size_t plen = kp[0];
+		if (val[0] != CAIRN_OP_SET || dropped_after(&dl, (const char *)kp + 1, plen, ts))
+			continue;
+		struct cairn_version v = {CAIRN_OP_SET, ts, (const char *)kp + 1, plen,
+					  get_be64(kp + 1 + plen), val + 1, d.mv_size - 1};
+		if ((stop = cb(ctx, &v)) != 0)
+			break;
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+out:
+	if (c)
+		mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	drops_free(&dl);
+	if (rc)
+		return lmdb_err(err, rc, "cannot read postings");
+	return stop;
+}
+
+int cairn_db_changes(struct cairn_db *db, uint64_t since, uint64_t read_ts, cairn_version_cb cb,
+		     void *ctx, cairn_err *err)
+{
+	MDB_txn *txn;
+	MDB_cursor *c = NULL;
+	MDB_val k, d;
+	struct drop_list dl = {0};
+	size_t di = 0;
+	unsigned char start[8];
+	int rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn), stop = 0;
+	if (rc)
+		return lmdb_err(err, rc, "cannot start a read");
+	if ((rc = drops_load(db, txn, read_ts, &dl)) != 0 ||
+	    (rc = mdb_cursor_open(txn, db->log, &c)) != 0)
+		goto out;
+	while (di < dl.n && dl.v[di].ts <= since)
+		di++;
+	put_be64(start, since + 1);
+	k.mv_size = 8;
+	k.mv_data = start;
+	for (rc = since == UINT64_MAX ? MDB_NOTFOUND : mdb_cursor_get(c, &k, &d, MDB_SET_RANGE);
+	     rc == 0 && !stop; rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
+		const unsigned char *kp = k.mv_data;
+		uint64_t ts = get_be64(kp);
+		if (ts > read_ts)
+			break;
+		/* Drops committed before this version come first. */
+		for (; di < dl.n && dl.v[di].ts < ts && !stop; di++) {
+			struct cairn_version v = {dl.v[di].pred ? CAIRN_OP_DROP_ATTR : CAIRN_OP_DROP_ALL,
+						  dl.v[di].ts, dl.v[di].pred, dl.v[di].plen, 0, NULL, 0};
+			stop = cb(ctx, &v);
+		}
+		if (stop)
+			break;
+		size_t plen = kp[8];
+		const char *val = d.mv_data;
+		struct cairn_version v = {val[0], ts, (const char *)kp + 9, plen,
+					  get_be64(kp + 9 + plen), val + 1, d.mv_size - 1};
+		stop = cb(ctx, &v);
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+	for (; rc == 0 && di < dl.n && !stop; di++) {
+		struct cairn_version v = {dl.v[di].pred ? CAIRN_OP_DROP_ATTR : CAIRN_OP_DROP_ALL,
+					  dl.v[di].ts, dl.v[di].pred, dl.v[di].plen, 0, NULL, 0};
+		stop = cb(ctx, &v);
+	}
+out:
+	if (c)
+		mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	drops_free(&dl);
+	if (rc)
+		return lmdb_err(err, rc, "cannot read changes");
+	return stop;
+}
+
+int cairn_db_predicates(struct cairn_db *db, cairn_version_cb cb, void *ctx, cairn_err *err)
+{
+	MDB_txn *txn;
+	MDB_cursor *c = NULL;
+	MDB_val k, d;
+	unsigned char seek[KEY_MAX + 8];
+	int rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn), stop = 0;
+	if (rc)
+		return lmdb_err(err, rc, "cannot start a read");
+	if ((rc = mdb_cursor_open(txn, db->data, &c)) != 0)
+		goto out;
+	for (rc = mdb_cursor_get(c, &k, &d, MDB_FIRST); rc == 0 && !stop;) {
+		const unsigned char *kp = k.mv_data;
+		size_t plen = kp[0];
+		struct cairn_version v = {0, 0, (const char *)kp + 1, plen, 0, NULL, 0};
+		if ((stop = cb(ctx, &v)) != 0)
+			break;
+		/* Jump past every key of this predicate. */
+		memcpy(seek, kp, 1 + plen);
+		memset(seek + 1 + plen, 0xff, 8 + HASH_LEN + 8);
+		k.mv_size = 1 + plen + 8 + HASH_LEN + 8;
+		k.mv_data = seek;
+		rc = mdb_cursor_get(c, &k, &d, MDB_SET_RANGE);
+		if (rc == 0 && k.mv_size == 1 + plen + 8 + HASH_LEN + 8 &&
+		    !memcmp(k.mv_data, seek, k.mv_size))
+			rc = mdb_cursor_get(c, &k, &d, MDB_NEXT);
+	}
+	if (rc == MDB_NOTFOUND)
+		rc = 0;
+out:
+	if (c)
+		mdb_cursor_close(c);
+	mdb_txn_abort(txn);
+	if (rc)
+		return lmdb_err(err, rc, "cannot list predicates");
+	return stop;
+}
+
+struct cairn_db_loader {
+	struct cairn_db *db;
+	MDB_txn *txn;
+	int append;
+	size_t pending;
+	uint64_t max_ts;
+};
+
+int cairn_db_load_begin(struct cairn_db *db, int append, struct cairn_db_loader **out,
+			cairn_err *err)
+{
+	struct cairn_db_loader *l = calloc(1, sizeof *l);
+	if (!l)
+		return cairn_err_set(err, "out of memory");
+	l->db = db;
+	l->append = append;
+	int rc = mdb_txn_begin(db->env, NULL, 0, &l->txn);
+	if (rc) {
+		free(l);
+		return lmdb_err(err, rc, "cannot start restore write");
+	}
+	*out = l;
+	return 0;
+}
+
+int cairn_db_load_put(struct cairn_db_loader *l, const struct cairn_version *v, cairn_err *err)
+{
+	int rc;
+	if (v->ts > l->max_ts)
+		l->max_ts = v->ts;
+	if (v->op == CAIRN_OP_DROP_ALL || v->op == CAIRN_OP_DROP_ATTR) {
+		if (v->op == CAIRN_OP_DROP_ATTR && (!v->pred_len || v->pred_len > CAIRN_MAX_PRED))
+			return cairn_err_set(err, "drop record with a bad predicate length");
+		rc = put_drop(l->db, l->txn, v->ts, v->op == CAIRN_OP_DROP_ATTR ? v->pred : NULL,
+			      v->pred_len);
+	} else if (v->op == CAIRN_OP_SET || v->op == CAIRN_OP_DEL) {
+		if (!v->pred_len || v->pred_len > CAIRN_MAX_PRED)
+			return cairn_err_set(err, "record with a bad predicate length %zu", v->pred_len);
+		unsigned char tk[KEY_MAX];
+		size_t tl = triple_key(tk, v->pred, v->pred_len, v->subj, v->obj, v->obj_len);
+		/* No log entries: the restored history ends at the backup's read_ts,
+		 * and incrementals from the restored cluster only need later commits. */
+		rc = put_version(l->db, l->txn, tk, tl, v->ts, v->op, v->obj, v->obj_len, 0,
+				 l->append ? MDB_APPEND : 0);
+		if (rc == MDB_KEYEXIST)
+			return cairn_err_set(err, "records out of order in a full backup");
+	} else {
+		return cairn_err_set(err, "unknown record op 0x%02x", v->op & 0xff);
+	}
+	if (rc)
+		return lmdb_err(err, rc, "cannot write restored postings");
+	if (++l->pending >= LOAD_BATCH) {
+		if ((rc = mdb_txn_commit(l->txn)) != 0) {
+			l->txn = NULL;
+			return lmdb_err(err, rc, "cannot commit restored postings");
+		}
+		l->pending = 0;
+		if ((rc = mdb_txn_begin(l->db->env, NULL, 0, &l->txn)) != 0) {
+			l->txn = NULL;
+			return lmdb_err(err, rc, "cannot continue restore write");
+		}
+	}
+	return 0;
+}
+
+int cairn_db_load_end(struct cairn_db_loader *l, uint64_t max_uid, uint64_t max_ts, int commit,
+		      cairn_err *err)
+{
+	int rc = 0;
+	if (!l->txn) {
+		free(l);
+		return commit ? cairn_err_set(err, "restore write already failed") : 0;
+	}
+	if (!commit) {
+		mdb_txn_abort(l->txn);
+		free(l);
+		return 0;
+	}
+	if (max_ts < l->max_ts)
+		max_ts = l->max_ts;
+	if ((rc = meta_raise(l->txn, l->db->meta, "max_uid", max_uid)) != 0 ||
+	    (rc = meta_raise(l->txn, l->db->meta, "max_ts", max_ts)) != 0) {
+		mdb_txn_abort(l->txn);
+		free(l);
+		return lmdb_err(err, rc, "cannot finish restore write");
+	}
+	rc = mdb_txn_commit(l->txn);
+	free(l);
+	if (rc)
+		return lmdb_err(err, rc, "cannot commit restored postings");
+	return 0;
+}
+
+int cairn_group_id_read(const char *dir, uint32_t *group, cairn_err *err)
+{
+	char path[4096], buf[32];
+	snprintf(path, sizeof path, "%s/group_id", dir);
+	*group = 0;
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : cairn_err_set(err, "cannot read %s: %s", path, strerror(errno));
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return cairn_err_set(err, "%s is empty; it should hold the group number", path);
+	buf[n] = 0;
+	char *end;
+	unsigned long g = strtoul(buf, &end, 10);
+	while (*end == '\n' || *end == ' ')
+		end++;
+	if (*end || g == 0 || g > 1000000)
+		return cairn_err_set(err, "%s does not hold a group number", path);
+	*group = (uint32_t)g;
+	return 0;
+}
+
+int cairn_group_id_write(const char *dir, uint32_t group, cairn_err *err)
+{
+	char path[4096], tmp[4200], buf[32];
+	snprintf(path, sizeof path, "%s/group_id", dir);
+	snprintf(tmp, sizeof tmp, "%s.tmp", path);
+	int n = snprintf(buf, sizeof buf, "%u\n", group);
+	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+	if (fd < 0)
+		return cairn_err_set(err, "cannot write %s: %s", path, strerror(errno));
+	if (write(fd, buf, (size_t)n) != n || fsync(fd) < 0) {
+		close(fd);
+		unlink(tmp);
+		return cairn_err_set(err, "cannot write %s: %s", path, strerror(errno));
+	}
+	close(fd);
+	if (rename(tmp, path) < 0)
+		return cairn_err_set(err, "cannot write %s: %s", path, strerror(errno));
+	return 0;
+}

@@ -1,0 +1,558 @@
+/* zero.c — `cairn zero`: timestamp oracle, uid leases, group membership,
+ * predicate placement (tablets), the applied watermark and the license.
+ *
+ * Leases are handed out from memory below a ceiling that is persisted first:
+ * raising the ceiling writes state.json (atomically, fsynced) before any
+ * value under it is answered, so a restarted zero starts above every value it
+ * ever gave out. The watermark is the highest T such that every commit
+ * timestamp <= T has been reported applied or aborted; backups read at it. */
+#include <cjson/cJSON.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "commands.h"
+#include "config.h"
+#include "jsonfile.h"
+#include "log.h"
+#include "server/http.h"
+
+#define LEASE_STEP 10000
+#define TRIAL_DAYS 30
+#define MAX_LEASE 1000000000000ULL
+
+struct member {
+	uint64_t id;
+	uint32_t group;
+	char *addr;
+};
+
+struct tablet {
+	char *pred;
+	uint32_t group;
+};
+
+struct pending {
+	uint64_t ts, member;
+};
+
+struct zero {
+	pthread_mutex_t mu;
+	char *state_path;
+	uint64_t next_ts, ts_ceiling;
+	uint64_t next_uid, uid_ceiling;
+	struct member *members;
+	size_t nmembers;
+	uint64_t next_member_id;
+	struct tablet *tablets;
+	size_t ntablets;
+	struct pending *pending;
+	size_t npending;
+	int64_t trial_start;
+	int64_t license_expiry; /* 0: none */
+	char *license_user;
+};
+
+static volatile sig_atomic_t stop_flag;
+static void on_signal(int sig) { (void)sig; stop_flag = 1; }
+
+static int save_state(struct zero *z, cairn_err *err)
+{
+	cJSON *root = cJSON_CreateObject(), *ms = cJSON_AddArrayToObject(root, "members"),
+	      *ts = cJSON_AddArrayToObject(root, "tablets");
+	cairn_json_add_u64(root, "ts_ceiling", z->ts_ceiling);
+	cairn_json_add_u64(root, "uid_ceiling", z->uid_ceiling);
+	cairn_json_add_u64(root, "next_member_id", z->next_member_id);
+	cairn_json_add_u64(root, "trial_start", (uint64_t)z->trial_start);
+	cairn_json_add_u64(root, "license_expiry", (uint64_t)z->license_expiry);
+	if (z->license_user)
+		cJSON_AddStringToObject(root, "license_user", z->license_user);
+	for (size_t i = 0; i < z->nmembers; i++) {
+		cJSON *m = cJSON_CreateObject();
+		cairn_json_add_u64(m, "id", z->members[i].id);
+		cairn_json_add_u64(m, "group", z->members[i].group);
+		cJSON_AddStringToObject(m, "addr", z->members[i].addr);
+		cJSON_AddItemToArray(ms, m);
+	}
+	for (size_t i = 0; i < z->ntablets; i++) {
+		cJSON *t = cJSON_CreateObject();
+		cJSON_AddStringToObject(t, "pred", z->tablets[i].pred);
+		cairn_json_add_u64(t, "group", z->tablets[i].group);
+		cJSON_AddItemToArray(ts, t);
+	}
+	char *s = cJSON_PrintUnformatted(root);
+	cJSON_Delete(root);
+	if (!s)
+		return cairn_err_set(err, "out of memory");
+	int rc = cairn_write_file_atomic(z->state_path, s, strlen(s), err);
+	free(s);
+	return rc;
+}
+
+static int load_state(struct zero *z, cairn_err *err)
+{
+	char *data = NULL;
+	int rc = cairn_read_file(z->state_path, 64 << 20, &data, NULL, err);
+	if (rc < 0)
+		return -1;
+	if (rc == 1) { /* a new zero */
+		z->next_ts = z->ts_ceiling = 1;
+		z->next_uid = z->uid_ceiling = 1;
+		z->next_member_id = 1;
+		z->trial_start = time(NULL);
+		return save_state(z, err);
+	}
+	cJSON *root = cJSON_Parse(data);
+	free(data);
+	if (!cJSON_IsObject(root)) {
+		cJSON_Delete(root);
+		return cairn_err_set(err, "%s is not valid zero state; restore it or start with a new -w "
+					  "directory", z->state_path);
+	}
+	/* Everything below the old ceilings may have been handed out. */
+	z->next_ts = z->ts_ceiling = cairn_json_u64(root, "ts_ceiling");
+	z->next_uid = z->uid_ceiling = cairn_json_u64(root, "uid_ceiling");
+	if (!z->next_ts)
+		z->next_ts = z->ts_ceiling = 1;
+	if (!z->next_uid)
+		z->next_uid = z->uid_ceiling = 1;
+	z->next_member_id = cairn_json_u64(root, "next_member_id");
+	z->trial_start = (int64_t)cairn_json_u64(root, "trial_start");
+	z->license_expiry = (int64_t)cairn_json_u64(root, "license_expiry");
+	const cJSON *u = cJSON_GetObjectItemCaseSensitive(root, "license_user");
+	if (cJSON_IsString(u))
+		z->license_user = strdup(u->valuestring);
+	const cJSON *it;
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "members"))
+	{
+		const cJSON *a = cJSON_GetObjectItemCaseSensitive(it, "addr");
+		struct member *nm = realloc(z->members, (z->nmembers + 1) * sizeof *nm);
+		if (!nm || !cJSON_IsString(a))
+			continue;
+		z->members = nm;
+		nm[z->nmembers].id = cairn_json_u64(it, "id");
+		nm[z->nmembers].group = (uint32_t)cairn_json_u64(it, "group");
+		nm[z->nmembers].addr = strdup(a->valuestring);
+		z->nmembers++;
+	}
+	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "tablets"))
+	{
+		const cJSON *p = cJSON_GetObjectItemCaseSensitive(it, "pred");
+		struct tablet *nt = realloc(z->tablets, (z->ntablets + 1) * sizeof *nt);
+		if (!nt || !cJSON_IsString(p))
+			continue;
+		z->tablets = nt;
+		nt[z->ntablets].pred = strdup(p->valuestring);
+		nt[z->ntablets].group = (uint32_t)cairn_json_u64(it, "group");
+		z->ntablets++;
+	}
+	cJSON_Delete(root);
+	return 0;
+}
+
+/* Hands out [*start, *start+num) of a counter, raising and persisting its
+ * ceiling first when needed. Caller holds z->mu. */
+static int lease(struct zero *z, uint64_t *next, uint64_t *ceiling, uint64_t num, uint64_t *start,
+		 cairn_err *err)
+{
+	if (*next + num > *ceiling) {
+		uint64_t old = *ceiling;
+		*ceiling = *next + num + LEASE_STEP;
+		if (save_state(z, err) < 0) {
+			*ceiling = old;
+			return -1;
+		}
+	}
+	*start = *next;
+	*next += num;
+	return 0;
+}
+
+static uint64_t watermark(const struct zero *z)
+{
+	uint64_t w = z->next_ts - 1;
+	for (size_t i = 0; i < z->npending; i++)
+		if (z->pending[i].ts - 1 < w)
+			w = z->pending[i].ts - 1;
+	return w;
+}
+
+static int license_enabled(const struct zero *z, int *trial, int64_t *expiry)
+{
+	int64_t now = time(NULL);
+	if (z->license_expiry > now) {
+		*trial = 0;
+		*expiry = z->license_expiry;
+		return 1;
+	}
+	*trial = 1;
+	*expiry = z->trial_start + TRIAL_DAYS * 86400;
+	return now < *expiry;
+}
+
+static void reply_json(struct cairn_http_resp *resp, int status, cJSON *obj)
+{
+	char *s = cJSON_PrintUnformatted(obj);
+	cJSON_Delete(obj);
+	cairn_http_reply(resp, status, "application/json", s ? s : "{}");
+	free(s);
+}
+
+static void iso8601(int64_t t, char *buf, size_t len)
+{
+	struct tm tm;
+	time_t tt = (time_t)t;
+	gmtime_r(&tt, &tm);
+	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+static void handle_state(struct zero *z, struct cairn_http_resp *resp)
+{
+	cJSON *root = cJSON_CreateObject(), *groups = cJSON_AddObjectToObject(root, "groups");
+	for (size_t i = 0; i < z->nmembers; i++) {
+		char gid[16];
+		snprintf(gid, sizeof gid, "%u", z->members[i].group);
+		cJSON *g = cJSON_GetObjectItemCaseSensitive(groups, gid);
+		if (!g) {
+			g = cJSON_AddObjectToObject(groups, gid);
+			cJSON_AddObjectToObject(g, "members");
+			cJSON_AddArrayToObject(g, "predicates");
+		}
+		cJSON *m = cJSON_CreateObject();
+		cairn_json_add_u64(m, "id", z->members[i].id);
+		cJSON_AddStringToObject(m, "addr", z->members[i].addr);
+		char mid[24];
+		snprintf(mid, sizeof mid, "%llu", (unsigned long long)z->members[i].id);
+		cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(g, "members"), mid, m);
+	}
+	for (size_t i = 0; i < z->ntablets; i++) {
+		char gid[16];
+		snprintf(gid, sizeof gid, "%u", z->tablets[i].group);
+		cJSON *g = cJSON_GetObjectItemCaseSensitive(groups, gid);
+		if (!g) {
+			g = cJSON_AddObjectToObject(groups, gid);
+			cJSON_AddObjectToObject(g, "members");
+			cJSON_AddArrayToObject(g, "predicates");
+		}
+		cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(g, "predicates"),
+				     cJSON_CreateString(z->tablets[i].pred));
+	}
+	cairn_json_add_u64(root, "maxTxnTs", z->next_ts - 1);
+	cairn_json_add_u64(root, "maxUID", z->next_uid - 1);
+	cairn_json_add_u64(root, "watermark", watermark(z));
+	int trial;
+	int64_t expiry;
+	char when[32];
+	cJSON *lic = cJSON_AddObjectToObject(root, "license");
+	cJSON_AddBoolToObject(lic, "enabled", license_enabled(z, &trial, &expiry));
+	iso8601(expiry, when, sizeof when);
+	cJSON_AddStringToObject(lic, "expiry", when);
+	cJSON_AddBoolToObject(lic, "trial", trial);
+	if (!trial && z->license_user)
+		cJSON_AddStringToObject(lic, "user", z->license_user);
+	reply_json(resp, 200, root);
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+	char *end;
+	if (!s || !*s || *s == '-')
+		return -1;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (*end)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+/* A license is a JSON object {"user": "...", "expiry": "YYYY-MM-DDTHH:MM:SSZ"}.
+ * Returns 0 and applies it, or -1 with the reason. Caller holds z->mu. */
+static int apply_license(struct zero *z, const char *body, cairn_err *err)
+{
+	cJSON *root = cJSON_Parse(body);
+	int rc = -1;
+	if (!cJSON_IsObject(root)) {
+		cairn_err_set(err, "the license is not a JSON object with \"user\" and \"expiry\"");
+		goto out;
+	}
+	const cJSON *user = cJSON_GetObjectItemCaseSensitive(root, "user");
+	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(root, "expiry");
+	struct tm tm = {0};
+	const char *end = cJSON_IsString(exp) ? strptime(exp->valuestring, "%Y-%m-%dT%H:%M:%SZ", &tm)
+					      : NULL;
+	if (!cJSON_IsString(user) || !end || *end) {
+		cairn_err_set(err, "the license needs \"user\" and \"expiry\" (YYYY-MM-DDTHH:MM:SSZ)");
+		goto out;
+	}
+	int64_t t = (int64_t)timegm(&tm);
+	if (t <= time(NULL)) {
+		cairn_err_set(err, "the license expired on %s", exp->valuestring);
+		goto out;
+	}
+	int64_t old_exp = z->license_expiry;
+	char *old_user = z->license_user;
+	z->license_expiry = t;
+	z->license_user = strdup(user->valuestring);
+	if (save_state(z, err) < 0) {
+		free(z->license_user);
+		z->license_user = old_user;
+		z->license_expiry = old_exp;
+		goto out;
+	}
+	free(old_user);
+	rc = 0;
+out:
+	cJSON_Delete(root);
+	return rc;
+}
+
+static struct member *member_by_id(struct zero *z, uint64_t id)
+{
+	for (size_t i = 0; i < z->nmembers; i++)
+		if (z->members[i].id == id)
+			return &z->members[i];
+	return NULL;
+}
+
+/* An alpha (re)joins: a known address keeps its id and group; its pending
+ * commits died with its previous process, so they no longer hold the
+ * watermark back. */
+static void handle_connect(struct zero *z, const struct cairn_http_req *req,
+			   struct cairn_http_resp *resp)
+{
+	cairn_err err = {{0}};
+	cJSON *in = cJSON_Parse(req->body);
+	const cJSON *addr = cJSON_GetObjectItemCaseSensitive(in, "addr");
+	if (!cJSON_IsString(addr) || !*addr->valuestring) {
+		cJSON_Delete(in);
+		cairn_http_error(resp, 400, "connect needs {\"addr\": \"host:port\", \"group\": N}");
+		return;
+	}
+	uint32_t group = (uint32_t)cairn_json_u64(in, "group");
+	struct member *m = NULL;
+	for (size_t i = 0; i < z->nmembers; i++)
+		if (!strcmp(z->members[i].addr, addr->valuestring))
+			m = &z->members[i];
+	if (m && group && m->group != group) {
+		m->group = group; /* the postings directory decides */
+	}
+	if (!m) {
+		uint32_t g = group;
+		if (!g) { /* the lowest group with no member */
+			for (g = 1;; g++) {
+				size_t i;
+				for (i = 0; i < z->nmembers && z->members[i].group != g; i++)
+					;
+				if (i == z->nmembers)
+					break;
+			}
+		}
+		struct member *nm = realloc(z->members, (z->nmembers + 1) * sizeof *nm);
+		if (!nm) {
+			cJSON_Delete(in);
+			cairn_http_error(resp, 500, "out of memory");
+			return;
+		}
+		z->members = nm;
+		m = &nm[z->nmembers++];
+		m->id = z->next_member_id++;
+		m->group = g;
+		m->addr = strdup(addr->valuestring);
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < z->npending; i++)
+		if (z->pending[i].member != m->id)
+			z->pending[k++] = z->pending[i];
+	z->npending = k;
+	cJSON_Delete(in);
+	if (save_state(z, &err) < 0) {
+		cairn_http_error(resp, 500, "%s", err.msg);
+		return;
+	}
+	cairn_info("alpha %s joined as member %llu of group %u", m->addr, (unsigned long long)m->id,
+		   m->group);
+	cJSON *out = cJSON_CreateObject();
+	cairn_json_add_u64(out, "id", m->id);
+	cairn_json_add_u64(out, "group", m->group);
+	reply_json(resp, 200, out);
+}
+
+static void handle(void *ctx, const struct cairn_http_req *req, struct cairn_http_resp *resp)
+{
+	struct zero *z = ctx;
+	cairn_err err = {{0}};
+	pthread_mutex_lock(&z->mu);
+	if (!strcmp(req->path, "/health")) {
+		cairn_http_reply(resp, 200, "application/json",
+				 "{\"status\":\"healthy\",\"version\":\"" CAIRN_VERSION "\"}");
+	} else if (!strcmp(req->path, "/state")) {
+		handle_state(z, resp);
+	} else if (!strcmp(req->path, "/assign")) {
+		const char *what = cairn_http_query(req, "what");
+		uint64_t num = 0, start;
+		int ts = what && !strcmp(what, "timestamps"), uids = what && !strcmp(what, "uids");
+		if (!ts && !uids) {
+			cairn_http_error(resp, 400, "assign needs what=timestamps or what=uids");
+		} else if (parse_u64(cairn_http_query(req, "num"), &num) < 0 || num == 0 ||
+			   num > MAX_LEASE) {
+			cairn_http_error(resp, 400, "assign needs num=N with 1 <= N <= %llu",
+					 (unsigned long long)MAX_LEASE);
+		} else if (lease(z, ts ? &z->next_ts : &z->next_uid, ts ? &z->ts_ceiling : &z->uid_ceiling,
+				 num, &start, &err) < 0) {
+			cairn_http_error(resp, 500, "cannot persist lease: %s", err.msg);
+		} else {
+			cJSON *o = cJSON_CreateObject();
+			cairn_json_add_u64(o, "startId", start);
+			cairn_json_add_u64(o, "endId", start + num - 1);
+			reply_json(resp, 200, o);
+		}
+	} else if (!strcmp(req->path, "/enterpriseLicense")) {
+		if (strcmp(req->method, "POST") != 0)
+			cairn_http_error(resp, 405, "POST the license file to /enterpriseLicense");
+		else if (apply_license(z, req->body, &err) < 0)
+			cairn_http_error(resp, 400, "license not applied: %s", err.msg);
+		else
+			cairn_http_reply(resp, 200, "application/json",
+					 "{\"code\":\"Success\",\"message\":\"License applied.\"}");
+	} else if (!strcmp(req->path, "/internal/connect")) {
+		handle_connect(z, req, resp);
+	} else if (!strcmp(req->path, "/internal/commit")) {
+		/* A commit timestamp that holds the watermark until reported done. */
+		uint64_t member = 0, start;
+		if (parse_u64(cairn_http_query(req, "member"), &member) < 0 || !member_by_id(z, member)) {
+			cairn_http_error(resp, 400, "unknown member; the alpha must connect first");
+		} else if (lease(z, &z->next_ts, &z->ts_ceiling, 1, &start, &err) < 0) {
+			cairn_http_error(resp, 500, "cannot persist lease: %s", err.msg);
+		} else {
+			struct pending *np = realloc(z->pending, (z->npending + 1) * sizeof *np);
+			if (!np) {
+				cairn_http_error(resp, 500, "out of memory");
+			} else {
+				z->pending = np;
+				np[z->npending].ts = start;
+				np[z->npending].member = member;
+				z->npending++;
+				cJSON *o = cJSON_CreateObject();
+				cairn_json_add_u64(o, "ts", start);
+				reply_json(resp, 200, o);
+			}
+		}
+	} else if (!strcmp(req->path, "/internal/done")) {
+		uint64_t ts = 0;
+		parse_u64(cairn_http_query(req, "ts"), &ts);
+		size_t k = 0;
+		for (size_t i = 0; i < z->npending; i++)
+			if (z->pending[i].ts != ts)
+				z->pending[k++] = z->pending[i];
+		z->npending = k;
+		cairn_http_reply(resp, 200, "application/json", "{}");
+	} else if (!strcmp(req->path, "/internal/tablet")) {
+		/* Who serves pred? The first group to ask gets it. */
+		const char *pred = cairn_http_query(req, "pred");
+		uint64_t group = 0;
+		parse_u64(cairn_http_query(req, "group"), &group);
+		size_t i;
+		if (!pred || !*pred || !group) {
+			cairn_http_error(resp, 400, "tablet needs pred and group");
+			goto out;
+		}
+		for (i = 0; i < z->ntablets && strcmp(z->tablets[i].pred, pred) != 0; i++)
+			;
+		if (i == z->ntablets) {
+			struct tablet *nt = realloc(z->tablets, (z->ntablets + 1) * sizeof *nt);
+			if (!nt) {
+				cairn_http_error(resp, 500, "out of memory");
+				goto out;
+			}
+			z->tablets = nt;
+			nt[i].pred = strdup(pred);
+			nt[i].group = (uint32_t)group;
+			z->ntablets++;
+			if (save_state(z, &err) < 0) {
+				z->ntablets--;
+				free(nt[i].pred);
+				cairn_http_error(resp, 500, "%s", err.msg);
+				goto out;
+			}
+		}
+		cJSON *o = cJSON_CreateObject();
+		cairn_json_add_u64(o, "group", z->tablets[i].group);
+		reply_json(resp, 200, o);
+	} else {
+		cairn_http_error(resp, 404, "no such endpoint %s", req->path);
+	}
+out:
+	pthread_mutex_unlock(&z->mu);
+}
+
+static const struct cairn_flag flags[] = {
+	{"http", 0, "localhost:6080", "address to serve HTTP on", 0},
+	{"wal", 'w', "zw", "directory for zero's state", 0},
+	{"enterprise_license", 0, NULL, "license file to apply at start", 0},
+	{NULL, 0, NULL, NULL, 0},
+};
+
+int cairn_cmd_zero(int argc, char **argv)
+{
+	struct cairn_opts o;
+	cairn_err err = {{0}};
+	struct zero z;
+	struct cairn_http_server *srv = NULL;
+	int rc = cairn_opts_parse("zero", NULL, flags, argc, argv, &o, &err);
+	memset(&z, 0, sizeof z);
+	pthread_mutex_init(&z.mu, NULL);
+	cairn_log_set_name("zero");
+	if (rc != 0)
+		goto out;
+	rc = -1;
+	const char *dir = cairn_opt(&o, "wal");
+	if (mkdir(dir, 0700) < 0 && access(dir, W_OK) < 0) {
+		cairn_err_set(&err, "cannot use state directory %s: %m", dir);
+		goto out;
+	}
+	if (asprintf(&z.state_path, "%s/state.json", dir) < 0 || load_state(&z, &err) < 0)
+		goto out;
+	const char *lic = cairn_opt(&o, "enterprise_license");
+	if (lic) {
+		char *body = NULL;
+		int r = cairn_read_file(lic, 1 << 20, &body, NULL, &err);
+		if (r == 1)
+			cairn_err_set(&err, "license file %s does not exist", lic);
+		if (r != 0 || apply_license(&z, body, &err) < 0) {
+			free(body);
+			goto out;
+		}
+		free(body);
+	}
+	srv = cairn_http_start(cairn_opt(&o, "http"), handle, &z, 16 << 20, &err);
+	if (!srv)
+		goto out;
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	cairn_info("serving on %s, state in %s, next timestamp %llu, next uid %llu",
+		   cairn_opt(&o, "http"), dir, (unsigned long long)z.next_ts,
+		   (unsigned long long)z.next_uid);
+	while (!stop_flag)
+		usleep(100000);
+	cairn_info("shutting down");
+	rc = 0;
+out:
+	if (rc < 0)
+		cairn_print_error(err.msg);
+	cairn_http_stop(srv);
+	for (size_t i = 0; i < z.nmembers; i++)
+		free(z.members[i].addr);
+	for (size_t i = 0; i < z.ntablets; i++)
+		free(z.tablets[i].pred);
+	free(z.members);
+	free(z.tablets);
+	free(z.pending);
+	free(z.license_user);
+	free(z.state_path);
+	cairn_opts_free(&o);
+	return rc < 0 ? 1 : 0;
+}

@@ -1,0 +1,28 @@
+# Loader fixtures: built outside the plugin directory so the real cairn never sees them.
+function(cairn_test_plugin name)
+  cmake_parse_arguments(TP "" "SCHEME;ABI;DIR" "DEFS" ${ARGN})
+  add_library(${name} MODULE ${CMAKE_CURRENT_SOURCE_DIR}/plugins/test_plugins.c)
+  target_include_directories(${name} PRIVATE ${CMAKE_SOURCE_DIR}/core/include)
+  target_compile_definitions(${name} PRIVATE TEST_SCHEME="${TP_SCHEME}" TEST_ABI_MAJOR=${TP_ABI}
+    TEST_NAME="${name}" ${TP_DEFS})
+  set_target_properties(${name} PROPERTIES PREFIX "" C_VISIBILITY_PRESET hidden
+    LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests/plugins/${TP_DIR})
+endfunction()
+cairn_test_plugin(tp-good SCHEME "azblob" ABI 1 DIR good)
+cairn_test_plugin(tp-wrongabi SCHEME "oldfs" ABI 2 DIR wrongabi)
+cairn_test_plugin(tp-noentry SCHEME "nofs" ABI 1 DIR noentry DEFS TEST_NO_ENTRY)
+cairn_test_plugin(tp-dup-a SCHEME "gcs" ABI 1 DIR dup)
+cairn_test_plugin(tp-dup-b SCHEME "gcs" ABI 1 DIR dup)
+
+cairn_unit_test(test_plugin_loader ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_plugin_loader.c)
+add_dependencies(test_plugin_loader tp-good tp-wrongabi tp-noentry tp-dup-a tp-dup-b storage-nfs)
+target_compile_definitions(test_plugin_loader PRIVATE
+  TP_DIR="${CMAKE_BINARY_DIR}/tests/plugins" REAL_PLUGIN_DIR="${CAIRN_PLUGIN_OUTPUT_DIR}")
+cairn_unit_test(test_uri ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_uri.c)
+cairn_unit_test(test_config ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_config.c)
+target_compile_definitions(test_config PRIVATE TEST_TMP="${CMAKE_BINARY_DIR}/tests")
+cairn_unit_test(test_manifest ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_manifest.c)
+cairn_unit_test(test_store ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_store.c)
+target_compile_definitions(test_store PRIVATE TEST_TMP="${CMAKE_BINARY_DIR}/tests")
+cairn_py_test(e2e_cli_basics e2e/test_cli_basics.py)
+cairn_py_test(e2e_storage_nfs e2e/test_storage_nfs.py)

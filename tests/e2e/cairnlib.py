@@ -1,0 +1,259 @@
+"""cairnlib — start real cairn processes on free loopback ports and talk to them.
+
+Every test that needs a cluster builds one with Cluster(); processes are
+stopped (and their logs kept under the test's work directory) when the
+test ends. Nothing here fakes a server: zero and alpha are the real binary.
+"""
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+
+CAIRN = os.environ.get("CAIRN_BIN", "cairn")
+PLUGIN_DIR = os.environ.get("CAIRN_PLUGIN_DIR", "")
+SOURCE_DIR = os.environ.get("CAIRN_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+SANITIZE = os.environ.get("CAIRN_SANITIZE", "0") in ("1", "ON", "TRUE", "true")
+LOG_ROOT = os.path.join(os.environ.get("CAIRN_BUILD_DIR", tempfile.gettempdir()), "test-logs")
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def http(method, url, body=None, headers=None, timeout=120):
+    """Returns (status, body bytes). Never raises for HTTP error statuses."""
+    data = body.encode() if isinstance(body, str) else body
+    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+
+
+def workdir(name):
+    """A fresh directory for one test, kept after the run for inspection."""
+    os.makedirs(LOG_ROOT, exist_ok=True)
+    d = tempfile.mkdtemp(prefix=name + "-", dir=LOG_ROOT)
+    return d
+
+
+def run(args, check=False, env=None, timeout=600):
+    """Runs `cairn args...`; returns CompletedProcess with text output."""
+    e = dict(os.environ)
+    if env:
+        e.update(env)
+    p = subprocess.run([CAIRN] + args, capture_output=True, text=True, env=e, timeout=timeout)
+    with open(os.path.join(LOG_ROOT, "cli.log"), "a") as f:
+        f.write("$ cairn %s\n%s%s\n" % (" ".join(args), p.stdout, p.stderr))
+    if check and p.returncode != 0:
+        raise AssertionError("cairn %s failed (%d):\n%s%s" % (" ".join(args), p.returncode, p.stdout, p.stderr))
+    return p
+
+
+class Proc:
+    def __init__(self, name, args, wd, env=None):
+        self.name = name
+        self.args = args
+        self.log_path = os.path.join(wd, name + ".log")
+        self.log = open(self.log_path, "ab")
+        e = dict(os.environ)
+        if env:
+            e.update(env)
+        self.p = subprocess.Popen([CAIRN] + args, stdout=self.log, stderr=subprocess.STDOUT, env=e)
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def stop(self, sig=signal.SIGTERM, timeout=30):
+        if self.p.poll() is None:
+            self.p.send_signal(sig)
+            try:
+                self.p.wait(timeout)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait()
+        self.log.close()
+        return self.p.returncode
+
+    def output(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode(errors="replace")
+
+
+def wait_http(url, proc=None, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc is not None and not proc.alive():
+            raise AssertionError("%s exited early:\n%s" % (proc.name, proc.output()))
+        try:
+            st, _ = http("GET", url, timeout=2)
+            if st == 200:
+                return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError("%s did not come up" % url)
+
+
+class Zero:
+    def __init__(self, wd, wal=None, port=None, extra=None):
+        self.port = port or free_port()
+        self.addr = "127.0.0.1:%d" % self.port
+        self.wal = wal or os.path.join(wd, "zw")
+        self.proc = Proc("zero-%d" % self.port, ["zero", "--http", self.addr, "-w", self.wal] + (extra or []), wd)
+        wait_http("http://%s/health" % self.addr, self.proc)
+
+    def get(self, path):
+        st, body = http("GET", "http://%s%s" % (self.addr, path))
+        assert st == 200, (path, st, body)
+        return json.loads(body)
+
+    def state(self):
+        return self.get("/state")
+
+    def assign(self, what, num):
+        return self.get("/assign?what=%s&num=%d" % (what, num))
+
+    def stop(self, sig=signal.SIGTERM):
+        return self.proc.stop(sig)
+
+
+class Alpha:
+    def __init__(self, wd, zero, postings=None, port=None, extra=None, env=None, name=None):
+        self.port = port or free_port()
+        self.addr = "127.0.0.1:%d" % self.port
+        self.url = "http://" + self.addr
+        self.postings = postings or os.path.join(wd, "p")
+        args = ["alpha", "--http", self.addr, "-p", self.postings, "-z", zero.addr]
+        if PLUGIN_DIR:
+            args += ["--plugin_dir", PLUGIN_DIR]
+        self.proc = Proc(name or "alpha-%d" % self.port, args + (extra or []), wd, env)
+        wait_http(self.url + "/health", self.proc)
+
+    def mutate(self, body, expect=200):
+        st, out = http("POST", self.url + "/mutate?commitNow=true", body, {"Content-Type": "application/rdf"})
+        assert st == expect, (st, out[:2000])
+        return json.loads(out)
+
+    def alter(self, obj, expect=200):
+        st, out = http("POST", self.url + "/alter", json.dumps(obj), {"Content-Type": "application/json"})
+        assert st == expect, (st, out)
+        return json.loads(out)
+
+    def export(self, read_ts=None):
+        q = "/export?format=rdf" + ("&read_ts=%d" % read_ts if read_ts else "")
+        st, out = http("GET", self.url + q, timeout=300)
+        assert st == 200, (st, out[:2000])
+        return out.decode()
+
+    def admin(self, query, variables=None, headers=None):
+        h = {"Content-Type": "application/json"}
+        h.update(headers or {})
+        st, out = http("POST", self.url + "/admin", json.dumps({"query": query, "variables": variables or {}}), h, timeout=900)
+        return st, json.loads(out)
+
+    def backup(self, destination, force_full=False, **creds):
+        """Runs the backup mutation; returns the parsed GraphQL response."""
+        inp = {"destination": destination, "forceFull": force_full}
+        inp.update(creds)
+        st, out = self.admin("mutation($in: BackupInput!) { backup(input: $in) { response { message code } taskId } }", {"in": inp})
+        assert st == 200, (st, out)
+        return out
+
+    def backup_ok(self, destination, force_full=False, **creds):
+        out = self.backup(destination, force_full, **creds)
+        assert "errors" not in out, out
+        assert out["data"]["backup"]["response"] == {"message": "Backup completed.", "code": "Success"}, out
+        return out["data"]["backup"]["taskId"]
+
+    def stop(self, sig=signal.SIGTERM):
+        return self.proc.stop(sig)
+
+
+# N-Quad object text exactly as cairn writes it (cairn_rdf_object_text).
+def lit(value, lang=None, typ=None):
+    out = ['"']
+    for ch in value:
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20:
+            out.append("\\u%04X" % ord(ch))
+        else:
+            out.append(ch)
+    out.append('"')
+    s = "".join(out)
+    if lang:
+        s += "@" + lang
+    elif typ:
+        s += "^^<%s>" % typ
+    return s
+
+
+def uid(n):
+    return "<0x%x>" % n
+
+
+class Model:
+    """The expected store: a set of (subject, predicate, object-text) per commit."""
+
+    def __init__(self):
+        self.log = []  # (ts, kind, payload)
+
+    def record_mutation(self, ts, sets, dels):
+        self.log.append((ts, "m", (list(sets), list(dels))))
+
+    def record_drop(self, ts, pred):
+        self.log.append((ts, "d", pred))
+
+    def state_at(self, ts):
+        st = set()
+        for t, kind, payload in sorted(self.log, key=lambda x: x[0]):
+            if t > ts:
+                break
+            if kind == "d":
+                st = set() if payload is None else {x for x in st if x[1] != payload}
+                continue
+            sets, dels = payload
+            for s, p, o in dels:
+                if o == "*":
+                    st = {x for x in st if not (x[0] == s and x[1] == p)}
+                else:
+                    st.discard((s, p, o))
+            for x in sets:
+                st.add(x)
+        return st
+
+    @staticmethod
+    def export_text(state):
+        lines = ["<0x%x> <%s> %s .\n" % (s, p, o) for s, p, o in state]
+        lines.sort(key=lambda l: l.encode())
+        return "".join(lines)
+
+
+def nquads(triples):
+    return "".join("%s <%s> %s .\n" % (uid(s) if isinstance(s, int) else s, p, o) for s, p, o in triples)
+
+
+def fail(msg):
+    print("FAIL: " + msg)
+    sys.exit(1)

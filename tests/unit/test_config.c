@@ -1,0 +1,104 @@
+/* ini + flags: flags override the file, the file overrides defaults, and
+ * mistakes are named. */
+#include <stdio.h>
+
+#include "check.h"
+#include "config.h"
+
+static const struct cairn_flag flags[] = {
+	{"http", 0, "localhost:8080", "addr", 0},
+	{"postings", 'p', "p", "dir", 0},
+	{"force_zero", 0, "true", "bool", CAIRN_FLAG_BOOL},
+	{"backup_num", 0, NULL, "n", 0},
+	{NULL, 0, NULL, NULL, 0},
+};
+
+static const char *write_ini(const char *name, const char *text)
+{
+	static char path[512];
+	snprintf(path, sizeof path, "%s/%s", TEST_TMP, name);
+	FILE *f = fopen(path, "w");
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static void flags_override_file_which_overrides_defaults(void)
+{
+	const char *ini = write_ini("c1.ini", "[alpha]\nhttp = 0.0.0.0:9000\npostings = /data/p\n"
+					      "[s3]\nca_file = /etc/ca.pem\n");
+	char *argv[] = {"alpha", "--config", (char *)ini, "-p", "/fast/p", NULL};
+	struct cairn_opts o;
+	cairn_err err = {{0}};
+	CHECK(cairn_opts_parse("alpha", NULL, flags, 5, argv, &o, &err) == 0);
+	CHECK_STR(cairn_opt(&o, "http"), "0.0.0.0:9000");
+	CHECK_STR(cairn_opt(&o, "postings"), "/fast/p");
+	CHECK_STR(cairn_opt(&o, "force_zero"), "true");
+	CHECK(cairn_opt(&o, "backup_num") == NULL);
+	/* plugins see other sections through the host table */
+	CHECK_STR(cairn_config_get("s3", "ca_file"), "/etc/ca.pem");
+	CHECK_STR(cairn_config_get("alpha", "postings"), "/fast/p");
+	CHECK_STR(cairn_kv_get(o.kv, "http"), "0.0.0.0:9000");
+	cairn_opts_free(&o);
+}
+
+static void bool_flags_take_equals_or_bare(void)
+{
+	char *argv[] = {"restore", "--force_zero=false", "--http=h:1", NULL};
+	struct cairn_opts o;
+	cairn_err err = {{0}};
+	CHECK(cairn_opts_parse("restore", NULL, flags, 3, argv, &o, &err) == 0);
+	CHECK(cairn_opt_bool(&o, "force_zero") == 0);
+	CHECK_STR(cairn_opt(&o, "http"), "h:1");
+	cairn_opts_free(&o);
+	char *argv2[] = {"restore", "--force_zero", NULL};
+	CHECK(cairn_opts_parse("restore", NULL, flags, 2, argv2, &o, &err) == 0);
+	CHECK(cairn_opt_bool(&o, "force_zero") == 1);
+	cairn_opts_free(&o);
+}
+
+static void mistakes_are_named(void)
+{
+	struct cairn_opts o;
+	cairn_err err = {{0}};
+	char *a1[] = {"alpha", "--htp", "x", NULL};
+	CHECK(cairn_opts_parse("alpha", NULL, flags, 3, a1, &o, &err) == -1);
+	CHECK_CONTAINS(err.msg, "unknown flag --htp");
+	cairn_opts_free(&o);
+	char *a2[] = {"alpha", "--force_zero=maybe", NULL};
+	CHECK(cairn_opts_parse("alpha", NULL, flags, 2, a2, &o, &err) == -1);
+	CHECK_CONTAINS(err.msg, "wants true or false");
+	cairn_opts_free(&o);
+	char *a3[] = {"alpha", "--postings", NULL};
+	CHECK(cairn_opts_parse("alpha", NULL, flags, 2, a3, &o, &err) == -1);
+	CHECK_CONTAINS(err.msg, "needs a value");
+	cairn_opts_free(&o);
+	const char *bad = write_ini("c2.ini", "[alpha]\nhttp 0.0.0.0\n");
+	char *a4[] = {"alpha", "--config", (char *)bad, NULL};
+	CHECK(cairn_opts_parse("alpha", NULL, flags, 3, a4, &o, &err) == -1);
+	CHECK_CONTAINS(err.msg, "line 2");
+	cairn_opts_free(&o);
+	const char *typo = write_ini("c3.ini", "[alpha]\npostngs = /x\n");
+	char *a5[] = {"alpha", "--config", (char *)typo, NULL};
+	CHECK(cairn_opts_parse("alpha", NULL, flags, 3, a5, &o, &err) == -1);
+	CHECK_CONTAINS(err.msg, "unknown key \"postngs\" in [alpha]");
+	cairn_opts_free(&o);
+	char *a6[] = {"alpha", "--config", TEST_TMP "/nope.ini", NULL};
+	CHECK(cairn_opts_parse("alpha", NULL, flags, 3, a6, &o, &err) == -1);
+	CHECK_CONTAINS(err.msg, "cannot read config file");
+	cairn_opts_free(&o);
+	uint64_t n;
+	char *a7[] = {"alpha", "--backup_num", "-3", NULL};
+	CHECK(cairn_opts_parse("alpha", NULL, flags, 3, a7, &o, &err) == 0);
+	CHECK(cairn_opt_u64(&o, "backup_num", &n, &err) == -1);
+	CHECK_CONTAINS(err.msg, "non-negative number");
+	cairn_opts_free(&o);
+}
+
+int main(void)
+{
+	flags_override_file_which_overrides_defaults();
+	bool_flags_take_equals_or_bare();
+	mistakes_are_named();
+	CHECK_DONE();
+}
