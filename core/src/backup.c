@@ -52,6 +52,14 @@ static int pred_cb(void *ctx, const struct cairn_version *v)
 	return 0;
 }
 
+static int stop_at_first(void *ctx, const char *name, uint64_t size)
+{
+	(void)name;
+	(void)size;
+	*(int *)ctx = 1;
+	return 1;
+}
+
 static void folder_name(char *out, size_t len, char *created, size_t clen)
 {
 	struct timeval tv;
@@ -190,7 +198,19 @@ static int run(struct cairn_alpha *a, const struct cairn_backup_input *in, char 
 		memcpy(m.key_check, check, sizeof check);
 	}
 	char dir[64];
-	folder_name(dir, sizeof dir, m.created, sizeof m.created);
+	for (;;) { /* a folder name is a millisecond: never reuse one */
+		int used = 0;
+		folder_name(dir, sizeof dir, m.created, sizeof m.created);
+		for (size_t i = 0; i < set.n; i++)
+			used |= !strcmp(set.m[i].dir, dir);
+		char probe[80];
+		snprintf(probe, sizeof probe, "%s/", dir);
+		if (!used && loc.ops->list(loc.st, probe, stop_at_first, &used, err) < 0)
+			goto out;
+		if (!used)
+			break;
+		usleep(1000);
+	}
 	snprintf(dir_out, dir_len, "%s", dir);
 	m.dir = strdup(dir);
 	m.objs = calloc(1, sizeof *m.objs);

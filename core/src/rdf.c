@@ -298,7 +298,8 @@ static int read_blank(struct cursor *c, char **out)
 	return 0;
 }
 
-static int read_hex_escape(struct cursor *c, const char *stop, int digits, uint32_t *cp)
+static int read_hex_escape(struct cursor *c, const char *stop, int digits, int line, int col,
+			   uint32_t *cp)
 {
 	uint32_t v = 0;
 	int i;
@@ -306,8 +307,8 @@ static int read_hex_escape(struct cursor *c, const char *stop, int digits, uint3
 	for (i = 0; i < digits; i++) {
 		int h = c->p < stop ? hexval(*c->p) : -1;
 		if (h < 0)
-			return FAIL(c, "expected %d hex digits in the \\%c escape", digits,
-				    digits == 4 ? 'u' : 'U');
+			return fail_at(c, line, col, "expected %d hex digits in the \\%c escape",
+				       digits, digits == 4 ? 'u' : 'U');
 		v = v << 4 | (uint32_t)h;
 		adv(c);
 	}
@@ -373,7 +374,7 @@ static int read_escape(struct cursor *c, const char *stop, char *buf, size_t *n)
 	case 'u':
 	case 'U':
 		adv(c);
-		if (read_hex_escape(c, stop, e == 'u' ? 4 : 8, &cp))
+		if (read_hex_escape(c, stop, e == 'u' ? 4 : 8, line, col, &cp))
 			return -1;
 		if (e == 'u' && cp >= 0xD800 && cp <= 0xDBFF && low_surrogate_follows(c, stop, &lo)) {
 			adv_n(c, 6);

@@ -30,8 +30,8 @@ static int cmp_manifest(const void *a, const void *b)
 	const struct cairn_manifest *x = a, *y = b;
 	if (x->read_ts != y->read_ts)
 		return x->read_ts < y->read_ts ? -1 : 1;
-	if (x->backup_num != y->backup_num)
-		return x->backup_num < y->backup_num ? -1 : 1;
+	/* Same read_ts (nothing committed in between): the later folder, by its
+	 * time-stamped name, is the newer backup. */
 	return strcmp(x->dir, y->dir);
 }
 

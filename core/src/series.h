@@ -7,7 +7,7 @@
 #include "plugins.h"
 
 struct cairn_backup_set {
-	struct cairn_manifest *m; /* valid manifests, sorted by read_ts then backup_num */
+	struct cairn_manifest *m; /* valid manifests, by read_ts, then folder name (time) */
 	size_t n;
 };
 

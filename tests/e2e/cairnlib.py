@@ -226,22 +226,25 @@ class Model:
         self.log.append((ts, "d", pred))
 
     def state_at(self, ts):
-        st = set()
+        sp = {}  # (subject, predicate) -> set of objects
         for t, kind, payload in sorted(self.log, key=lambda x: x[0]):
             if t > ts:
                 break
             if kind == "d":
-                st = set() if payload is None else {x for x in st if x[1] != payload}
+                if payload is None:
+                    sp = {}
+                else:
+                    sp = {k: v for k, v in sp.items() if k[1] != payload}
                 continue
             sets, dels = payload
             for s, p, o in dels:
                 if o == "*":
-                    st = {x for x in st if not (x[0] == s and x[1] == p)}
-                else:
-                    st.discard((s, p, o))
-            for x in sets:
-                st.add(x)
-        return st
+                    sp.pop((s, p), None)
+                elif (s, p) in sp:
+                    sp[(s, p)].discard(o)
+            for s, p, o in sets:
+                sp.setdefault((s, p), set()).add(o)
+        return {(s, p, o) for (s, p), objs in sp.items() for o in objs}
 
     @staticmethod
     def export_text(state):
@@ -257,3 +260,41 @@ def nquads(triples):
 def fail(msg):
     print("FAIL: " + msg)
     sys.exit(1)
+
+
+def lsbackup(location, env=None):
+    p = run(["lsbackup", "-l", location, "--json"] + (["--plugin_dir", PLUGIN_DIR] if PLUGIN_DIR else []), env=env)
+    assert p.returncode == 0, p.stderr
+    return json.loads(p.stdout)
+
+
+def restore(args, env=None):
+    return run(["restore"] + args + (["--plugin_dir", PLUGIN_DIR] if PLUGIN_DIR else []), env=env)
+
+
+def load_sample(alpha, model, n_people=2000, seed=1):
+    """A small social graph through blank nodes; returns the uids."""
+    import random
+    rng = random.Random(seed)
+    lines, names = [], []
+    for i in range(n_people):
+        names.append("p%d" % i)
+        lines.append('_:p%d <name> %s .' % (i, lit("Person %d" % i)))
+        lines.append('_:p%d <age> %s .' % (i, lit(str(18 + i % 60), typ="xs:int")))
+        if i:
+            lines.append('_:p%d <friend> _:p%d .' % (i, rng.randrange(i)))
+        if i % 5 == 0:
+            lines.append('_:p%d <bio> %s .' % (i, lit("likes \"quotes\" and\nnewlines %d" % i, lang="en")))
+    r = alpha.mutate("{ set {\n%s\n} }" % "\n".join(lines))
+    uids = {k: int(v, 16) for k, v in r["data"]["uids"].items()}
+    triples = []
+    for line in lines:
+        parts = line.split(" ", 2)
+        s = uids[parts[0][2:]]
+        p = parts[1][1:-1]
+        o = parts[2][:-2]
+        if o.startswith("_:"):
+            o = "<0x%x>" % uids[o[2:]]
+        triples.append((s, p, o))
+    model.record_mutation(r["extensions"]["txn"]["commit_ts"], triples, [])
+    return [uids[n] for n in names]

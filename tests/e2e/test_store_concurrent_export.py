@@ -29,7 +29,7 @@ for i in range(100000):
     elif kind == 1:
         triples.append((s, "age", lit(str(i % 90), typ="xs:int")))
     elif kind == 2:
-        triples.append((s, "friend", "<0x%x>" % nodes[(i * 7) % len(nodes)]))
+        triples.append((s, "friend", "<0x%x>" % nodes[(i * 7 + i // len(nodes)) % len(nodes)]))
     else:
         triples.append((s, "bio", lit(awkward[i % len(awkward)] + str(i), lang="en" if i % 8 == 3 else None)))
 for k in range(0, len(triples), 5000):

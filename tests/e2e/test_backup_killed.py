@@ -1,0 +1,71 @@
+"""An alpha killed during a backup leaves no manifest; the next backup is
+correctly incremental on the last complete one, and restore is unaffected."""
+import glob
+import os
+import signal
+import threading
+import time
+
+from cairnlib import Alpha, Model, Zero, lit, load_sample, lsbackup, restore, workdir
+
+wd = workdir("backup-killed")
+dest = os.path.join(wd, "backups")
+zero = Zero(wd)
+postings = os.path.join(wd, "p")
+alpha = Alpha(wd, zero, postings=postings)
+model = Model()
+uids = load_sample(alpha, model, n_people=500)
+alpha.backup_ok(dest)
+r = alpha.mutate("{ set { <0x%x> <name> %s . } }" % (uids[0], lit("changed")))
+first = lsbackup(dest)
+alpha.stop()
+
+# Restart with a pause between the finished object and the manifest, then
+# kill the alpha inside that window.
+slow = Alpha(wd, zero, postings=postings, env={"CAIRN_FAULT_BACKUP_PAUSE_MS": "20000"})
+result = {}
+t = threading.Thread(target=lambda: result.setdefault("r", _try(slow)))
+
+
+def _try(a):
+    try:
+        return a.backup(dest)
+    except Exception as e:  # the connection dies with the alpha
+        return e
+
+
+t.start()
+deadline = time.time() + 20
+objs = []
+while time.time() < deadline:
+    objs = [o for o in glob.glob(os.path.join(dest, "cairn.*", "*.backup"))
+            if not any(o.startswith(os.path.join(dest, b["path"])) for b in first)]
+    if objs:
+        break
+    time.sleep(0.05)
+assert objs, "the interrupted backup never wrote its object"
+slow.stop(signal.SIGKILL)
+t.join()
+assert not isinstance(result.get("r"), dict) or "errors" in result["r"], result
+interrupted = os.path.dirname(objs[0])
+assert not os.path.exists(os.path.join(interrupted, "manifest.json"))
+assert len(lsbackup(dest)) == 1, "an interrupted folder must not be listed as a backup"
+
+# The next backup is incremental on the last complete one.
+alpha = Alpha(wd, zero, postings=postings)
+alpha.backup_ok(dest)
+b = lsbackup(dest)
+assert len(b) == 2 and b[1]["type"] == "incremental" and b[1]["backup_num"] == 2, b
+assert b[1]["since"] == b[0]["read_ts"] and b[1]["backup_id"] == b[0]["backup_id"], b
+want = alpha.export(b[1]["read_ts"])
+
+out = restore(["-p", os.path.join(wd, "restored"), "-l", dest, "--force_zero=false"])
+assert out.returncode == 0, out.stderr
+zero2 = Zero(wd, wal=os.path.join(wd, "zw2"))
+zero2.assign("timestamps", b[1]["read_ts"])
+zero2.assign("uids", b[1]["max_uid"])
+alpha2 = Alpha(wd, zero2, postings=os.path.join(wd, "restored", "p1"))
+assert alpha2.export() == want
+for p in (alpha2, zero2, alpha, zero):
+    p.stop()
+print("1 passed, 0 failed")
