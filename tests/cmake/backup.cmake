@@ -1,3 +1,4 @@
 cairn_py_test(e2e_backup_restore_series e2e/test_backup_restore_series.py)
 cairn_py_test(e2e_backup_killed e2e/test_backup_killed.py)
 cairn_py_test(e2e_restore_refuses e2e/test_restore_refuses.py)
+cairn_py_test(e2e_backup_errors e2e/test_backup_errors.py)

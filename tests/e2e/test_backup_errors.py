@@ -1,0 +1,104 @@
+"""Every bad backup request gets one clear GraphQL error and writes no
+manifest: malformed GraphQL, unknown fields, wrong types, bad locations,
+unknown schemes, unwritable destinations, a second backup while one runs,
+an expired trial, the auth token. Malformed N-Quads get a 400 with line
+and column and apply nothing."""
+import json
+import os
+import threading
+import time
+
+from cairnlib import Alpha, Model, Zero, http, lit, load_sample, lsbackup, workdir
+
+wd = workdir("backup-errors")
+dest = os.path.join(wd, "backups")
+zero = Zero(wd)
+alpha = Alpha(wd, zero, env={"CAIRN_FAULT_BACKUP_PAUSE_MS": "1500"})
+model = Model()
+load_sample(alpha, model, n_people=100)
+
+
+def gql_error(query, variables=None, want=""):
+    st, out = alpha.admin(query, variables)
+    assert st in (200, 400), (st, out)
+    assert "errors" in out and out["errors"], out
+    msg = out["errors"][0]["message"]
+    assert want in msg, (want, msg)
+    return msg
+
+
+B = "mutation($in: BackupInput!) { backup(input: $in) { response { message code } } }"
+st, out = alpha.admin("mutation { backup(input: {destination: \"/x\"} { response { code } } }")
+assert out["errors"][0]["locations"] == [{"line": 1, "column": 46}], out
+gql_error("mutation { backup(input: {destination: \"/x\", color: \"red\"}) { response { code } } }", want="color")
+gql_error("mutation { backup(input: {destination: \"/x\", forceFull: \"yes\"}) { response { code } } }", want="forceFull")
+gql_error("mutation { backup(input: {}) { response { code } } }", want="destination")
+gql_error("mutation { backup(input: {destination: \"/x\"}) { response { colour } } }", want="colour")
+gql_error(B, {"in": {"destination": "relative/path"}}, want="absolute path")
+gql_error(B, {"in": {"destination": "gs://bucket/x"}}, want='no storage plugin handles scheme "gs" (have: file, minio, s3)')
+gql_error(B, {"in": {"destination": "minio://host:99999/b"}}, want="port must be a number")
+blocker = os.path.join(wd, "a-file")
+open(blocker, "w").write("x")
+gql_error(B, {"in": {"destination": blocker + "/sub"}}, want="not a directory")
+secret = "wJalrXUtnFEMI-very-secret"
+msg = gql_error("mutation { backup(input: {destination: \"/x\", secretKey: 42}) { response { code } } }", want="secretKey")
+st, out = alpha.admin("mutation { backup(input: {destination: \"minio://127.0.0.1:1/b?secure=false\", accessKey: \"AK\", secretKey: \"%s\"}) { response { code } } }" % secret)
+assert "errors" in out and secret not in json.dumps(out), out
+
+# Not JSON at all.
+st, body = http("POST", alpha.url + "/admin", "{not json", {"Content-Type": "application/json"})
+assert st == 400 and b"errors" in body, (st, body)
+
+# A second backup while one runs.
+res = {}
+t = threading.Thread(target=lambda: res.setdefault("first", alpha.backup(dest)))
+t.start()
+time.sleep(0.5)
+out = alpha.backup(dest)
+t.join()
+assert "already running" in out["errors"][0]["message"], out
+assert "errors" not in res["first"], res
+assert len(lsbackup(dest)) == 1
+
+# No manifest from any failure above.
+assert not os.path.exists("/x")
+
+# Malformed N-Quads: 400 with line and column, nothing applied.
+before = alpha.export()
+st, body = http("POST", alpha.url + "/mutate?commitNow=true",
+                '{ set {\n<0x1> <name> "ok" .\n<0x1> <name> "unterminated .\n} }', {"Content-Type": "application/rdf"})
+assert st == 400 and b"line 3 column" in body, (st, body)
+st, body = http("POST", alpha.url + "/mutate?commitNow=true", '{ set { <0x1> <name> * . } }')
+assert st == 400, body
+assert alpha.export() == before
+
+# Auth token on /admin.
+alpha.stop()
+alpha = Alpha(wd, zero, extra=["--auth_token", "tok-123456"])
+st, out = alpha.admin(B, {"in": {"destination": dest}})
+assert st == 401 and "X-Cairn-AuthToken" in out["errors"][0]["message"], out
+st, out = alpha.admin(B, {"in": {"destination": dest}}, headers={"X-Cairn-AuthToken": "tok-123456"})
+assert st == 200 and "errors" not in out, out
+alpha.stop()
+
+# An expired trial: zero refuses to license backups.
+zero.stop()
+state = os.path.join(zero.wal, "state.json")
+s = json.load(open(state))
+s["trial_start"] = int(time.time()) - 31 * 86400
+json.dump(s, open(state, "w"))
+zero = Zero(wd, wal=zero.wal)
+alpha = Alpha(wd, zero)
+n = len(lsbackup(dest))
+out = alpha.backup(dest)
+assert "enterprise license" in out["errors"][0]["message"] and "30-day trial" in out["errors"][0]["message"], out
+st, body = http("POST", "http://%s/enterpriseLicense" % zero.addr, json.dumps({"user": "acme", "expiry": "2001-01-01T00:00:00Z"}))
+assert st == 400 and b"expired" in body, body
+st, body = http("POST", "http://%s/enterpriseLicense" % zero.addr, json.dumps({"user": "acme", "expiry": "2099-01-01T00:00:00Z"}))
+assert st == 200, body
+assert zero.state()["license"]["enabled"] is True
+alpha.backup_ok(dest)
+assert len(lsbackup(dest)) == n + 1
+alpha.stop()
+zero.stop()
+print("1 passed, 0 failed")
