@@ -46,7 +46,7 @@ static void adv_n(struct cursor *c, size_t n)
 }
 
 __attribute__((format(printf, 4, 5))) static int fail_at(struct cursor *c, int line, int col,
-							  const char *fmt, ...)
+							 const char *fmt, ...)
 {
 	va_list ap;
 	int n;
@@ -64,10 +64,7 @@ __attribute__((format(printf, 4, 5))) static int fail_at(struct cursor *c, int l
 
 #define FAIL(c, ...) fail_at((c), (c)->line, (c)->col, __VA_ARGS__)
 
-static int at_end(const struct cursor *c)
-{
-	return c->p >= c->end;
-}
+static int at_end(const struct cursor *c) { return c->p >= c->end; }
 
 static int peek_is(const struct cursor *c, size_t off, char ch)
 {
@@ -137,15 +134,9 @@ static int hexval(char ch)
 	return -1;
 }
 
-static int is_alpha(char ch)
-{
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z');
-}
+static int is_alpha(char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'); }
 
-static int is_alnum(char ch)
-{
-	return is_alpha(ch) || (ch >= '0' && ch <= '9');
-}
+static int is_alnum(char ch) { return is_alpha(ch) || (ch >= '0' && ch <= '9'); }
 
 /* How much of s to quote back: at most RDF_ECHO_MAX bytes, cut on a
  * character boundary. */
@@ -170,10 +161,7 @@ static char *dup_n(const char *s, size_t n)
 	return d;
 }
 
-static int oom(struct cursor *c)
-{
-	return FAIL(c, "out of memory");
-}
+static int oom(struct cursor *c) { return FAIL(c, "out of memory"); }
 
 static void skip_ws(struct cursor *c)
 {
@@ -246,13 +234,15 @@ static int iri_uid(struct cursor *c, int line, int col, const char *s, size_t n,
 		if (s[i] < '0' || s[i] > '9')
 			decimal = 0;
 	if (decimal)
-		return fail_at(c, line, col, "%s <%.*s> is not a uid: write uids in hex, like <0x1>",
-			       role, echo_len(s, n), s);
+		return fail_at(c, line, col,
+			       "%s <%.*s> is not a uid: write uids in hex, like <0x1>", role,
+			       echo_len(s, n), s);
 	if (n < 2 || s[0] != '0' || (s[1] != 'x' && s[1] != 'X')) {
 		if (!strcmp(role, "subject"))
-			return fail_at(c, line, col,
-				       "subject <%.*s> must be a uid like <0x1> or a blank node like _:a",
-				       echo_len(s, n), s);
+			return fail_at(
+			    c, line, col,
+			    "subject <%.*s> must be a uid like <0x1> or a blank node like _:a",
+			    echo_len(s, n), s);
 		return fail_at(c, line, col,
 			       "object <%.*s> is not a uid: an object must be a uid like <0x1>, a "
 			       "blank node or a string literal",
@@ -376,7 +366,8 @@ static int read_escape(struct cursor *c, const char *stop, char *buf, size_t *n)
 		adv(c);
 		if (read_hex_escape(c, stop, e == 'u' ? 4 : 8, line, col, &cp))
 			return -1;
-		if (e == 'u' && cp >= 0xD800 && cp <= 0xDBFF && low_surrogate_follows(c, stop, &lo)) {
+		if (e == 'u' && cp >= 0xD800 && cp <= 0xDBFF &&
+		    low_surrogate_follows(c, stop, &lo)) {
 			adv_n(c, 6);
 			cp = 0x10000 + ((cp - 0xD800) << 10) + (lo - 0xDC00);
 		}
@@ -550,8 +541,8 @@ static int parse_predicate(struct cursor *c, char **pred)
 		if (n == 0)
 			return fail_at(c, line, col, "predicate <> is empty");
 		if (n > RDF_MAX_PRED)
-			return fail_at(c, line, col, "predicate is %zu bytes long; the limit is %d", n,
-				       RDF_MAX_PRED);
+			return fail_at(c, line, col, "predicate is %zu bytes long; the limit is %d",
+				       n, RDF_MAX_PRED);
 		*pred = dup_n(s, n);
 		return *pred ? 0 : oom(c);
 	}
@@ -669,7 +660,8 @@ static int parse_statement(struct cursor *c, int in_delete, struct quad_vec *v)
 	if (*c->p != '.') {
 		int term = *c->p == '<' || *c->p == '"' || at_blank(c);
 		if (term && c->line == line)
-			FAIL(c, "labels are not supported: end the statement with '.' after the object");
+			FAIL(c, "labels are not supported: end the statement with '.' after the "
+				"object");
 		else
 			FAIL(c, "expected '.' after object");
 		goto out;
@@ -694,7 +686,8 @@ static int parse_statements(struct cursor *c, int in_delete, struct quad_vec *v,
 		if (at_end(c)) {
 			if (!block)
 				return 0;
-			return FAIL(c, "missing '}' to close the %s block opened at line %d column %d",
+			return FAIL(c,
+				    "missing '}' to close the %s block opened at line %d column %d",
 				    block, open_line, open_col);
 		}
 		if (block && *c->p == '}') {
@@ -720,7 +713,8 @@ static int parse_blocks(struct cursor *c, struct quad_vec *set, struct quad_vec 
 
 		skip_ws(c);
 		if (at_end(c))
-			return FAIL(c, "missing '}' to close the mutation opened at line %d column %d",
+			return FAIL(c,
+				    "missing '}' to close the mutation opened at line %d column %d",
 				    open_line, open_col);
 		if (*c->p == '}') {
 			adv(c);
@@ -737,13 +731,15 @@ static int parse_blocks(struct cursor *c, struct quad_vec *set, struct quad_vec 
 		} else if (n == 6 && !strncasecmp(word, "delete", 6)) {
 			is_del = 1;
 		} else if (n) {
-			return fail_at(c, line, col, "unknown block \"%.*s\": expected set or delete",
+			return fail_at(c, line, col,
+				       "unknown block \"%.*s\": expected set or delete",
 				       echo_len(word, n), word);
 		} else {
 			return FAIL(c, "expected \"set {\" or \"delete {\"");
 		}
 		if (is_del ? seen_del++ : seen_set++)
-			return fail_at(c, line, col, "the %s block appears twice; merge them into one",
+			return fail_at(c, line, col,
+				       "the %s block appears twice; merge them into one",
 				       is_del ? "delete" : "set");
 		skip_ws(c);
 		if (at_end(c) || *c->p != '{')

@@ -33,7 +33,7 @@ struct cairn_rdf_term {
 
 struct cairn_rdf_quad {
 	struct cairn_rdf_term s; /* CAIRN_RDF_UID or CAIRN_RDF_BLANK */
-	char *pred;              /* without <> */
+	char *pred;		 /* without <> */
 	struct cairn_rdf_term o;
 	int line, col; /* where the statement starts */
 };

@@ -8,7 +8,7 @@ import os
 import threading
 import time
 
-from cairnlib import Alpha, Model, Zero, http, lit, load_sample, lsbackup, workdir
+from cairnlib import Alpha, Model, Zero, http, lit, load_sample, lsbackup, note_secret, workdir
 
 wd = workdir("backup-errors")
 dest = os.path.join(wd, "backups")
@@ -41,6 +41,8 @@ blocker = os.path.join(wd, "a-file")
 open(blocker, "w").write("x")
 gql_error(B, {"in": {"destination": blocker + "/sub"}}, want="not a directory")
 secret = "wJalrXUtnFEMI-very-secret"
+note_secret(secret)
+note_secret("tok-123456")
 msg = gql_error("mutation { backup(input: {destination: \"/x\", secretKey: 42}) { response { code } } }", want="secretKey")
 st, out = alpha.admin("mutation { backup(input: {destination: \"minio://127.0.0.1:1/b?secure=false\", accessKey: \"AK\", secretKey: \"%s\"}) { response { code } } }" % secret)
 assert "errors" in out and secret not in json.dumps(out), out

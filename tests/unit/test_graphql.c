@@ -6,40 +6,40 @@
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct cairn_gql_field_def filter_fields[] = {
-	{"name", "String!", NULL, 0},
-	{"tags", "[String]", NULL, 0},
-	{"nested", "Filter", NULL, 0},
-	{"secret", "String", NULL, 0},
+    {"name", "String!", NULL, 0},
+    {"tags", "[String]", NULL, 0},
+    {"nested", "Filter", NULL, 0},
+    {"secret", "String", NULL, 0},
 };
 static const struct cairn_gql_field_def node_args[] = {{"id", "ID!", NULL, 0}};
 static const struct cairn_gql_field_def nodes_args[] = {{"first", "Int", NULL, 0},
 							{"ids", "[ID!]", NULL, 0}};
 static const struct cairn_gql_field_def echo_args[] = {
-	{"s", "String", NULL, 0}, {"f", "Float", NULL, 0},   {"b", "Boolean", NULL, 0},
-	{"i", "Int", NULL, 0},    {"in", "Filter", NULL, 0}, {"list", "[Int]", NULL, 0},
+    {"s", "String", NULL, 0}, {"f", "Float", NULL, 0},	 {"b", "Boolean", NULL, 0},
+    {"i", "Int", NULL, 0},    {"in", "Filter", NULL, 0}, {"list", "[Int]", NULL, 0},
 };
 static const struct cairn_gql_field_def need_args[] = {{"x", "Int!", NULL, 0}};
 static const struct cairn_gql_field_def query_fields[] = {
-	{"node", "Node", node_args, N(node_args)},
-	{"nodes", "[Node]", nodes_args, N(nodes_args)},
-	{"echo", "String", echo_args, N(echo_args)},
-	{"need", "Int", need_args, N(need_args)},
+    {"node", "Node", node_args, N(node_args)},
+    {"nodes", "[Node]", nodes_args, N(nodes_args)},
+    {"echo", "String", echo_args, N(echo_args)},
+    {"need", "Int", need_args, N(need_args)},
 };
 static const struct cairn_gql_field_def friends_args[] = {{"first", "Int", NULL, 0}};
 static const struct cairn_gql_field_def node_fields[] = {
-	{"id", "ID", NULL, 0},
-	{"name", "String", NULL, 0},
-	{"friends", "[Node]", friends_args, N(friends_args)},
+    {"id", "ID", NULL, 0},
+    {"name", "String", NULL, 0},
+    {"friends", "[Node]", friends_args, N(friends_args)},
 };
 static const struct cairn_gql_field_def rename_args[] = {{"id", "ID!", NULL, 0},
 							 {"name", "String!", NULL, 0}};
 static const struct cairn_gql_field_def mutation_fields[] = {
-	{"rename", "Node", rename_args, N(rename_args)}};
+    {"rename", "Node", rename_args, N(rename_args)}};
 static const struct cairn_gql_type_def types[] = {
-	{"Query", CAIRN_GQL_OBJECT_TYPE, query_fields, N(query_fields)},
-	{"Node", CAIRN_GQL_OBJECT_TYPE, node_fields, N(node_fields)},
-	{"Mutation", CAIRN_GQL_OBJECT_TYPE, mutation_fields, N(mutation_fields)},
-	{"Filter", CAIRN_GQL_INPUT_TYPE, filter_fields, N(filter_fields)},
+    {"Query", CAIRN_GQL_OBJECT_TYPE, query_fields, N(query_fields)},
+    {"Node", CAIRN_GQL_OBJECT_TYPE, node_fields, N(node_fields)},
+    {"Mutation", CAIRN_GQL_OBJECT_TYPE, mutation_fields, N(mutation_fields)},
+    {"Filter", CAIRN_GQL_INPUT_TYPE, filter_fields, N(filter_fields)},
 };
 static const struct cairn_gql_schema schema = {types, N(types), "Query", "Mutation"};
 
@@ -99,7 +99,8 @@ static void expect_invalid(int at, const char *src, int line, int col, const cha
 
 	check_count++;
 	if (!doc) {
-		fprintf(stderr, "%s:%d: %s\n  does not parse: %s\n", __FILE__, at, src, err.message);
+		fprintf(stderr, "%s:%d: %s\n  does not parse: %s\n", __FILE__, at, src,
+			err.message);
 		check_failures++;
 		return;
 	}
@@ -226,9 +227,9 @@ static void test_variable_definitions_keep_canonical_types_and_defaults(void)
 {
 	struct cairn_gql_error err;
 	struct cairn_gql_document *doc =
-		parse("query Q($a: Int, $b: [String!]!, $c: [[ID]!] = [[1]], $d: Filter = {name: "
-		      "\"x\"}) { echo }",
-		      &err);
+	    parse("query Q($a: Int, $b: [String!]!, $c: [[ID]!] = [[1]], $d: Filter = {name: "
+		  "\"x\"}) { echo }",
+		  &err);
 
 	CHECK(doc != NULL);
 	if (!doc)
@@ -248,9 +249,9 @@ static void test_fragments_and_directives_parse(void)
 {
 	struct cairn_gql_error err;
 	struct cairn_gql_document *doc =
-		parse("query { ...F @include(if: true) ... on Query @skip(if: false) { echo } ... { "
-		      "echo } }\nfragment F on Query @x { echo }",
-		      &err);
+	    parse("query { ...F @include(if: true) ... on Query @skip(if: false) { echo } ... { "
+		  "echo } }\nfragment F on Query @x { echo }",
+		  &err);
 	const struct cairn_gql_selection *s;
 
 	CHECK(doc != NULL);
@@ -293,7 +294,8 @@ static void test_syntax_errors_name_line_and_column(void)
 	SYNTAX_ERROR("{ echo\n", 2, 1, "expected '}' to close the selection set, found the end");
 	SYNTAX_ERROR("{ }", 1, 3, "selection set cannot be empty");
 	SYNTAX_ERROR("query Q() { echo }", 1, 9, "expected a variable definition");
-	SYNTAX_ERROR("query Q($a: Int = $b) { echo }", 1, 19, "default value cannot use a variable");
+	SYNTAX_ERROR("query Q($a: Int = $b) { echo }", 1, 19,
+		     "default value cannot use a variable");
 	SYNTAX_ERROR("query Q($a Int) { echo }", 1, 12, "expected ':' and a type");
 	SYNTAX_ERROR("query Q($a: [Int) { echo }", 1, 17, "expected ']'");
 	SYNTAX_ERROR("fragment on on Query { echo }", 1, 10, "cannot be named \"on\"");
@@ -342,7 +344,7 @@ static void test_syntax_errors_never_quote_string_or_number_values(void)
 {
 	struct cairn_gql_error err;
 	struct cairn_gql_document *doc =
-		parse("mutation { rename(id: \"s3cr3t-value\" \"an0ther-s3cret\") }", &err);
+	    parse("mutation { rename(id: \"s3cr3t-value\" \"an0ther-s3cret\") }", &err);
 
 	CHECK(doc == NULL);
 	CHECK_CONTAINS(err.message, "found a string");
@@ -361,22 +363,27 @@ static void test_fields_and_arguments_are_checked_against_the_schema(void)
 	doc = PARSE_VALID("{ node(id: \"1\") { id name friends(first: 2) { name } __typename } "
 			  "__typename }");
 	cairn_gql_free(doc);
-	INVALID("{ nod(id: 1) { id } }", 1, 3, "unknown field \"nod\" on type Query (fields: node, "
-					       "nodes, echo, need)");
+	INVALID("{ nod(id: 1) { id } }", 1, 3,
+		"unknown field \"nod\" on type Query (fields: node, "
+		"nodes, echo, need)");
 	INVALID("{ node(id: 1) {\n  nam } }", 2, 3, "unknown field \"nam\" on type Node");
 	INVALID("{ node(id: 1, idd: 2) { id } }", 1, 15,
 		"unknown argument \"idd\" on field \"node\" (arguments: id)");
-	INVALID("{ node(id: 1) { name(x: 1) } }", 1, 22, "unknown argument \"x\" on field \"name\" "
-						     "(it takes none)");
+	INVALID("{ node(id: 1) { name(x: 1) } }", 1, 22,
+		"unknown argument \"x\" on field \"name\" "
+		"(it takes none)");
 	INVALID("{ node(id: 1, id: 2) { id } }", 1, 15, "argument \"id\" is given twice");
 	INVALID("{ node { id } }", 1, 3, "argument \"id\" of field \"node\" is required");
-	INVALID("{ node(id: null) { id } }", 1, 12, "argument \"id\" of field \"node\" must not be null");
-	INVALID("{ node(id: 1) }", 1, 3, "field \"node\" of type Node must have a selection of "
-				     "subfields, like node { id }");
+	INVALID("{ node(id: null) { id } }", 1, 12,
+		"argument \"id\" of field \"node\" must not be null");
+	INVALID("{ node(id: 1) }", 1, 3,
+		"field \"node\" of type Node must have a selection of "
+		"subfields, like node { id }");
 	INVALID("{ echo { x } }", 1, 3, "field \"echo\" is a String and cannot have a selection");
 	INVALID("{ __typename { x } }", 1, 3, "cannot have a selection");
 	INVALID("{ __typename(a: 1) }", 1, 14, "unknown argument \"a\" on field \"__typename\"");
-	INVALID("mutation { node(id: 1) { id } }", 1, 12, "unknown field \"node\" on type Mutation");
+	INVALID("mutation { node(id: 1) { id } }", 1, 12,
+		"unknown field \"node\" on type Mutation");
 }
 
 static void test_argument_values_must_have_the_right_type(void)
@@ -388,14 +395,18 @@ static void test_argument_values_must_have_the_right_type(void)
 	INVALID("{ echo(i: 1.5) }", 1, 11, "must be an Int");
 	INVALID("{ echo(i: 2147483648) }", 1, 11, "between -2147483648 and 2147483647");
 	INVALID("{ echo(f: \"1\") }", 1, 11, "argument \"f\" of field \"echo\" must be a Float");
-	INVALID("{ echo(b: \"yes\") }", 1, 11, "argument \"b\" of field \"echo\" must be a Boolean");
+	INVALID("{ echo(b: \"yes\") }", 1, 11,
+		"argument \"b\" of field \"echo\" must be a Boolean");
 	INVALID("{ echo(b: TRUE) }", 1, 11, "must be a Boolean");
 	INVALID("{ echo(s: 1) }", 1, 11, "argument \"s\" of field \"echo\" must be a String");
-	INVALID("{ node(id: 1.5) { id } }", 1, 12, "argument \"id\" of field \"node\" must be an ID");
-	INVALID("{ echo(list: [1, \"2\"]) }", 1, 18, "argument \"list\" of field \"echo\" must be an Int");
+	INVALID("{ node(id: 1.5) { id } }", 1, 12,
+		"argument \"id\" of field \"node\" must be an ID");
+	INVALID("{ echo(list: [1, \"2\"]) }", 1, 18,
+		"argument \"list\" of field \"echo\" must be an Int");
 	INVALID("{ echo(in: \"x\") }", 1, 12, "argument \"in\" of field \"echo\" must be a Filter");
 	INVALID("{ echo(in: {tags: []}) }", 1, 12, "argument \"name\" of Filter is required");
-	INVALID("{ echo(in: {name: null}) }", 1, 19, "argument \"name\" of Filter must not be null");
+	INVALID("{ echo(in: {name: null}) }", 1, 19,
+		"argument \"name\" of Filter must not be null");
 	INVALID("{ echo(in: {name: \"a\", nested: {name: 1}}) }", 1, 39,
 		"argument \"name\" of Filter must be a String");
 	INVALID("{ echo(in: {name: \"a\", colour: 1}) }", 1, 24,
@@ -408,7 +419,7 @@ static void test_type_errors_never_echo_the_value(void)
 {
 	struct cairn_gql_error err;
 	struct cairn_gql_document *doc =
-		parse("{ echo(in: {name: \"a\", secret: 8675309}) x: echo(s: HUNTER2) }", &err);
+	    parse("{ echo(in: {name: \"a\", secret: 8675309}) x: echo(s: HUNTER2) }", &err);
 
 	CHECK(doc != NULL);
 	if (!doc)
@@ -440,8 +451,9 @@ static void test_fragments_are_checked(void)
 		"fragment \"N\" is on Node and cannot be spread inside Query");
 	INVALID("{ ...N }\nfragment N on Nope { id }", 2, 1, "fragment \"N\" is on unknown type");
 	INVALID("{ ...N }\nfragment N on Filter { id }", 2, 1, "cannot be on input type Filter");
-	INVALID("{ ... on Node { id } }", 1, 3, "an inline fragment on Node cannot be used inside "
-					      "Query");
+	INVALID("{ ... on Node { id } }", 1, 3,
+		"an inline fragment on Node cannot be used inside "
+		"Query");
 	INVALID("{ ... on Zork { id } }", 1, 3, "unknown type \"Zork\"");
 	INVALID("{ ...F }\nfragment F on Query { echo }\nfragment F on Query { need(x: 1) }", 3, 1,
 		"there are two fragments named \"F\"");
@@ -459,13 +471,16 @@ static void test_operations_are_checked(void)
 
 static void test_variables_are_checked(void)
 {
-	cairn_gql_free(PARSE_VALID(
-		"query($i: Int!, $s: String = \"d\", $f: Filter, $l: [Int], $n: Int = 3) { "
-		"echo(i: $i, s: $s, in: $f, list: $l) need(x: $n) x: echo(list: [$i]) }"));
+	cairn_gql_free(
+	    PARSE_VALID("query($i: Int!, $s: String = \"d\", $f: Filter, $l: [Int], $n: Int = 3) { "
+			"echo(i: $i, s: $s, in: $f, list: $l) need(x: $n) x: echo(list: [$i]) }"));
 	INVALID("query { echo(i: $i) }", 1, 17, "variable \"$i\" is not defined");
-	INVALID("query Q { echo(i: $i) }", 1, 19, "variable \"$i\" is not defined by operation \"Q\"");
-	INVALID("query Q($i: Int) { echo }", 1, 9, "variable \"$i\" is never used in operation \"Q\"");
-	INVALID("query($i: Int, $i: Int) { echo(i: $i) }", 1, 16, "variable \"$i\" is defined twice");
+	INVALID("query Q { echo(i: $i) }", 1, 19,
+		"variable \"$i\" is not defined by operation \"Q\"");
+	INVALID("query Q($i: Int) { echo }", 1, 9,
+		"variable \"$i\" is never used in operation \"Q\"");
+	INVALID("query($i: Int, $i: Int) { echo(i: $i) }", 1, 16,
+		"variable \"$i\" is defined twice");
 	INVALID("query($i: Zork) { echo }", 1, 7, "variable \"$i\" has unknown type \"Zork\"");
 	INVALID("query($i: [Node]) { echo }", 1, 7, "cannot be of type Node: it is an output type");
 	INVALID("query($i: Int) { need(x: $i) }", 1, 26,
@@ -486,15 +501,18 @@ static void test_variables_are_checked(void)
 
 static void test_directives_are_checked(void)
 {
-	cairn_gql_free(PARSE_VALID("query($b: Boolean!) { echo @skip(if: $b) @include(if: true) "
-				   "...F @include(if: false) ... @skip(if: false) { need(x: 1) } }\n"
-				   "fragment F on Query { echo }"));
-	INVALID("{ echo @deprecated }", 1, 8, "unknown directive \"@deprecated\": only @skip and "
-					  "@include are supported");
+	cairn_gql_free(
+	    PARSE_VALID("query($b: Boolean!) { echo @skip(if: $b) @include(if: true) "
+			"...F @include(if: false) ... @skip(if: false) { need(x: 1) } }\n"
+			"fragment F on Query { echo }"));
+	INVALID("{ echo @deprecated }", 1, 8,
+		"unknown directive \"@deprecated\": only @skip and "
+		"@include are supported");
 	INVALID("query @skip(if: true) { echo }", 1, 7, "cannot be used on a query");
 	INVALID("{ echo @skip }", 1, 8, "argument \"if\" of @skip is required");
 	INVALID("{ echo @skip(if: \"yes\") }", 1, 18, "argument \"if\" of @skip must be a Boolean");
-	INVALID("{ echo @skip(iff: true) }", 1, 14, "unknown argument \"iff\" on directive \"@skip\"");
+	INVALID("{ echo @skip(iff: true) }", 1, 14,
+		"unknown argument \"iff\" on directive \"@skip\"");
 	INVALID("{ echo @skip(if: true) @skip(if: false) }", 1, 24, "given twice");
 	INVALID("query($b: Boolean) { echo @include(if: $b) }", 1, 40,
 		"of type Boolean cannot be used for argument \"if\" of @include");
@@ -559,17 +577,20 @@ static char *coerced_variables(const char *src, const char *vars_json, struct ca
 
 static void test_variables_are_coerced_with_defaults(void)
 {
-	const char *src = "query($i: Int!, $s: String = \"d\", $f: Filter, $l: [Int], $n: Int = 3, "
-			  "$id: ID = 5, $o: Float) { echo(i: $i, s: $s, in: $f, list: $l, f: $o) need(x: "
-			  "$n) node(id: $id) { id } }";
+	const char *src =
+	    "query($i: Int!, $s: String = \"d\", $f: Filter, $l: [Int], $n: Int = 3, "
+	    "$id: ID = 5, $o: Float) { echo(i: $i, s: $s, in: $f, list: $l, f: $o) need(x: "
+	    "$n) node(id: $id) { id } }";
 	struct cairn_gql_error err;
 	char *s;
 
-	s = coerced_variables(src, "{\"i\": 7, \"f\": {\"name\": \"a\", \"tags\": \"t\"}, \"l\": 5, "
-				   "\"id\": 123, \"o\": 2, \"unknown\": 1}",
+	s = coerced_variables(src,
+			      "{\"i\": 7, \"f\": {\"name\": \"a\", \"tags\": \"t\"}, \"l\": 5, "
+			      "\"id\": 123, \"o\": 2, \"unknown\": 1}",
 			      &err);
-	CHECK_STR(s, "{\"i\":7,\"s\":\"d\",\"f\":{\"name\":\"a\",\"tags\":[\"t\"]},\"l\":[5],\"n\":3,"
-		     "\"id\":\"123\",\"o\":2}");
+	CHECK_STR(s,
+		  "{\"i\":7,\"s\":\"d\",\"f\":{\"name\":\"a\",\"tags\":[\"t\"]},\"l\":[5],\"n\":3,"
+		  "\"id\":\"123\",\"o\":2}");
 	free(s);
 	/* explicit null beats the default; absent nullable stays absent */
 	s = coerced_variables(src, "{\"i\": 1, \"s\": null}", &err);
@@ -590,7 +611,8 @@ static void test_variables_are_coerced_with_defaults(void)
 	CHECK(coerced_variables(src, "{\"i\": 1, \"f\": {\"tags\": []}}", &err) == NULL);
 	CHECK_STR(err.message, "variable \"$f\": argument \"name\" of Filter is required");
 	CHECK(err.line == 1 && err.col == 35);
-	CHECK(coerced_variables(src, "{\"i\": 1, \"f\": {\"name\": \"a\", \"x\": 1}}", &err) == NULL);
+	CHECK(coerced_variables(src, "{\"i\": 1, \"f\": {\"name\": \"a\", \"x\": 1}}", &err) ==
+	      NULL);
 	CHECK_CONTAINS(err.message, "unknown field \"x\" in Filter");
 	CHECK(coerced_variables(src, "{\"i\": 1, \"l\": [1, \"2\"]}", &err) == NULL);
 	CHECK_STR(err.message, "variable \"$l\" must be an Int");
@@ -617,8 +639,8 @@ static void test_values_and_arguments_are_coerced_with_variables(void)
 {
 	struct cairn_gql_error err;
 	struct cairn_gql_document *doc = PARSE_VALID(
-		"query($s: String, $n: Int, $t: String) { echo(in: {name: \"a\", tags: [$t, \"u\"], "
-		"secret: $s}, i: $n, list: [1, 2]) }");
+	    "query($s: String, $n: Int, $t: String) { echo(in: {name: \"a\", tags: [$t, \"u\"], "
+	    "secret: $s}, i: $n, list: [1, 2]) }");
 	cJSON *vars = cJSON_Parse("{\"s\": \"k\", \"n\": 4}"), *out = NULL;
 	const struct cairn_gql_selection *f;
 	char *s;
@@ -626,8 +648,8 @@ static void test_values_and_arguments_are_coerced_with_variables(void)
 	if (!doc)
 		goto out;
 	f = &doc->ops[0].sel.items[0];
-	CHECK(cairn_gql_coerce_value(&schema, "Filter", &f->args[0].value, vars, "in", &out, &err) ==
-	      0);
+	CHECK(cairn_gql_coerce_value(&schema, "Filter", &f->args[0].value, vars, "in", &out,
+				     &err) == 0);
 	s = cJSON_PrintUnformatted(out);
 	/* $t has no value: null inside a list */
 	CHECK_STR(s, "{\"name\":\"a\",\"tags\":[null,\"u\"],\"secret\":\"k\"}");
@@ -643,14 +665,15 @@ static void test_values_and_arguments_are_coerced_with_variables(void)
 	out = NULL;
 	/* a variable with no value is as if the argument were not given */
 	cJSON_DeleteItemFromObject(vars, "n");
-	CHECK(cairn_gql_coerce_value(&schema, "Int", &f->args[1].value, vars, "i", &out, &err) == 0);
+	CHECK(cairn_gql_coerce_value(&schema, "Int", &f->args[1].value, vars, "i", &out, &err) ==
+	      0);
 	CHECK(out == NULL);
 	CHECK(cairn_gql_coerce_arguments(&schema, &query_fields[2], f, vars, &out, &err) == 0);
 	CHECK(cJSON_GetObjectItem(out, "i") == NULL);
 	cJSON_Delete(out);
 	out = NULL;
-	CHECK(cairn_gql_coerce_value(&schema, "Int!", &f->args[1].value, vars, "argument \"x\"", &out,
-				     &err) == 0);
+	CHECK(cairn_gql_coerce_value(&schema, "Int!", &f->args[1].value, vars, "argument \"x\"",
+				     &out, &err) == 0);
 	CHECK(out == NULL);
 out:
 	cJSON_Delete(out);
@@ -713,16 +736,18 @@ static void test_collect_fields_expands_fragments_and_honours_skip_and_include(v
 {
 	char *s;
 
-	s = collected_keys("query { a: echo ...F b: need(x: 1) ... on Query { c: echo a: echo } ... "
-			   "{ echo } }\nfragment F on Query { d: echo b: need(x: 1) }",
-			   NULL);
+	s = collected_keys(
+	    "query { a: echo ...F b: need(x: 1) ... on Query { c: echo a: echo } ... "
+	    "{ echo } }\nfragment F on Query { d: echo b: need(x: 1) }",
+	    NULL);
 	CHECK_STR(s, "a=echo*2 d=echo*1 b=need*2 c=echo*1 echo=echo*1");
 	free(s);
-	s = collected_keys("query($yes: Boolean!, $no: Boolean = false) { a: echo @skip(if: $yes) "
-			   "b: echo @include(if: $yes) c: echo @include(if: $no) d: echo @skip(if: "
-			   "$no) @include(if: false) ...F @skip(if: $no) ... @include(if: $no) { f: "
-			   "echo } }\nfragment F on Query { e: echo }",
-			   "{\"yes\": true}");
+	s = collected_keys(
+	    "query($yes: Boolean!, $no: Boolean = false) { a: echo @skip(if: $yes) "
+	    "b: echo @include(if: $yes) c: echo @include(if: $no) d: echo @skip(if: "
+	    "$no) @include(if: false) ...F @skip(if: $no) ... @include(if: $no) { f: "
+	    "echo } }\nfragment F on Query { e: echo }",
+	    "{\"yes\": true}");
 	CHECK_STR(s, "b=echo*1 e=echo*1");
 	free(s);
 	/* a fragment spread twice is collected once */
@@ -734,8 +759,8 @@ static void test_collect_fields_expands_fragments_and_honours_skip_and_include(v
 static void test_collect_fields_merges_sub_selections_of_one_response_name(void)
 {
 	struct cairn_gql_error err;
-	struct cairn_gql_document *doc = PARSE_VALID(
-		"{ node(id: 1) { id } node(id: 1) { name id } }");
+	struct cairn_gql_document *doc =
+	    PARSE_VALID("{ node(id: 1) { id } node(id: 1) { name id } }");
 	struct cairn_gql_fields root = {0}, sub = {0};
 	const struct cairn_gql_selection_set *set, *sets[2];
 
@@ -783,12 +808,13 @@ static void test_a_large_flat_document_is_handled(void)
 		return;
 	used += (size_t)snprintf(src + used, cap - used, "{");
 	for (i = 0; i < n; i++)
-		used += (size_t)snprintf(src + used, cap - used, " a%zu: echo(i: %zu) ...F%zu", i, i,
-					 i);
+		used += (size_t)snprintf(src + used, cap - used, " a%zu: echo(i: %zu) ...F%zu", i,
+					 i, i);
 	used += (size_t)snprintf(src + used, cap - used, " }");
 	for (i = 0; i < n; i++)
-		used += (size_t)snprintf(src + used, cap - used, "\nfragment F%zu on Query { b%zu: "
-								"echo }",
+		used += (size_t)snprintf(src + used, cap - used,
+					 "\nfragment F%zu on Query { b%zu: "
+					 "echo }",
 					 i, i);
 	doc = PARSE_VALID(src);
 	CHECK(doc && doc->nfrags == n);

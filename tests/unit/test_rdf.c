@@ -20,8 +20,7 @@ static void expect_error(int at, const char *body, const char *where, const char
 
 	check_count++;
 	if (rc != -1 || strncmp(err, where, strlen(where)) || !strstr(err, what)) {
-		fprintf(stderr,
-			"%s:%d: body %s\n  got rc=%d err \"%s\"\n  want \"%s...%s...\"\n",
+		fprintf(stderr, "%s:%d: body %s\n  got rc=%d err \"%s\"\n  want \"%s...%s...\"\n",
 			__FILE__, at, body, rc, err, where, what);
 		check_failures++;
 	}
@@ -172,16 +171,19 @@ static void test_term_errors_name_line_and_column(void)
 {
 	EXPECT_ERROR("<0x0> <p> \"x\" .", "line 1 column 1: ", "uid 0 is not valid");
 	EXPECT_ERROR("\n  <123> <p> \"x\" .", "line 2 column 3: ", "not a uid: write uids in hex");
-	EXPECT_ERROR("<0x10000000000000000> <p> \"x\" .", "line 1 column 1: ",
-		     "does not fit in 64 bits");
+	EXPECT_ERROR("<0x10000000000000000> <p> \"x\" .",
+		     "line 1 column 1: ", "does not fit in 64 bits");
 	EXPECT_ERROR("<0xzz> <p> \"x\" .", "line 1 column 1: ", "not a valid uid");
 	EXPECT_ERROR("<alice> <p> \"x\" .", "line 1 column 1: ", "must be a uid like <0x1>");
 	EXPECT_ERROR("<0x1> <p> <bob> .", "line 1 column 11: ", "object <bob> is not a uid");
 	EXPECT_ERROR("\"x\" <p> \"y\" .", "line 1 column 1: ", "literal cannot be a subject");
 	EXPECT_ERROR("* <p> \"y\" .", "line 1 column 1: ", "'*' cannot be a subject");
-	EXPECT_ERROR("{ delete { <0x1> * * . } }", "line 1 column 18: ", "'*' cannot be a predicate");
-	EXPECT_ERROR("<0x1> <p> * .", "line 1 column 11: ", "'*' can only be the object of a delete");
-	EXPECT_ERROR("{ set { <0x1> <p> * . } }", "line 1 column 19: ", "only be the object of a delete");
+	EXPECT_ERROR("{ delete { <0x1> * * . } }",
+		     "line 1 column 18: ", "'*' cannot be a predicate");
+	EXPECT_ERROR("<0x1> <p> * .",
+		     "line 1 column 11: ", "'*' can only be the object of a delete");
+	EXPECT_ERROR("{ set { <0x1> <p> * . } }",
+		     "line 1 column 19: ", "only be the object of a delete");
 	EXPECT_ERROR("<0x1> _:p \"x\" .", "line 1 column 7: ", "blank node cannot be a predicate");
 	EXPECT_ERROR("<0x1> <> \"x\" .", "line 1 column 7: ", "predicate <> is empty");
 	EXPECT_ERROR("<0x1> <na me> \"x\" .", "line 1 column 10: ", "invalid character a space");
@@ -218,10 +220,13 @@ static void test_literal_errors_point_at_the_offending_character(void)
 	EXPECT_ERROR("<0x1> <p> \"a\\U00110000\" .", "line 1 column 13: ", "no valid code point");
 	EXPECT_ERROR("<0x1> <p> \"\xc3\xa9\xff\" .", "line 1 column 13: ", "invalid UTF-8");
 	EXPECT_ERROR("<0x1> <p> \"\xc0\xaf\" .", "line 1 column 12: ", "invalid UTF-8");
-	EXPECT_ERROR("<0x1> <p> \"x\"@en^^<t> .", "line 1 column 17: ", "both a language tag and a type");
-	EXPECT_ERROR("<0x1> <p> \"x\"^^<t>@en .", "line 1 column 19: ", "both a language tag and a type");
+	EXPECT_ERROR("<0x1> <p> \"x\"@en^^<t> .",
+		     "line 1 column 17: ", "both a language tag and a type");
+	EXPECT_ERROR("<0x1> <p> \"x\"^^<t>@en .",
+		     "line 1 column 19: ", "both a language tag and a type");
 	EXPECT_ERROR("<0x1> <p> \"x\"@1 .", "line 1 column 14: ", "must start with a letter");
-	EXPECT_ERROR("<0x1> <p> \"x\"@en- .", "line 1 column 18: ", "after '-' in the language tag");
+	EXPECT_ERROR("<0x1> <p> \"x\"@en- .",
+		     "line 1 column 18: ", "after '-' in the language tag");
 	EXPECT_ERROR("<0x1> <p> \"x\"^<t> .", "line 1 column 14: ", "expected ^^<type>");
 	EXPECT_ERROR("<0x1> <p> \"x\"^^<> .", "line 1 column 16: ", "datatype IRI is empty");
 }
@@ -229,24 +234,25 @@ static void test_literal_errors_point_at_the_offending_character(void)
 static void test_statement_errors_name_line_and_column(void)
 {
 	EXPECT_ERROR("<0x1> <p> \"x\"", "line 1 column 14: ", "expected '.' after object");
-	EXPECT_ERROR("<0x1> <p> \"x\"\n<0x2> <p> \"y\" .", "line 2 column 1: ",
-		     "expected '.' after object");
+	EXPECT_ERROR("<0x1> <p> \"x\"\n<0x2> <p> \"y\" .",
+		     "line 2 column 1: ", "expected '.' after object");
 	EXPECT_ERROR("<0x1> <p> \"x\" <graph> .", "line 1 column 15: ", "labels are not supported");
 	EXPECT_ERROR("<0x1> <p> \"x\" _:g .", "line 1 column 15: ", "labels are not supported");
 	EXPECT_ERROR("<0x1> <p> \"x\" ; ", "line 1 column 15: ", "expected '.' after object");
 	/* columns count characters, not bytes */
-	EXPECT_ERROR("<0x1> <p> \"\xc3\xa9t\xc3\xa9\" <g> .", "line 1 column 17: ",
-		     "labels are not supported");
-	EXPECT_ERROR("{ set {\n  <0x1> <p> \"a\" .\n  <0x1> <p> \"b\" .\n  <0x1> <p> \"c\" <g> . } }",
-		     "line 4 column 17: ", "labels are not supported");
+	EXPECT_ERROR("<0x1> <p> \"\xc3\xa9t\xc3\xa9\" <g> .",
+		     "line 1 column 17: ", "labels are not supported");
+	EXPECT_ERROR(
+	    "{ set {\n  <0x1> <p> \"a\" .\n  <0x1> <p> \"b\" .\n  <0x1> <p> \"c\" <g> . } }",
+	    "line 4 column 17: ", "labels are not supported");
 }
 
 static void test_block_errors_name_line_and_column(void)
 {
-	EXPECT_ERROR("{ set { <0x1> <p> \"x\" . } set { } }", "line 1 column 27: ",
-		     "set block appears twice");
-	EXPECT_ERROR("{ delete { } delete { } }", "line 1 column 14: ",
-		     "delete block appears twice");
+	EXPECT_ERROR("{ set { <0x1> <p> \"x\" . } set { } }",
+		     "line 1 column 27: ", "set block appears twice");
+	EXPECT_ERROR("{ delete { } delete { } }",
+		     "line 1 column 14: ", "delete block appears twice");
 	EXPECT_ERROR("{ upsert { } }", "line 1 column 3: ", "unknown block \"upsert\"");
 	EXPECT_ERROR("{ <0x1> <p> \"x\" . }", "line 1 column 3: ", "expected \"set {\"");
 	EXPECT_ERROR("{ set <0x1> }", "line 1 column 7: ", "expected '{' after set");
@@ -313,8 +319,10 @@ static void roundtrip(const char *value, const char *lang, const char *type)
 	CHECK_STR(err, "");
 	CHECK(back.kind == CAIRN_RDF_LITERAL);
 	CHECK_STR(back.value, value);
-	CHECK((lang == NULL && back.lang == NULL) || (lang && back.lang && !strcmp(lang, back.lang)));
-	CHECK((type == NULL && back.type == NULL) || (type && back.type && !strcmp(type, back.type)));
+	CHECK((lang == NULL && back.lang == NULL) ||
+	      (lang && back.lang && !strcmp(lang, back.lang)));
+	CHECK((type == NULL && back.type == NULL) ||
+	      (type && back.type && !strcmp(type, back.type)));
 	again = cairn_rdf_object_text(&back);
 	CHECK_STR(again, s); /* canonical text is a fixed point */
 	free(again);
@@ -339,7 +347,8 @@ static void test_object_text_round_trips_awkward_strings(void)
 	roundtrip("line1\nline2\r\nline3\n", NULL, "xs:string");
 	roundtrip("tab\there", NULL, NULL);
 	roundtrip("\\u0041 is not an escape here", NULL, NULL);
-	roundtrip("caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80 \xe2\x80\xa8", "fr-CA", NULL);
+	roundtrip("caf\xc3\xa9 \xe6\x97\xa5\xe6\x9c\xac \xf0\x9f\x98\x80 \xe2\x80\xa8", "fr-CA",
+		  NULL);
 	roundtrip(controls, NULL, NULL);
 	roundtrip("del \x7f and . ^^ @ < > # { }", NULL, "xs:int");
 }

@@ -20,33 +20,32 @@
 #define SECRET_MIN_LEN 4 /* shorter values would blank out ordinary words */
 
 static const struct cairn_gql_field_def backup_input_fields[] = {
-	{"destination", "String!", NULL, 0}, {"accessKey", "String", NULL, 0},
-	{"secretKey", "String", NULL, 0},    {"sessionToken", "String", NULL, 0},
-	{"anonymous", "Boolean", NULL, 0},   {"forceFull", "Boolean", NULL, 0},
+    {"destination", "String!", NULL, 0}, {"accessKey", "String", NULL, 0},
+    {"secretKey", "String", NULL, 0},	 {"sessionToken", "String", NULL, 0},
+    {"anonymous", "Boolean", NULL, 0},	 {"forceFull", "Boolean", NULL, 0},
 };
 static const struct cairn_gql_field_def backup_args[] = {{"input", "BackupInput!", NULL, 0}};
 static const struct cairn_gql_field_def mutation_fields[] = {
-	{"backup", "BackupPayload", backup_args, 1}};
+    {"backup", "BackupPayload", backup_args, 1}};
 static const struct cairn_gql_field_def payload_fields[] = {{"response", "Response", NULL, 0},
 							    {"taskId", "String", NULL, 0}};
 static const struct cairn_gql_field_def response_fields[] = {{"code", "String", NULL, 0},
 							     {"message", "String", NULL, 0}};
 static const struct cairn_gql_field_def query_fields[] = {{"health", "[NodeState]", NULL, 0}};
 static const struct cairn_gql_field_def node_fields[] = {
-	{"instance", "String", NULL, 0}, {"address", "String", NULL, 0},
-	{"status", "String", NULL, 0},   {"version", "String", NULL, 0},
-	{"uptime", "Int", NULL, 0},
+    {"instance", "String", NULL, 0}, {"address", "String", NULL, 0}, {"status", "String", NULL, 0},
+    {"version", "String", NULL, 0},  {"uptime", "Int", NULL, 0},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct cairn_gql_type_def admin_types[] = {
-	{"Query", CAIRN_GQL_OBJECT_TYPE, query_fields, COUNT(query_fields)},
-	{"Mutation", CAIRN_GQL_OBJECT_TYPE, mutation_fields, COUNT(mutation_fields)},
-	{"BackupPayload", CAIRN_GQL_OBJECT_TYPE, payload_fields, COUNT(payload_fields)},
-	{"Response", CAIRN_GQL_OBJECT_TYPE, response_fields, COUNT(response_fields)},
-	{"NodeState", CAIRN_GQL_OBJECT_TYPE, node_fields, COUNT(node_fields)},
-	{"BackupInput", CAIRN_GQL_INPUT_TYPE, backup_input_fields, COUNT(backup_input_fields)},
+    {"Query", CAIRN_GQL_OBJECT_TYPE, query_fields, COUNT(query_fields)},
+    {"Mutation", CAIRN_GQL_OBJECT_TYPE, mutation_fields, COUNT(mutation_fields)},
+    {"BackupPayload", CAIRN_GQL_OBJECT_TYPE, payload_fields, COUNT(payload_fields)},
+    {"Response", CAIRN_GQL_OBJECT_TYPE, response_fields, COUNT(response_fields)},
+    {"NodeState", CAIRN_GQL_OBJECT_TYPE, node_fields, COUNT(node_fields)},
+    {"BackupInput", CAIRN_GQL_INPUT_TYPE, backup_input_fields, COUNT(backup_input_fields)},
 };
 
 static const struct cairn_gql_schema admin_schema = {admin_types, COUNT(admin_types), "Query",
@@ -107,8 +106,7 @@ static int looks_like_json_request(const char *body, size_t len)
 	return yes;
 }
 
-static int read_json_request(const char *body, size_t len, struct request *r, char *msg,
-			     size_t n)
+static int read_json_request(const char *body, size_t len, struct request *r, char *msg, size_t n)
 {
 	const char *end = NULL;
 	const cJSON *q, *vars, *opn;
@@ -121,7 +119,8 @@ static int read_json_request(const char *body, size_t len, struct request *r, ch
 		return -1;
 	}
 	if (!cJSON_IsObject(r->json)) {
-		snprintf(msg, n, "the request body must be a JSON object like {\"query\": \"...\"}");
+		snprintf(msg, n,
+			 "the request body must be a JSON object like {\"query\": \"...\"}");
 		return -1;
 	}
 	q = cJSON_GetObjectItemCaseSensitive(r->json, "query");
@@ -146,8 +145,8 @@ static int read_json_request(const char *body, size_t len, struct request *r, ch
 	return 0;
 }
 
-static int read_request(const char *content_type, const char *body, size_t len,
-			struct request *r, char *msg, size_t n)
+static int read_request(const char *content_type, const char *body, size_t len, struct request *r,
+			char *msg, size_t n)
 {
 	enum media m = media_of(content_type);
 
@@ -199,15 +198,9 @@ static void add_error(struct exec *x, const char *msg, int line, int col, const 
 		cJSON_Delete(e);
 }
 
-static void path_push(cJSON *path, cJSON *item)
-{
-	cJSON_AddItemToArray(path, item);
-}
+static void path_push(cJSON *path, cJSON *item) { cJSON_AddItemToArray(path, item); }
 
-static void path_pop(cJSON *path)
-{
-	cJSON_DeleteItemFromArray(path, cJSON_GetArraySize(path) - 1);
-}
+static void path_pop(cJSON *path) { cJSON_DeleteItemFromArray(path, cJSON_GetArraySize(path) - 1); }
 
 static cJSON *complete_value(struct exec *x, const char *type, size_t n, const cJSON *src,
 			     const struct cairn_gql_field_group *g, cJSON *path);
@@ -225,8 +218,8 @@ static cJSON *complete_scalar(const char *named, const cJSON *src)
 
 /* The selected fields of one object, in selection order, under their
  * response names; the sub-selections of every field in g are merged. */
-static cJSON *complete_object(struct exec *x, const struct cairn_gql_type_def *td,
-			      const cJSON *src, const struct cairn_gql_field_group *g, cJSON *path)
+static cJSON *complete_object(struct exec *x, const struct cairn_gql_type_def *td, const cJSON *src,
+			      const struct cairn_gql_field_group *g, cJSON *path)
 {
 	const struct cairn_gql_selection_set **sets = NULL;
 	struct cairn_gql_fields f = {0};
@@ -430,8 +423,8 @@ out:
 static cJSON *execute_operation(struct exec *x, const struct cairn_gql_operation *op)
 {
 	const struct cairn_gql_type_def *td = cairn_gql_schema_type(
-		&admin_schema,
-		op->type == CAIRN_GQL_MUTATION ? admin_schema.mutation_type : admin_schema.query_type);
+	    &admin_schema,
+	    op->type == CAIRN_GQL_MUTATION ? admin_schema.mutation_type : admin_schema.query_type);
 	const struct cairn_gql_selection_set *set = &op->sel;
 	struct cairn_gql_fields f = {0};
 	struct cairn_gql_error err;

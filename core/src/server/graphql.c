@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define GQL_MAX_DEPTH 64        /* nesting of selections, values and types */
+#define GQL_MAX_DEPTH 64	   /* nesting of selections, values and types */
 #define GQL_MAX_VALIDATE_DEPTH 128 /* the same, plus fragment spreads */
 #define ARENA_CHUNK 65536
 
@@ -140,7 +140,7 @@ struct cairn_gql_doc_internal {
 /* ---- errors ---- */
 
 __attribute__((format(printf, 4, 5))) static int set_err(struct cairn_gql_error *e, int line,
-							  int col, const char *fmt, ...)
+							 int col, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -154,10 +154,7 @@ __attribute__((format(printf, 4, 5))) static int set_err(struct cairn_gql_error 
 	return -1;
 }
 
-static int no_memory(struct cairn_gql_error *e)
-{
-	return set_err(e, 0, 0, "out of memory");
-}
+static int no_memory(struct cairn_gql_error *e) { return set_err(e, 0, 0, "out of memory"); }
 
 static const char *article(const char *name, size_t n)
 {
@@ -301,15 +298,9 @@ static int is_name_start(char c)
 	return c == '_' || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
 }
 
-static int is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
+static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
-static int is_name_char(char c)
-{
-	return is_name_start(c) || is_digit(c);
-}
+static int is_name_char(char c) { return is_name_start(c) || is_digit(c); }
 
 static int lex_fail(struct parser *ps, const char *fmt, const char *arg)
 {
@@ -389,8 +380,9 @@ static int read_unicode_escape(struct parser *ps, const char *stop, uint32_t *cp
 		for (i = 2; i < 6; i++) {
 			int h = hexval(ps->p[i]);
 			if (h < 0)
-				return set_err(ps->err, line, col,
-					       "unicode escape is a high surrogate without its low half");
+				return set_err(
+				    ps->err, line, col,
+				    "unicode escape is a high surrogate without its low half");
 			lo = lo * 16 + (uint32_t)h;
 		}
 		if (lo < 0xDC00 || lo > 0xDFFF)
@@ -503,7 +495,7 @@ static char *block_string_value(struct parser *ps, const char *raw, size_t len)
 	struct span {
 		const char *s;
 		size_t n;
-	} *lines;
+	} * lines;
 	size_t nlines = 1, i, k, first, last, common = SIZE_MAX;
 	char *out, *d;
 
@@ -618,8 +610,9 @@ static int lex_number(struct parser *ps)
 	if (ps->p < ps->end && *ps->p == '0') {
 		adv(ps);
 		if (ps->p < ps->end && is_digit(*ps->p))
-			return lex_fail(ps, "%s", "invalid number: a number cannot start with 0 "
-						  "followed by another digit");
+			return lex_fail(ps, "%s",
+					"invalid number: a number cannot start with 0 "
+					"followed by another digit");
 	} else if (ps->p < ps->end && is_digit(*ps->p)) {
 		while (ps->p < ps->end && is_digit(*ps->p))
 			adv(ps);
@@ -639,7 +632,8 @@ static int lex_number(struct parser *ps)
 		if (ps->p < ps->end && (*ps->p == '+' || *ps->p == '-'))
 			adv(ps);
 		if (ps->p >= ps->end || !is_digit(*ps->p))
-			return lex_fail(ps, "%s", "invalid number: expected a digit in the exponent");
+			return lex_fail(ps, "%s",
+					"invalid number: expected a digit in the exponent");
 		while (ps->p < ps->end && is_digit(*ps->p))
 			adv(ps);
 		is_float = 1;
@@ -667,9 +661,9 @@ static int lex_unexpected(struct parser *ps)
 static int lex(struct parser *ps)
 {
 	static const char punct[] = "!$&():=@[]{|}";
-	static const enum tok kinds[] = {T_BANG,      T_DOLLAR,    T_AMP,    T_PAREN_L, T_PAREN_R,
-					 T_COLON,     T_EQUALS,    T_AT,     T_BRACKET_L,
-					 T_BRACKET_R, T_BRACE_L,   T_PIPE,   T_BRACE_R};
+	static const enum tok kinds[] = {T_BANG,    T_DOLLAR, T_AMP,	T_PAREN_L,   T_PAREN_R,
+					 T_COLON,   T_EQUALS, T_AT,	T_BRACKET_L, T_BRACKET_R,
+					 T_BRACE_L, T_PIPE,   T_BRACE_R};
 	struct token *t = &ps->tok;
 	const char *pc;
 	char c;
@@ -792,7 +786,8 @@ static int enter(struct parser *ps)
 {
 	if (++ps->depth > GQL_MAX_DEPTH)
 		return set_err(ps->err, ps->tok.line, ps->tok.col,
-			       "the document nests too deeply (more than %d levels)", GQL_MAX_DEPTH);
+			       "the document nests too deeply (more than %d levels)",
+			       GQL_MAX_DEPTH);
 	return 0;
 }
 
@@ -894,8 +889,7 @@ static int parse_value(struct parser *ps, int is_const, struct cairn_gql_value *
 	return lex(ps);
 }
 
-static int parse_arguments(struct parser *ps, int is_const, struct cairn_gql_arg **args,
-			   size_t *n)
+static int parse_arguments(struct parser *ps, int is_const, struct cairn_gql_arg **args, size_t *n)
 {
 	size_t cap = 0;
 
@@ -1152,7 +1146,7 @@ static int parse_fragment(struct parser *ps, struct cairn_gql_fragment *f)
 
 static int is_type_system_keyword(const struct parser *ps)
 {
-	static const char *const kw[] = {"schema", "scalar", "type",  "interface", "union",
+	static const char *const kw[] = {"schema", "scalar", "type",   "interface", "union",
 					 "enum",   "input",  "extend", "directive"};
 	size_t i;
 
@@ -1176,15 +1170,17 @@ static int parse_document(struct parser *ps, struct cairn_gql_document *doc)
 				return -1;
 			doc->nops++;
 		} else if (is_keyword(ps, "fragment")) {
-			doc->frags = grow(ps, doc->frags, doc->nfrags, &frag_cap, sizeof *doc->frags);
+			doc->frags =
+			    grow(ps, doc->frags, doc->nfrags, &frag_cap, sizeof *doc->frags);
 			if (!doc->frags || parse_fragment(ps, &doc->frags[doc->nfrags]))
 				return -1;
 			doc->nfrags++;
 		} else if (is_type_system_keyword(ps) || ps->tok.kind == T_STRING ||
 			   ps->tok.kind == T_BLOCK_STRING) {
-			return set_err(ps->err, ps->tok.line, ps->tok.col,
-				       "type system definitions are not allowed here: send a query or "
-				       "a mutation");
+			return set_err(
+			    ps->err, ps->tok.line, ps->tok.col,
+			    "type system definitions are not allowed here: send a query or "
+			    "a mutation");
 		} else {
 			return expected(ps, "query, mutation, subscription, fragment or '{'");
 		}
@@ -1284,15 +1280,9 @@ struct tref {
 	size_t n;
 };
 
-static struct tref tref_of(const char *s)
-{
-	return (struct tref){s, strlen(s)};
-}
+static struct tref tref_of(const char *s) { return (struct tref){s, strlen(s)}; }
 
-static int t_nonnull(struct tref t)
-{
-	return t.n && t.s[t.n - 1] == '!';
-}
+static int t_nonnull(struct tref t) { return t.n && t.s[t.n - 1] == '!'; }
 
 static struct tref t_nullable(struct tref t)
 {
@@ -1320,10 +1310,7 @@ static struct tref t_named(struct tref t)
 	return t_nullable(t);
 }
 
-static int t_same(struct tref a, struct tref b)
-{
-	return a.n == b.n && !memcmp(a.s, b.s, a.n);
-}
+static int t_same(struct tref a, struct tref b) { return a.n == b.n && !memcmp(a.s, b.s, a.n); }
 
 enum scalar { S_NONE, S_INT, S_FLOAT, S_STRING, S_BOOLEAN, S_ID };
 
@@ -1443,8 +1430,8 @@ struct coerce {
 	const struct cairn_gql_schema *schema;
 	int validate; /* check only: no output, variables checked against definitions */
 	const struct cairn_gql_operation *op; /* validate: where variables are defined */
-	unsigned char *var_used;              /* validate: marks per op->vars */
-	const cJSON *vars;                    /* execute: coerced variables */
+	unsigned char *var_used;	      /* validate: marks per op->vars */
+	const cJSON *vars;		      /* execute: coerced variables */
 	struct cairn_gql_error *err;
 };
 
@@ -1481,8 +1468,8 @@ static int use_variable(struct coerce *k, struct tref t, const struct cairn_gql_
 	if (!d) {
 		if (k->op && k->op->name)
 			return set_err(k->err, v->line, v->col,
-				       "variable \"$%s\" is not defined by operation \"%s\"", v->text,
-				       k->op->name);
+				       "variable \"$%s\" is not defined by operation \"%s\"",
+				       v->text, k->op->name);
 		return set_err(k->err, v->line, v->col, "variable \"$%s\" is not defined", v->text);
 	}
 	k->var_used[d - k->op->vars] = 1;
@@ -1558,7 +1545,8 @@ static int coerce_scalar_literal(struct coerce *k, enum scalar sk, struct tref n
 		x = strtoll(v->text, NULL, 10);
 		if (errno || x < INT32_MIN || x > INT32_MAX)
 			return set_err(k->err, v->line, v->col,
-				       "%s must be an Int between -2147483648 and 2147483647", what);
+				       "%s must be an Int between -2147483648 and 2147483647",
+				       what);
 		return k->validate ? 0 : put(k, out, cJSON_CreateNumber((double)x));
 	case S_FLOAT:
 		if (v->kind != CAIRN_GQL_INT && v->kind != CAIRN_GQL_FLOAT)
@@ -1672,8 +1660,9 @@ static int coerce_literal(struct coerce *k, struct tref t, const struct cairn_gq
 		return coerce_scalar_literal(k, sk, named, v, what, out);
 	td = schema_type_n(k->schema, named);
 	if (!td || td->kind != CAIRN_GQL_INPUT_TYPE)
-		return set_err(k->err, v->line, v->col, "%s has type %.*s, which is not an input type",
-			       what, (int)named.n, named.s);
+		return set_err(k->err, v->line, v->col,
+			       "%s has type %.*s, which is not an input type", what, (int)named.n,
+			       named.s);
 	return coerce_object_literal(k, td, v, what, out);
 }
 
@@ -1714,8 +1703,8 @@ out:
 	return rc;
 }
 
-static int coerce_json_object(struct coerce *k, const struct cairn_gql_type_def *td,
-			      const cJSON *j, const char *what, cJSON **out)
+static int coerce_json_object(struct coerce *k, const struct cairn_gql_type_def *td, const cJSON *j,
+			      const char *what, cJSON **out)
 {
 	cJSON *obj = NULL, *fv = NULL;
 	const cJSON *el;
@@ -1732,8 +1721,8 @@ static int coerce_json_object(struct coerce *k, const struct cairn_gql_type_def 
 	{
 		if (!cairn_gql_type_field(td, el->string)) {
 			names_list(td->fields, td->nfields, names, sizeof names);
-			set_err(k->err, 0, 0, "unknown field \"%.64s\" in %s (fields: %s)", el->string,
-				td->name, names);
+			set_err(k->err, 0, 0, "unknown field \"%.64s\" in %s (fields: %s)",
+				el->string, td->name, names);
 			goto out;
 		}
 	}
@@ -1867,8 +1856,8 @@ int cairn_gql_coerce_variables(const struct cairn_gql_schema *schema,
 	for (i = 0; i < op->nvars; i++) {
 		const struct cairn_gql_variable_def *d = &op->vars[i];
 		const cJSON *given = cJSON_IsObject(variables)
-					     ? cJSON_GetObjectItemCaseSensitive(variables, d->name)
-					     : NULL;
+					 ? cJSON_GetObjectItemCaseSensitive(variables, d->name)
+					 : NULL;
 		struct tref t = tref_of(d->type);
 		snprintf(what, sizeof what, "variable \"$%s\"", d->name);
 		if (!given && d->default_value) {
@@ -2142,9 +2131,14 @@ enum dir_loc {
 	LOC_VARIABLE_DEFINITION
 };
 
-static const char *const dir_loc_names[] = {
-	"a query",	       "a mutation",	    "a subscription",	"a field",
-	"a fragment definition", "a fragment spread", "an inline fragment", "a variable definition"};
+static const char *const dir_loc_names[] = {"a query",
+					    "a mutation",
+					    "a subscription",
+					    "a field",
+					    "a fragment definition",
+					    "a fragment spread",
+					    "an inline fragment",
+					    "a variable definition"};
 
 struct vctx {
 	const struct cairn_gql_schema *schema;
@@ -2516,8 +2510,8 @@ static int check_fragment_defs(struct vctx *v)
 		const struct cairn_gql_fragment *f = &v->doc->frags[i];
 		char what[96];
 		if (find_fragment(v->doc, f->name) != f)
-			return set_err(v->err, f->line, f->col, "there are two fragments named \"%s\"",
-				       f->name);
+			return set_err(v->err, f->line, f->col,
+				       "there are two fragments named \"%s\"", f->name);
 		snprintf(what, sizeof what, "fragment \"%s\"", f->name);
 		if (!condition_type(v, f->type_condition, f->line, f->col, what))
 			return -1;
@@ -2636,9 +2630,10 @@ static int check_variable_defs(struct vctx *v, const struct cairn_gql_operation 
 				       "variable \"$%s\" has unknown type \"%.*s\"", d->name,
 				       (int)named.n, named.s);
 		if (!scalar_of(named) && td->kind != CAIRN_GQL_INPUT_TYPE)
-			return set_err(v->err, d->line, d->col,
-				       "variable \"$%s\" cannot be of type %s: it is an output type",
-				       d->name, td->name);
+			return set_err(
+			    v->err, d->line, d->col,
+			    "variable \"$%s\" cannot be of type %s: it is an output type", d->name,
+			    td->name);
 		snprintf(what, sizeof what, "the default value of variable \"$%s\"", d->name);
 		if (d->default_value && check_value(v, tref_of(d->type), d->default_value, what))
 			return -1;
@@ -2651,7 +2646,7 @@ static int check_variable_defs(struct vctx *v, const struct cairn_gql_operation 
 static int check_operation(struct vctx *v, const struct cairn_gql_operation *op)
 {
 	static const char *const kinds[] = {"queries", "mutations", "subscriptions"};
-	const char *root = op->type == CAIRN_GQL_QUERY      ? v->schema->query_type
+	const char *root = op->type == CAIRN_GQL_QUERY	    ? v->schema->query_type
 			   : op->type == CAIRN_GQL_MUTATION ? v->schema->mutation_type
 							    : NULL;
 	const struct cairn_gql_type_def *td = cairn_gql_schema_type(v->schema, root);
@@ -2733,13 +2728,13 @@ out:
 }
 
 const struct cairn_gql_operation *cairn_gql_operation(const struct cairn_gql_document *doc,
-						      const char *name,
-						      struct cairn_gql_error *err)
+						      const char *name, struct cairn_gql_error *err)
 {
 	size_t i;
 
 	if (!doc->nops) {
-		set_err(err, 0, 0, "the document contains no operation: send a query or a mutation");
+		set_err(err, 0, 0,
+			"the document contains no operation: send a query or a mutation");
 		return NULL;
 	}
 	if (name && *name) {

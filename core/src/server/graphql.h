@@ -27,13 +27,13 @@ struct cairn_gql_error {
 
 enum cairn_gql_value_kind {
 	CAIRN_GQL_VARIABLE, /* text: the name, without '$' */
-	CAIRN_GQL_INT,      /* text: as written */
+	CAIRN_GQL_INT,	    /* text: as written */
 	CAIRN_GQL_FLOAT,    /* text: as written */
 	CAIRN_GQL_STRING,   /* text: decoded (block strings already dedented) */
 	CAIRN_GQL_BOOLEAN,  /* boolean */
 	CAIRN_GQL_NULL,
-	CAIRN_GQL_ENUM, /* text: the name */
-	CAIRN_GQL_LIST, /* items */
+	CAIRN_GQL_ENUM,	 /* text: the name */
+	CAIRN_GQL_LIST,	 /* items */
 	CAIRN_GQL_OBJECT /* fields */
 };
 
@@ -80,8 +80,8 @@ enum cairn_gql_selection_kind {
 struct cairn_gql_selection {
 	enum cairn_gql_selection_kind kind;
 	int line, col;
-	const char *alias;          /* field; NULL when none */
-	const char *name;           /* field name, or the spread fragment's name */
+	const char *alias;	    /* field; NULL when none */
+	const char *name;	    /* field name, or the spread fragment's name */
 	const char *type_condition; /* inline fragment; NULL when none */
 	struct cairn_gql_arg *args; /* field */
 	size_t nargs;
@@ -93,7 +93,7 @@ struct cairn_gql_selection {
 struct cairn_gql_variable_def {
 	const char *name; /* without '$' */
 	int line, col;
-	const char *type;                     /* canonical, e.g. "[Int!]!" */
+	const char *type;		       /* canonical, e.g. "[Int!]!" */
 	struct cairn_gql_value *default_value; /* NULL when none */
 	struct cairn_gql_directive *directives;
 	size_t ndirectives;
@@ -157,7 +157,7 @@ struct cairn_gql_type_def {
 struct cairn_gql_schema {
 	const struct cairn_gql_type_def *types;
 	size_t ntypes;
-	const char *query_type;    /* NULL: the schema has no queries */
+	const char *query_type;	   /* NULL: the schema has no queries */
 	const char *mutation_type; /* NULL: the schema has no mutations */
 };
 
