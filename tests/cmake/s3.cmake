@@ -22,5 +22,8 @@ if(TARGET cairn_s3common)
   set_tests_properties(s3common_test PROPERTIES ENVIRONMENT "${CAIRN_TEST_ENV}" TIMEOUT 60)
 endif()
 
+# Against a real radosgw (needs the ceph packages in scripts/packages.txt):
 cairn_py_test(test_s3_storage e2e/test_s3_storage.py)
 cairn_py_test(test_s3_errors e2e/test_s3_errors.py)
+# Against a fault-injecting stand-in: retries, resume, parallel parts, signing.
+cairn_py_test(test_s3_faults e2e/test_s3_faults.py)

@@ -57,10 +57,16 @@ t = threading.Thread(target=lambda: res.setdefault("first", alpha.backup(dest)))
 t.start()
 time.sleep(0.5)
 out = alpha.backup(dest)
+# Writers are not blocked by a running backup, nor reflected in it.
+started = time.time()
+during = alpha.mutate('{ set { _:w <name> "written during the backup" . } }')
+assert time.time() - started < 1.0 and t.is_alive(), "a mutation waited for the backup"
 t.join()
 assert "already running" in out["errors"][0]["message"], out
 assert "errors" not in res["first"], res
-assert len(lsbackup(dest)) == 1
+b = lsbackup(dest)
+assert len(b) == 1
+assert b[0]["read_ts"] < during["extensions"]["txn"]["commit_ts"], (b, during)
 
 # No manifest from any failure above.
 assert not os.path.exists("/x")
