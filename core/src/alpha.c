@@ -160,6 +160,47 @@ static void add_stat(struct cairn_alpha *a, uint64_t *counter)
 	pthread_mutex_unlock(&a->stats_mu);
 }
 
+/* One commit: a timestamp from zero (which holds the watermark below it),
+ * the write, then "done" so the watermark can pass it. Under write_mu, so
+ * commit order and apply order are the same. *ts stays 0 if zero could not
+ * be reached. */
+typedef int (*commit_fn)(struct cairn_alpha *a, uint64_t ts, void *arg, cairn_err *err);
+
+static int commit(struct cairn_alpha *a, commit_fn fn, void *arg, uint64_t *ts, cairn_err *err)
+{
+	char path[128];
+	pthread_mutex_lock(&a->write_mu);
+	snprintf(path, sizeof path, "/internal/commit?member=%llu", (unsigned long long)a->member_id);
+	cJSON *c = cairn_zero_call(a->zero, "POST", path, "{}", err);
+	*ts = c ? cairn_json_u64(c, "ts") : 0;
+	cJSON_Delete(c);
+	int rc = *ts ? fn(a, *ts, arg, err) : -1;
+	if (*ts) {
+		snprintf(path, sizeof path, "/internal/done?ts=%llu", (unsigned long long)*ts);
+		cairn_err derr = {{0}};
+		cJSON_Delete(cairn_zero_call(a->zero, "POST", path, "{}", &derr));
+	}
+	pthread_mutex_unlock(&a->write_mu);
+	return rc;
+}
+
+struct apply_args {
+	const struct cairn_edit *edits;
+	size_t n;
+	uint64_t max_uid;
+};
+
+static int apply_edits(struct cairn_alpha *a, uint64_t ts, void *arg, cairn_err *err)
+{
+	const struct apply_args *aa = arg;
+	return cairn_db_apply(a->db, ts, aa->edits, aa->n, aa->max_uid, err);
+}
+
+static int apply_drop(struct cairn_alpha *a, uint64_t ts, void *arg, cairn_err *err)
+{
+	return cairn_db_drop(a->db, ts, arg, err);
+}
+
 static void handle_mutate(struct cairn_alpha *a, const struct cairn_http_req *req,
 			  struct cairn_http_resp *resp)
 {
@@ -283,19 +324,9 @@ static void handle_mutate(struct cairn_alpha *a, const struct cairn_http_req *re
 		if (claim_tablet(a, edits[i].pred, &err) < 0)
 			goto fail;
 
-	pthread_mutex_lock(&a->write_mu);
-	char path[128];
-	snprintf(path, sizeof path, "/internal/commit?member=%llu", (unsigned long long)a->member_id);
-	cJSON *c = cairn_zero_call(a->zero, "POST", path, "{}", &err);
-	uint64_t ts = c ? cairn_json_u64(c, "ts") : 0;
-	cJSON_Delete(c);
-	int rc = ts ? cairn_db_apply(a->db, ts, edits, nedits, max_uid, &err) : -1;
-	if (ts) {
-		snprintf(path, sizeof path, "/internal/done?ts=%llu", (unsigned long long)ts);
-		cairn_err derr = {{0}};
-		cJSON_Delete(cairn_zero_call(a->zero, "POST", path, "{}", &derr));
-	}
-	pthread_mutex_unlock(&a->write_mu);
+	struct apply_args aa = {edits, nedits, max_uid};
+	uint64_t ts = 0;
+	int rc = commit(a, apply_edits, &aa, &ts, &err);
 	if (rc < 0) {
 		status = ts ? 500 : 503;
 		goto fail;
@@ -348,19 +379,8 @@ static void handle_alter(struct cairn_alpha *a, const struct cairn_http_req *req
 	}
 	char *pred = cJSON_IsString(attr) ? strdup(attr->valuestring) : NULL;
 	cJSON_Delete(in);
-	pthread_mutex_lock(&a->write_mu);
-	char path[128];
-	snprintf(path, sizeof path, "/internal/commit?member=%llu", (unsigned long long)a->member_id);
-	cJSON *c = cairn_zero_call(a->zero, "POST", path, "{}", &err);
-	uint64_t ts = c ? cairn_json_u64(c, "ts") : 0;
-	cJSON_Delete(c);
-	int rc = ts ? cairn_db_drop(a->db, ts, pred, &err) : -1;
-	if (ts) {
-		snprintf(path, sizeof path, "/internal/done?ts=%llu", (unsigned long long)ts);
-		cairn_err derr = {{0}};
-		cJSON_Delete(cairn_zero_call(a->zero, "POST", path, "{}", &derr));
-	}
-	pthread_mutex_unlock(&a->write_mu);
+	uint64_t ts = 0;
+	int rc = commit(a, apply_drop, pred, &ts, &err);
 	free(pred);
 	if (rc < 0) {
 		cairn_http_error(resp, ts ? 500 : 503, "%s", err.msg);
@@ -570,18 +590,9 @@ static const struct cairn_flag flags[] = {
 	{"http", 0, "localhost:8080", "address to serve HTTP on", 0},
 	{"postings", 'p', "p", "postings directory (LMDB)", 0},
 	{"zero", 'z', "localhost:6080", "zero's HTTP address", 0},
-	{"encryption_key_file", 0, NULL, "file holding the 16/24/32-byte backup encryption key", 0},
-	{"vault_addr", 0, "http://localhost:8200", "Vault address", 0},
-	{"vault_roleid_file", 0, NULL, "file with the Vault AppRole role-id", 0},
-	{"vault_secretid_file", 0, NULL, "file with the Vault AppRole secret-id", 0},
-	{"vault_path", 0, "secret/data/cairn", "Vault secret path (KV v1 or v2)", 0},
-	{"vault_field", 0, "enc_key", "field of the secret that holds the key", 0},
-	{"vault_format", 0, "base64", "encoding of the key in Vault: base64 or raw", 0},
-	{"vault_namespace", 0, NULL, "Vault namespace (X-Vault-Namespace)", 0},
-	{"vault_ca_file", 0, NULL, "CA certificate file for an https Vault", 0},
+	CAIRN_KEY_FLAGS,
 	{"whitelist", 0, NULL, "comma list of IPs and CIDRs allowed to use /admin", 0},
 	{"auth_token", 0, NULL, "token required in X-Cairn-AuthToken for /admin", CAIRN_FLAG_SECRET},
-	{"plugin_dir", 0, NULL, "directory of *.so plugins", 0},
 	{NULL, 0, NULL, NULL, 0},
 };
 

@@ -4,6 +4,7 @@
  * The parser is a single forward pass over the body: a cursor that tracks
  * line and column as it moves, so every error can say exactly where it is
  * without rescanning, and quads collected in doubling arrays. */
+#include "textutil.h"
 #include "rdf.h"
 
 #include <inttypes.h>
@@ -97,41 +98,6 @@ static size_t utf8_seq(const unsigned char *s, size_t n)
 		return 4;
 	}
 	return 0;
-}
-
-static size_t utf8_put(char *out, uint32_t cp)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	out[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
 }
 
 static int is_alpha(char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'); }
@@ -251,7 +217,7 @@ static int iri_uid(struct cursor *c, int line, int col, const char *s, size_t n,
 	if (n == 2)
 		return fail_at(c, line, col, "%s <%.*s> is not a valid uid", role, (int)n, s);
 	for (i = 2; i < n; i++) {
-		int h = hexval(s[i]);
+		int h = cairn_hexval(s[i]);
 		if (h < 0)
 			return fail_at(c, line, col, "%s <%.*s> is not a valid uid", role,
 				       echo_len(s, n), s);
@@ -295,7 +261,7 @@ static int read_hex_escape(struct cursor *c, const char *stop, int digits, int l
 	int i;
 
 	for (i = 0; i < digits; i++) {
-		int h = c->p < stop ? hexval(*c->p) : -1;
+		int h = c->p < stop ? cairn_hexval(*c->p) : -1;
 		if (h < 0)
 			return fail_at(c, line, col, "expected %d hex digits in the \\%c escape",
 				       digits, digits == 4 ? 'u' : 'U');
@@ -315,7 +281,7 @@ static int low_surrogate_follows(const struct cursor *c, const char *stop, uint3
 	if (stop - c->p < 6 || c->p[0] != '\\' || c->p[1] != 'u')
 		return 0;
 	for (i = 2; i < 6; i++) {
-		int h = hexval(c->p[i]);
+		int h = cairn_hexval(c->p[i]);
 		if (h < 0)
 			return 0;
 		v = v << 4 | (uint32_t)h;
@@ -375,7 +341,7 @@ static int read_escape(struct cursor *c, const char *stop, char *buf, size_t *n)
 			return fail_at(c, line, col, "string literal contains a NUL character");
 		if ((cp >= 0xD800 && cp <= 0xDFFF) || cp > 0x10FFFF)
 			return fail_at(c, line, col, "\\%c escape names no valid code point", e);
-		*n += utf8_put(buf + *n, cp);
+		*n += cairn_utf8_put(buf + *n, cp);
 		return 0;
 	default:
 		if ((unsigned char)e > 0x20 && (unsigned char)e < 0x7F)

@@ -1,32 +1,12 @@
 /* records.c — encode and decode the versioned record stream. */
 #include "records.h"
 
+#include "textutil.h"
+
 #include <stdlib.h>
 #include <string.h>
 
 #define ENC_BUF (256u << 10)
-
-static void be64(unsigned char *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (unsigned char)v;
-}
-static void be32(unsigned char *p, uint32_t v)
-{
-	for (int i = 3; i >= 0; i--, v >>= 8)
-		p[i] = (unsigned char)v;
-}
-static uint64_t rd64(const unsigned char *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-static uint32_t rd32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
 
 struct cairn_rec_encoder {
 	struct cairn_obj_writer *w;
@@ -68,9 +48,9 @@ int cairn_rec_encoder_open(struct cairn_obj_writer *w, const struct cairn_rec_he
 	unsigned char hdr[8 + 1 + 4 + 8 + 8];
 	memcpy(hdr, CAIRN_REC_MAGIC, 8);
 	hdr[8] = CAIRN_REC_VERSION;
-	be32(hdr + 9, h->group);
-	be64(hdr + 13, h->since);
-	be64(hdr + 21, h->read_ts);
+	cairn_put_be32(hdr + 9, h->group);
+	cairn_put_be64(hdr + 13, h->since);
+	cairn_put_be64(hdr + 21, h->read_ts);
 	if (enc_put(e, hdr, sizeof hdr, err) < 0) {
 		cairn_rec_encoder_free(e);
 		return -1;
@@ -83,15 +63,15 @@ int cairn_rec_put(struct cairn_rec_encoder *e, const struct cairn_version *v, ca
 {
 	unsigned char h[1 + 8 + 2];
 	h[0] = (unsigned char)v->op;
-	be64(h + 1, v->ts);
+	cairn_put_be64(h + 1, v->ts);
 	h[9] = (unsigned char)(v->pred_len >> 8);
 	h[10] = (unsigned char)v->pred_len;
 	if (enc_put(e, h, sizeof h, err) < 0 || enc_put(e, v->pred, v->pred_len, err) < 0)
 		return -1;
 	if (v->op == CAIRN_OP_SET || v->op == CAIRN_OP_DEL) {
 		unsigned char t[8 + 4];
-		be64(t, v->subj);
-		be32(t + 8, (uint32_t)v->obj_len);
+		cairn_put_be64(t, v->subj);
+		cairn_put_be32(t + 8, (uint32_t)v->obj_len);
 		if (enc_put(e, t, sizeof t, err) < 0 || enc_put(e, v->obj, v->obj_len, err) < 0)
 			return -1;
 	}
@@ -103,7 +83,7 @@ int cairn_rec_encoder_finish(struct cairn_rec_encoder *e, uint64_t *count, cairn
 {
 	unsigned char t[1 + 8];
 	t[0] = 'E';
-	be64(t + 1, e->count);
+	cairn_put_be64(t + 1, e->count);
 	int rc = enc_put(e, t, sizeof t, err) < 0 || enc_flush(e, err) < 0 ? -1 : 0;
 	if (count)
 		*count = e->count;
@@ -188,9 +168,9 @@ int cairn_rec_decoder_open(struct cairn_obj_reader *r, const char *name,
 				   "version %d", name, d->buf[8], CAIRN_REC_VERSION);
 		goto fail;
 	}
-	h->group = rd32(d->buf + 9);
-	h->since = rd64(d->buf + 13);
-	h->read_ts = rd64(d->buf + 21);
+	h->group = cairn_get_be32(d->buf + 9);
+	h->since = cairn_get_be64(d->buf + 13);
+	h->read_ts = cairn_get_be64(d->buf + 21);
 	d->pos = 29;
 	*out = d;
 	return 0;
@@ -212,7 +192,7 @@ int cairn_rec_next(struct cairn_rec_decoder *d, struct cairn_version *v, cairn_e
 	if (op == 'E') {
 		if (need(d, 9, err) != 0)
 			return cairn_err_set(err, "object %s is truncated (end record cut short)", d->name);
-		uint64_t n = rd64(d->buf + d->pos + 1);
+		uint64_t n = cairn_get_be64(d->buf + d->pos + 1);
 		d->pos += 9;
 		if (n != d->count)
 			return cairn_err_set(err, "object %s: end record says %llu records, found %llu",
@@ -230,7 +210,7 @@ int cairn_rec_next(struct cairn_rec_decoder *d, struct cairn_version *v, cairn_e
 	if (need(d, 11, err) != 0)
 		return cairn_err_set(err, "object %s is truncated (record header cut short)", d->name);
 	const unsigned char *p = d->buf + d->pos;
-	uint64_t ts = rd64(p + 1);
+	uint64_t ts = cairn_get_be64(p + 1);
 	size_t plen = (size_t)p[9] << 8 | p[10];
 	if (plen > CAIRN_MAX_PRED || (plen == 0 && op != CAIRN_OP_DROP_ALL) ||
 	    (plen && op == CAIRN_OP_DROP_ALL))
@@ -242,7 +222,7 @@ int cairn_rec_next(struct cairn_rec_decoder *d, struct cairn_version *v, cairn_e
 	p = d->buf + d->pos;
 	size_t olen = 0;
 	if (op == CAIRN_OP_SET || op == CAIRN_OP_DEL) {
-		olen = rd32(p + 11 + plen + 8);
+		olen = cairn_get_be32(p + 11 + plen + 8);
 		if (olen == 0 || olen > CAIRN_REC_MAX_OBJ)
 			return cairn_err_set(err, "object %s: record %llu has a bad value length %zu",
 					     d->name, (unsigned long long)d->count, olen);
@@ -259,7 +239,7 @@ int cairn_rec_next(struct cairn_rec_decoder *d, struct cairn_version *v, cairn_e
 	v->pred = (const char *)p + 11;
 	v->pred_len = plen;
 	if (op == CAIRN_OP_SET || op == CAIRN_OP_DEL) {
-		v->subj = rd64(p + 11 + plen);
+		v->subj = cairn_get_be64(p + 11 + plen);
 		v->obj = (const char *)p + fixed;
 		v->obj_len = olen;
 		if (v->subj == 0)

@@ -25,18 +25,6 @@
 #include "series.h"
 #include "store/db.h"
 
-#define KEY_FLAGS                                                                                \
-	{"encryption_key_file", 0, NULL, "file holding the backup encryption key", 0},           \
-		{"vault_addr", 0, "http://localhost:8200", "Vault address", 0},                  \
-		{"vault_roleid_file", 0, NULL, "file with the Vault AppRole role-id", 0},        \
-		{"vault_secretid_file", 0, NULL, "file with the Vault AppRole secret-id", 0},    \
-		{"vault_path", 0, "secret/data/cairn", "Vault secret path", 0},                  \
-		{"vault_field", 0, "enc_key", "field of the secret that holds the key", 0},      \
-		{"vault_format", 0, "base64", "base64 or raw", 0},                               \
-		{"vault_namespace", 0, NULL, "Vault namespace", 0},                              \
-		{"vault_ca_file", 0, NULL, "CA certificate file for an https Vault", 0},         \
-		{"plugin_dir", 0, NULL, "directory of *.so plugins", 0}
-
 static const struct cairn_flag restore_flags[] = {
 	{"postings", 'p', NULL, "directory to write p1, p2, ... into", 0},
 	{"location", 'l', NULL, "where the backups are (directory or URI)", 0},
@@ -44,7 +32,7 @@ static const struct cairn_flag restore_flags[] = {
 	{"force_zero", 0, "true", "refuse to run without --zero", CAIRN_FLAG_BOOL},
 	{"backup_id", 0, NULL, "series to restore (default: the newest backup's)", 0},
 	{"backup_num", 0, NULL, "restore the series up to this backup (default: all)", 0},
-	KEY_FLAGS,
+	CAIRN_KEY_FLAGS,
 	{NULL, 0, NULL, NULL, 0},
 };
 
@@ -58,7 +46,7 @@ static const struct cairn_flag ls_flags[] = {
 static const struct cairn_flag verify_flags[] = {
 	{"location", 'l', NULL, "where the backups are (directory or URI)", 0},
 	{"backup_id", 0, NULL, "series to verify (default: every series)", 0},
-	KEY_FLAGS,
+	CAIRN_KEY_FLAGS,
 	{NULL, 0, NULL, NULL, 0},
 };
 

@@ -2,6 +2,8 @@
  * misread is refused with the reason, never guessed at. */
 #include "uri.h"
 
+#include "textutil.h"
+
 #include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
@@ -30,14 +32,6 @@ void cairn_uri_free(struct cairn_uri *u)
 	free(o);
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* Percent-decodes s[0..n) into a new string; NULL on a bad escape or NUL. */
 static char *pct_decode(const char *s, size_t n, int plus_is_space)
 {
@@ -47,7 +41,7 @@ static char *pct_decode(const char *s, size_t n, int plus_is_space)
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '%') {
 			int h, l;
-			if (i + 2 >= n || (h = hexval(s[i + 1])) < 0 || (l = hexval(s[i + 2])) < 0)
+			if (i + 2 >= n || (h = cairn_hexval(s[i + 1])) < 0 || (l = cairn_hexval(s[i + 2])) < 0)
 				goto bad;
 			if (h == 0 && l == 0)
 				goto bad;

@@ -6,6 +6,7 @@
  * parser never frees piecemeal and cairn_gql_free is one walk over chunks.
  * Names are looked up through small hash indexes so that no step is
  * quadratic in the size of a hostile document. */
+#include "textutil.h"
 #include "server/graphql.h"
 
 #include <errno.h>
@@ -204,41 +205,6 @@ static uint32_t utf8_decode(const unsigned char *s, size_t k)
 	}
 }
 
-static size_t utf8_put(char *out, uint32_t cp)
-{
-	if (cp < 0x80) {
-		out[0] = (char)cp;
-		return 1;
-	}
-	if (cp < 0x800) {
-		out[0] = (char)(0xC0 | (cp >> 6));
-		out[1] = (char)(0x80 | (cp & 0x3F));
-		return 2;
-	}
-	if (cp < 0x10000) {
-		out[0] = (char)(0xE0 | (cp >> 12));
-		out[1] = (char)(0x80 | ((cp >> 6) & 0x3F));
-		out[2] = (char)(0x80 | (cp & 0x3F));
-		return 3;
-	}
-	out[0] = (char)(0xF0 | (cp >> 18));
-	out[1] = (char)(0x80 | ((cp >> 12) & 0x3F));
-	out[2] = (char)(0x80 | ((cp >> 6) & 0x3F));
-	out[3] = (char)(0x80 | (cp & 0x3F));
-	return 4;
-}
-
-static int hexval(char ch)
-{
-	if (ch >= '0' && ch <= '9')
-		return ch - '0';
-	if (ch >= 'a' && ch <= 'f')
-		return ch - 'a' + 10;
-	if (ch >= 'A' && ch <= 'F')
-		return ch - 'A' + 10;
-	return -1;
-}
-
 /* ---- lexer ---- */
 
 enum tok {
@@ -345,8 +311,8 @@ static int read_unicode_escape(struct parser *ps, const char *stop, uint32_t *cp
 	adv(ps); /* u */
 	if (ps->p < stop && *ps->p == '{') {
 		adv(ps);
-		while (ps->p < stop && hexval(*ps->p) >= 0) {
-			v = v * 16 + (uint32_t)hexval(*ps->p);
+		while (ps->p < stop && cairn_hexval(*ps->p) >= 0) {
+			v = v * 16 + (uint32_t)cairn_hexval(*ps->p);
 			if (v > 0x10FFFF) {
 				big = 1;
 				v = 0x110000;
@@ -365,10 +331,10 @@ static int read_unicode_escape(struct parser *ps, const char *stop, uint32_t *cp
 		return 0;
 	}
 	for (i = 0; i < 4; i++) {
-		if (ps->p >= stop || hexval(*ps->p) < 0)
+		if (ps->p >= stop || cairn_hexval(*ps->p) < 0)
 			return set_err(ps->err, line, col,
 				       "invalid unicode escape: \\u needs four hex digits");
-		v = v * 16 + (uint32_t)hexval(*ps->p);
+		v = v * 16 + (uint32_t)cairn_hexval(*ps->p);
 		adv(ps);
 	}
 	if (v >= 0xDC00 && v <= 0xDFFF)
@@ -378,7 +344,7 @@ static int read_unicode_escape(struct parser *ps, const char *stop, uint32_t *cp
 			return set_err(ps->err, line, col,
 				       "unicode escape is a high surrogate without its low half");
 		for (i = 2; i < 6; i++) {
-			int h = hexval(ps->p[i]);
+			int h = cairn_hexval(ps->p[i]);
 			if (h < 0)
 				return set_err(
 				    ps->err, line, col,
@@ -430,7 +396,7 @@ static int read_escape(struct parser *ps, const char *stop, char *buf, size_t *n
 			return -1;
 		if (cp == 0)
 			return set_err(ps->err, line, col, "strings cannot contain \\u0000");
-		*n += utf8_put(buf + *n, cp);
+		*n += cairn_utf8_put(buf + *n, cp);
 		return 0;
 	default:
 		if ((unsigned char)e > 0x20 && (unsigned char)e < 0x7F)

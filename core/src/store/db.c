@@ -3,6 +3,8 @@
  * read transaction sees a stable store while mutations go on. */
 #include "db.h"
 
+#include "textutil.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <lmdb.h>
@@ -30,20 +32,6 @@ static int lmdb_err(cairn_err *err, int rc, const char *what)
 	return cairn_err_set(err, "%s: %s", what, mdb_strerror(rc));
 }
 
-static void put_be64(unsigned char *p, uint64_t v)
-{
-	for (int i = 7; i >= 0; i--, v >>= 8)
-		p[i] = (unsigned char)v;
-}
-
-static uint64_t get_be64(const unsigned char *p)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
-}
-
 /* Key without the version: plen pred subj hash. Returns its length. */
 static size_t triple_key(unsigned char *k, const char *pred, size_t plen, uint64_t subj,
 			 const char *obj, size_t olen)
@@ -51,7 +39,7 @@ static size_t triple_key(unsigned char *k, const char *pred, size_t plen, uint64
 	unsigned char h[SHA256_DIGEST_LENGTH];
 	k[0] = (unsigned char)plen;
 	memcpy(k + 1, pred, plen);
-	put_be64(k + 1 + plen, subj);
+	cairn_put_be64(k + 1 + plen, subj);
 	SHA256((const unsigned char *)obj, olen, h);
 	memcpy(k + 1 + plen + 8, h, HASH_LEN);
 	return 1 + plen + 8 + HASH_LEN;
@@ -63,7 +51,7 @@ static int meta_get(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t *v)
 	*v = 0;
 	int rc = mdb_get(txn, dbi, &k, &d);
 	if (rc == 0 && d.mv_size == 8)
-		*v = get_be64(d.mv_data);
+		*v = cairn_get_be64(d.mv_data);
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
@@ -74,7 +62,7 @@ static int meta_raise(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t v)
 	if (rc || v <= cur)
 		return rc;
 	unsigned char b[8];
-	put_be64(b, v);
+	cairn_put_be64(b, v);
 	MDB_val k = {strlen(name), (void *)name}, d = {8, b};
 	return mdb_put(txn, dbi, &k, &d, 0);
 }
@@ -156,11 +144,11 @@ static int put_version(struct cairn_db *db, MDB_txn *txn, const unsigned char *t
 	val[0] = (unsigned char)op;
 	memcpy(val + 1, obj, olen);
 	memcpy(key, tk, tklen);
-	put_be64(key + tklen, ~ts);
+	cairn_put_be64(key + tklen, ~ts);
 	MDB_val k = {tklen + 8, key}, d = {olen + 1, val};
 	rc = mdb_put(txn, db->data, &k, &d, data_flags);
 	if (rc == 0 && with_log) {
-		put_be64(key, ts);
+		cairn_put_be64(key, ts);
 		memcpy(key + 8, tk, tklen);
 		MDB_val lk = {tklen + 8, key};
 		rc = mdb_put(txn, db->log, &lk, &d, 0);
@@ -199,7 +187,7 @@ static int drops_load(struct cairn_db *db, MDB_txn *txn, uint64_t upto, struct d
 		return rc;
 	for (rc = mdb_cursor_get(c, &k, &d, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
-		uint64_t ts = get_be64(k.mv_data);
+		uint64_t ts = cairn_get_be64(k.mv_data);
 		if (ts > upto)
 			break;
 		struct drop_rec *nv = realloc(dl->v, (dl->n + 1) * sizeof *nv);
@@ -243,7 +231,7 @@ static int delete_star(struct cairn_db *db, MDB_txn *txn, const char *pred, size
 	size_t pl = 1 + plen + 8;
 	prefix[0] = (unsigned char)plen;
 	memcpy(prefix + 1, pred, plen);
-	put_be64(prefix + 1 + plen, subj);
+	cairn_put_be64(prefix + 1 + plen, subj);
 	MDB_cursor *c;
 	MDB_val k = {pl, prefix}, d;
 	/* Collect first: writing while iterating the same table is fiddly. */
@@ -265,7 +253,7 @@ static int delete_star(struct cairn_db *db, MDB_txn *txn, const char *pred, size
 		memcpy(last, k.mv_data, tl);
 		lastlen = tl;
 		const unsigned char *v = d.mv_data;
-		uint64_t vts = ~get_be64((const unsigned char *)k.mv_data + tl);
+		uint64_t vts = ~cairn_get_be64((const unsigned char *)k.mv_data + tl);
 		if (v[0] != CAIRN_OP_SET || dropped_after(dl, pred, plen, vts))
 			continue;
 		void *nk = realloc(keys, (n + 1) * sizeof *keys);
@@ -357,7 +345,7 @@ static int put_drop(struct cairn_db *db, MDB_txn *txn, uint64_t ts, const char *
 	char *v = malloc(plen + 1);
 	if (!v)
 		return ENOMEM;
-	put_be64(k8, ts);
+	cairn_put_be64(k8, ts);
 	v[0] = pred ? 'P' : 'A';
 	if (pred)
 		memcpy(v + 1, pred, plen);
@@ -404,7 +392,7 @@ int cairn_db_scan(struct cairn_db *db, uint64_t read_ts, cairn_version_cb cb, vo
 	     rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
 		const unsigned char *kp = k.mv_data;
 		size_t tl = k.mv_size - 8;
-		uint64_t ts = ~get_be64(kp + tl);
+		uint64_t ts = ~cairn_get_be64(kp + tl);
 		if (ts > read_ts)
 			continue;
 		if (lastlen == tl && !memcmp(last, kp, tl))
@@ -416,7 +404,7 @@ int cairn_db_scan(struct cairn_db *db, uint64_t read_ts, cairn_version_cb cb, vo
 		if (val[0] != CAIRN_OP_SET || dropped_after(&dl, (const char *)kp + 1, plen, ts))
 			continue;
 		struct cairn_version v = {CAIRN_OP_SET, ts, (const char *)kp + 1, plen,
-					  get_be64(kp + 1 + plen), val + 1, d.mv_size - 1};
+					  cairn_get_be64(kp + 1 + plen), val + 1, d.mv_size - 1};
 		if ((stop = cb(ctx, &v)) != 0)
 			break;
 	}
@@ -449,13 +437,13 @@ int cairn_db_changes(struct cairn_db *db, uint64_t since, uint64_t read_ts, cair
 		goto out;
 	while (di < dl.n && dl.v[di].ts <= since)
 		di++;
-	put_be64(start, since + 1);
+	cairn_put_be64(start, since + 1);
 	k.mv_size = 8;
 	k.mv_data = start;
 	for (rc = since == UINT64_MAX ? MDB_NOTFOUND : mdb_cursor_get(c, &k, &d, MDB_SET_RANGE);
 	     rc == 0 && !stop; rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
 		const unsigned char *kp = k.mv_data;
-		uint64_t ts = get_be64(kp);
+		uint64_t ts = cairn_get_be64(kp);
 		if (ts > read_ts)
 			break;
 		/* Drops committed before this version come first. */
@@ -469,7 +457,7 @@ int cairn_db_changes(struct cairn_db *db, uint64_t since, uint64_t read_ts, cair
 		size_t plen = kp[8];
 		const char *val = d.mv_data;
 		struct cairn_version v = {val[0], ts, (const char *)kp + 9, plen,
-					  get_be64(kp + 9 + plen), val + 1, d.mv_size - 1};
+					  cairn_get_be64(kp + 9 + plen), val + 1, d.mv_size - 1};
 		stop = cb(ctx, &v);
 	}
 	if (rc == MDB_NOTFOUND)
