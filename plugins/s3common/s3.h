@@ -18,7 +18,7 @@
 #include <stdint.h>
 
 enum s3_flavor {
-	S3_FLAVOR_AWS,   /* s3://: AWS_* environment, [s3] section, virtual-host on AWS */
+	S3_FLAVOR_AWS,	 /* s3://: AWS_* environment, [s3] section, virtual-host on AWS */
 	S3_FLAVOR_MINIO, /* minio://: MINIO_* environment, [minio] section, path-style */
 };
 
@@ -50,12 +50,12 @@ struct s3_header {
 };
 struct s3_sign_input {
 	const char *method;
-	const char *canonical_uri;   /* encoded path, "/bucket/key" */
-	const char *canonical_query; /* from s3_canonical_query, or "" */
+	const char *canonical_uri;	 /* encoded path, "/bucket/key" */
+	const char *canonical_query;	 /* from s3_canonical_query, or "" */
 	const struct s3_header *headers; /* sorted by name */
 	size_t nheaders;
 	const char *payload_sha256; /* hex */
-	const char *amz_date;       /* "20130524T000000Z" */
+	const char *amz_date;	    /* "20130524T000000Z" */
 	const char *region;
 	const char *service; /* "s3" */
 	const char *access_key;
@@ -82,12 +82,12 @@ char *s3_xml_escape(const char *s);
 struct s3_loc {
 	enum s3_flavor flavor;
 	const char *section; /* "s3" or "minio": ini section, env names, messages */
-	char *display;       /* "s3://host/bucket/prefix" for messages, no secrets */
-	char *endpoint;      /* "host:port" the user named */
+	char *display;	     /* "s3://host/bucket/prefix" for messages, no secrets */
+	char *endpoint;	     /* "host:port" the user named */
 	char *host_header;   /* what Host: says (bucket.host in virtual-host style) */
-	char *base_url;      /* "https://host:port" */
+	char *base_url;	     /* "https://host:port" */
 	char *bucket;
-	char *prefix;        /* key prefix inside the bucket: "" or ends with '/' */
+	char *prefix; /* key prefix inside the bucket: "" or ends with '/' */
 	int virtual_host;
 	int secure;
 	char *region;
@@ -129,32 +129,32 @@ struct s3_req {
 	const char *key;    /* full object key, or NULL for the bucket itself */
 	const struct s3_param *query;
 	size_t nquery;
-	const char *range;  /* "bytes=0-" or NULL (not signed) */
+	const char *range;    /* "bytes=0-" or NULL (not signed) */
 	const char *if_match; /* ETag the object must still have, or NULL */
 	const void *body;
 	size_t body_len;
 	const char *body_sha256; /* hex of body, or NULL to compute */
-	size_t max_response;     /* bytes of body kept; 0 = 16 MiB */
+	size_t max_response;	 /* bytes of body kept; 0 = 16 MiB */
 };
 
 struct s3_resp {
-	long status;           /* last HTTP status, 0 if none */
-	CURLcode curl_code;    /* last transport result */
-	char *body;            /* response body (2xx or error), NUL-terminated */
+	long status;	    /* last HTTP status, 0 if none */
+	CURLcode curl_code; /* last transport result */
+	char *body;	    /* response body (2xx or error), NUL-terminated */
 	size_t body_len;
 	char etag[160];
 	char content_range[96];
 	uint64_t content_length;
 	int has_length;
-	char *code;            /* S3 error code, when the answer was an error */
+	char *code; /* S3 error code, when the answer was an error */
 };
 void s3_resp_free(struct s3_resp *r);
 
 /* Everything a request needs except the body transfer: URL, signed headers,
  * TLS options. Used by s3_perform and by the streaming reader. *hdrs is the
  * header list to free after the transfer. */
-int s3_setup_handle(struct s3_loc *loc, CURL *h, const struct s3_req *req,
-		    struct curl_slist **hdrs, char *errbuf, cairn_err *err);
+int s3_setup_handle(struct s3_loc *loc, CURL *h, const struct s3_req *req, struct curl_slist **hdrs,
+		    char *errbuf, cairn_err *err);
 
 /* CURLOPT_HEADERFUNCTION filling ETag, Content-Length, Content-Range of
  * the struct s3_resp given as its data. */

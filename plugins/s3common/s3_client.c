@@ -67,10 +67,7 @@ static void add_secret(const char *s)
 		g_host->add_secret(s, strlen(s));
 }
 
-static char *xstrdup(const char *s)
-{
-	return s ? strdup(s) : NULL;
-}
+static char *xstrdup(const char *s) { return s ? strdup(s) : NULL; }
 
 static void free_secret(char *s)
 {
@@ -122,7 +119,7 @@ static int ends_with(const char *s, const char *suffix)
  * the global s3.amazonaws.com and for hosts that are not AWS. malloc'd. */
 char *s3_region_from_host(const char *host)
 {
-	const char *suffix = ends_with(host, ".amazonaws.com")	  ? ".amazonaws.com"
+	const char *suffix = ends_with(host, ".amazonaws.com")	    ? ".amazonaws.com"
 			     : ends_with(host, ".amazonaws.com.cn") ? ".amazonaws.com.cn"
 								    : NULL;
 	if (!suffix)
@@ -134,7 +131,8 @@ char *s3_region_from_host(const char *host)
 	for (char *l = strtok_r(labels, ".", &save); l; l = strtok_r(NULL, ".", &save)) {
 		if (!strcasecmp(l, "s3")) {
 			char *next = strtok_r(NULL, ".", &save);
-			while (next && (!strcasecmp(next, "dualstack") || !strcasecmp(next, "s3-fips")))
+			while (next &&
+			       (!strcasecmp(next, "dualstack") || !strcasecmp(next, "s3-fips")))
 				next = strtok_r(NULL, ".", &save);
 			if (next)
 				out = strdup(next);
@@ -158,9 +156,9 @@ static int split_path(struct s3_loc *loc, const struct cairn_uri *uri, cairn_err
 	const char *slash = strchr(p, '/');
 	size_t blen = slash ? (size_t)(slash - p) : strlen(p);
 	if (blen == 0)
-		return cairn_err_set(err,
-				     "location %s names no bucket: write it as %s://%s/BUCKET[/PREFIX]",
-				     uri->raw, uri->scheme, loc->flavor == S3_FLAVOR_AWS ? "HOST" : "HOST:PORT");
+		return cairn_err_set(
+		    err, "location %s names no bucket: write it as %s://%s/BUCKET[/PREFIX]",
+		    uri->raw, uri->scheme, loc->flavor == S3_FLAVOR_AWS ? "HOST" : "HOST:PORT");
 	loc->bucket = strndup(p, blen);
 	const char *rest = slash ? slash : "";
 	while (*rest == '/')
@@ -174,12 +172,13 @@ static int split_path(struct s3_loc *loc, const struct cairn_uri *uri, cairn_err
 	memcpy(loc->prefix, rest, plen);
 	strcpy(loc->prefix + plen, plen ? "/" : "");
 	for (const char *c = loc->bucket; *c; c++)
-		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '.' || *c == '-' ||
-		      *c == '_' || (*c >= 'A' && *c <= 'Z')))
-			return cairn_err_set(err,
-					     "\"%s\" in location %s is not a valid bucket name: use lower-case "
-					     "letters, digits, dots and hyphens",
-					     loc->bucket, uri->raw);
+		if (!((*c >= 'a' && *c <= 'z') || (*c >= '0' && *c <= '9') || *c == '.' ||
+		      *c == '-' || *c == '_' || (*c >= 'A' && *c <= 'Z')))
+			return cairn_err_set(
+			    err,
+			    "\"%s\" in location %s is not a valid bucket name: use lower-case "
+			    "letters, digits, dots and hyphens",
+			    loc->bucket, uri->raw);
 	return 0;
 }
 
@@ -200,7 +199,8 @@ static int set_credentials(struct s3_loc *loc, const struct cairn_kv *params, ca
 	if (anon && *anon) {
 		int b = parse_bool(anon);
 		if (b < 0)
-			return cairn_err_set(err, "anonymous must be true or false, not \"%s\"", anon);
+			return cairn_err_set(err, "anonymous must be true or false, not \"%s\"",
+					     anon);
 		if (b) {
 			loc->anonymous = 1;
 			return 0;
@@ -208,24 +208,27 @@ static int set_credentials(struct s3_loc *loc, const struct cairn_kv *params, ca
 	}
 	if (ak || sk) {
 		if (!ak || !sk)
-			return cairn_err_set(err, "%s given without %s: pass both accessKey and secretKey",
-					     ak ? "accessKey" : "secretKey", ak ? "secretKey" : "accessKey");
+			return cairn_err_set(
+			    err, "%s given without %s: pass both accessKey and secretKey",
+			    ak ? "accessKey" : "secretKey", ak ? "secretKey" : "accessKey");
 		loc->access_src = "accessKey of the request";
 		loc->secret_src = "secretKey of the request";
 	} else {
 		/* AWS_ACCESS_KEY_ID wins over AWS_ACCESS_KEY, as in the AWS tools. */
-		const char *ak_name = !aws				? "MINIO_ACCESS_KEY"
-				      : env("AWS_ACCESS_KEY_ID") || !env("AWS_ACCESS_KEY") ? "AWS_ACCESS_KEY_ID"
-											  : "AWS_ACCESS_KEY";
+		const char *ak_name = !aws ? "MINIO_ACCESS_KEY"
+				      : env("AWS_ACCESS_KEY_ID") || !env("AWS_ACCESS_KEY")
+					  ? "AWS_ACCESS_KEY_ID"
+					  : "AWS_ACCESS_KEY";
 		const char *sk_name = !aws ? "MINIO_SECRET_KEY"
 				      : env("AWS_SECRET_ACCESS_KEY") || !env("AWS_SECRET_KEY")
-					      ? "AWS_SECRET_ACCESS_KEY"
-					      : "AWS_SECRET_KEY";
+					  ? "AWS_SECRET_ACCESS_KEY"
+					  : "AWS_SECRET_KEY";
 		ak = env(ak_name);
 		sk = env(sk_name);
 		if (ak || sk) {
 			if (!ak || !sk)
-				return cairn_err_set(err, "%s is set but %s is not: set both", ak ? ak_name : sk_name,
+				return cairn_err_set(err, "%s is set but %s is not: set both",
+						     ak ? ak_name : sk_name,
 						     ak ? sk_name : ak_name);
 			tok = aws ? env("AWS_SESSION_TOKEN") : NULL;
 			loc->access_src = ak_name;
@@ -237,23 +240,28 @@ static int set_credentials(struct s3_loc *loc, const struct cairn_kv *params, ca
 			if (ak || sk) {
 				if (!ak || !sk)
 					return cairn_err_set(err,
-							     "section [%s] of the config file has %s but not %s: set both",
-							     loc->section, ak ? "access_key" : "secret_key",
+							     "section [%s] of the config file has "
+							     "%s but not %s: set both",
+							     loc->section,
+							     ak ? "access_key" : "secret_key",
 							     ak ? "secret_key" : "access_key");
-				loc->access_src = aws ? "access_key in section [s3] of the config file"
-						      : "access_key in section [minio] of the config file";
-				loc->secret_src = aws ? "secret_key in section [s3] of the config file"
-						      : "secret_key in section [minio] of the config file";
+				loc->access_src =
+				    aws ? "access_key in section [s3] of the config file"
+					: "access_key in section [minio] of the config file";
+				loc->secret_src =
+				    aws ? "secret_key in section [s3] of the config file"
+					: "secret_key in section [minio] of the config file";
 			}
 		}
 	}
 	if (!ak)
-		return cairn_err_set(err,
-				     "no credentials for %s: pass accessKey and secretKey, set %s and %s, "
-				     "put access_key and secret_key in section [%s] of the config file, "
-				     "or use anonymous for a public bucket",
-				     loc->display, aws ? "AWS_ACCESS_KEY_ID" : "MINIO_ACCESS_KEY",
-				     aws ? "AWS_SECRET_ACCESS_KEY" : "MINIO_SECRET_KEY", loc->section);
+		return cairn_err_set(
+		    err,
+		    "no credentials for %s: pass accessKey and secretKey, set %s and %s, "
+		    "put access_key and secret_key in section [%s] of the config file, "
+		    "or use anonymous for a public bucket",
+		    loc->display, aws ? "AWS_ACCESS_KEY_ID" : "MINIO_ACCESS_KEY",
+		    aws ? "AWS_SECRET_ACCESS_KEY" : "MINIO_SECRET_KEY", loc->section);
 	add_secret(sk);
 	add_secret(tok);
 	loc->access_key = strdup(ak);
@@ -275,7 +283,9 @@ static long config_long(const struct s3_loc *loc, const char *key, long def, lon
 	long n = strtol(v, &end, 10);
 	if (errno || *end || n < lo || n > hi) {
 		*bad = 1;
-		cairn_err_set(err, "%s in section [%s] of the config file must be a number from %ld to %ld, not \"%s\"",
+		cairn_err_set(err,
+			      "%s in section [%s] of the config file must be a number from %ld to "
+			      "%ld, not \"%s\"",
 			      key, loc->section, lo, hi, v);
 	}
 	return n;
@@ -299,22 +309,28 @@ int s3_loc_open(enum s3_flavor flavor, const struct cairn_uri *uri, const struct
 
 	for (const struct cairn_kv *q = uri->query; q && q->key; q++) {
 		if (strcmp(q->key, "secure") && strcmp(q->key, "region")) {
-			cairn_err_set(err, "unknown parameter \"%s\" in location %s: the known ones are "
-				      "secure and region", q->key, uri->raw);
+			cairn_err_set(err,
+				      "unknown parameter \"%s\" in location %s: the known ones are "
+				      "secure and region",
+				      q->key, uri->raw);
 			goto fail;
 		}
 	}
 	if ((v = cairn_kv_get(uri->query, "secure")) != NULL) {
 		loc->secure = parse_bool(v);
 		if (loc->secure < 0) {
-			cairn_err_set(err, "secure in location %s must be true or false, not \"%s\"", uri->raw, v);
+			cairn_err_set(err,
+				      "secure in location %s must be true or false, not \"%s\"",
+				      uri->raw, v);
 			goto fail;
 		}
 	}
 
 	host = uri->host && *uri->host ? uri->host : NULL;
 	if (!host && flavor == S3_FLAVOR_MINIO) {
-		cairn_err_set(err, "location %s names no host: write it as minio://HOST:PORT/BUCKET", uri->raw);
+		cairn_err_set(err,
+			      "location %s names no host: write it as minio://HOST:PORT/BUCKET",
+			      uri->raw);
 		goto fail;
 	}
 	if (!host)
@@ -332,16 +348,16 @@ int s3_loc_open(enum s3_flavor flavor, const struct cairn_uri *uri, const struct
 
 	/* Virtual-host style only where AWS wants it; a dotted bucket name would
 	 * not match the *.s3.amazonaws.com certificate, so it stays path-style. */
-	loc->virtual_host = flavor == S3_FLAVOR_AWS && ends_with(host, ".amazonaws.com") && !uri->port &&
-			    !strchr(loc->bucket, '.');
+	loc->virtual_host = flavor == S3_FLAVOR_AWS && ends_with(host, ".amazonaws.com") &&
+			    !uri->port && !strchr(loc->bucket, '.');
 	if (loc->virtual_host) {
 		if (asprintf(&loc->host_header, "%s.%s", loc->bucket, loc->endpoint) < 0)
 			loc->host_header = NULL;
 	} else {
 		loc->host_header = strdup(loc->endpoint);
 	}
-	if (!loc->host_header ||
-	    asprintf(&loc->base_url, "%s://%s", loc->secure ? "https" : "http", loc->host_header) < 0) {
+	if (!loc->host_header || asprintf(&loc->base_url, "%s://%s", loc->secure ? "https" : "http",
+					  loc->host_header) < 0) {
 		loc->base_url = NULL;
 		goto oom;
 	}
@@ -363,18 +379,23 @@ int s3_loc_open(enum s3_flavor flavor, const struct cairn_uri *uri, const struct
 
 	if ((v = config(loc, "ca_file")) || (v = env("AWS_CA_BUNDLE"))) {
 		if (access(v, R_OK) != 0) {
-			cairn_err_set(err, "cannot read the CA file \"%s\" (%s): fix ca_file in section [%s] of the "
-				      "config file or AWS_CA_BUNDLE", v, strerror(errno), loc->section);
+			cairn_err_set(err,
+				      "cannot read the CA file \"%s\" (%s): fix ca_file in section "
+				      "[%s] of the "
+				      "config file or AWS_CA_BUNDLE",
+				      v, strerror(errno), loc->section);
 			goto fail;
 		}
 		if (!(loc->ca_file = strdup(v)))
 			goto oom;
 	}
 
-	loc->max_attempts = 1 + (int)config_long(loc, "max_retries", DEFAULT_RETRIES, 0, 20, err, &bad);
+	loc->max_attempts =
+	    1 + (int)config_long(loc, "max_retries", DEFAULT_RETRIES, 0, 20, err, &bad);
 	loc->part_concurrency =
-		(int)config_long(loc, "upload_concurrency", DEFAULT_CONCURRENCY, 1, 16, err, &bad);
-	loc->stall_seconds = config_long(loc, "stall_timeout", DEFAULT_STALL_SECONDS, 5, 3600, err, &bad);
+	    (int)config_long(loc, "upload_concurrency", DEFAULT_CONCURRENCY, 1, 16, err, &bad);
+	loc->stall_seconds =
+	    config_long(loc, "stall_timeout", DEFAULT_STALL_SECONDS, 5, 3600, err, &bad);
 	if (bad)
 		goto fail;
 
@@ -404,6 +425,9 @@ void s3_handle_put(struct s3_loc *loc, CURL *h)
 {
 	if (!h)
 		return;
+	/* Forget the last request's buffers and callbacks (they point into
+	 * stack frames that are gone); connections and caches stay. */
+	curl_easy_reset(h);
 	pthread_mutex_lock(&loc->pool_mu);
 	if (loc->npool < (int)(sizeof loc->pool / sizeof loc->pool[0])) {
 		loc->pool[loc->npool++] = h;
@@ -438,8 +462,8 @@ static int add_header(struct curl_slist **l, const char *fmt, ...)
 	return 0;
 }
 
-int s3_setup_handle(struct s3_loc *loc, CURL *h, const struct s3_req *req,
-		    struct curl_slist **hdrs, char *errbuf, cairn_err *err)
+int s3_setup_handle(struct s3_loc *loc, CURL *h, const struct s3_req *req, struct curl_slist **hdrs,
+		    char *errbuf, cairn_err *err)
 {
 	char *enc_key = NULL, *path = NULL, *query = NULL, *url = NULL;
 	char payload[S3_SHA256_HEX_LEN + 1], amz_date[17], auth[1024];
@@ -452,7 +476,8 @@ int s3_setup_handle(struct s3_loc *loc, CURL *h, const struct s3_req *req,
 	if (loc->virtual_host)
 		ok = asprintf(&path, "/%s", enc_key ? enc_key : "") >= 0;
 	else
-		ok = asprintf(&path, "/%s%s%s", loc->bucket, enc_key ? "/" : "", enc_key ? enc_key : "") >= 0;
+		ok = asprintf(&path, "/%s%s%s", loc->bucket, enc_key ? "/" : "",
+			      enc_key ? enc_key : "") >= 0;
 	if (!ok) {
 		path = NULL;
 		goto oom;
@@ -478,23 +503,23 @@ int s3_setup_handle(struct s3_loc *loc, CURL *h, const struct s3_req *req,
 	ok &= !add_header(&l, "Host: %s", loc->host_header);
 	if (!loc->anonymous) {
 		struct s3_header sh[4] = {
-			{"host", loc->host_header},
-			{"x-amz-content-sha256", payload},
-			{"x-amz-date", amz_date},
-			{"x-amz-security-token", loc->session_token},
+		    {"host", loc->host_header},
+		    {"x-amz-content-sha256", payload},
+		    {"x-amz-date", amz_date},
+		    {"x-amz-security-token", loc->session_token},
 		};
 		struct s3_sign_input in = {
-			.method = req->method,
-			.canonical_uri = path,
-			.canonical_query = query,
-			.headers = sh,
-			.nheaders = loc->session_token ? 4 : 3,
-			.payload_sha256 = payload,
-			.amz_date = amz_date,
-			.region = loc->region,
-			.service = "s3",
-			.access_key = loc->access_key,
-			.secret_key = loc->secret_key,
+		    .method = req->method,
+		    .canonical_uri = path,
+		    .canonical_query = query,
+		    .headers = sh,
+		    .nheaders = loc->session_token ? 4 : 3,
+		    .payload_sha256 = payload,
+		    .amz_date = amz_date,
+		    .region = loc->region,
+		    .service = "s3",
+		    .access_key = loc->access_key,
+		    .secret_key = loc->secret_key,
 		};
 		if (s3_sigv4_authorization(&in, auth, sizeof auth))
 			goto oom;
@@ -565,8 +590,8 @@ out:
 struct xfer {
 	const struct s3_req *req;
 	struct s3_resp *resp;
-	size_t sent;   /* bytes of the body handed to curl */
-	size_t keep;   /* body bytes to keep */
+	size_t sent; /* bytes of the body handed to curl */
+	size_t keep; /* body bytes to keep */
 };
 
 static size_t on_read(char *buf, size_t size, size_t n, void *ctx)
@@ -629,7 +654,8 @@ size_t s3_on_header(char *line, size_t size, size_t n, void *ctx)
 		r->etag[0] = r->content_range[0] = 0;
 		r->has_length = 0;
 	} else if (header_value(line, len, "ETag", r->etag, sizeof r->etag)) {
-	} else if (header_value(line, len, "Content-Range", r->content_range, sizeof r->content_range)) {
+	} else if (header_value(line, len, "Content-Range", r->content_range,
+				sizeof r->content_range)) {
 	} else if (header_value(line, len, "Content-Length", num, sizeof num)) {
 		r->content_length = strtoull(num, NULL, 10);
 		r->has_length = 1;
@@ -682,12 +708,15 @@ int s3_perform(struct s3_loc *loc, CURL *h, const struct s3_req *req, struct s3_
 		    !s3_retryable(resp->curl_code, resp->status, resp->code))
 			break;
 		s3_log(CAIRN_LOG_WARN, "%s: %s; retrying (attempt %d of %d)", what,
-		       resp->curl_code != CURLE_OK ? (errbuf[0] ? errbuf : curl_easy_strerror(resp->curl_code))
-						   : resp->code ? resp->code : "server error",
+		       resp->curl_code != CURLE_OK
+			   ? (errbuf[0] ? errbuf : curl_easy_strerror(resp->curl_code))
+		       : resp->code ? resp->code
+				    : "server error",
 		       attempt + 1, loc->max_attempts);
 		s3_backoff(attempt);
 	}
-	s3_describe_failure(loc, what, resp->curl_code, errbuf, resp->status, resp->code, message, err);
+	s3_describe_failure(loc, what, resp->curl_code, errbuf, resp->status, resp->code, message,
+			    err);
 	free(message);
 	return -1;
 }

@@ -87,85 +87,122 @@ void s3_describe_failure(const struct s3_loc *loc, const char *what, CURLcode cc
 	if (cc != CURLE_OK) {
 		switch (cc) {
 		case CURLE_COULDNT_RESOLVE_HOST:
-			cairn_err_set(err, "%s: cannot resolve the host of endpoint %s: check the host name in "
-				      "the location", what, ep);
+			cairn_err_set(
+			    err,
+			    "%s: cannot resolve the host of endpoint %s: check the host name in "
+			    "the location",
+			    what, ep);
 			return;
 		case CURLE_COULDNT_CONNECT:
-			cairn_err_set(err, "%s: cannot connect to endpoint %s (%s): check that the S3 server "
-				      "runs there and the port is right", what, ep, detail);
+			cairn_err_set(
+			    err,
+			    "%s: cannot connect to endpoint %s (%s): check that the S3 server "
+			    "runs there and the port is right",
+			    what, ep, detail);
 			return;
 		case CURLE_OPERATION_TIMEDOUT:
-			cairn_err_set(err, "%s: endpoint %s did not answer in time (%s): check the network and "
-				      "try again", what, ep, detail);
+			cairn_err_set(
+			    err,
+			    "%s: endpoint %s did not answer in time (%s): check the network and "
+			    "try again",
+			    what, ep, detail);
 			return;
 		case CURLE_PEER_FAILED_VERIFICATION:
-			cairn_err_set(err, "%s: the TLS certificate of endpoint %s is not trusted (%s): set "
-				      "ca_file in section [%s] of the config file or AWS_CA_BUNDLE to the CA "
-				      "that signed it", what, ep, detail, loc->section);
+			cairn_err_set(
+			    err,
+			    "%s: the TLS certificate of endpoint %s is not trusted (%s): set "
+			    "ca_file in section [%s] of the config file or AWS_CA_BUNDLE to the CA "
+			    "that signed it",
+			    what, ep, detail, loc->section);
 			return;
 		case CURLE_SSL_CACERT_BADFILE:
-			cairn_err_set(err, "%s: cannot use the CA file \"%s\" (%s): set ca_file in section "
-				      "[%s] of the config file or AWS_CA_BUNDLE to a PEM file", what,
-				      loc->ca_file ? loc->ca_file : "(default)", detail, loc->section);
+			cairn_err_set(
+			    err,
+			    "%s: cannot use the CA file \"%s\" (%s): set ca_file in section "
+			    "[%s] of the config file or AWS_CA_BUNDLE to a PEM file",
+			    what, loc->ca_file ? loc->ca_file : "(default)", detail, loc->section);
 			return;
 		case CURLE_SSL_CONNECT_ERROR:
-			cairn_err_set(err, "%s: TLS handshake with endpoint %s failed (%s): if the server "
-				      "speaks plain HTTP add ?secure=false to the location, otherwise set "
-				      "ca_file in section [%s] of the config file", what, ep, detail,
-				      loc->section);
+			cairn_err_set(
+			    err,
+			    "%s: TLS handshake with endpoint %s failed (%s): if the server "
+			    "speaks plain HTTP add ?secure=false to the location, otherwise set "
+			    "ca_file in section [%s] of the config file",
+			    what, ep, detail, loc->section);
 			return;
 		case CURLE_SEND_ERROR:
 		case CURLE_RECV_ERROR:
 		case CURLE_GOT_NOTHING:
 		case CURLE_PARTIAL_FILE:
-			cairn_err_set(err, "%s: the connection to endpoint %s broke (%s): try again", what, ep,
-				      detail);
+			cairn_err_set(err,
+				      "%s: the connection to endpoint %s broke (%s): try again",
+				      what, ep, detail);
 			return;
 		default:
-			cairn_err_set(err, "%s: request to endpoint %s failed (%s)", what, ep, detail);
+			cairn_err_set(err, "%s: request to endpoint %s failed (%s)", what, ep,
+				      detail);
 			return;
 		}
 	}
 
 	const char *c = code ? code : "";
 	if (!strcmp(c, "SignatureDoesNotMatch"))
-		cairn_err_set(err, "%s: the secret key is wrong for access key \"%s\" at %s: fix %s", what,
-			      key, ep, loc->secret_src ? loc->secret_src : "the secret key");
+		cairn_err_set(err,
+			      "%s: the secret key is wrong for access key \"%s\" at %s: fix %s",
+			      what, key, ep, loc->secret_src ? loc->secret_src : "the secret key");
 	else if (!strcmp(c, "InvalidAccessKeyId"))
-		cairn_err_set(err, "%s: access key \"%s\" is not known at %s: fix %s", what, key, ep,
-			      loc->access_src ? loc->access_src : "the access key");
+		cairn_err_set(err, "%s: access key \"%s\" is not known at %s: fix %s", what, key,
+			      ep, loc->access_src ? loc->access_src : "the access key");
 	else if (!strcmp(c, "NoSuchBucket"))
-		cairn_err_set(err, "%s: bucket \"%s\" does not exist at %s: create it (e.g. aws s3 mb "
-			      "s3://%s) or fix the location", what, loc->bucket, ep, loc->bucket);
+		cairn_err_set(err,
+			      "%s: bucket \"%s\" does not exist at %s: create it (e.g. aws s3 mb "
+			      "s3://%s) or fix the location",
+			      what, loc->bucket, ep, loc->bucket);
 	else if ((!strcmp(c, "AccessDenied") || (!*c && status == 403)) && loc->anonymous)
-		cairn_err_set(err, "%s: access denied to bucket \"%s\" at %s without credentials: the "
-			      "bucket is not public, pass accessKey and secretKey instead of anonymous",
-			      what, loc->bucket, ep);
+		cairn_err_set(
+		    err,
+		    "%s: access denied to bucket \"%s\" at %s without credentials: the "
+		    "bucket is not public, pass accessKey and secretKey instead of anonymous",
+		    what, loc->bucket, ep);
 	else if (!strcmp(c, "AccessDenied") || (!*c && status == 403))
-		cairn_err_set(err, "%s: access denied to bucket \"%s\" at %s for access key \"%s\": "
+		cairn_err_set(err,
+			      "%s: access denied to bucket \"%s\" at %s for access key \"%s\": "
 			      "check the keys and grant them read, write and list on the bucket",
 			      what, loc->bucket, ep, key);
 	else if (!strcmp(c, "NoSuchKey") || (!*c && status == 404))
-		cairn_err_set(err, "%s: no such object in bucket \"%s\" at %s", what, loc->bucket, ep);
+		cairn_err_set(err, "%s: no such object in bucket \"%s\" at %s", what, loc->bucket,
+			      ep);
 	else if (!strcmp(c, "RequestTimeTooSkewed"))
-		cairn_err_set(err, "%s: this machine's clock differs from the clock of %s by more than 15 "
-			      "minutes: fix the clock (e.g. with NTP)", what, ep);
+		cairn_err_set(
+		    err,
+		    "%s: this machine's clock differs from the clock of %s by more than 15 "
+		    "minutes: fix the clock (e.g. with NTP)",
+		    what, ep);
 	else if (!strcmp(c, "ExpiredToken") || !strcmp(c, "InvalidToken") ||
 		 !strcmp(c, "TokenRefreshRequired"))
-		cairn_err_set(err, "%s: the session token was refused by %s (%s): get fresh temporary "
-			      "credentials", what, ep, c);
+		cairn_err_set(err,
+			      "%s: the session token was refused by %s (%s): get fresh temporary "
+			      "credentials",
+			      what, ep, c);
 	else if (!strcmp(c, "AuthorizationHeaderMalformed") || !strcmp(c, "PermanentRedirect") ||
 		 !strcmp(c, "IncorrectEndpoint") || status == 301)
-		cairn_err_set(err, "%s: bucket \"%s\" is not in region %s or not at %s (%s%s%.200s): set "
-			      "region= in the location, or use the bucket's regional endpoint", what,
-			      loc->bucket, loc->region, ep, *c ? c : "HTTP 301", message ? ": " : "",
-			      message ? message : "");
+		cairn_err_set(
+		    err,
+		    "%s: bucket \"%s\" is not in region %s or not at %s (%s%s%.200s): set "
+		    "region= in the location, or use the bucket's regional endpoint",
+		    what, loc->bucket, loc->region, ep, *c ? c : "HTTP 301", message ? ": " : "",
+		    message ? message : "");
 	else if (!strcmp(c, "QuotaExceeded"))
-		cairn_err_set(err, "%s: the quota of bucket \"%s\" or of its owner at %s is used up: free "
-			      "space or raise the quota", what, loc->bucket, ep);
+		cairn_err_set(
+		    err,
+		    "%s: the quota of bucket \"%s\" or of its owner at %s is used up: free "
+		    "space or raise the quota",
+		    what, loc->bucket, ep);
 	else if (!strcmp(c, "InvalidBucketName"))
-		cairn_err_set(err, "%s: \"%s\" is not a valid bucket name at %s: use 3 to 63 lower-case "
-			      "letters, digits, dots and hyphens", what, loc->bucket, ep);
+		cairn_err_set(err,
+			      "%s: \"%s\" is not a valid bucket name at %s: use 3 to 63 lower-case "
+			      "letters, digits, dots and hyphens",
+			      what, loc->bucket, ep);
 	else if (*c)
 		cairn_err_set(err, "%s: %s answered HTTP %ld %s%s%.300s", what, ep, status, c,
 			      message && *message ? ": " : "", message ? message : "");

@@ -25,19 +25,19 @@ struct s3_reader {
 	struct curl_slist *hdrs;
 	char errbuf[CURL_ERROR_SIZE];
 	struct s3_resp resp; /* headers of the current response; body = error body */
-	int running;         /* a transfer is attached to the multi handle */
-	int done;            /* ...and has finished */
+	int running;	     /* a transfer is attached to the multi handle */
+	int done;	     /* ...and has finished */
 	CURLcode result;
 	int paused;
 	char *buf; /* unread bytes: buf[off, len) */
 	size_t off, len, cap;
 	uint64_t delivered; /* bytes given to the caller (or buffered) so far */
-	uint64_t skip;      /* bytes to drop: a resume the server answered with 200 */
-	uint64_t total;     /* object size, once known */
+	uint64_t skip;	    /* bytes to drop: a resume the server answered with 200 */
+	uint64_t total;	    /* object size, once known */
 	int total_known;
 	char etag[160];
 	int attempt;
-	int error_body;   /* the current response is an error */
+	int error_body;	  /* the current response is an error */
 	int headers_seen; /* the current response's headers were checked */
 	cairn_err header_err;
 	int header_failed;
@@ -50,9 +50,11 @@ static int check_headers(struct s3_reader *r, long status)
 	r->headers_seen = 1;
 	if (status == 206) {
 		uint64_t start = 0, end = 0, total = 0;
-		if (sscanf(r->resp.content_range, "bytes %" SCNu64 "-%" SCNu64 "/%" SCNu64, &start, &end,
-			   &total) != 3 || start != r->delivered) {
-			cairn_err_set(&r->header_err, "%s: the server resumed at the wrong offset (%s)", r->what,
+		if (sscanf(r->resp.content_range, "bytes %" SCNu64 "-%" SCNu64 "/%" SCNu64, &start,
+			   &end, &total) != 3 ||
+		    start != r->delivered) {
+			cairn_err_set(&r->header_err,
+				      "%s: the server resumed at the wrong offset (%s)", r->what,
 				      r->resp.content_range);
 			return -1;
 		}
@@ -206,16 +208,20 @@ static int finish(struct s3_reader *r, cairn_err *err)
 	if (!ok || r->error_body)
 		s3_parse_error(r->resp.body, r->resp.body_len, &code, &message);
 	if (status == 412 || (code && !strcmp(code, "PreconditionFailed"))) {
-		rc = cairn_err_set(err, "%s: the object changed while it was being read: read it again",
-				   r->what);
+		rc = cairn_err_set(
+		    err, "%s: the object changed while it was being read: read it again", r->what);
 	} else if (r->attempt < r->loc->max_attempts && s3_retryable(r->result, status, code)) {
-		s3_log(CAIRN_LOG_WARN, "%s: %s after %" PRIu64 " bytes; resuming (attempt %d of %d)",
-		       r->what, r->result ? (r->errbuf[0] ? r->errbuf : curl_easy_strerror(r->result)) :
-		       code ? code : "server error", r->delivered, r->attempt + 1, r->loc->max_attempts);
+		s3_log(CAIRN_LOG_WARN,
+		       "%s: %s after %" PRIu64 " bytes; resuming (attempt %d of %d)", r->what,
+		       r->result ? (r->errbuf[0] ? r->errbuf : curl_easy_strerror(r->result))
+		       : code	 ? code
+				 : "server error",
+		       r->delivered, r->attempt + 1, r->loc->max_attempts);
 		s3_backoff(r->attempt++);
 		rc = start(r, err) ? -1 : 0;
 	} else {
-		s3_describe_failure(r->loc, r->what, r->result, r->errbuf, status, code, message, err);
+		s3_describe_failure(r->loc, r->what, r->result, r->errbuf, status, code, message,
+				    err);
 	}
 	free(code);
 	free(message);

@@ -81,8 +81,9 @@ static int list_page(struct s3_loc *loc, const char *body, size_t len, cairn_lis
 		if (!*token || !**token) {
 			free(*token);
 			*token = NULL;
-			return cairn_err_set(err, "%s: the listing is truncated but has no continuation token",
-					     what);
+			return cairn_err_set(
+			    err, "%s: the listing is truncated but has no continuation token",
+			    what);
 		}
 	}
 	return 0;
@@ -102,7 +103,8 @@ static int st_list(struct cairn_storage *st, const char *prefix, cairn_list_cb c
 		goto out;
 	}
 	for (;;) {
-		struct s3_param q[3] = {{"list-type", "2"}, {"prefix", full}, {"continuation-token", token}};
+		struct s3_param q[3] = {
+		    {"list-type", "2"}, {"prefix", full}, {"continuation-token", token}};
 		struct s3_req req = {.method = "GET", .query = q, .nquery = token ? 3 : 2};
 		struct s3_resp resp;
 		if (s3_perform(loc, h, &req, &resp, 0, what, err)) {
@@ -131,7 +133,8 @@ out:
 static int explain_head(struct s3_loc *loc, CURL *h, const char *key, const char *what,
 			int *missing, cairn_err *err)
 {
-	struct s3_req req = {.method = "GET", .key = key, .range = "bytes=0-0", .max_response = 64 << 10};
+	struct s3_req req = {
+	    .method = "GET", .key = key, .range = "bytes=0-0", .max_response = 64 << 10};
 	struct s3_resp resp;
 	int rc = s3_perform(loc, h, &req, &resp, 0, what, err);
 	*missing = rc != 0 && resp.code && !strcmp(resp.code, "NoSuchKey");
@@ -164,7 +167,8 @@ static int st_stat(struct cairn_storage *st, const char *name, int *exists, uint
 		cairn_err e;
 		if (explain_head(loc, h, key, what, &missing, &e)) {
 			/* Appeared between the two requests: a retry will see it. */
-			cairn_err_set(err, "%s: the object changed while it was looked up: try again", what);
+			cairn_err_set(
+			    err, "%s: the object changed while it was looked up: try again", what);
 		} else if (missing) {
 			rc = 0;
 		} else {
@@ -216,10 +220,7 @@ static int st_write_commit(struct cairn_writer *w, cairn_err *err)
 	return s3_writer_commit((struct s3_writer *)w, err);
 }
 
-static void st_write_abort(struct cairn_writer *w)
-{
-	s3_writer_abort((struct s3_writer *)w);
-}
+static void st_write_abort(struct cairn_writer *w) { s3_writer_abort((struct s3_writer *)w); }
 
 static int st_read_open(struct cairn_storage *st, const char *name, struct cairn_reader **out,
 			cairn_err *err)
@@ -232,15 +233,12 @@ static ssize_t st_read(struct cairn_reader *r, void *buf, size_t len, cairn_err 
 	return s3_reader_read((struct s3_reader *)r, buf, len, err);
 }
 
-static void st_read_close(struct cairn_reader *r)
-{
-	s3_reader_close((struct s3_reader *)r);
-}
+static void st_read_close(struct cairn_reader *r) { s3_reader_close((struct s3_reader *)r); }
 
 #define S3_OPS(open_fn)                                                                            \
 	{                                                                                          \
-		.struct_size = sizeof(struct cairn_storage_ops), .open = open_fn, .close = st_close, \
-		.list = st_list, .stat = st_stat, .remove = st_remove,                             \
+		.struct_size = sizeof(struct cairn_storage_ops), .open = open_fn,                  \
+		.close = st_close, .list = st_list, .stat = st_stat, .remove = st_remove,          \
 		.write_open = st_write_open, .write = st_write, .write_commit = st_write_commit,   \
 		.write_abort = st_write_abort, .read_open = st_read_open, .read = st_read,         \
 		.read_close = st_read_close,                                                       \

@@ -73,15 +73,21 @@ static int inflight_limit(const struct s3_writer *w, size_t part)
 	return (int)n;
 }
 
-static int upload_part(struct s3_writer *w, CURL *h, struct part_job *job, char **etag, cairn_err *err)
+static int upload_part(struct s3_writer *w, CURL *h, struct part_job *job, char **etag,
+		       cairn_err *err)
 {
 	char num[16], sha[S3_SHA256_HEX_LEN + 1], what[1200];
 	struct s3_resp resp;
 	snprintf(num, sizeof num, "%d", job->number);
 	struct s3_param q[] = {{"partNumber", num}, {"uploadId", w->upload_id}};
 	s3_sha256_hex(job->buf, job->len, sha);
-	struct s3_req req = {.method = "PUT", .key = w->key, .query = q, .nquery = 2,
-			     .body = job->buf, .body_len = job->len, .body_sha256 = sha,
+	struct s3_req req = {.method = "PUT",
+			     .key = w->key,
+			     .query = q,
+			     .nquery = 2,
+			     .body = job->buf,
+			     .body_len = job->len,
+			     .body_sha256 = sha,
 			     .max_response = 64 << 10};
 	snprintf(what, sizeof what, "%s (part %d)", w->what, job->number);
 	int rc = s3_perform(w->loc, h, &req, &resp, 0, what, err);
@@ -192,8 +198,9 @@ static int start_upload(struct s3_writer *w, cairn_err *err)
 		if (w->upload_id && *w->upload_id)
 			rc = 0;
 		else
-			cairn_err_set(err, "%s: the server started a multipart upload but sent no UploadId",
-				      w->what);
+			cairn_err_set(
+			    err, "%s: the server started a multipart upload but sent no UploadId",
+			    w->what);
 	}
 	s3_resp_free(&resp);
 	s3_handle_put(w->loc, h);
@@ -219,11 +226,14 @@ static void abort_upload(struct s3_writer *w)
 	struct s3_param q[] = {{"uploadId", w->upload_id}};
 	struct s3_req req = {.method = "DELETE", .key = w->key, .query = q, .nquery = 1};
 	CURL *h = s3_handle_get(w->loc);
-	snprintf(what, sizeof what, "cannot abort the upload of \"%s\" to %s", w->name, w->loc->display);
+	snprintf(what, sizeof what, "cannot abort the upload of \"%s\" to %s", w->name,
+		 w->loc->display);
 	if (!h || s3_perform(w->loc, h, &req, &resp, 0, what, &e) != 0) {
 		if (resp.status == 404) /* NoSuchUpload: already gone */
 			goto out;
-		s3_log(CAIRN_LOG_WARN, "%s; remove it with: aws s3api abort-multipart-upload --bucket %s --key '%s' --upload-id '%s'",
+		s3_log(CAIRN_LOG_WARN,
+		       "%s; remove it with: aws s3api abort-multipart-upload --bucket %s --key "
+		       "'%s' --upload-id '%s'",
 		       h ? e.msg : what, w->loc->bucket, w->key, w->upload_id);
 	}
 out:
@@ -382,7 +392,10 @@ int s3_writer_write(struct s3_writer *w, const void *buf, size_t len, cairn_err 
 
 static int put_whole(struct s3_writer *w, cairn_err *err)
 {
-	struct s3_req req = {.method = "PUT", .key = w->key, .body = w->buf, .body_len = w->len,
+	struct s3_req req = {.method = "PUT",
+			     .key = w->key,
+			     .body = w->buf,
+			     .body_len = w->len,
 			     .max_response = 64 << 10};
 	struct s3_resp resp;
 	CURL *h = s3_handle_get(w->loc);
@@ -412,7 +425,8 @@ static char *complete_body(struct s3_writer *w, cairn_err *err)
 			return NULL;
 		}
 		len += (size_t)snprintf(xml + len, cap - len,
-					"<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>", i + 1, etag);
+					"<Part><PartNumber>%d</PartNumber><ETag>%s</ETag></Part>",
+					i + 1, etag);
 		free(etag);
 	}
 	snprintf(xml + len, cap - len, "</CompleteMultipartUpload>");
@@ -425,8 +439,12 @@ static int complete_upload(struct s3_writer *w, cairn_err *err)
 	if (!xml)
 		return -1;
 	struct s3_param q[] = {{"uploadId", w->upload_id}};
-	struct s3_req req = {.method = "POST", .key = w->key, .query = q, .nquery = 1,
-			     .body = xml, .body_len = strlen(xml)};
+	struct s3_req req = {.method = "POST",
+			     .key = w->key,
+			     .query = q,
+			     .nquery = 1,
+			     .body = xml,
+			     .body_len = strlen(xml)};
 	struct s3_resp resp;
 	CURL *h = s3_handle_get(w->loc);
 	int rc = h ? s3_perform(w->loc, h, &req, &resp, 1, w->what, err)

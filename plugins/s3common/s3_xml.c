@@ -113,8 +113,9 @@ static char *decode(const char *s, const char *end)
 			memcpy(num, s + 2, n - 2);
 			num[n - 2] = 0;
 			char *e;
-			unsigned long cp = (num[0] == 'x' || num[0] == 'X') ? strtoul(num + 1, &e, 16)
-									     : strtoul(num, &e, 10);
+			unsigned long cp = (num[0] == 'x' || num[0] == 'X')
+					       ? strtoul(num + 1, &e, 16)
+					       : strtoul(num, &e, 10);
 			if (*e || cp > 0x10FFFF) {
 				*o++ = *s++;
 				continue;
@@ -152,11 +153,21 @@ char *s3_xml_escape(const char *s)
 	for (; *s; s++) {
 		const char *rep = NULL;
 		switch (*s) {
-		case '&': rep = "&amp;"; break;
-		case '<': rep = "&lt;"; break;
-		case '>': rep = "&gt;"; break;
-		case '"': rep = "&quot;"; break;
-		case '\'': rep = "&apos;"; break;
+		case '&':
+			rep = "&amp;";
+			break;
+		case '<':
+			rep = "&lt;";
+			break;
+		case '>':
+			rep = "&gt;";
+			break;
+		case '"':
+			rep = "&quot;";
+			break;
+		case '\'':
+			rep = "&apos;";
+			break;
 		}
 		if (rep) {
 			size_t k = strlen(rep);

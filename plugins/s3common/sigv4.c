@@ -150,7 +150,8 @@ int s3_sigv4_authorization(const struct s3_sign_input *in, char *out, size_t out
 	}
 	ok &= !sb_add(&creq, in->method) && !sb_add(&creq, "\n");
 	ok &= !sb_add(&creq, in->canonical_uri) && !sb_add(&creq, "\n");
-	ok &= !sb_add(&creq, in->canonical_query ? in->canonical_query : "") && !sb_add(&creq, "\n");
+	ok &=
+	    !sb_add(&creq, in->canonical_query ? in->canonical_query : "") && !sb_add(&creq, "\n");
 	for (size_t i = 0; i < in->nheaders; i++) {
 		ok &= !sb_add(&creq, in->headers[i].name) && !sb_add(&creq, ":");
 		ok &= !sb_add(&creq, in->headers[i].value) && !sb_add(&creq, "\n");
@@ -181,8 +182,9 @@ int s3_sigv4_authorization(const struct s3_sign_input *in, char *out, size_t out
 	hmac(k3, 32, "aws4_request", k4);
 	hmac(k4, 32, sts, mac);
 	hex(mac, 32, sig);
-	if (snprintf(out, outsz, "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s",
-		     in->access_key, scope, signed_names.s ? signed_names.s : "", sig) >= (int)outsz)
+	if (snprintf(
+		out, outsz, "AWS4-HMAC-SHA256 Credential=%s/%s, SignedHeaders=%s, Signature=%s",
+		in->access_key, scope, signed_names.s ? signed_names.s : "", sig) >= (int)outsz)
 		goto out;
 	rc = 0;
 out:

@@ -10,20 +10,17 @@
 static const char *const schemes[] = {"minio", NULL};
 
 static const struct cairn_plugin descriptor = {
-	.abi_major = CAIRN_ABI_MAJOR,
-	.abi_minor = CAIRN_ABI_MINOR,
-	.struct_size = sizeof(struct cairn_plugin),
-	.kind = CAIRN_PLUGIN_STORAGE,
-	.name = "storage-minio",
-	.version = CAIRN_S3_VERSION,
-	.schemes = schemes,
-	.init = s3_plugin_init_minio,
-	.ops = &s3_ops_minio,
+    .abi_major = CAIRN_ABI_MAJOR,
+    .abi_minor = CAIRN_ABI_MINOR,
+    .struct_size = sizeof(struct cairn_plugin),
+    .kind = CAIRN_PLUGIN_STORAGE,
+    .name = "storage-minio",
+    .version = CAIRN_S3_VERSION,
+    .schemes = schemes,
+    .init = s3_plugin_init_minio,
+    .ops = &s3_ops_minio,
 };
 
 CAIRN_EXPORT const struct cairn_plugin *cairn_plugin_entry(void);
 
-CAIRN_EXPORT const struct cairn_plugin *cairn_plugin_entry(void)
-{
-	return &descriptor;
-}
+CAIRN_EXPORT const struct cairn_plugin *cairn_plugin_entry(void) { return &descriptor; }

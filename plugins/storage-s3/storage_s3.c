@@ -10,20 +10,17 @@
 static const char *const schemes[] = {"s3", NULL};
 
 static const struct cairn_plugin descriptor = {
-	.abi_major = CAIRN_ABI_MAJOR,
-	.abi_minor = CAIRN_ABI_MINOR,
-	.struct_size = sizeof(struct cairn_plugin),
-	.kind = CAIRN_PLUGIN_STORAGE,
-	.name = "storage-s3",
-	.version = CAIRN_S3_VERSION,
-	.schemes = schemes,
-	.init = s3_plugin_init_aws,
-	.ops = &s3_ops_aws,
+    .abi_major = CAIRN_ABI_MAJOR,
+    .abi_minor = CAIRN_ABI_MINOR,
+    .struct_size = sizeof(struct cairn_plugin),
+    .kind = CAIRN_PLUGIN_STORAGE,
+    .name = "storage-s3",
+    .version = CAIRN_S3_VERSION,
+    .schemes = schemes,
+    .init = s3_plugin_init_aws,
+    .ops = &s3_ops_aws,
 };
 
 CAIRN_EXPORT const struct cairn_plugin *cairn_plugin_entry(void);
 
-CAIRN_EXPORT const struct cairn_plugin *cairn_plugin_entry(void)
-{
-	return &descriptor;
-}
+CAIRN_EXPORT const struct cairn_plugin *cairn_plugin_entry(void) { return &descriptor; }

@@ -31,9 +31,11 @@
 
 static int usage(void)
 {
-	fprintf(stderr,
-		"usage: storage_tool [--plugin_dir DIR] [--config FILE] [--param KEY=VALUE]... [-v]\n"
-		"                    [--chunk BYTES] put|get|list|stat|rm URI [NAME|PREFIX] [--abort]\n");
+	fprintf(
+	    stderr,
+	    "usage: storage_tool [--plugin_dir DIR] [--config FILE] [--param KEY=VALUE]... [-v]\n"
+	    "                    [--chunk BYTES] put|get|list|stat|rm URI [NAME|PREFIX] "
+	    "[--abort]\n");
 	return 2;
 }
 
@@ -121,7 +123,8 @@ static int do_put(struct cairn_store_loc *loc, const char *name, int abort_it, s
 		}
 		if (n < chunk) {
 			if (ferror(stdin)) {
-				cairn_err_set(err, "cannot read standard input: %s", strerror(errno));
+				cairn_err_set(err, "cannot read standard input: %s",
+					      strerror(errno));
 				loc->ops->write_abort(w);
 				goto out;
 			}
@@ -203,7 +206,8 @@ int main(int argc, char **argv)
 			config = argv[++i];
 		} else if (!strcmp(a, "--chunk") && i + 1 < argc) {
 			chunk = strtoul(argv[++i], NULL, 10);
-		} else if (!strcmp(a, "--param") && i + 1 < argc && (eq = strchr(argv[i + 1], '='))) {
+		} else if (!strcmp(a, "--param") && i + 1 < argc &&
+			   (eq = strchr(argv[i + 1], '='))) {
 			*eq = 0;
 			params[nparams++] = (struct cairn_kv){argv[++i], eq + 1};
 		} else if (!strcmp(a, "--abort")) {
@@ -219,8 +223,8 @@ int main(int argc, char **argv)
 		}
 	}
 	const char *cmd = pos[0], *uri = pos[1], *arg = pos[2];
-	int needs_name = cmd && (!strcmp(cmd, "put") || !strcmp(cmd, "get") || !strcmp(cmd, "stat") ||
-				 !strcmp(cmd, "rm"));
+	int needs_name = cmd && (!strcmp(cmd, "put") || !strcmp(cmd, "get") ||
+				 !strcmp(cmd, "stat") || !strcmp(cmd, "rm"));
 	if (!cmd || !uri || chunk == 0 || (needs_name && (!arg || npos != 3)) ||
 	    (!needs_name && (strcmp(cmd, "list") || npos > 3))) {
 		free(params);

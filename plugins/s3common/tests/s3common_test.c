@@ -16,18 +16,21 @@ static void test_sigv4_get_object(void)
 {
 	/* "Example: GET Object" of the S3 SigV4 documentation. */
 	struct s3_header h[] = {
-		{"host", "examplebucket.s3.amazonaws.com"},
-		{"range", "bytes=0-9"},
-		{"x-amz-content-sha256", S3_EMPTY_SHA256},
-		{"x-amz-date", "20130524T000000Z"},
+	    {"host", "examplebucket.s3.amazonaws.com"},
+	    {"range", "bytes=0-9"},
+	    {"x-amz-content-sha256", S3_EMPTY_SHA256},
+	    {"x-amz-date", "20130524T000000Z"},
 	};
-	struct s3_sign_input in = {"GET", "/test.txt", "", h, 4, S3_EMPTY_SHA256, "20130524T000000Z",
-				   "us-east-1", "s3", "AKIAIOSFODNN7EXAMPLE", EXAMPLE_SECRET};
+	struct s3_sign_input in = {
+	    "GET",	     "/test.txt",	 "",	      h,    4,
+	    S3_EMPTY_SHA256, "20130524T000000Z", "us-east-1", "s3", "AKIAIOSFODNN7EXAMPLE",
+	    EXAMPLE_SECRET};
 	char auth[512];
 	CHECK(s3_sigv4_authorization(&in, auth, sizeof auth) == 0);
-	CHECK_STR(auth, "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/"
-			"aws4_request, SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, "
-			"Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
+	CHECK_STR(auth,
+		  "AWS4-HMAC-SHA256 Credential=AKIAIOSFODNN7EXAMPLE/20130524/us-east-1/s3/"
+		  "aws4_request, SignedHeaders=host;range;x-amz-content-sha256;x-amz-date, "
+		  "Signature=f0e8bdb87c964420e857bd35b5d6ed310bd44f0170aba48dd91039c6036bdb41");
 }
 
 static void test_sigv4_list_objects(void)
@@ -37,15 +40,25 @@ static void test_sigv4_list_objects(void)
 	char *cq = s3_canonical_query(q, 2);
 	CHECK_STR(cq, "max-keys=2&prefix=J");
 	struct s3_header h[] = {
-		{"host", "examplebucket.s3.amazonaws.com"},
-		{"x-amz-content-sha256", S3_EMPTY_SHA256},
-		{"x-amz-date", "20130524T000000Z"},
+	    {"host", "examplebucket.s3.amazonaws.com"},
+	    {"x-amz-content-sha256", S3_EMPTY_SHA256},
+	    {"x-amz-date", "20130524T000000Z"},
 	};
-	struct s3_sign_input in = {"GET", "/", cq, h, 3, S3_EMPTY_SHA256, "20130524T000000Z",
-				   "us-east-1", "s3", "AKIAIOSFODNN7EXAMPLE", EXAMPLE_SECRET};
+	struct s3_sign_input in = {"GET",
+				   "/",
+				   cq,
+				   h,
+				   3,
+				   S3_EMPTY_SHA256,
+				   "20130524T000000Z",
+				   "us-east-1",
+				   "s3",
+				   "AKIAIOSFODNN7EXAMPLE",
+				   EXAMPLE_SECRET};
 	char auth[512];
 	CHECK(s3_sigv4_authorization(&in, auth, sizeof auth) == 0);
-	CHECK_CONTAINS(auth, "Signature=34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7");
+	CHECK_CONTAINS(
+	    auth, "Signature=34b48302e7b5fa45bde8084f4b7868a86f0a534bc59db6670ed5711ef69dc6f7");
 	free(cq);
 }
 
@@ -55,7 +68,8 @@ static void test_encoding(void)
 	char *s = s3_canonical_query(q, 1);
 	CHECK_STR(s, "uploads=");
 	free(s);
-	struct s3_param q2[] = {{"prefix", "a b/c"}, {"list-type", "2"}, {"continuation-token", "1/x+y=="}};
+	struct s3_param q2[] = {
+	    {"prefix", "a b/c"}, {"list-type", "2"}, {"continuation-token", "1/x+y=="}};
 	s = s3_canonical_query(q2, 3);
 	CHECK_STR(s, "continuation-token=1%2Fx%2By%3D%3D&list-type=2&prefix=a%20b%2Fc");
 	free(s);
@@ -73,7 +87,8 @@ static void test_encoding(void)
 static void test_xml(void)
 {
 	const char *err = "<?xml version=\"1.0\"?><Error><Code>NoSuchBucket</Code>"
-			  "<Message>The specified bucket does not exist</Message><BucketName>x</BucketName></Error>";
+			  "<Message>The specified bucket does not "
+			  "exist</Message><BucketName>x</BucketName></Error>";
 	char *code, *msg;
 	s3_parse_error(err, strlen(err), &code, &msg);
 	CHECK_STR(code, "NoSuchBucket");
@@ -83,15 +98,18 @@ static void test_xml(void)
 	s3_parse_error("<html>bad gateway</html>", 24, &code, &msg);
 	CHECK(code == NULL && msg == NULL);
 
-	const char *list = "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
-			   "<Name>b</Name><Contents><Key>a&amp;b &lt;c&gt; &#233;&#x41;</Key><Size>3</Size></Contents>"
-			   "<Contents><Key>z</Key><Size>0</Size></Contents><IsTruncated>false</IsTruncated>"
-			   "<Prefix/></ListBucketResult>";
+	const char *list =
+	    "<ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">"
+	    "<Name>b</Name><Contents><Key>a&amp;b &lt;c&gt; "
+	    "&#233;&#x41;</Key><Size>3</Size></Contents>"
+	    "<Contents><Key>z</Key><Size>0</Size></Contents><IsTruncated>false</IsTruncated>"
+	    "<Prefix/></ListBucketResult>";
 	const char *end = list + strlen(list), *inner, *inner_end;
 	const char *p = s3_xml_block(list, end, "Contents", &inner, &inner_end);
 	CHECK(p != NULL);
 	char *key = s3_xml_text(inner, inner_end, "Key", NULL);
-	CHECK_STR(key, "a&b <c> \xc3\xa9" "A");
+	CHECK_STR(key, "a&b <c> \xc3\xa9"
+		       "A");
 	free(key);
 	p = s3_xml_block(p, end, "Contents", &inner, &inner_end);
 	key = s3_xml_text(inner, inner_end, "Key", NULL);
@@ -117,15 +135,15 @@ static void test_region(void)
 	struct {
 		const char *host, *region;
 	} cases[] = {
-		{"s3.us-west-2.amazonaws.com", "us-west-2"},
-		{"s3-eu-west-1.amazonaws.com", "eu-west-1"},
-		{"s3.dualstack.ap-south-1.amazonaws.com", "ap-south-1"},
-		{"bucket.s3.eu-central-1.amazonaws.com", "eu-central-1"},
-		{"s3.cn-north-1.amazonaws.com.cn", "cn-north-1"},
-		{"s3.amazonaws.com", NULL},
-		{"s3-external-1.amazonaws.com", NULL},
-		{"storage.googleapis.com", NULL},
-		{"127.0.0.1", NULL},
+	    {"s3.us-west-2.amazonaws.com", "us-west-2"},
+	    {"s3-eu-west-1.amazonaws.com", "eu-west-1"},
+	    {"s3.dualstack.ap-south-1.amazonaws.com", "ap-south-1"},
+	    {"bucket.s3.eu-central-1.amazonaws.com", "eu-central-1"},
+	    {"s3.cn-north-1.amazonaws.com.cn", "cn-north-1"},
+	    {"s3.amazonaws.com", NULL},
+	    {"s3-external-1.amazonaws.com", NULL},
+	    {"storage.googleapis.com", NULL},
+	    {"127.0.0.1", NULL},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char *r = s3_region_from_host(cases[i].host);
@@ -158,10 +176,9 @@ static void test_part_sizes(void)
 	CHECK(s3_part_size(13) == S3_MIN_PART);
 }
 
-
 /* A host whose config is a small table and which records secrets. */
-static const char *ini[][3] = {{NULL, NULL, NULL}, {NULL, NULL, NULL}, {NULL, NULL, NULL},
-			       {NULL, NULL, NULL}};
+static const char *ini[][3] = {
+    {NULL, NULL, NULL}, {NULL, NULL, NULL}, {NULL, NULL, NULL}, {NULL, NULL, NULL}};
 static char secrets[8][128];
 static int nsecrets;
 
@@ -182,12 +199,12 @@ static void fake_secret(const void *s, size_t len)
 }
 
 static const struct cairn_host fake_host = {
-	.abi_major = CAIRN_ABI_MAJOR,
-	.abi_minor = CAIRN_ABI_MINOR,
-	.struct_size = sizeof(struct cairn_host),
-	.version = "test",
-	.add_secret = fake_secret,
-	.config_get = fake_config,
+    .abi_major = CAIRN_ABI_MAJOR,
+    .abi_minor = CAIRN_ABI_MINOR,
+    .struct_size = sizeof(struct cairn_host),
+    .version = "test",
+    .add_secret = fake_secret,
+    .config_get = fake_config,
 };
 
 static int has_secret(const char *s)
@@ -200,9 +217,9 @@ static int has_secret(const char *s)
 
 static void clear_env(void)
 {
-	const char *names[] = {"AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY", "AWS_SECRET_ACCESS_KEY",
-			       "AWS_SECRET_KEY", "AWS_SESSION_TOKEN", "MINIO_ACCESS_KEY",
-			       "MINIO_SECRET_KEY", "AWS_CA_BUNDLE"};
+	const char *names[] = {"AWS_ACCESS_KEY_ID", "AWS_ACCESS_KEY",	 "AWS_SECRET_ACCESS_KEY",
+			       "AWS_SECRET_KEY",    "AWS_SESSION_TOKEN", "MINIO_ACCESS_KEY",
+			       "MINIO_SECRET_KEY",  "AWS_CA_BUNDLE"};
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		unsetenv(names[i]);
 	memset(ini, 0, sizeof ini);
@@ -243,7 +260,8 @@ static void test_addressing(void)
 	s3_loc_free(l);
 
 	/* A regional host names the region; the prefix keeps one '/'. */
-	l = open_loc(S3_FLAVOR_AWS, "s3", "s3.us-west-2.amazonaws.com", 0, "/bkt/a/b/", NULL, NULL, &err);
+	l = open_loc(S3_FLAVOR_AWS, "s3", "s3.us-west-2.amazonaws.com", 0, "/bkt/a/b/", NULL, NULL,
+		     &err);
 	CHECK(l != NULL);
 	if (l) {
 		CHECK_STR(l->region, "us-west-2");
@@ -254,7 +272,8 @@ static void test_addressing(void)
 	s3_loc_free(l);
 
 	/* A dotted bucket would not match AWS's wildcard certificate: path-style. */
-	l = open_loc(S3_FLAVOR_AWS, "s3", "s3.us-west-2.amazonaws.com", 0, "/my.bucket", NULL, NULL, &err);
+	l = open_loc(S3_FLAVOR_AWS, "s3", "s3.us-west-2.amazonaws.com", 0, "/my.bucket", NULL, NULL,
+		     &err);
 	CHECK(l && !l->virtual_host);
 	if (l)
 		CHECK_STR(l->base_url, "https://s3.us-west-2.amazonaws.com");
@@ -276,7 +295,8 @@ static void test_addressing(void)
 	/* MinIO is always path-style, even on an AWS-looking host. */
 	setenv("MINIO_ACCESS_KEY", "minioak", 1);
 	setenv("MINIO_SECRET_KEY", "miniosk", 1);
-	l = open_loc(S3_FLAVOR_MINIO, "minio", "s3.us-west-2.amazonaws.com", 0, "/bkt", NULL, NULL, &err);
+	l = open_loc(S3_FLAVOR_MINIO, "minio", "s3.us-west-2.amazonaws.com", 0, "/bkt", NULL, NULL,
+		     &err);
 	CHECK(l && !l->virtual_host);
 	s3_loc_free(l);
 	l = open_loc(S3_FLAVOR_MINIO, "minio", "::1", 9000, "/bkt", NULL, NULL, &err);
@@ -349,7 +369,9 @@ static void test_credentials(void)
 		CHECK(l->session_token == NULL);
 	}
 	s3_loc_free(l);
-	struct cairn_kv pt[] = {{"accessKey", "reqak"}, {"secretKey", "reqsk"}, {"sessionToken", "reqtok"},
+	struct cairn_kv pt[] = {{"accessKey", "reqak"},
+				{"secretKey", "reqsk"},
+				{"sessionToken", "reqtok"},
 				{NULL, NULL}};
 	l = open_loc(S3_FLAVOR_AWS, "s3", "h", 0, "/b", NULL, pt, &err);
 	CHECK(l && l->session_token && !strcmp(l->session_token, "reqtok"));
@@ -391,13 +413,15 @@ static void test_error_sentences(void)
 	clear_env();
 	setenv("AWS_ACCESS_KEY_ID", "AKIAIOSFODNN7EXAMPLE", 1);
 	setenv("AWS_SECRET_ACCESS_KEY", EXAMPLE_SECRET, 1);
-	struct s3_loc *l = open_loc(S3_FLAVOR_AWS, "s3", "127.0.0.1", 7480, "/bkt", NULL, NULL, &err);
+	struct s3_loc *l =
+	    open_loc(S3_FLAVOR_AWS, "s3", "127.0.0.1", 7480, "/bkt", NULL, NULL, &err);
 	CHECK(l != NULL);
 	if (!l)
 		return;
 	s3_describe_failure(l, "cannot list s3://x", CURLE_OK, NULL, 403, "SignatureDoesNotMatch",
 			    "sig", &err);
-	CHECK_CONTAINS(err.msg, "the secret key is wrong for access key \"AKIA...\" at 127.0.0.1:7480");
+	CHECK_CONTAINS(err.msg,
+		       "the secret key is wrong for access key \"AKIA...\" at 127.0.0.1:7480");
 	CHECK_CONTAINS(err.msg, "AWS_SECRET_ACCESS_KEY");
 	CHECK(!strstr(err.msg, "AKIAIOSFODNN7EXAMPLE") && !strstr(err.msg, EXAMPLE_SECRET));
 	s3_describe_failure(l, "w", CURLE_OK, NULL, 404, "NoSuchBucket", NULL, &err);
