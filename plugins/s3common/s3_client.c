@@ -368,12 +368,13 @@ int s3_loc_open(enum s3_flavor flavor, const struct cairn_uri *uri, const struct
 		goto oom;
 	}
 
+	/* region= in the location, else what an AWS host name says, else the
+	 * ini file's region (for endpoints whose name says nothing), else
+	 * us-east-1. */
 	if ((v = cairn_kv_get(uri->query, "region")) && *v)
 		loc->region = strdup(v);
-	else if ((v = config(loc, "region")))
-		loc->region = strdup(v);
 	else if (!(loc->region = s3_region_from_host(host)))
-		loc->region = strdup("us-east-1");
+		loc->region = strdup((v = config(loc, "region")) ? v : "us-east-1");
 	if (!loc->region)
 		goto oom;
 

@@ -36,9 +36,10 @@ struct s3_reader {
 	uint64_t total;	    /* object size, once known */
 	int total_known;
 	char etag[160];
-	int attempt;
-	int error_body;	  /* the current response is an error */
-	int headers_seen; /* the current response's headers were checked */
+	int attempt;	     /* of the current stretch without progress */
+	uint64_t started_at; /* r->delivered when the transfer (re)started */
+	int error_body;	     /* the current response is an error */
+	int headers_seen;    /* the current response's headers were checked */
 	cairn_err header_err;
 	int header_failed;
 };
@@ -151,6 +152,7 @@ static int start(struct s3_reader *r, cairn_err *err)
 	}
 	detach(r);
 	s3_resp_free(&r->resp);
+	r->started_at = r->delivered;
 	r->done = r->paused = r->error_body = r->headers_seen = 0;
 	r->result = CURLE_OK;
 	if (s3_setup_handle(r->loc, r->easy, &req, &r->hdrs, r->errbuf, err))
@@ -205,6 +207,8 @@ static int finish(struct s3_reader *r, cairn_err *err)
 		return 1;
 	if (ok) /* the server closed early without an error: resume */
 		r->result = CURLE_PARTIAL_FILE;
+	if (r->delivered > r->started_at) /* it got somewhere: a fresh set of tries */
+		r->attempt = 1;
 	if (!ok || r->error_body)
 		s3_parse_error(r->resp.body, r->resp.body_len, &code, &message);
 	if (status == 412 || (code && !strcmp(code, "PreconditionFailed"))) {

@@ -13,7 +13,7 @@ from cairnlib import Alpha, Model, Zero, http, lit, load_sample, lsbackup, note_
 wd = workdir("backup-errors")
 dest = os.path.join(wd, "backups")
 zero = Zero(wd)
-alpha = Alpha(wd, zero, env={"CAIRN_FAULT_BACKUP_PAUSE_MS": "1500"})
+alpha = Alpha(wd, zero, env={"CAIRN_FAULT_BACKUP_PAUSE_MS": "3000"})
 model = Model()
 load_sample(alpha, model, n_people=100)
 

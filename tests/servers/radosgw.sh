@@ -13,6 +13,7 @@
 # systemd. Needs the Debian packages ceph-mon, ceph-osd, radosgw, ceph-common,
 # openssl and python3 (see scripts/packages.txt).
 set -euo pipefail
+unset CEPH_ARGS CEPH_CONF
 
 die() {
 	echo "radosgw.sh: $*" >&2
@@ -26,10 +27,10 @@ usage() {
 
 [ $# -eq 2 ] || usage
 cmd=$1
+[ "$cmd" = stop ] && [ ! -d "$2" ] && exit 0
 mkdir -p "$2"
 DIR=$(cd "$2" && pwd)
 CONF=$DIR/ceph.conf
-DAEMONS="rgw osd mon" # stop order: clients before the cluster they use
 
 free_port() {
 	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -51,12 +52,20 @@ pid_alive() {
 	[ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null
 }
 
-stop_one() {
-	local pidfile=$DIR/run/$1.pid pid i
-	[ -f "$pidfile" ] || return 0
-	pid=$(cat "$pidfile")
-	if kill -0 "$pid" 2>/dev/null; then
-		kill -TERM "$pid" 2>/dev/null || true
+# TERM a group of daemons, then wait for each; KILL what is still there
+# after 15 s.
+stop_group() {
+	local d pidfile pid pids=() i
+	for d in "$@"; do
+		pidfile=$DIR/run/$d.pid
+		[ -f "$pidfile" ] || continue
+		pid=$(cat "$pidfile")
+		if kill -0 "$pid" 2>/dev/null; then
+			kill -TERM "$pid" 2>/dev/null || true
+			pids+=("$pid")
+		fi
+	done
+	for pid in "${pids[@]}"; do
 		for ((i = 0; i < 150; i++)); do
 			kill -0 "$pid" 2>/dev/null || break
 			sleep 0.1
@@ -68,15 +77,17 @@ stop_one() {
 				sleep 0.1
 			done
 		fi
-	fi
-	rm -f "$pidfile"
+	done
+	for d in "$@"; do
+		rm -f "$DIR/run/$d.pid"
+	done
 }
 
+# The gateway and the OSD together, then the monitor: an OSD whose monitor
+# is gone waits for it before exiting.
 do_stop() {
-	local d
-	for d in $DAEMONS; do
-		stop_one "$d"
-	done
+	stop_group rgw osd
+	stop_group mon
 }
 
 need() {

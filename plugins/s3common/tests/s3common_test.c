@@ -292,6 +292,18 @@ static void test_addressing(void)
 	}
 	s3_loc_free(l);
 
+	/* The ini file's region fills in for hosts that name none, never over
+	 * an AWS host's own. */
+	ini[0][0] = "s3", ini[0][1] = "region", ini[0][2] = "eu-north-1";
+	l = open_loc(S3_FLAVOR_AWS, "s3", "storage.example.com", 0, "/bkt", NULL, NULL, &err);
+	CHECK(l && !strcmp(l->region, "eu-north-1"));
+	s3_loc_free(l);
+	l = open_loc(S3_FLAVOR_AWS, "s3", "s3.us-west-2.amazonaws.com", 0, "/bkt", NULL, NULL,
+		     &err);
+	CHECK(l && !strcmp(l->region, "us-west-2"));
+	s3_loc_free(l);
+	ini[0][0] = NULL;
+
 	/* MinIO is always path-style, even on an AWS-looking host. */
 	setenv("MINIO_ACCESS_KEY", "minioak", 1);
 	setenv("MINIO_SECRET_KEY", "miniosk", 1);
