@@ -26,9 +26,10 @@ void cairn_log_set_level(int level) { log_level = level; }
 
 void cairn_add_secret(const void *secret, size_t len)
 {
-	/* Very short "secrets" would scrub ordinary words; a 3-byte key is
-	 * refused elsewhere anyway. */
-	if (!secret || len < 4)
+	/* Very short "secrets" would scrub ordinary words out of messages
+	 * ("wrong" in "the secret key is wrong"); real keys, tokens and ids are
+	 * longer than this. */
+	if (!secret || len < 8)
 		return;
 	pthread_mutex_lock(&secrets_mu);
 	for (size_t i = 0; i < nsecrets; i++)
