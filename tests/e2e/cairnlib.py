@@ -49,6 +49,16 @@ def workdir(name):
     return d
 
 
+SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:")
+
+
+def sanitizer_clean(text, what):
+    """A sanitizer report anywhere in a process's output fails the test."""
+    for mark in SANITIZER_MARKS:
+        if mark in text:
+            raise AssertionError("%s: sanitizer report:\n%s" % (what, text[-6000:]))
+
+
 def run(args, check=False, env=None, timeout=600):
     """Runs `cairn args...`; returns CompletedProcess with text output."""
     e = dict(os.environ)
@@ -57,6 +67,7 @@ def run(args, check=False, env=None, timeout=600):
     p = subprocess.run([CAIRN] + args, capture_output=True, text=True, env=e, timeout=timeout)
     with open(os.path.join(LOG_ROOT, "cli.log"), "a") as f:
         f.write("$ cairn %s\n%s%s\n" % (" ".join(args), p.stdout, p.stderr))
+    sanitizer_clean(p.stdout + p.stderr, "cairn " + " ".join(args))
     if check and p.returncode != 0:
         raise AssertionError("cairn %s failed (%d):\n%s%s" % (" ".join(args), p.returncode, p.stdout, p.stderr))
     return p
@@ -76,7 +87,11 @@ class Proc:
     def alive(self):
         return self.p.poll() is None
 
-    def stop(self, sig=signal.SIGTERM, timeout=30):
+    def stop(self, sig=signal.SIGTERM, timeout=60):
+        """Stops the process. A graceful stop must exit 0 (under the
+        sanitizers that also means no leak), and no output may hold a
+        sanitizer report."""
+        graceful = self.p.poll() is None and sig in (signal.SIGTERM, signal.SIGINT)
         if self.p.poll() is None:
             self.p.send_signal(sig)
             try:
@@ -84,7 +99,11 @@ class Proc:
             except subprocess.TimeoutExpired:
                 self.p.kill()
                 self.p.wait()
+                raise AssertionError("%s did not stop within %ds of signal %d" % (self.name, timeout, sig))
         self.log.close()
+        sanitizer_clean(self.output(), self.name)
+        if graceful and self.p.returncode != 0:
+            raise AssertionError("%s exited %d on SIGTERM:\n%s" % (self.name, self.p.returncode, self.output()[-4000:]))
         return self.p.returncode
 
     def output(self):

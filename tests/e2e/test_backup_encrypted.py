@@ -95,6 +95,7 @@ refused(["--encryption_key_file", keyfile], "does not match the sha256", loc=tam
 # verify with and without the key
 p = Proc("verify", ["verify", "-l", dest, "--encryption_key_file", keyfile] + (["--plugin_dir", PLUGIN_DIR] if PLUGIN_DIR else []), wd)
 assert p.p.wait() == 0, p.output()
+p.stop()
 
 # A series never mixes: a plain alpha cannot continue the encrypted series.
 alpha.stop()
@@ -119,6 +120,7 @@ open(bad, "wb").write(os.urandom(17))
 p = Proc("alpha-badkey", ["alpha", "--http", "127.0.0.1:1", "-p", os.path.join(wd, "pbad"), "-z", zero.addr,
                           "--encryption_key_file", bad] + (["--plugin_dir", PLUGIN_DIR] if PLUGIN_DIR else []), wd)
 assert p.p.wait(timeout=30) != 0
+p.stop()
 assert "17 bytes" in p.output() and "16, 24 or 32" in p.output(), p.output()
 zero.stop()
 print("1 passed, 0 failed")
