@@ -6,7 +6,9 @@
  * temporary directory beside the target and renames it to p<group> only when
  * the whole chain has been applied, so a failed restore leaves the target
  * as it was. */
+#include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,6 +179,32 @@ out:
 	return rc;
 }
 
+/* Removes .p<N>.restoring.<pid> directories left in dir by restores that
+ * were killed: their process no longer exists. */
+static void remove_stale_temporaries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		unsigned g;
+		long pid;
+		char tail;
+		if (sscanf(e->d_name, ".p%u.restoring.%ld%c", &g, &pid, &tail) != 2 || pid <= 0)
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue; /* that restore is still running */
+		char *path = NULL;
+		if (asprintf(&path, "%s/%s", dir, e->d_name) >= 0) {
+			cairn_info("removing %s, left by an interrupted restore", path);
+			rm_rf(path);
+		}
+		free(path);
+	}
+	closedir(d);
+}
+
 struct restore_group {
 	uint32_t group;
 	char *tmp, *final;
@@ -297,6 +325,7 @@ int cairn_cmd_restore(int argc, char **argv)
 	       (unsigned long long)n, (unsigned long long)last->read_ts, cairn_opt(&o, "location"));
 	if (verify_objects(&loc, chain, n, &ks, 1, &err) < 0)
 		goto out;
+	remove_stale_temporaries(pdir);
 	if (mkdir(pdir, 0755) < 0 && errno != EEXIST) {
 		cairn_err_set(&err, "cannot create %s: %s", pdir, strerror(errno));
 		goto out;

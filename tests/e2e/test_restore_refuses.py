@@ -121,8 +121,12 @@ out = restore(["-p", target, "-l", dest, "--force_zero=false"])
 assert out.returncode != 0 and "p1 already exists" in out.stderr, out.stderr
 assert os.listdir(os.path.join(target, "p1")) == ["mine"]
 
-# And the untouched original still restores.
-out = restore(["-p", os.path.join(wd, "good"), "-l", dest, "--force_zero=false"])
+# And the untouched original still restores; a temporary left by a killed
+# restore (its process gone) is cleaned up, one of a live process is not.
+good = os.path.join(wd, "good")
+os.makedirs(os.path.join(good, ".p1.restoring.999999999", "junk"))
+os.makedirs(os.path.join(good, ".p1.restoring.%d" % os.getpid()))
+out = restore(["-p", good, "-l", dest, "--force_zero=false"])
 assert out.returncode == 0, out.stderr
-assert not [x for x in os.listdir(os.path.join(wd, "good")) if x.startswith(".")], "temporary left behind"
+assert sorted(x for x in os.listdir(good) if x.startswith(".")) == [".p1.restoring.%d" % os.getpid()], os.listdir(good)
 print("1 passed, 0 failed")
