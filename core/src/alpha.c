@@ -522,7 +522,8 @@ static void admin_health(void *ctx, cJSON *node)
 	cJSON_AddNumberToObject(node, "uptime", (double)(time(NULL) - a->started));
 }
 
-static void handle_admin(struct cairn_alpha *a, const struct cairn_http_req *req,
+/* Admin and internal endpoints: loopback or --whitelist, and the token if set. */
+static int admin_allowed(struct cairn_alpha *a, const struct cairn_http_req *req,
 			 struct cairn_http_resp *resp)
 {
 	const char *wl = cairn_opt(a->opts, "whitelist");
@@ -530,15 +531,47 @@ static void handle_admin(struct cairn_alpha *a, const struct cairn_http_req *req
 	if (!cairn_http_peer_is_loopback(req->peer) && !cairn_http_peer_in_list(req->peer, wl)) {
 		cairn_http_error(resp, 403, "admin endpoints answer only this machine; add the caller "
 					    "to --whitelist to allow it");
-		return;
+		return 0;
 	}
 	if (token && *token) {
 		const char *got = cairn_http_header(req, "X-Cairn-AuthToken");
 		if (!got || strlen(got) != strlen(token) || CRYPTO_memcmp(got, token, strlen(token))) {
 			cairn_http_error(resp, 401, "missing or wrong X-Cairn-AuthToken header");
-			return;
+			return 0;
 		}
 	}
+	return 1;
+}
+
+static void handle_group_backup(struct cairn_alpha *a, const struct cairn_http_req *req,
+				struct cairn_http_resp *resp)
+{
+	cairn_err err = {{0}};
+	if (!admin_allowed(a, req, resp))
+		return;
+	if (strcmp(req->method, "POST") != 0) {
+		cairn_http_error(resp, 405, "POST a group backup request");
+		return;
+	}
+	char *out = cairn_backup_remote(a, req->body, req->body_len, &err);
+	if (!out) {
+		cairn_scrub(err.msg);
+		cairn_error("group backup failed: %s", err.msg);
+		cairn_http_error(resp, 500, "%s", err.msg);
+		return;
+	}
+	free(resp->body);
+	resp->status = 200;
+	resp->content_type = "application/json";
+	resp->body = out;
+	resp->body_len = strlen(out);
+}
+
+static void handle_admin(struct cairn_alpha *a, const struct cairn_http_req *req,
+			 struct cairn_http_resp *resp)
+{
+	if (!admin_allowed(a, req, resp))
+		return;
 	if (strcmp(req->method, "POST") != 0) {
 		cairn_http_error(resp, 405, "POST a GraphQL request to /admin");
 		return;
@@ -579,6 +612,8 @@ static void handle(void *ctx, const struct cairn_http_req *req, struct cairn_htt
 		handle_export(a, req, resp);
 	} else if (!strcmp(req->path, "/admin")) {
 		handle_admin(a, req, resp);
+	} else if (!strcmp(req->path, "/internal/backup")) {
+		handle_group_backup(a, req, resp);
 	} else if (!strcmp(req->path, "/metrics")) {
 		handle_metrics(a, resp);
 	} else {

@@ -11,4 +11,7 @@
  * person can act on (and no manifest written). */
 int cairn_backup_run(struct cairn_alpha *a, const struct cairn_backup_input *in, char **task_id,
 		     char *err, size_t errlen);
+/* Writes this alpha's group object for a backup another alpha coordinates
+ * (POST /internal/backup). Returns the JSON answer (malloc'd) or NULL with err. */
+char *cairn_backup_remote(struct cairn_alpha *a, const char *body, size_t len, cairn_err *err);
 #endif

@@ -54,6 +54,8 @@ struct zero {
 	size_t npending;
 	int64_t trial_start;
 	int64_t license_expiry; /* 0: none */
+	uint64_t backup_lock;   /* member id holding the cluster's backup lock, 0: free */
+	time_t backup_lock_since;
 	char *license_user;
 };
 
@@ -363,6 +365,8 @@ static void handle_connect(struct zero *z, const struct cairn_http_req *req,
 		m->group = g;
 		m->addr = strdup(addr->valuestring);
 	}
+	if (z->backup_lock == m->id)
+		z->backup_lock = 0; /* its holder restarted: that backup is over */
 	size_t k = 0;
 	for (size_t i = 0; i < z->npending; i++)
 		if (z->pending[i].member != m->id)
@@ -379,6 +383,25 @@ static void handle_connect(struct zero *z, const struct cairn_http_req *req,
 	cairn_json_add_u64(out, "id", m->id);
 	cairn_json_add_u64(out, "group", m->group);
 	reply_json(resp, 200, out);
+}
+
+/* Is the alpha holding the backup lock still there? One that died mid-backup
+ * must not block every later backup. */
+static int holder_alive(const struct member *m)
+{
+	char url[300], *out = NULL;
+	long status = 0;
+	cairn_err err = {{0}};
+	if (!m)
+		return 0;
+	snprintf(url, sizeof url, "http://%s/health", m->addr);
+	int ok = cairn_http_fetch("GET", url, NULL, NULL, 0, &status, &out, NULL, &err) == 0 &&
+		 status == 200;
+	free(out);
+	if (!ok)
+		cairn_warn("the backup lock's holder %s is gone (%s); releasing the lock", m->addr,
+			   err.msg[0] ? err.msg : "unhealthy");
+	return ok;
 }
 
 static void handle(void *ctx, const struct cairn_http_req *req, struct cairn_http_resp *resp)
@@ -440,6 +463,32 @@ static void handle(void *ctx, const struct cairn_http_req *req, struct cairn_htt
 				cairn_json_add_u64(o, "ts", start);
 				reply_json(resp, 200, o);
 			}
+		}
+	} else if (!strcmp(req->path, "/internal/lock") || !strcmp(req->path, "/internal/unlock")) {
+		/* One backup at a time in the cluster. */
+		uint64_t member = 0;
+		const char *what = cairn_http_query(req, "what");
+		int take = !strcmp(req->path, "/internal/lock");
+		if (!what || strcmp(what, "backup") != 0 ||
+		    parse_u64(cairn_http_query(req, "member"), &member) < 0 || !member_by_id(z, member)) {
+			cairn_http_error(resp, 400, "lock needs what=backup and a connected member");
+		} else if (take && z->backup_lock && z->backup_lock != member &&
+			   holder_alive(member_by_id(z, z->backup_lock))) {
+			const struct member *h = member_by_id(z, z->backup_lock);
+			char when[32];
+			iso8601(z->backup_lock_since, when, sizeof when);
+			cairn_http_error(resp, 409, "another backup is already running on this cluster "
+						    "(coordinated by alpha %s since %s); wait for it to "
+						    "finish and try again",
+					 h ? h->addr : "?", when);
+		} else {
+			if (take) {
+				z->backup_lock = member;
+				z->backup_lock_since = time(NULL);
+			} else if (z->backup_lock == member) {
+				z->backup_lock = 0;
+			}
+			cairn_http_reply(resp, 200, "application/json", "{}");
 		}
 	} else if (!strcmp(req->path, "/internal/done")) {
 		uint64_t ts = 0;

@@ -73,6 +73,21 @@ def run(args, check=False, env=None, timeout=600):
     return p
 
 
+_LIVE = []
+
+
+def _stop_all():
+    """A failing test must not leave servers behind for the next one."""
+    for p in _LIVE:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+
+
+import atexit  # noqa: E402
+atexit.register(_stop_all)
+
+
 class Proc:
     def __init__(self, name, args, wd, env=None):
         self.name = name
@@ -83,6 +98,7 @@ class Proc:
         if env:
             e.update(env)
         self.p = subprocess.Popen([CAIRN] + args, stdout=self.log, stderr=subprocess.STDOUT, env=e)
+        _LIVE.append(self.p)
 
     def alive(self):
         return self.p.poll() is None
@@ -339,6 +355,7 @@ class VaultStandIn:
         self.log = open(os.path.join(wd, name + "-standin.out"), "wb")
         self.p = subprocess.Popen([sys.executable, os.path.join(SOURCE_DIR, "tests", "servers", "vault_standin.py"),
                                    cfgfile, "--port-file", self.portfile], stdout=self.log, stderr=subprocess.STDOUT)
+        _LIVE.append(self.p)
         deadline = time.time() + 20
         while time.time() < deadline:
             if os.path.exists(self.portfile) and open(self.portfile).read().strip():

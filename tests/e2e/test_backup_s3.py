@@ -117,7 +117,10 @@ try:
     assert gw.keys("private") == {}
     alpha.stop()
 
-    # A backup of more than three parts: 64 MiB of incompressible values.
+    # A backup of more than three parts: 64 MiB of incompressible values, in
+    # a cluster of its own.
+    zero.stop()
+    zero = Zero(wd, wal=os.path.join(wd, "zw-big"))
     big_p = os.path.join(wd, "pbig")
     loader = Alpha(wd, zero, postings=big_p, env=creds)
     lease = zero.assign("uids", 64)
@@ -144,13 +147,15 @@ try:
                 pass
             time.sleep(0.02)
 
-    t = threading.Thread(target=sample)
+    t = threading.Thread(target=sample, daemon=True)
     t.start()
     started = time.time()
-    big.backup_ok("minio://%s/big/set?secure=false" % gw.http)
+    try:
+        big.backup_ok("minio://%s/big/set?secure=false" % gw.http)
+    finally:
+        done.set()
+        t.join()
     secs = time.time() - started
-    done.set()
-    t.join()
     objs = {k: s for k, s in gw.keys("big").items() if k.endswith(".backup")}
     (key, size), = objs.items()
     etag = gw.head("big", key)["ETag"].strip('"')

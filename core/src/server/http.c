@@ -324,6 +324,14 @@ int cairn_http_fetch(const char *method, const char *url, const char *content_ty
 		     const char *body, size_t body_len, long *status, char **out, size_t *out_len,
 		     cairn_err *err)
 {
+	return cairn_http_fetch_auth(method, url, content_type, body, body_len, NULL, status, out,
+				     out_len, err);
+}
+
+int cairn_http_fetch_auth(const char *method, const char *url, const char *content_type,
+			  const char *body, size_t body_len, const char *auth_token, long *status,
+			  char **out, size_t *out_len, cairn_err *err)
+{
 	CURL *c = curl_easy_init();
 	struct curl_slist *hdrs = NULL;
 	struct fetch_buf b = {NULL, 0};
@@ -333,7 +341,8 @@ int cairn_http_fetch(const char *method, const char *url, const char *content_ty
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 120L);
+	/* Long enough for one group's part of a large backup. */
+	curl_easy_setopt(c, CURLOPT_TIMEOUT, 86400L);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
 	if (!strcmp(method, "POST")) {
@@ -345,8 +354,15 @@ int cairn_http_fetch(const char *method, const char *url, const char *content_ty
 		char h[256];
 		snprintf(h, sizeof h, "Content-Type: %s", content_type);
 		hdrs = curl_slist_append(hdrs, h);
-		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	}
+	if (auth_token && *auth_token) {
+		char *h = NULL;
+		if (asprintf(&h, "X-Cairn-AuthToken: %s", auth_token) >= 0)
+			hdrs = curl_slist_append(hdrs, h);
+		free(h);
+	}
+	if (hdrs)
+		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	CURLcode cc = curl_easy_perform(c);
 	if (cc != CURLE_OK) {
 		cairn_err_set(err, "%s: %s", url, curl_easy_strerror(cc));

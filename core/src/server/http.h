@@ -53,6 +53,11 @@ int cairn_http_fetch(const char *method, const char *url, const char *content_ty
 		     const char *body, size_t body_len, long *status, char **out, size_t *out_len,
 		     cairn_err *err);
 
+/* The same, sending X-Cairn-AuthToken when auth_token is set. */
+int cairn_http_fetch_auth(const char *method, const char *url, const char *content_type,
+			  const char *body, size_t body_len, const char *auth_token, long *status,
+			  char **out, size_t *out_len, cairn_err *err);
+
 /* "localhost:6080" -> "127.0.0.1", 6080; checks the port. */
 int cairn_split_hostport(const char *addr, char *host, size_t hostlen, int *port, cairn_err *err);
 #endif
