@@ -72,34 +72,6 @@ static int peek_is(const struct cursor *c, size_t off, char ch)
 	return (size_t)(c->end - c->p) > off && c->p[off] == ch;
 }
 
-/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. Rejects
- * overlong forms, surrogates and code points past U+10FFFF. */
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char b = s[0];
-
-	if (b < 0x80)
-		return 1;
-	if (b >= 0xC2 && b <= 0xDF)
-		return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
-	if (b >= 0xE0 && b <= 0xEF) {
-		if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
-			return 0;
-		if ((b == 0xE0 && s[1] < 0xA0) || (b == 0xED && s[1] >= 0xA0))
-			return 0;
-		return 3;
-	}
-	if (b >= 0xF0 && b <= 0xF4) {
-		if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
-		    (s[3] & 0xC0) != 0x80)
-			return 0;
-		if ((b == 0xF0 && s[1] < 0x90) || (b == 0xF4 && s[1] >= 0x90))
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
 static int is_alpha(char ch) { return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z'); }
 
 static int is_alnum(char ch) { return is_alpha(ch) || (ch >= '0' && ch <= '9'); }
@@ -172,7 +144,7 @@ static int read_iri(struct cursor *c, const char **s, size_t *n)
 			return FAIL(c, "invalid character %s in IRI", what);
 		}
 		if (b >= 0x80) {
-			size_t k = utf8_seq((const unsigned char *)c->p, (size_t)(c->end - c->p));
+			size_t k = cairn_utf8_seq((const unsigned char *)c->p, (size_t)(c->end - c->p));
 			if (!k)
 				return FAIL(c, "invalid UTF-8 in IRI");
 			adv_n(c, k);
@@ -427,7 +399,7 @@ static int read_literal(struct cursor *c, struct cairn_rdf_term *t)
 			buf[n++] = (char)b;
 			adv(c);
 		} else {
-			size_t k = utf8_seq((const unsigned char *)c->p, (size_t)(q - c->p));
+			size_t k = cairn_utf8_seq((const unsigned char *)c->p, (size_t)(q - c->p));
 			if (!k) {
 				FAIL(c, "invalid UTF-8 in string literal");
 				goto out;

@@ -5,6 +5,32 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* Length of the valid UTF-8 sequence at s (at most n bytes), or 0. Rejects
+ * overlong forms, surrogates and code points past U+10FFFF. */
+static inline size_t cairn_utf8_seq(const unsigned char *s, size_t n)
+{
+	unsigned char b = s[0];
+	if (b < 0x80)
+		return 1;
+	if (b >= 0xC2 && b <= 0xDF)
+		return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
+	if (b >= 0xE0 && b <= 0xEF) {
+		if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
+			return 0;
+		if ((b == 0xE0 && s[1] < 0xA0) || (b == 0xED && s[1] >= 0xA0))
+			return 0;
+		return 3;
+	}
+	if (b >= 0xF0 && b <= 0xF4) {
+		if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80)
+			return 0;
+		if ((b == 0xF0 && s[1] < 0x90) || (b == 0xF4 && s[1] >= 0x90))
+			return 0;
+		return 4;
+	}
+	return 0;
+}
+
 /* Writes code point cp as UTF-8 into out (room for 4 bytes); returns the length. */
 static inline size_t cairn_utf8_put(char *out, uint32_t cp)
 {

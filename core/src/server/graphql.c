@@ -164,32 +164,6 @@ static const char *article(const char *name, size_t n)
 
 /* ---- UTF-8 ---- */
 
-static size_t utf8_seq(const unsigned char *s, size_t n)
-{
-	unsigned char b = s[0];
-
-	if (b < 0x80)
-		return 1;
-	if (b >= 0xC2 && b <= 0xDF)
-		return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
-	if (b >= 0xE0 && b <= 0xEF) {
-		if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80)
-			return 0;
-		if ((b == 0xE0 && s[1] < 0xA0) || (b == 0xED && s[1] >= 0xA0))
-			return 0;
-		return 3;
-	}
-	if (b >= 0xF0 && b <= 0xF4) {
-		if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 ||
-		    (s[3] & 0xC0) != 0x80)
-			return 0;
-		if ((b == 0xF0 && s[1] < 0x90) || (b == 0xF4 && s[1] >= 0x90))
-			return 0;
-		return 4;
-	}
-	return 0;
-}
-
 static uint32_t utf8_decode(const unsigned char *s, size_t k)
 {
 	switch (k) {
@@ -616,7 +590,7 @@ static int lex_number(struct parser *ps)
 static int lex_unexpected(struct parser *ps)
 {
 	const unsigned char *s = (const unsigned char *)ps->p;
-	size_t k = utf8_seq(s, (size_t)(ps->end - ps->p));
+	size_t k = cairn_utf8_seq(s, (size_t)(ps->end - ps->p));
 	uint32_t cp = k ? utf8_decode(s, k) : s[0];
 
 	if (cp > 0x20 && cp < 0x7F)
@@ -1165,7 +1139,7 @@ static int check_utf8(const char *src, size_t len, struct cairn_gql_error *err)
 	int line = 1, col = 1;
 
 	while (i < len) {
-		size_t k = utf8_seq(s + i, len - i);
+		size_t k = cairn_utf8_seq(s + i, len - i);
 		if (!k)
 			return set_err(err, line, col, "the document is not valid UTF-8");
 		if (s[i] == '\n' || (s[i] == '\r' && (i + 1 >= len || s[i + 1] != '\n'))) {
