@@ -9,7 +9,7 @@ import json
 import os
 import shutil
 
-from cairnlib import Alpha, Model, Proc, Zero, lit, load_sample, lsbackup, note_secret, restore, workdir, PLUGIN_DIR
+from cairnlib import Alpha, Model, Proc, Zero, lit, load_sample, lsbackup, note_secret, restore, run, workdir, PLUGIN_DIR
 
 wd = workdir("backup-encrypted")
 dest = os.path.join(wd, "backups")
@@ -96,6 +96,11 @@ refused(["--encryption_key_file", keyfile], "does not match the sha256", loc=tam
 p = Proc("verify", ["verify", "-l", dest, "--encryption_key_file", keyfile] + (["--plugin_dir", PLUGIN_DIR] if PLUGIN_DIR else []), wd)
 assert p.p.wait() == 0, p.output()
 p.stop()
+# Without the key, verify still checks presence, sizes and sha256.
+v = run(["verify", "-l", dest] + (["--plugin_dir", PLUGIN_DIR] if PLUGIN_DIR else []))
+assert v.returncode == 0 and "no key given" in v.stdout, v.stdout + v.stderr
+v = run(["verify", "-l", tam] + (["--plugin_dir", PLUGIN_DIR] if PLUGIN_DIR else []))
+assert v.returncode != 0 and "does not match the sha256" in v.stderr, v.stderr
 
 # A series never mixes: a plain alpha cannot continue the encrypted series.
 alpha.stop()
