@@ -420,6 +420,14 @@ out:
 	return stop;
 }
 
+/* A drop as the version record changes() hands out. */
+static int emit_drop(const struct drop_rec *r, cairn_version_cb cb, void *ctx)
+{
+	struct cairn_version v = {r->pred ? CAIRN_OP_DROP_ATTR : CAIRN_OP_DROP_ALL, r->ts, r->pred,
+				  r->plen, 0, NULL, 0};
+	return cb(ctx, &v);
+}
+
 int cairn_db_changes(struct cairn_db *db, uint64_t since, uint64_t read_ts, cairn_version_cb cb,
 		     void *ctx, cairn_err *err)
 {
@@ -447,11 +455,8 @@ int cairn_db_changes(struct cairn_db *db, uint64_t since, uint64_t read_ts, cair
 		if (ts > read_ts)
 			break;
 		/* Drops committed before this version come first. */
-		for (; di < dl.n && dl.v[di].ts < ts && !stop; di++) {
-			struct cairn_version v = {dl.v[di].pred ? CAIRN_OP_DROP_ATTR : CAIRN_OP_DROP_ALL,
-						  dl.v[di].ts, dl.v[di].pred, dl.v[di].plen, 0, NULL, 0};
-			stop = cb(ctx, &v);
-		}
+		for (; di < dl.n && dl.v[di].ts < ts && !stop; di++)
+			stop = emit_drop(&dl.v[di], cb, ctx);
 		if (stop)
 			break;
 		size_t plen = kp[8];
@@ -462,11 +467,8 @@ int cairn_db_changes(struct cairn_db *db, uint64_t since, uint64_t read_ts, cair
 	}
 	if (rc == MDB_NOTFOUND)
 		rc = 0;
-	for (; rc == 0 && di < dl.n && !stop; di++) {
-		struct cairn_version v = {dl.v[di].pred ? CAIRN_OP_DROP_ATTR : CAIRN_OP_DROP_ALL,
-					  dl.v[di].ts, dl.v[di].pred, dl.v[di].plen, 0, NULL, 0};
-		stop = cb(ctx, &v);
-	}
+	for (; rc == 0 && di < dl.n && !stop; di++)
+		stop = emit_drop(&dl.v[di], cb, ctx);
 out:
 	if (c)
 		mdb_cursor_close(c);
