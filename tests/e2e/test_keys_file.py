@@ -108,7 +108,14 @@ class KeysFileTest(unittest.TestCase):
             def drop():
                 os.setgid(65534)
                 os.setuid(65534)
-            p = subprocess.run([TOOL, "--plugin_dir", PLUGIN_DIR, "-v",
+            # The build tree may sit below a directory nobody cannot enter
+            # (a clone in a mktemp -d), so run a copy from one it can.
+            tool = os.path.join(self.dir, "keys_tool")
+            plugins = os.path.join(self.dir, "plugins")
+            shutil.copy2(TOOL, tool)
+            if not os.path.isdir(plugins):
+                shutil.copytree(PLUGIN_DIR, plugins)
+            p = subprocess.run([tool, "--plugin_dir", plugins, "-v",
                                 "--encryption_key_file=" + path],
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                preexec_fn=drop, timeout=60)

@@ -3,6 +3,7 @@ write, list by prefix, read, stat, remove, missing directories created, an
 aborted write leaves nothing, and EACCES, ENOSPC, ENOTDIR and a relative
 path each give a clear error."""
 import os
+import shutil
 import subprocess
 import tempfile
 
@@ -12,10 +13,19 @@ TOOL = os.path.join(os.environ["CAIRN_BUILD_DIR"], "tests", "storage_tool")
 wd = workdir("storage-nfs")
 
 
+# The build tree (and wd) may sit below a directory nobody cannot enter (a
+# clone in a mktemp -d), so the run as nobody uses copies in a directory it can.
+open_dir = tempfile.mkdtemp(prefix="cairn-nfs-")
+os.chmod(open_dir, 0o755)
+shutil.copy2(TOOL, os.path.join(open_dir, "storage_tool"))
+shutil.copytree(PLUGIN_DIR, os.path.join(open_dir, "plugins"))
+
+
 def tool(*args, data=None, user=None):
     cmd = [TOOL, "--plugin_dir", PLUGIN_DIR] + list(args)
     if user:
-        cmd = ["setpriv", "--reuid=%s" % user, "--regid=65534", "--clear-groups"] + cmd
+        cmd = ["setpriv", "--reuid=%s" % user, "--regid=65534", "--clear-groups",
+               os.path.join(open_dir, "storage_tool"), "--plugin_dir", os.path.join(open_dir, "plugins")] + list(args)
     return subprocess.run(cmd, input=data, capture_output=True)
 
 
@@ -53,7 +63,7 @@ def one_error(r, want):
 
 
 one_error(tool("put", "relative/dir", "x", data=b"x"), "absolute path")
-locked = os.path.join(wd, "locked")
+locked = os.path.join(open_dir, "locked")
 os.makedirs(locked)
 os.chmod(locked, 0o500)
 one_error(tool("put", locked, "a/b", data=b"x", user="nobody"), "permission denied")
@@ -68,4 +78,5 @@ try:
     assert not [f for _, _, fs in os.walk(small) for f in fs], "a failed write left a file behind"
 finally:
     subprocess.run(["umount", small], check=True)
+shutil.rmtree(open_dir, ignore_errors=True)
 print("1 passed, 0 failed")
