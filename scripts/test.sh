@@ -1,20 +1,37 @@
 #!/usr/bin/env bash
-# The test command: installs dependencies, builds cairn twice (normal, and
-# with AddressSanitizer + UndefinedBehaviorSanitizer) and runs every test
-# with ctest in both builds.
+# The test command: installs dependencies, then
+#   1. builds cairn (RelWithDebInfo) and runs every test;
+#   2. builds it with AddressSanitizer + UndefinedBehaviorSanitizer (Debug)
+#      and runs every test again;
+#   3. builds it as a packager would (Release, -O3) and with clang, and runs
+#      the unit tests in each.
+# Every build treats warnings as errors (CAIRN_WERROR). Extra arguments go to
+# every ctest run (e.g. -R backup, -L unit).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 bash scripts/setup.sh
 jobs=$(nproc)
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build build -j"$jobs"
-cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCAIRN_SANITIZE=ON >/dev/null
-cmake --build build-asan -j"$jobs"
 status=0
+build() { # dir, cmake args...
+	local dir=$1
+	shift
+	echo "== build $dir"
+	cmake -S . -B "$dir" -DCAIRN_WERROR=ON "$@" >/dev/null
+	cmake --build "$dir" -j"$jobs"
+}
+build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+build build-asan -DCMAKE_BUILD_TYPE=Debug -DCAIRN_SANITIZE=ON
+build build-release -DCMAKE_BUILD_TYPE=Release
+CC=clang build build-clang -DCMAKE_BUILD_TYPE=RelWithDebInfo
+
 echo "== tests (normal build)"
 ctest --test-dir build --output-on-failure -j1 "$@" || status=1
 echo "== tests (ASan+UBSan build)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-  ctest --test-dir build-asan --output-on-failure -j1 "$@" || status=1
+	ctest --test-dir build-asan --output-on-failure -j1 "$@" || status=1
+echo "== unit tests (Release build)"
+ctest --test-dir build-release --output-on-failure -j"$jobs" -L unit "$@" || status=1
+echo "== unit tests (clang build)"
+ctest --test-dir build-clang --output-on-failure -j"$jobs" -L unit "$@" || status=1
 exit $status

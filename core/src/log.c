@@ -65,7 +65,7 @@ void cairn_scrub(char *buf)
 	pthread_mutex_unlock(&secrets_mu);
 }
 
-static void vlog(int level, const char *who, const char *fmt, va_list ap)
+__attribute__((format(printf, 3, 0))) static void vlog(int level, const char *who, const char *fmt, va_list ap)
 {
 	if (level > log_level)
 		return;
@@ -98,7 +98,7 @@ void cairn_print_error(const char *msg)
 	fprintf(stderr, "error: %s\n", buf);
 }
 
-static void host_log(int level, const char *plugin, const char *fmt, ...)
+CAIRN_PRINTF(3, 4) static void host_log(int level, const char *plugin, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);

@@ -66,7 +66,7 @@ static int parse_objects(const cJSON *root, struct cairn_manifest *m, cairn_err 
 	cJSON_ArrayForEach(o, objs)
 	{
 		struct cairn_manifest_obj *mo = &m->objs[i];
-		uint64_t group;
+		uint64_t group = 0;
 		const char *path, *sha;
 		if (!cJSON_IsObject(o))
 			return cairn_err_set(err, "objects[%zu] is not an object", i);

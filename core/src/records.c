@@ -45,16 +45,14 @@ int cairn_rec_encoder_open(struct cairn_obj_writer *w, const struct cairn_rec_he
 		return cairn_err_set(err, "out of memory");
 	}
 	e->w = w;
-	unsigned char hdr[8 + 1 + 4 + 8 + 8];
+	/* The header goes straight into the empty buffer: it always fits. */
+	unsigned char *hdr = e->buf;
 	memcpy(hdr, CAIRN_REC_MAGIC, 8);
 	hdr[8] = CAIRN_REC_VERSION;
 	cairn_put_be32(hdr + 9, h->group);
 	cairn_put_be64(hdr + 13, h->since);
 	cairn_put_be64(hdr + 21, h->read_ts);
-	if (enc_put(e, hdr, sizeof hdr, err) < 0) {
-		cairn_rec_encoder_free(e);
-		return -1;
-	}
+	e->len = 8 + 1 + 4 + 8 + 8;
 	*out = e;
 	return 0;
 }

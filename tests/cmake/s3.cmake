@@ -19,7 +19,7 @@ if(TARGET cairn_s3common)
   target_link_libraries(s3common_test PRIVATE cairn_s3common)
   set_target_properties(s3common_test PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/tests")
   add_test(NAME s3common_test COMMAND s3common_test)
-  set_tests_properties(s3common_test PROPERTIES ENVIRONMENT "${CAIRN_TEST_ENV}" TIMEOUT 60)
+  set_tests_properties(s3common_test PROPERTIES ENVIRONMENT "${CAIRN_TEST_ENV}" TIMEOUT 60 LABELS unit)
 endif()
 
 # Against a real radosgw (needs the ceph packages in scripts/packages.txt):

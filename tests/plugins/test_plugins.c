@@ -32,5 +32,6 @@ static const struct cairn_plugin plugin = {
 #ifndef TEST_NO_ENTRY
 CAIRN_EXPORT const struct cairn_plugin *cairn_plugin_entry(void) { return &plugin; }
 #else
+CAIRN_EXPORT const struct cairn_plugin *not_the_entry(void);
 CAIRN_EXPORT const struct cairn_plugin *not_the_entry(void) { return &plugin; }
 #endif

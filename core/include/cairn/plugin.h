@@ -116,6 +116,10 @@ struct cairn_plugin {
 
 typedef const struct cairn_plugin *(*cairn_plugin_entry_fn)(void);
 
+/* The one symbol a plugin exports (its prototype, so that a plugin's
+ * definition is checked against it). */
+CAIRN_EXPORT const struct cairn_plugin *cairn_plugin_entry(void);
+
 #ifdef __cplusplus
 }
 #endif

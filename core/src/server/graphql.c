@@ -242,9 +242,14 @@ static int is_digit(char c) { return c >= '0' && c <= '9'; }
 
 static int is_name_char(char c) { return is_name_start(c) || is_digit(c); }
 
-static int lex_fail(struct parser *ps, const char *fmt, const char *arg)
+__attribute__((format(printf, 2, 3))) static int lex_fail(struct parser *ps, const char *fmt, ...)
 {
-	return set_err(ps->err, ps->line, ps->col, fmt, arg);
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	return set_err(ps->err, ps->line, ps->col, "%s", msg);
 }
 
 static void skip_ignored(struct parser *ps)
@@ -1966,7 +1971,7 @@ static int collect_set(struct collector *cl, const char *type,
 {
 	const struct cairn_gql_fragment *f;
 	size_t i;
-	int yes;
+	int yes = 1;
 
 	if (++cl->depth > GQL_MAX_VALIDATE_DEPTH)
 		return set_err(cl->err, set->items[0].line, set->items[0].col,
