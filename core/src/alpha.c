@@ -177,7 +177,7 @@ static int commit(struct cairn_alpha *a, commit_fn fn, void *arg, uint64_t *ts, 
 	int rc = *ts ? fn(a, *ts, arg, err) : -1;
 	if (*ts) {
 		snprintf(path, sizeof path, "/internal/done?ts=%llu", (unsigned long long)*ts);
-		cairn_err derr = {{0}};
+		cairn_err derr = {0};
 		cJSON_Delete(cairn_zero_call(a->zero, "POST", path, "{}", &derr));
 	}
 	pthread_mutex_unlock(&a->write_mu);
@@ -210,7 +210,7 @@ static void handle_mutate(struct cairn_alpha *a, const struct cairn_http_req *re
 	char **texts = NULL;
 	size_t nedits = 0, ntexts = 0;
 	char perr[512];
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	int status = 400;
 	const char *commit_now = cairn_http_query(req, "commitNow");
 	if (strcmp(req->method, "POST") != 0) {
@@ -366,7 +366,7 @@ out:
 static void handle_alter(struct cairn_alpha *a, const struct cairn_http_req *req,
 			 struct cairn_http_resp *resp)
 {
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	cJSON *in = cJSON_Parse(req->body);
 	const cJSON *attr = cJSON_GetObjectItemCaseSensitive(in, "drop_attr");
 	const cJSON *all = cJSON_GetObjectItemCaseSensitive(in, "drop_all");
@@ -429,7 +429,7 @@ static int cmp_line(const void *x, const void *y)
 static void handle_export(struct cairn_alpha *a, const struct cairn_http_req *req,
 			  struct cairn_http_resp *resp)
 {
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	const char *fmt = cairn_http_query(req, "format");
 	const char *rts = cairn_http_query(req, "read_ts");
 	uint64_t read_ts = UINT64_MAX;
@@ -546,7 +546,7 @@ static int admin_allowed(struct cairn_alpha *a, const struct cairn_http_req *req
 static void handle_group_backup(struct cairn_alpha *a, const struct cairn_http_req *req,
 				struct cairn_http_resp *resp)
 {
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	if (!admin_allowed(a, req, resp))
 		return;
 	if (strcmp(req->method, "POST") != 0) {
@@ -634,7 +634,7 @@ static const struct cairn_flag flags[] = {
 int cairn_cmd_alpha(int argc, char **argv)
 {
 	struct cairn_opts o;
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	struct cairn_alpha a;
 	struct cairn_http_server *srv = NULL;
 	memset(&a, 0, sizeof a);

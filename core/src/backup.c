@@ -586,7 +586,7 @@ static int cluster_lock(struct cairn_alpha *a, int take, cairn_err *err)
 int cairn_backup_run(struct cairn_alpha *a, const struct cairn_backup_input *in, char **task_id,
 		     char *errbuf, size_t errlen)
 {
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	char dir[64] = "";
 	*task_id = NULL;
 	pthread_mutex_lock(&a->backup_mu);
@@ -602,7 +602,7 @@ int cairn_backup_run(struct cairn_alpha *a, const struct cairn_backup_input *in,
 	int rc = cluster_lock(a, 1, &err);
 	if (rc == 0) {
 		rc = run(a, in, dir, sizeof dir, &err);
-		cairn_err uerr = {{0}};
+		cairn_err uerr = {0};
 		if (cluster_lock(a, 0, &uerr) < 0)
 			cairn_warn("cannot release the backup lock at zero: %s", uerr.msg);
 	}

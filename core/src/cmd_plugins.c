@@ -9,7 +9,7 @@
 
 int cairn_load_plugins_from(const char *plugin_dir)
 {
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	char *dflt = plugin_dir && *plugin_dir ? NULL : cairn_default_plugin_dir();
 	int rc = cairn_plugins_load(dflt ? dflt : plugin_dir, &err);
 	free(dflt);
@@ -26,7 +26,7 @@ static const struct cairn_flag flags[] = {
 int cairn_cmd_plugins(int argc, char **argv)
 {
 	struct cairn_opts o;
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	int rc = cairn_opts_parse("plugins", NULL, flags, argc, argv, &o, &err);
 	if (rc != 0) {
 		if (rc < 0)

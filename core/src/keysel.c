@@ -36,7 +36,7 @@ int cairn_key_load(const struct cairn_kv *cfg, unsigned char *key, size_t *len, 
 	const struct cairn_keys_ops *ops = chosen->desc->ops;
 	unsigned char buf[CAIRN_KEY_MAX];
 	size_t n = 0;
-	cairn_err kerr = {{0}};
+	cairn_err kerr = {0};
 	if (ops->get_key(cfg, buf, &n, &kerr) < 0) {
 		OPENSSL_cleanse(buf, sizeof buf);
 		return cairn_err_set(err, "%s", kerr.msg);

@@ -150,7 +150,7 @@ int cairn_plugins_load_file(const char *path, cairn_err *err)
 			goto fail;
 		}
 	if (d->init) {
-		cairn_err ierr = {{0}};
+		cairn_err ierr = {0};
 		if (d->init(cairn_host_table(), &ierr) < 0) {
 			cairn_err_set(err, "plugin %s: init failed: %s", path, ierr.msg);
 			goto fail;

@@ -257,7 +257,7 @@ static int move_zero(const char *zero, const char *what, uint64_t target, cairn_
 int cairn_cmd_restore(int argc, char **argv)
 {
 	struct cairn_opts o;
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	struct cairn_store_loc loc = {0};
 	struct cairn_backup_set set = {0};
 	struct cairn_keyset ks;
@@ -353,7 +353,7 @@ int cairn_cmd_restore(int argc, char **argv)
 			    apply_object(&loc, chain[k], obj, &ks, l, &err) < 0 ||
 			    cairn_db_load_end(l, chain[k]->max_uid, chain[k]->read_ts, 1, &err) < 0) {
 				if (l && err.msg[0])
-					cairn_db_load_end(l, 0, 0, 0, &(cairn_err){{0}});
+					cairn_db_load_end(l, 0, 0, 0, &(cairn_err){0});
 				cairn_db_close(db);
 				goto out;
 			}
@@ -427,7 +427,7 @@ static uint64_t total_size(const struct cairn_manifest *m)
 int cairn_cmd_lsbackup(int argc, char **argv)
 {
 	struct cairn_opts o;
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	struct cairn_store_loc loc = {0};
 	struct cairn_backup_set set = {0};
 	int rc = -1;
@@ -495,7 +495,7 @@ static int chain_encrypted_without_key(const struct cairn_backup_set *set, const
 int cairn_cmd_verify(int argc, char **argv)
 {
 	struct cairn_opts o;
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	struct cairn_store_loc loc = {0};
 	struct cairn_backup_set set = {0};
 	struct cairn_keyset ks;

@@ -50,7 +50,7 @@ int cairn_series_load(struct cairn_store_loc *loc, struct cairn_backup_set *set,
 	for (size_t i = 0; i < ns.n; i++) {
 		char *data = NULL, dir[256];
 		size_t len = 0;
-		cairn_err perr = {{0}};
+		cairn_err perr = {0};
 		snprintf(dir, sizeof dir, "%.*s", (int)(strchr(ns.v[i], '/') - ns.v[i]), ns.v[i]);
 		if (cairn_location_read_all(loc, ns.v[i], CAIRN_MANIFEST_MAX, &data, &len, err) < 0)
 			goto out;

@@ -326,7 +326,7 @@ static struct member *member_by_id(struct zero *z, uint64_t id)
 static void handle_connect(struct zero *z, const struct cairn_http_req *req,
 			   struct cairn_http_resp *resp)
 {
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	cJSON *in = cJSON_Parse(req->body);
 	const cJSON *addr = cJSON_GetObjectItemCaseSensitive(in, "addr");
 	if (!cJSON_IsString(addr) || !*addr->valuestring) {
@@ -391,7 +391,7 @@ static int holder_alive(const struct member *m)
 {
 	char url[300], *out = NULL;
 	long status = 0;
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	if (!m)
 		return 0;
 	snprintf(url, sizeof url, "http://%s/health", m->addr);
@@ -407,7 +407,7 @@ static int holder_alive(const struct member *m)
 static void handle(void *ctx, const struct cairn_http_req *req, struct cairn_http_resp *resp)
 {
 	struct zero *z = ctx;
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	pthread_mutex_lock(&z->mu);
 	if (!strcmp(req->path, "/health")) {
 		cairn_http_reply(resp, 200, "application/json",
@@ -548,7 +548,7 @@ static const struct cairn_flag flags[] = {
 int cairn_cmd_zero(int argc, char **argv)
 {
 	struct cairn_opts o;
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	struct zero z;
 	struct cairn_http_server *srv = NULL;
 	int rc = cairn_opts_parse("zero", NULL, flags, argc, argv, &o, &err);

@@ -138,7 +138,7 @@ static void *worker(void *arg)
 		int skip = w->failed || w->cancel;
 		pthread_mutex_unlock(&w->mu);
 
-		cairn_err e = {{0}};
+		cairn_err e = {0};
 		char *etag = NULL;
 		int rc = 0;
 		if (!skip && !h)

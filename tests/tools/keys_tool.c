@@ -50,7 +50,7 @@ int main(int argc, char **argv)
 	unsigned char key[CAIRN_KEY_MAX], md[EVP_MAX_MD_SIZE];
 	unsigned mdlen = 0;
 	size_t ncfg = 0, len = 0;
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	char *dflt = NULL;
 	int rc = 1;
 

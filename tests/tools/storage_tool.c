@@ -190,7 +190,7 @@ int main(int argc, char **argv)
 	int abort_it = 0, rc = 1, opened = 0, have_opts = 0;
 	struct cairn_store_loc loc;
 	struct cairn_opts opts;
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 
 	if (!params)
 		return 1;

@@ -29,7 +29,7 @@ static void flags_override_file_which_overrides_defaults(void)
 					      "[s3]\nca_file = /etc/ca.pem\n");
 	char *argv[] = {"alpha", "--config", (char *)ini, "-p", "/fast/p", NULL};
 	struct cairn_opts o;
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	CHECK(cairn_opts_parse("alpha", NULL, flags, 5, argv, &o, &err) == 0);
 	CHECK_STR(cairn_opt(&o, "http"), "0.0.0.0:9000");
 	CHECK_STR(cairn_opt(&o, "postings"), "/fast/p");
@@ -46,7 +46,7 @@ static void bool_flags_take_equals_or_bare(void)
 {
 	char *argv[] = {"restore", "--force_zero=false", "--http=h:1", NULL};
 	struct cairn_opts o;
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	CHECK(cairn_opts_parse("restore", NULL, flags, 3, argv, &o, &err) == 0);
 	CHECK(cairn_opt_bool(&o, "force_zero") == 0);
 	CHECK_STR(cairn_opt(&o, "http"), "h:1");
@@ -60,7 +60,7 @@ static void bool_flags_take_equals_or_bare(void)
 static void mistakes_are_named(void)
 {
 	struct cairn_opts o;
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	char *a1[] = {"alpha", "--htp", "x", NULL};
 	CHECK(cairn_opts_parse("alpha", NULL, flags, 3, a1, &o, &err) == -1);
 	CHECK_CONTAINS(err.msg, "unknown flag --htp");

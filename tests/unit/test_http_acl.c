@@ -53,7 +53,7 @@ int main(void)
 
 	char host[64];
 	int port;
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	CHECK(cairn_split_hostport("localhost:6080", host, sizeof host, &port, &err) == 0);
 	CHECK_STR(host, "127.0.0.1");
 	CHECK(port == 6080);

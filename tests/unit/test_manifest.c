@@ -14,7 +14,7 @@ static const char *good =
 static void good_manifest_round_trips(void)
 {
 	struct cairn_manifest m, m2;
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	CHECK(cairn_manifest_parse(good, strlen(good), "cairn.20261124.100000.000", &m, &err) == 0);
 	CHECK(m.since == 10 && m.read_ts == 20 && m.backup_num == 2 && !m.full && m.max_uid == 99);
 	CHECK(m.nobjs == 1 && m.objs[0].group == 1 && m.objs[0].size == 123);
@@ -38,7 +38,7 @@ static void refused(const char *from, const char *to, const char *want)
 		return;
 	snprintf(buf, sizeof buf, "%.*s%s%s", (int)(p - good), good, to, p + strlen(from));
 	struct cairn_manifest m;
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	CHECK(cairn_manifest_parse(buf, strlen(buf), "d", &m, &err) == -1);
 	CHECK_CONTAINS(err.msg, want);
 }
@@ -64,7 +64,7 @@ static void hostile_fields_are_refused_by_name(void)
 	refused("\"objects\":[", "\"objects\":[{\"group\":1,\"path\":\"r20-g1.backup\",\"size\":1,\"records\":1,\"sha256\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"},", "two objects");
 	refused("\"type\":\"incremental\"", "\"type\":\"full\"", "full backup must have since 0");
 	struct cairn_manifest m;
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	CHECK(cairn_manifest_parse("[1,2]", 5, "d", &m, &err) == -1);
 	CHECK_CONTAINS(err.msg, "not a JSON object");
 	CHECK(cairn_manifest_parse(good, 40, "d", &m, &err) == -1); /* truncated */

@@ -5,7 +5,7 @@
 
 static void loads_good_plugin_and_finds_it_by_scheme(void)
 {
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	CHECK(cairn_plugins_load(TP_DIR "/good", &err) == 0);
 	const struct cairn_loaded_plugin *p = cairn_plugins_for_scheme("azblob");
 	CHECK(p != NULL);
@@ -19,7 +19,7 @@ static void loads_good_plugin_and_finds_it_by_scheme(void)
 
 static void refuses_wrong_abi_major_naming_file_and_versions(void)
 {
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	CHECK(cairn_plugins_load(TP_DIR "/wrongabi", &err) == -1);
 	CHECK_CONTAINS(err.msg, "tp-wrongabi.so");
 	CHECK_CONTAINS(err.msg, "ABI 2.7");
@@ -30,7 +30,7 @@ static void refuses_wrong_abi_major_naming_file_and_versions(void)
 
 static void refuses_missing_entry_symbol_naming_file(void)
 {
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	CHECK(cairn_plugins_load(TP_DIR "/noentry", &err) == -1);
 	CHECK_CONTAINS(err.msg, "tp-noentry.so");
 	CHECK_CONTAINS(err.msg, "cairn_plugin_entry");
@@ -39,7 +39,7 @@ static void refuses_missing_entry_symbol_naming_file(void)
 
 static void refuses_duplicate_scheme_naming_both_files(void)
 {
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	CHECK(cairn_plugins_load(TP_DIR "/dup", &err) == -1);
 	CHECK_CONTAINS(err.msg, "tp-dup-a.so");
 	CHECK_CONTAINS(err.msg, "tp-dup-b.so");
@@ -49,7 +49,7 @@ static void refuses_duplicate_scheme_naming_both_files(void)
 
 static void unknown_scheme_error_lists_loaded_schemes(void)
 {
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	struct cairn_store_loc loc;
 	CHECK(cairn_plugins_load(REAL_PLUGIN_DIR, &err) == 0);
 	CHECK(cairn_location_open("ftp://host/x", NULL, &loc, &err) == -1);
@@ -61,7 +61,7 @@ static void unknown_scheme_error_lists_loaded_schemes(void)
 
 static void missing_plugin_directory_is_a_clear_error(void)
 {
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	CHECK(cairn_plugins_load(TP_DIR "/does-not-exist", &err) == -1);
 	CHECK_CONTAINS(err.msg, "cannot open plugin directory");
 	CHECK_CONTAINS(err.msg, "--plugin_dir");

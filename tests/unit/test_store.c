@@ -27,7 +27,7 @@ static int cmp_line(const void *a, const void *b) { return strcmp(a, b); }
 static struct collected scan(struct cairn_db *db, uint64_t ts)
 {
 	struct collected c = {0};
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	CHECK(cairn_db_scan(db, ts, collect, &c, &err) == 0);
 	return c;
 }
@@ -37,7 +37,7 @@ int main(void)
 	char dir[512];
 	snprintf(dir, sizeof dir, "%s/store-%d", TEST_TMP, (int)getpid());
 	struct cairn_db *db;
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	CHECK(cairn_db_open(dir, &db, &err) == 0);
 	struct cairn_edit e1[] = {{CAIRN_OP_SET, "name", 1, "\"a\""},
 				  {CAIRN_OP_SET, "name", 1, "\"b\""},

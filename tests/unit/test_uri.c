@@ -4,7 +4,7 @@
 
 static void bare_absolute_path_is_file_scheme(void)
 {
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	struct cairn_uri *u = cairn_uri_parse("/var/backups/cairn", &err);
 	CHECK(u != NULL);
 	if (!u)
@@ -18,7 +18,7 @@ static void bare_absolute_path_is_file_scheme(void)
 
 static void file_uri_with_three_slashes(void)
 {
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	struct cairn_uri *u = cairn_uri_parse("file:///mnt/nfs/b", &err);
 	CHECK(u && !strcmp(u->scheme, "file") && !strcmp(u->path, "/mnt/nfs/b"));
 	cairn_uri_free(u);
@@ -28,7 +28,7 @@ static void file_uri_with_three_slashes(void)
 
 static void minio_uri_with_port_and_query(void)
 {
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	struct cairn_uri *u = cairn_uri_parse("MinIO://127.0.0.1:9000/bucket/pre%20fix?secure=false&region=eu-west-1", &err);
 	CHECK(u != NULL);
 	if (!u)
@@ -44,7 +44,7 @@ static void minio_uri_with_port_and_query(void)
 
 static void s3_default_host_form(void)
 {
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	struct cairn_uri *u = cairn_uri_parse("s3:///bucket", &err);
 	CHECK(u && !strcmp(u->host, "") && !strcmp(u->path, "/bucket") && u->port == 0);
 	cairn_uri_free(u);
@@ -55,7 +55,7 @@ static void s3_default_host_form(void)
 
 static void refuses_bad_locations_with_reasons(void)
 {
-	cairn_err err = {{0}};
+	cairn_err err = {0};
 	CHECK(cairn_uri_parse("", &err) == NULL);
 	CHECK_CONTAINS(err.msg, "empty location");
 	CHECK(cairn_uri_parse("backups/here", &err) == NULL);

@@ -16,6 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -45,19 +46,71 @@ enum cairn_log_level {
 	CAIRN_LOG_DEBUG = 3,
 };
 
+/* What kind of failure an error is, so a caller can act on it (retry a
+ * transient one, report a missing object as such) without parsing the text. */
+enum cairn_err_code {
+	CAIRN_E_OTHER = 0,
+	CAIRN_E_NOTFOUND = 1,   /* no such object, bucket, path or secret */
+	CAIRN_E_PERMISSION = 2, /* authenticated, but not allowed */
+	CAIRN_E_AUTH = 3,       /* credentials missing or wrong */
+	CAIRN_E_TRANSIENT = 4,  /* may succeed if tried again (timeouts, 5xx, resets) */
+	CAIRN_E_CORRUPT = 5,    /* data is damaged: a bad checksum, MAC or format */
+};
+
 /* An error travels as one human sentence: lower-case, no trailing period,
- * naming what was wrong and what to do. Every fallible call takes one. */
+ * naming what was wrong and what to do, plus a code. Every fallible call
+ * takes one; the caller zeroes it first (a plugin built for ABI 1.0 that
+ * only writes msg leaves the code CAIRN_E_OTHER). */
 typedef struct cairn_err {
 	char msg[1024];
+	int code; /* enum cairn_err_code */
 } cairn_err;
 
-static inline CAIRN_PRINTF(2, 3) int cairn_err_set(cairn_err *e, const char *fmt, ...)
+static inline CAIRN_PRINTF(3, 0) void cairn_err_vsetc(cairn_err *e, int code, const char *fmt,
+						       va_list ap)
 {
 	if (e) {
+		vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+		e->code = code;
+	}
+}
+
+/* Sets the message (code CAIRN_E_OTHER); returns -1 for `return cairn_err_set(...)`. */
+static inline CAIRN_PRINTF(2, 3) int cairn_err_set(cairn_err *e, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	cairn_err_vsetc(e, CAIRN_E_OTHER, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Sets the message and its code; returns -1. */
+static inline CAIRN_PRINTF(3, 4) int cairn_err_setc(cairn_err *e, int code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	cairn_err_vsetc(e, code, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+/* Wraps an error in context: "<prefix>: <message so far>", keeping its code.
+ * The only safe way to add context (formatting e->msg into itself is
+ * undefined behaviour). Returns -1. */
+static inline CAIRN_PRINTF(2, 3) int cairn_err_prefix(cairn_err *e, const char *fmt, ...)
+{
+	if (e) {
+		char inner[sizeof e->msg];
+		size_t n;
 		va_list ap;
+		snprintf(inner, sizeof inner, "%s", e->msg);
 		va_start(ap, fmt);
 		vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 		va_end(ap);
+		n = strlen(e->msg);
+		if (inner[0] && n + 2 < sizeof e->msg)
+			snprintf(e->msg + n, sizeof e->msg - n, ": %s", inner);
 	}
 	return -1;
 }
