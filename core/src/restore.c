@@ -16,7 +16,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "alpha.h"
+#include "cluster/zero_client.h"
 #include "commands.h"
 #include "config.h"
 #include "jsonfile.h"
@@ -24,7 +24,7 @@
 #include "log.h"
 #include "pipeline.h"
 #include "records.h"
-#include "series.h"
+#include "backup/series.h"
 #include "store/db.h"
 
 static const struct cairn_flag restore_flags[] = {
@@ -235,25 +235,6 @@ static int load_common(struct cairn_opts *o, struct cairn_store_loc *loc,
 	return cairn_series_load(loc, set, err);
 }
 
-static int move_zero(const char *zero, const char *what, uint64_t target, cairn_err *err)
-{
-	cJSON *st = cairn_zero_call(zero, "GET", "/state", NULL, err);
-	if (!st)
-		return -1;
-	uint64_t cur = cairn_json_u64(st, !strcmp(what, "timestamps") ? "maxTxnTs" : "maxUID");
-	cJSON_Delete(st);
-	if (cur >= target)
-		return 0;
-	char path[128];
-	snprintf(path, sizeof path, "/assign?what=%s&num=%llu", what,
-		 (unsigned long long)(target - cur));
-	cJSON *r = cairn_zero_call(zero, "GET", path, NULL, err);
-	if (!r)
-		return -1;
-	cJSON_Delete(r);
-	return 0;
-}
-
 int cairn_cmd_restore(int argc, char **argv)
 {
 	struct cairn_opts o;
@@ -377,8 +358,8 @@ int cairn_cmd_restore(int argc, char **argv)
 	for (size_t gi = 0; gi < ng; gi++)
 		printf("Restored group %u into %s\n", groups[gi].group, groups[gi].final);
 	if (zero && *zero) {
-		if (move_zero(zero, "timestamps", last->read_ts, &err) < 0 ||
-		    move_zero(zero, "uids", max_uid, &err) < 0) {
+		if (cairn_zero_move_past(zero, CAIRN_LEASE_TIMESTAMPS, last->read_ts, &err) < 0 ||
+		    cairn_zero_move_past(zero, CAIRN_LEASE_UIDS, max_uid, &err) < 0) {
 			char msg[sizeof err.msg];
 			snprintf(msg, sizeof msg, "%s", err.msg);
 			cairn_err_set(&err, "the data is restored, but zero was not updated: %s; run "
