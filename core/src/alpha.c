@@ -181,7 +181,6 @@ static void handle_mutate(struct cairn_alpha *a, const struct cairn_http_req *re
 	struct cairn_edit *edits = NULL;
 	char **texts = NULL;
 	size_t nedits = 0, ntexts = 0;
-	char perr[512];
 	cairn_err err = {0};
 	int status = 400;
 	const char *commit_now = cairn_http_query(req, "commitNow");
@@ -194,8 +193,8 @@ static void handle_mutate(struct cairn_alpha *a, const struct cairn_http_req *re
 					    "?commitNow=true");
 		return;
 	}
-	if (cairn_rdf_parse(req->body, req->body_len, &m, perr, sizeof perr) < 0) {
-		cairn_http_error(resp, 400, "malformed N-Quads: %s; nothing was applied", perr);
+	if (cairn_rdf_parse(req->body, req->body_len, &m, &err) < 0) {
+		cairn_http_error(resp, 400, "malformed N-Quads: %s; nothing was applied", err.msg);
 		add_stat(a, &a->stats.mutation_errors);
 		return;
 	}
@@ -328,7 +327,7 @@ out:
 	free(texts);
 	free(edits);
 	blank_free(&bm);
-	cairn_rdf_free(&m);
+	cairn_rdf_clear(&m);
 }
 
 static void handle_alter(struct cairn_alpha *a, const struct cairn_http_req *req,

@@ -20,8 +20,7 @@
 struct cursor {
 	const char *p, *end;
 	int line, col; /* of *p; col counts characters, not bytes */
-	char *err;
-	size_t errlen;
+	cairn_err *err;
 };
 
 struct quad_vec {
@@ -52,14 +51,15 @@ __attribute__((format(printf, 4, 5))) static int fail_at(struct cursor *c, int l
 	va_list ap;
 	int n;
 
-	if (!c->err || !c->errlen)
+	if (!c->err)
 		return -1;
-	n = snprintf(c->err, c->errlen, "line %d column %d: ", line, col);
-	if (n < 0 || (size_t)n >= c->errlen)
+	n = snprintf(c->err->msg, sizeof c->err->msg, "line %d column %d: ", line, col);
+	if (n < 0 || (size_t)n >= sizeof c->err->msg)
 		return -1;
 	va_start(ap, fmt);
-	vsnprintf(c->err + n, c->errlen - (size_t)n, fmt, ap);
+	vsnprintf(c->err->msg + n, sizeof c->err->msg - (size_t)n, fmt, ap);
 	va_end(ap);
+	c->err->code = CAIRN_E_OTHER;
 	return -1;
 }
 
@@ -695,16 +695,15 @@ static int parse_blocks(struct cursor *c, struct quad_vec *set, struct quad_vec 
 	return 0;
 }
 
-int cairn_rdf_parse(const char *body, size_t len, struct cairn_rdf_mutation *out, char *err,
-		    size_t errlen)
+int cairn_rdf_parse(const char *body, size_t len, struct cairn_rdf_mutation *out, cairn_err *err)
 {
-	struct cursor c = {body, body + len, 1, 1, err, errlen};
+	struct cursor c = {body, body + len, 1, 1, err};
 	struct quad_vec set = {0}, del = {0};
 	int rc = -1;
 
 	memset(out, 0, sizeof *out);
-	if (err && errlen)
-		err[0] = '\0';
+	if (err)
+		err->msg[0] = '\0';
 	if (!body)
 		c.p = c.end = "";
 	if (c.end - c.p >= 3 && !memcmp(c.p, "\xEF\xBB\xBF", 3))
@@ -729,7 +728,7 @@ out:
 	return rc;
 }
 
-void cairn_rdf_free(struct cairn_rdf_mutation *m)
+void cairn_rdf_clear(struct cairn_rdf_mutation *m)
 {
 	struct quad_vec v;
 
@@ -833,15 +832,14 @@ char *cairn_rdf_object_text(const struct cairn_rdf_term *o)
 	return s;
 }
 
-int cairn_rdf_parse_object_text(const char *text, struct cairn_rdf_term *out, char *err,
-				size_t errlen)
+int cairn_rdf_parse_object_text(const char *text, struct cairn_rdf_term *out, cairn_err *err)
 {
-	struct cursor c = {text, text, 1, 1, err, errlen};
+	struct cursor c = {text, text, 1, 1, err};
 	int rc = -1;
 
 	memset(out, 0, sizeof *out);
-	if (err && errlen)
-		err[0] = '\0';
+	if (err)
+		err->msg[0] = '\0';
 	if (!text) {
 		FAIL(&c, "no object text");
 		goto out;

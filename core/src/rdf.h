@@ -12,6 +12,7 @@
 #ifndef CAIRN_RDF_H
 #define CAIRN_RDF_H
 
+#include <cairn/plugin.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -47,9 +48,8 @@ struct cairn_rdf_mutation {
 
 /* Parses len bytes of body into *out (which it initialises). Returns 0, or -1
  * with a message in err and *out left empty. Linear in len. */
-int cairn_rdf_parse(const char *body, size_t len, struct cairn_rdf_mutation *out, char *err,
-		    size_t errlen);
-void cairn_rdf_free(struct cairn_rdf_mutation *m);
+int cairn_rdf_parse(const char *body, size_t len, struct cairn_rdf_mutation *out, cairn_err *err);
+void cairn_rdf_clear(struct cairn_rdf_mutation *m);
 
 /* The canonical N-Quad text of an object term: "<0x2a>" (lower-case hex),
  * "\"Alice\"@en", "\"30\"^^<xs:int>". Escapes exactly \" \\ \n \r \t, other
@@ -59,8 +59,7 @@ char *cairn_rdf_object_text(const struct cairn_rdf_term *o);
 
 /* The inverse of cairn_rdf_object_text: the whole of text must be one uid or
  * one literal. Returns 0, or -1 with a message in err and *out cleared. */
-int cairn_rdf_parse_object_text(const char *text, struct cairn_rdf_term *out, char *err,
-				size_t errlen);
+int cairn_rdf_parse_object_text(const char *text, struct cairn_rdf_term *out, cairn_err *err);
 
 /* Frees what a term owns and zeroes it. */
 void cairn_rdf_term_clear(struct cairn_rdf_term *t);

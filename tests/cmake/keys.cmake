@@ -7,4 +7,4 @@ set_target_properties(keys_tool PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BIN
 add_dependencies(keys_tool keys-file keys-vault)
 
 cairn_py_test(test_keys_file e2e/test_keys_file.py)
-cairn_py_test(test_keys_vault e2e/test_keys_vault.py)
+cairn_py_test(test_keys_vault e2e/test_keys_vault.py LABELS vault)

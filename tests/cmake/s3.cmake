@@ -23,7 +23,7 @@ if(TARGET cairn_s3common)
 endif()
 
 # Against a real radosgw (needs the ceph packages in scripts/packages.txt):
-cairn_py_test(test_s3_storage e2e/test_s3_storage.py)
-cairn_py_test(test_s3_errors e2e/test_s3_errors.py)
+cairn_py_test(test_s3_storage e2e/test_s3_storage.py LABELS radosgw)
+cairn_py_test(test_s3_errors e2e/test_s3_errors.py LABELS radosgw)
 # Against a fault-injecting stand-in: retries, resume, parallel parts, signing.
 cairn_py_test(test_s3_faults e2e/test_s3_faults.py)

@@ -9,7 +9,7 @@ import json
 import os
 import shutil
 
-from cairnlib import Alpha, Model, Proc, Zero, lit, load_sample, lsbackup, note_secret, restore, run, workdir, PLUGIN_DIR
+from cairnlib import Alpha, Model, Proc, Zero, lit, load_sample, lsbackup, note_secret, restore, run, workdir, PLUGIN_DIR, expect
 
 wd = workdir("backup-encrypted")
 dest = os.path.join(wd, "backups")
@@ -28,16 +28,16 @@ alpha.mutate("{ delete { <0x%x> <name> * . } set { <0x%x> <name> %s . } }" % (ui
 alpha.alter({"drop_attr": "bio"})
 alpha.backup_ok(dest)
 b = lsbackup(dest)
-assert [x["encrypted"] for x in b] == [True, True] and b[1]["type"] == "incremental", b
+expect([x["encrypted"] for x in b] == [True, True] and b[1]["type"] == "incremental", b)
 want = alpha.export(b[1]["read_ts"])
 
 for o in glob.glob(os.path.join(dest, "cairn.*", "*.backup")):
     data = open(o, "rb").read()
-    assert len(data) > 16 and data[16:18] != b"\x1f\x8b" and data[:2] != b"\x1f\x8b", o
-    assert b"secret agent" not in data and b"Person" not in data
+    expect(len(data) > 16 and data[16:18] != b"\x1f\x8b" and data[:2] != b"\x1f\x8b", o)
+    expect(b"secret agent" not in data and b"Person" not in data)
 m = json.load(open(os.path.join(dest, b[0]["path"], "manifest.json")))
-assert m["encrypted"] is True and m["cipher"] == "aes-256-ctr" and len(m["objects"][0]["hmac"]) == 64, m
-assert key.hex() not in json.dumps(m)
+expect(m["encrypted"] is True and m["cipher"] == "aes-256-ctr" and len(m["objects"][0]["hmac"]) == 64, m)
+expect(key.hex() not in json.dumps(m))
 
 
 def target(name):
@@ -50,20 +50,20 @@ def refused(args, want, loc=dest):
     t = target("refused")
     before = sorted(os.listdir(t))
     out = restore(["-p", t, "-l", loc, "--force_zero=false"] + args)
-    assert out.returncode != 0, out.stdout
+    expect(out.returncode != 0, out.stdout)
     last = out.stderr.strip().splitlines()[-1]
-    assert last.startswith("error: ") and want in last, (want, out.stderr)
-    assert sorted(os.listdir(t)) == before, "restore wrote into the target"
+    expect(last.startswith("error: ") and want in last, (want, out.stderr))
+    expect(sorted(os.listdir(t)) == before, "restore wrote into the target")
     return last
 
 
 # Restore with the key: equal to the original.
 out = restore(["-p", target("ok"), "-l", dest, "--force_zero=false", "--encryption_key_file", keyfile])
-assert out.returncode == 0, out.stderr
+expect(out.returncode == 0, out.stderr)
 zero2 = Zero(wd, wal=os.path.join(wd, "zw2"))
 zero2.assign("timestamps", b[1]["read_ts"])
 alpha2 = Alpha(wd, zero2, postings=os.path.join(wd, "ok", "p1"))
-assert alpha2.export() == want
+expect(alpha2.export() == want)
 alpha2.stop()
 zero2.stop()
 
@@ -94,29 +94,29 @@ refused(["--encryption_key_file", keyfile], "does not match the sha256", loc=tam
 
 # verify with and without the key
 p = Proc("verify", ["verify", "-l", dest, "--encryption_key_file", keyfile] + (["--plugin_dir", PLUGIN_DIR] if PLUGIN_DIR else []), wd)
-assert p.p.wait() == 0, p.output()
+expect(p.p.wait() == 0, p.output())
 p.stop()
 # Without the key, verify still checks presence, sizes and sha256.
 v = run(["verify", "-l", dest] + (["--plugin_dir", PLUGIN_DIR] if PLUGIN_DIR else []))
-assert v.returncode == 0 and "no key given" in v.stdout, v.stdout + v.stderr
+expect(v.returncode == 0 and "no key given" in v.stdout, v.stdout + v.stderr)
 v = run(["verify", "-l", tam] + (["--plugin_dir", PLUGIN_DIR] if PLUGIN_DIR else []))
-assert v.returncode != 0 and "does not match the sha256" in v.stderr, v.stderr
+expect(v.returncode != 0 and "does not match the sha256" in v.stderr, v.stderr)
 
 # A series never mixes: a plain alpha cannot continue the encrypted series.
 alpha.stop()
 plain = Alpha(wd, zero, postings=postings)
 out = plain.backup(dest)
 msg = out["errors"][0]["message"]
-assert "forceFull" in msg and "encrypted" in msg, msg
-assert len(lsbackup(dest)) == 2
+expect("forceFull" in msg and "encrypted" in msg, msg)
+expect(len(lsbackup(dest)) == 2)
 plain.backup_ok(dest, force_full=True)
 b = lsbackup(dest)
-assert b[-1]["encrypted"] is False and b[-1]["type"] == "full"
+expect(b[-1]["encrypted"] is False and b[-1]["type"] == "full")
 plain.stop()
 # ...and an encrypting alpha cannot continue the plain one.
 enc = Alpha(wd, zero, postings=postings, extra=["--encryption_key_file", keyfile])
 out = enc.backup(dest)
-assert "forceFull" in out["errors"][0]["message"], out
+expect("forceFull" in out["errors"][0]["message"], out)
 enc.stop()
 
 # A key of the wrong length stops the alpha at start-up, naming the length.
@@ -124,8 +124,8 @@ bad = os.path.join(wd, "bad.key")
 open(bad, "wb").write(os.urandom(17))
 p = Proc("alpha-badkey", ["alpha", "--http", "127.0.0.1:1", "-p", os.path.join(wd, "pbad"), "-z", zero.addr,
                           "--encryption_key_file", bad] + (["--plugin_dir", PLUGIN_DIR] if PLUGIN_DIR else []), wd)
-assert p.p.wait(timeout=30) != 0
+expect(p.p.wait(timeout=30) != 0)
 p.stop()
-assert "17 bytes" in p.output() and "16, 24 or 32" in p.output(), p.output()
+expect("17 bytes" in p.output() and "16, 24 or 32" in p.output(), p.output())
 zero.stop()
 print("1 passed, 0 failed")

@@ -8,7 +8,7 @@ import os
 import threading
 import time
 
-from cairnlib import Alpha, Model, Zero, http, lit, load_sample, lsbackup, note_secret, workdir
+from cairnlib import Alpha, Model, Zero, http, lit, load_sample, lsbackup, note_secret, workdir, expect
 
 wd = workdir("backup-errors")
 dest = os.path.join(wd, "backups")
@@ -20,16 +20,16 @@ load_sample(alpha, model, n_people=100)
 
 def gql_error(query, variables=None, want=""):
     st, out = alpha.admin(query, variables)
-    assert st in (200, 400), (st, out)
-    assert "errors" in out and out["errors"], out
+    expect(st in (200, 400), (st, out))
+    expect("errors" in out and out["errors"], out)
     msg = out["errors"][0]["message"]
-    assert want in msg, (want, msg)
+    expect(want in msg, (want, msg))
     return msg
 
 
 B = "mutation($in: BackupInput!) { backup(input: $in) { response { message code } } }"
 st, out = alpha.admin("mutation { backup(input: {destination: \"/x\"} { response { code } } }")
-assert out["errors"][0]["locations"] == [{"line": 1, "column": 46}], out
+expect(out["errors"][0]["locations"] == [{"line": 1, "column": 46}], out)
 gql_error("mutation { backup(input: {destination: \"/x\", color: \"red\"}) { response { code } } }", want="color")
 gql_error("mutation { backup(input: {destination: \"/x\", forceFull: \"yes\"}) { response { code } } }", want="forceFull")
 gql_error("mutation { backup(input: {}) { response { code } } }", want="destination")
@@ -45,11 +45,11 @@ note_secret(secret)
 note_secret("tok-123456")
 msg = gql_error("mutation { backup(input: {destination: \"/x\", secretKey: 42}) { response { code } } }", want="secretKey")
 st, out = alpha.admin("mutation { backup(input: {destination: \"minio://127.0.0.1:1/b?secure=false\", accessKey: \"AK\", secretKey: \"%s\"}) { response { code } } }" % secret)
-assert "errors" in out and secret not in json.dumps(out), out
+expect("errors" in out and secret not in json.dumps(out), out)
 
 # Not JSON at all.
 st, body = http("POST", alpha.url + "/admin", "{not json", {"Content-Type": "application/json"})
-assert st == 400 and b"errors" in body, (st, body)
+expect(st == 400 and b"errors" in body, (st, body))
 
 # A second backup while one runs.
 res = {}
@@ -60,33 +60,33 @@ out = alpha.backup(dest)
 # Writers are not blocked by a running backup, nor reflected in it.
 started = time.time()
 during = alpha.mutate('{ set { _:w <name> "written during the backup" . } }')
-assert time.time() - started < 1.0 and t.is_alive(), "a mutation waited for the backup"
+expect(time.time() - started < 1.0 and t.is_alive(), "a mutation waited for the backup")
 t.join()
-assert "already running" in out["errors"][0]["message"], out
-assert "errors" not in res["first"], res
+expect("already running" in out["errors"][0]["message"], out)
+expect("errors" not in res["first"], res)
 b = lsbackup(dest)
-assert len(b) == 1
-assert b[0]["read_ts"] < during["extensions"]["txn"]["commit_ts"], (b, during)
+expect(len(b) == 1)
+expect(b[0]["read_ts"] < during["extensions"]["txn"]["commit_ts"], (b, during))
 
 # No manifest from any failure above.
-assert not os.path.exists("/x")
+expect(not os.path.exists("/x"))
 
 # Malformed N-Quads: 400 with line and column, nothing applied.
 before = alpha.export()
 st, body = http("POST", alpha.url + "/mutate?commitNow=true",
                 '{ set {\n<0x1> <name> "ok" .\n<0x1> <name> "unterminated .\n} }', {"Content-Type": "application/rdf"})
-assert st == 400 and b"line 3 column" in body, (st, body)
+expect(st == 400 and b"line 3 column" in body, (st, body))
 st, body = http("POST", alpha.url + "/mutate?commitNow=true", '{ set { <0x1> <name> * . } }')
-assert st == 400, body
-assert alpha.export() == before
+expect(st == 400, body)
+expect(alpha.export() == before)
 
 # Auth token on /admin.
 alpha.stop()
 alpha = Alpha(wd, zero, extra=["--auth_token", "tok-123456"])
 st, out = alpha.admin(B, {"in": {"destination": dest}})
-assert st == 401 and "X-Cairn-AuthToken" in out["errors"][0]["message"], out
+expect(st == 401 and "X-Cairn-AuthToken" in out["errors"][0]["message"], out)
 st, out = alpha.admin(B, {"in": {"destination": dest}}, headers={"X-Cairn-AuthToken": "tok-123456"})
-assert st == 200 and "errors" not in out, out
+expect(st == 200 and "errors" not in out, out)
 alpha.stop()
 
 # An expired trial: zero refuses to license backups.
@@ -99,14 +99,14 @@ zero = Zero(wd, wal=zero.wal)
 alpha = Alpha(wd, zero)
 n = len(lsbackup(dest))
 out = alpha.backup(dest)
-assert "enterprise license" in out["errors"][0]["message"] and "30-day trial" in out["errors"][0]["message"], out
+expect("enterprise license" in out["errors"][0]["message"] and "30-day trial" in out["errors"][0]["message"], out)
 st, body = http("POST", "http://%s/enterpriseLicense" % zero.addr, json.dumps({"user": "acme", "expiry": "2001-01-01T00:00:00Z"}))
-assert st == 400 and b"expired" in body, body
+expect(st == 400 and b"expired" in body, body)
 st, body = http("POST", "http://%s/enterpriseLicense" % zero.addr, json.dumps({"user": "acme", "expiry": "2099-01-01T00:00:00Z"}))
-assert st == 200, body
-assert zero.state()["license"]["enabled"] is True
+expect(st == 200, body)
+expect(zero.state()["license"]["enabled"] is True)
 alpha.backup_ok(dest)
-assert len(lsbackup(dest)) == n + 1
+expect(len(lsbackup(dest)) == n + 1)
 alpha.stop()
 zero.stop()
 print("1 passed, 0 failed")

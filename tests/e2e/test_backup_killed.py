@@ -6,7 +6,7 @@ import signal
 import threading
 import time
 
-from cairnlib import Alpha, Model, Zero, lit, load_sample, lsbackup, restore, workdir
+from cairnlib import Alpha, Model, Zero, lit, load_sample, lsbackup, restore, workdir, expect
 
 wd = workdir("backup-killed")
 dest = os.path.join(wd, "backups")
@@ -43,29 +43,29 @@ while time.time() < deadline:
     if objs:
         break
     time.sleep(0.05)
-assert objs, "the interrupted backup never wrote its object"
+expect(objs, "the interrupted backup never wrote its object")
 slow.stop(signal.SIGKILL)
 t.join()
-assert not isinstance(result.get("r"), dict) or "errors" in result["r"], result
+expect(not isinstance(result.get("r"), dict) or "errors" in result["r"], result)
 interrupted = os.path.dirname(objs[0])
-assert not os.path.exists(os.path.join(interrupted, "manifest.json"))
-assert len(lsbackup(dest)) == 1, "an interrupted folder must not be listed as a backup"
+expect(not os.path.exists(os.path.join(interrupted, "manifest.json")))
+expect(len(lsbackup(dest)) == 1, "an interrupted folder must not be listed as a backup")
 
 # The next backup is incremental on the last complete one.
 alpha = Alpha(wd, zero, postings=postings)
 alpha.backup_ok(dest)
 b = lsbackup(dest)
-assert len(b) == 2 and b[1]["type"] == "incremental" and b[1]["backup_num"] == 2, b
-assert b[1]["since"] == b[0]["read_ts"] and b[1]["backup_id"] == b[0]["backup_id"], b
+expect(len(b) == 2 and b[1]["type"] == "incremental" and b[1]["backup_num"] == 2, b)
+expect(b[1]["since"] == b[0]["read_ts"] and b[1]["backup_id"] == b[0]["backup_id"], b)
 want = alpha.export(b[1]["read_ts"])
 
 out = restore(["-p", os.path.join(wd, "restored"), "-l", dest, "--force_zero=false"])
-assert out.returncode == 0, out.stderr
+expect(out.returncode == 0, out.stderr)
 zero2 = Zero(wd, wal=os.path.join(wd, "zw2"))
 zero2.assign("timestamps", b[1]["read_ts"])
 zero2.assign("uids", b[1]["max_uid"])
 alpha2 = Alpha(wd, zero2, postings=os.path.join(wd, "restored", "p1"))
-assert alpha2.export() == want
+expect(alpha2.export() == want)
 for p in (alpha2, zero2, alpha, zero):
     p.stop()
 print("1 passed, 0 failed")

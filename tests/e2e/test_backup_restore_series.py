@@ -5,7 +5,7 @@ restores the state at the second backup; new blank nodes on the restored
 cluster get uids above the restored max uid; forceFull starts a new series."""
 import os
 
-from cairnlib import Alpha, Model, Zero, lit, load_sample, lsbackup, restore, workdir
+from cairnlib import Alpha, Model, Zero, lit, load_sample, lsbackup, restore, workdir, expect
 
 wd = workdir("backup-series")
 dest = os.path.join(wd, "backups")
@@ -16,7 +16,7 @@ uids = load_sample(alpha, model)
 
 alpha.backup_ok(dest)
 b = lsbackup(dest)
-assert len(b) == 1 and b[0]["type"] == "full" and b[0]["backup_num"] == 1 and b[0]["since"] == 0, b
+expect(len(b) == 1 and b[0]["type"] == "full" and b[0]["backup_num"] == 1 and b[0]["since"] == 0, b)
 series = b[0]["backup_id"]
 
 # Between full and first incremental: overwrites, deletes, a drop_attr.
@@ -44,64 +44,64 @@ model.record_mutation(r["extensions"]["txn"]["commit_ts"],
 alpha.backup_ok(dest)
 
 b = lsbackup(dest)
-assert [x["backup_num"] for x in b] == [1, 2, 3], b
-assert [x["type"] for x in b] == ["full", "incremental", "incremental"], b
-assert all(x["backup_id"] == series for x in b), b
-assert b[1]["since"] == b[0]["read_ts"] and b[2]["since"] == b[1]["read_ts"], b
-assert len(b[1]["groups"]["1"]) >= 3
+expect([x["backup_num"] for x in b] == [1, 2, 3], b)
+expect([x["type"] for x in b] == ["full", "incremental", "incremental"], b)
+expect(all(x["backup_id"] == series for x in b), b)
+expect(b[1]["since"] == b[0]["read_ts"] and b[2]["since"] == b[1]["read_ts"], b)
+expect(len(b[1]["groups"]["1"]) >= 3)
 ts2, ts3 = b[1]["read_ts"], b[2]["read_ts"]
 want3 = alpha.export(ts3)
 want2 = alpha.export(ts2)
-assert want3 == Model.export_text(model.state_at(ts3))
-assert want2 == Model.export_text(model.state_at(ts2))
+expect(want3 == Model.export_text(model.state_at(ts3)))
+expect(want2 == Model.export_text(model.state_at(ts2)))
 # The objects are plain gzip that a standard gzip -d reads.
 import glob
 import subprocess
 obj = glob.glob(os.path.join(dest, "cairn.*", "r%d-g1.backup" % ts3))[0]
 gz = subprocess.run(["gzip", "-dc", obj], capture_output=True)
-assert gz.returncode == 0 and gz.stdout.startswith(b"CAIRNREC"), gz.stderr
+expect(gz.returncode == 0 and gz.stdout.startswith(b"CAIRNREC"), gz.stderr)
 
 # Restore the whole series into a new cluster.
 wd2 = workdir("backup-series-restored")
 zero2 = Zero(wd2)
 out = restore(["-p", os.path.join(wd2, "restored"), "-l", dest, "-z", zero2.addr])
-assert out.returncode == 0, out.stderr
-assert "Restore version: %d" % ts3 in out.stdout, out.stdout
+expect(out.returncode == 0, out.stderr)
+expect("Restore version: %d" % ts3 in out.stdout, out.stdout)
 max_uid = max(x["max_uid"] for x in b)
-assert "Restore max uid: %d" % max_uid in out.stdout, out.stdout
-assert open(os.path.join(wd2, "restored", "p1", "group_id")).read().strip() == "1"
+expect("Restore max uid: %d" % max_uid in out.stdout, out.stdout)
+expect(open(os.path.join(wd2, "restored", "p1", "group_id")).read().strip() == "1")
 st = zero2.state()
-assert st["maxTxnTs"] >= ts3 and st["maxUID"] >= max_uid, st
+expect(st["maxTxnTs"] >= ts3 and st["maxUID"] >= max_uid, st)
 alpha2 = Alpha(wd2, zero2, postings=os.path.join(wd2, "restored", "p1"))
 got = alpha2.export()
-assert got == want3, "restored export differs from the original at read_ts %d" % ts3
+expect(got == want3, "restored export differs from the original at read_ts %d" % ts3)
 r = alpha2.mutate("{ set { _:x <name> %s . _:y <name> %s . } }" % (lit("x"), lit("y")))
-assert min(int(v, 16) for v in r["data"]["uids"].values()) > max_uid, (r, max_uid)
-assert r["extensions"]["txn"]["commit_ts"] > ts3
+expect(min(int(v, 16) for v in r["data"]["uids"].values()) > max_uid, (r, max_uid))
+expect(r["extensions"]["txn"]["commit_ts"] > ts3)
 
 # --backup_num 2 restores the state at the second backup.
 out = restore(["-p", os.path.join(wd2, "at2"), "-l", dest, "--backup_num", "2", "--force_zero=false"])
-assert out.returncode == 0, out.stderr
-assert "Restore version: %d" % ts2 in out.stdout
-assert "/assign?what=timestamps&num=%d" % ts2 in out.stdout, out.stdout
+expect(out.returncode == 0, out.stderr)
+expect("Restore version: %d" % ts2 in out.stdout)
+expect("/assign?what=timestamps&num=%d" % ts2 in out.stdout, out.stdout)
 zero3 = Zero(wd2, wal=os.path.join(wd2, "zw3"))
 zero3.assign("timestamps", ts2)
 zero3.assign("uids", max_uid)
 alpha3 = Alpha(wd2, zero3, postings=os.path.join(wd2, "at2", "p1"))
-assert alpha3.export() == want2
+expect(alpha3.export() == want2)
 alpha3.stop()
 zero3.stop()
 
 # forceFull starts a new series with backup_num 1.
 alpha.backup_ok(dest, force_full=True)
 b = lsbackup(dest)
-assert b[-1]["type"] == "full" and b[-1]["backup_num"] == 1 and b[-1]["backup_id"] != series, b
+expect(b[-1]["type"] == "full" and b[-1]["backup_num"] == 1 and b[-1]["backup_id"] != series, b)
 alpha.backup_ok(dest)
 b = lsbackup(dest)
-assert b[-1]["backup_num"] == 2 and b[-1]["backup_id"] == b[-2]["backup_id"], b
+expect(b[-1]["backup_num"] == 2 and b[-1]["backup_id"] == b[-2]["backup_id"], b)
 # --backup_id picks the old series.
 out = restore(["-p", os.path.join(wd2, "old"), "-l", dest, "--backup_id", series, "--force_zero=false"])
-assert out.returncode == 0 and "Restore version: %d" % ts3 in out.stdout, out.stdout + out.stderr
+expect(out.returncode == 0 and "Restore version: %d" % ts3 in out.stdout, out.stdout + out.stderr)
 
 for p in (alpha2, zero2, alpha, zero):
     p.stop()

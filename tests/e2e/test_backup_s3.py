@@ -16,7 +16,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "servers"))
 from radosgw import Radosgw  # noqa: E402
 
-from cairnlib import (Alpha, Model, Zero, lit, load_sample, lsbackup, note_secret, restore,  # noqa: E402
+from cairnlib import (expect, Alpha, Model, Zero, lit, load_sample, lsbackup, note_secret, restore,  # noqa: E402
                       run, workdir, PLUGIN_DIR)
 
 wd = workdir("backup-s3")
@@ -51,29 +51,29 @@ try:
         alpha.backup_ok(loc)
         env = dict(creds, **extra_env)
         b = lsbackup(loc, env=env)
-        assert [x["type"] for x in b] == ["full", "incremental"], (name, b)
+        expect([x["type"] for x in b] == ["full", "incremental"], (name, b))
         want = alpha.export(b[-1]["read_ts"])
         out = restore(["-p", os.path.join(wd, "r-" + name), "-l", loc, "--force_zero=false"], env=env)
-        assert out.returncode == 0, (name, out.stderr)
+        expect(out.returncode == 0, (name, out.stderr))
         z = Zero(wd, wal=os.path.join(wd, "zw-" + name))
         z.assign("timestamps", b[-1]["read_ts"])
         a = Alpha(wd, z, postings=os.path.join(wd, "r-" + name, "p1"))
-        assert a.export() == want, name
+        expect(a.export() == want, name)
         a.stop()
         z.stop()
         v = run(["verify", "-l", loc, "--plugin_dir", PLUGIN_DIR], env=env)
-        assert v.returncode == 0, (name, v.stderr)
+        expect(v.returncode == 0, (name, v.stderr))
 
     # awscli sees exactly what cairn wrote, and reads it.
     keys = gw.keys("minio-bk", "cluster1/")
     manifests = sorted(k for k in keys if k.endswith("/manifest.json"))
     objects = sorted(k for k in keys if k.endswith(".backup"))
-    assert len(manifests) == 2 and len(objects) == 2, keys
+    expect(len(manifests) == 2 and len(objects) == 2, keys)
     b = lsbackup(targets[0][1], env=creds)
-    assert [m.split("/")[1] for m in manifests] == [x["path"] for x in b]
+    expect([m.split("/")[1] for m in manifests] == [x["path"] for x in b])
     body = gw.cat("minio-bk", objects[0])
     gz = subprocess.run(["gzip", "-dc"], input=body, capture_output=True)
-    assert gz.returncode == 0 and gz.stdout.startswith(b"CAIRNREC")
+    expect(gz.returncode == 0 and gz.stdout.startswith(b"CAIRNREC"))
 
     # A local backup copied into a bucket by awscli restores from the bucket.
     local = os.path.join(wd, "local-bk")
@@ -85,36 +85,36 @@ try:
     want = alpha.export(b[-1]["read_ts"])
     out = restore(["-p", os.path.join(wd, "r-copied"), "-l", "s3://%s/copied/from-nfs?secure=false" % gw.http,
                    "--force_zero=false"], env=creds)
-    assert out.returncode == 0, out.stderr
+    expect(out.returncode == 0, out.stderr)
     z = Zero(wd, wal=os.path.join(wd, "zw-copied"))
     z.assign("timestamps", b[-1]["read_ts"])
     a = Alpha(wd, z, postings=os.path.join(wd, "r-copied", "p1"))
-    assert a.export() == want
+    expect(a.export() == want)
     a.stop()
     z.stop()
 
     # Errors: one GraphQL error each, no manifest, no multipart upload left.
     def backup_error(loc, want, **creds_override):
         out = alpha.backup(loc, **creds_override)
-        assert "errors" in out, out
+        expect("errors" in out, out)
         msg = out["errors"][0]["message"]
-        assert want in msg, (want, msg)
-        assert gw.secret_key not in msg
+        expect(want in msg, (want, msg))
+        expect(gw.secret_key not in msg)
         return msg
 
     wrong = "wrong" + gw.secret_key[5:]
     note_secret(wrong)
     msg = backup_error("minio://%s/minio-bk/x?secure=false" % gw.http, "the secret key is wrong for access key",
                        accessKey=gw.access_key, secretKey=wrong)
-    assert wrong not in msg
+    expect(wrong not in msg)
     backup_error("minio://%s/no-such-bucket?secure=false" % gw.http, "does not exist")
     backup_error("minio://%s/private/x?secure=false" % gw.http, "ccess", anonymous=True)
     backup_error("s3://no-such-host.invalid/bucket", "no-such-host.invalid")
     backup_error("s3://%s/s3-bk" % gw.http, "")  # https spoken to an http port
     for bucket in ("minio-bk", "s3-bk", "private"):
-        assert gw.uploads(bucket) == [], bucket
-    assert not [k for k in gw.keys("minio-bk") if k.startswith("x/")]
-    assert gw.keys("private") == {}
+        expect(gw.uploads(bucket) == [], bucket)
+    expect(not [k for k in gw.keys("minio-bk") if k.startswith("x/")])
+    expect(gw.keys("private") == {})
     alpha.stop()
 
     # A backup of more than three parts: 64 MiB of incompressible values, in
@@ -159,12 +159,12 @@ try:
     objs = {k: s for k, s in gw.keys("big").items() if k.endswith(".backup")}
     (key, size), = objs.items()
     etag = gw.head("big", key)["ETag"].strip('"')
-    assert "-" in etag and int(etag.rsplit("-", 1)[1]) > 3, (etag, size)
+    expect("-" in etag and int(etag.rsplit("-", 1)[1]) > 3, (etag, size))
     print("big backup: %.1f MiB object in %s parts, %.2f s; alpha peak RssAnon %.1f MiB, VmHWM %.1f MiB"
           % (size / 2**20, etag.rsplit("-", 1)[1], secs, peak["anon"] / 1024, peak["hwm"] / 1024))
-    assert size > 48 * 2**20, size
-    assert peak["anon"] < 160 * 1024, "alpha anonymous memory peaked at %d KiB during a 64 MiB backup" % peak["anon"]
-    assert gw.uploads("big") == []
+    expect(size > 48 * 2**20, size)
+    expect(peak["anon"] < 160 * 1024, "alpha anonymous memory peaked at %d KiB during a 64 MiB backup" % peak["anon"])
+    expect(gw.uploads("big") == [])
     big.stop()
     zero.stop()
 finally:

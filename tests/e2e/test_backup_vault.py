@@ -5,7 +5,7 @@ the original export; a key file and Vault together are refused."""
 import base64
 import os
 
-from cairnlib import (Alpha, Model, Zero, VaultRole, VaultStandIn, lit, load_sample, lsbackup, note_secret,
+from cairnlib import (expect, Alpha, Model, Zero, VaultRole, VaultStandIn, lit, load_sample, lsbackup, note_secret,
                       restore, workdir)
 
 wd = workdir("backup-vault")
@@ -30,7 +30,7 @@ try:
     alpha.mutate("{ delete { <0x%x> <age> * . } set { _:z <name> %s . } }" % (uids[4], lit("zed")))
     alpha.backup_ok(dest)
     b = lsbackup(dest)
-    assert [(x["type"], x["encrypted"]) for x in b] == [("full", True), ("incremental", True)], b
+    expect([(x["type"], x["encrypted"]) for x in b] == [("full", True), ("incremental", True)], b)
     want = alpha.export(b[-1]["read_ts"])
 
     for name, flags in (("via-vault", role.flags(vault.addr)), ("via-file", None)):
@@ -39,26 +39,26 @@ try:
             open(kf, "wb").write(key)
             flags = ["--encryption_key_file", kf]
         out = restore(["-p", os.path.join(wd, name), "-l", dest, "--force_zero=false"] + flags)
-        assert out.returncode == 0, out.stderr
+        expect(out.returncode == 0, out.stderr)
         z = Zero(wd, wal=os.path.join(wd, "zw-" + name))
         z.assign("timestamps", b[-1]["read_ts"])
         a = Alpha(wd, z, postings=os.path.join(wd, name, "p1"))
-        assert a.export() == want, name
+        expect(a.export() == want, name)
         a.stop()
         z.stop()
 
     # Both a key file and Vault: one clear error, nothing written.
     out = restore(["-p", os.path.join(wd, "both"), "-l", dest, "--force_zero=false",
                    "--encryption_key_file", os.path.join(wd, "same.key")] + role.flags(vault.addr))
-    assert out.returncode != 0 and "set only one" in out.stderr, out.stderr
-    assert not os.path.exists(os.path.join(wd, "both"))
+    expect(out.returncode != 0 and "set only one" in out.stderr, out.stderr)
+    expect(not os.path.exists(os.path.join(wd, "both")))
     # A Vault secret missing: restore says so before writing.
     out = restore(["-p", os.path.join(wd, "missing"), "-l", dest, "--force_zero=false"] +
                   role.flags(vault.addr, "secret/data/nothing-here"))
-    assert out.returncode != 0 and "no secret at vault path" in out.stderr, out.stderr
-    assert not os.path.exists(os.path.join(wd, "missing"))
+    expect(out.returncode != 0 and "no secret at vault path" in out.stderr, out.stderr)
+    expect(not os.path.exists(os.path.join(wd, "missing")))
     tokens = open(os.path.join(wd, "tokens.log")).read().split()
-    assert tokens, "the stand-in issued no token"
+    expect(tokens, "the stand-in issued no token")
     for t in tokens:
         note_secret(t)
     alpha.stop()

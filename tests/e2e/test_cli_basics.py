@@ -5,29 +5,29 @@ plugin built with pkg-config against the installed SDK loads."""
 import os
 import subprocess
 
-from cairnlib import CAIRN, PLUGIN_DIR, Proc, Zero, free_port, run, wait_http, workdir
+from cairnlib import CAIRN, PLUGIN_DIR, Proc, Zero, free_port, run, wait_http, workdir, expect
 
 wd = workdir("cli")
 p = run(["--help"])
-assert p.returncode == 0 and "restore" in p.stdout and "lsbackup" in p.stdout
+expect(p.returncode == 0 and "restore" in p.stdout and "lsbackup" in p.stdout)
 for cmd in ("zero", "alpha", "restore", "lsbackup", "verify", "plugins"):
     p = run([cmd, "--help"])
-    assert p.returncode == 0 and "--config" in p.stdout, (cmd, p.stdout, p.stderr)
-assert "--force_zero" in run(["restore", "--help"]).stdout
+    expect(p.returncode == 0 and "--config" in p.stdout, (cmd, p.stdout, p.stderr))
+expect("--force_zero" in run(["restore", "--help"]).stdout)
 p = run(["version"])
-assert p.returncode == 0 and p.stdout.startswith("cairn "), p.stdout
+expect(p.returncode == 0 and p.stdout.startswith("cairn "), p.stdout)
 p = run(["frobnicate"])
-assert p.returncode != 0 and p.stderr.startswith("error: unknown command"), p.stderr
+expect(p.returncode != 0 and p.stderr.startswith("error: unknown command"), p.stderr)
 p = run(["alpha", "--postngs", "x"])
-assert p.returncode != 0 and "unknown flag --postngs" in p.stderr, p.stderr
+expect(p.returncode != 0 and "unknown flag --postngs" in p.stderr, p.stderr)
 
 p = run(["plugins", "--plugin_dir", PLUGIN_DIR])
-assert p.returncode == 0, p.stderr
+expect(p.returncode == 0, p.stderr)
 rows = {line.split()[2]: line.split() for line in p.stdout.splitlines()[1:]}
-assert set(rows) == {"storage-nfs", "storage-s3", "storage-minio", "keys-file", "keys-vault"}, rows
-assert rows["storage-nfs"][1] == "storage" and rows["storage-nfs"][3] == "file" and rows["storage-nfs"][4] == "1.0"
-assert rows["storage-s3"][3] == "s3" and rows["storage-minio"][3] == "minio"
-assert rows["keys-vault"][1] == "keys"
+expect(set(rows) == {"storage-nfs", "storage-s3", "storage-minio", "keys-file", "keys-vault"}, rows)
+expect(rows["storage-nfs"][1] == "storage" and rows["storage-nfs"][3] == "file" and rows["storage-nfs"][4] == "1.0")
+expect(rows["storage-s3"][3] == "s3" and rows["storage-minio"][3] == "minio")
+expect(rows["keys-vault"][1] == "keys")
 
 # ini configuration: the file sets the alpha's address; a flag overrides the file.
 zero = Zero(wd)
@@ -41,7 +41,7 @@ a.stop()
 zero.stop()
 open(ini, "w").write("[alpha]\nhttp = 127.0.0.1:%d\nbogus_key = 1\n" % port)
 p = run(["alpha", "--config", ini])
-assert p.returncode != 0 and 'unknown key "bogus_key" in [alpha]' in p.stderr, p.stderr
+expect(p.returncode != 0 and 'unknown key "bogus_key" in [alpha]' in p.stderr, p.stderr)
 
 # Install, then run the installed binary with no environment help.
 build = os.environ["CAIRN_BUILD_DIR"]
@@ -49,15 +49,15 @@ prefix = os.path.join(wd, "prefix")
 subprocess.run(["cmake", "--install", build, "--prefix", prefix], check=True, capture_output=True)
 installed = os.path.join(prefix, "bin", "cairn")
 for so in ("storage-nfs", "storage-s3", "storage-minio", "keys-file", "keys-vault"):
-    assert os.path.exists(os.path.join(prefix, "lib", "cairn", "plugins", so + ".so")), so
+    expect(os.path.exists(os.path.join(prefix, "lib", "cairn", "plugins", so + ".so")), so)
 for h in ("plugin.h", "storage.h", "keys.h"):
-    assert os.path.exists(os.path.join(prefix, "include", "cairn", h)), h
+    expect(os.path.exists(os.path.join(prefix, "include", "cairn", h)), h)
 env = {k: v for k, v in os.environ.items() if not k.startswith("CAIRN_")}
 p = subprocess.run([installed, "plugins"], capture_output=True, text=True, env=env, cwd="/")
-assert p.returncode == 0, p.stderr
-assert os.path.join(prefix, "lib", "cairn", "plugins") in os.path.realpath(p.stdout.splitlines()[1].split()[0]) or \
-    "prefix/bin/../lib/cairn/plugins" in p.stdout or prefix in p.stdout, p.stdout
-assert len(p.stdout.splitlines()) == 6, p.stdout
+expect(p.returncode == 0, p.stderr)
+expect(os.path.join(prefix, "lib", "cairn", "plugins") in os.path.realpath(p.stdout.splitlines()[1].split()[0]) or \
+    "prefix/bin/../lib/cairn/plugins" in p.stdout or prefix in p.stdout, p.stdout)
+expect(len(p.stdout.splitlines()) == 6, p.stdout)
 
 # A vendor's plugin, compiled against the installed SDK only.
 src = os.path.join(wd, "azure.c")
@@ -73,17 +73,17 @@ CAIRN_EXPORT const struct cairn_plugin *cairn_plugin_entry(void) { return &plugi
 ''')
 pc = subprocess.run(["pkg-config", "--cflags", "cairn-plugin"], capture_output=True, text=True,
                     env=dict(os.environ, PKG_CONFIG_PATH=os.path.join(prefix, "lib", "pkgconfig")))
-assert pc.returncode == 0, pc.stderr
+expect(pc.returncode == 0, pc.stderr)
 plugdir = os.path.join(wd, "vendor-plugins")
 os.makedirs(plugdir)
 cc = subprocess.run(["cc", "-shared", "-Wall", "-Werror"] + pc.stdout.split() +
                     ["-o", os.path.join(plugdir, "storage-azure.so"), src], capture_output=True, text=True)
-assert cc.returncode == 0, cc.stderr
+expect(cc.returncode == 0, cc.stderr)
 for so in ("storage-nfs",):
     os.symlink(os.path.join(prefix, "lib", "cairn", "plugins", so + ".so"), os.path.join(plugdir, so + ".so"))
 p = subprocess.run([installed, "plugins", "--plugin_dir", plugdir], capture_output=True, text=True)
-assert p.returncode == 0 and "storage-azure" in p.stdout and "azblob" in p.stdout, p.stdout + p.stderr
+expect(p.returncode == 0 and "storage-azure" in p.stdout and "azblob" in p.stdout, p.stdout + p.stderr)
 p = subprocess.run([installed, "lsbackup", "-l", "azblob://acct/container", "--plugin_dir", plugdir],
                    capture_output=True, text=True)
-assert p.returncode != 0 and "azure plugin reached for azblob://acct/container" in p.stderr, p.stderr
+expect(p.returncode != 0 and "azure plugin reached for azblob://acct/container" in p.stderr, p.stderr)
 print("1 passed, 0 failed")

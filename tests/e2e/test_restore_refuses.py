@@ -7,7 +7,7 @@ import json
 import os
 import shutil
 
-from cairnlib import Alpha, Model, Zero, lit, load_sample, lsbackup, restore, workdir
+from cairnlib import Alpha, Model, Zero, lit, load_sample, lsbackup, restore, workdir, expect
 
 wd = workdir("restore-refuses")
 dest = os.path.join(wd, "backups")
@@ -21,7 +21,7 @@ for i in range(3):
 alpha.stop()
 zero.stop()
 b = lsbackup(dest)
-assert [x["backup_num"] for x in b] == [1, 2, 3]
+expect([x["backup_num"] for x in b] == [1, 2, 3])
 
 
 def snapshot(d):
@@ -40,11 +40,11 @@ def refused(loc, want, extra=None):
         f.write("operator's file")
     before = snapshot(target)
     out = restore(["-p", target, "-l", loc, "--force_zero=false"] + (extra or []))
-    assert out.returncode != 0, out.stdout
+    expect(out.returncode != 0, out.stdout)
     err = out.stderr.strip().splitlines()
-    assert err and err[-1].startswith("error: "), out.stderr
-    assert want in err[-1], (want, out.stderr)
-    assert snapshot(target) == before, "restore touched the target directory"
+    expect(err and err[-1].startswith("error: "), out.stderr)
+    expect(want in err[-1], (want, out.stderr))
+    expect(snapshot(target) == before, "restore touched the target directory")
     return err[-1]
 
 
@@ -110,16 +110,16 @@ refused("relative/dir", "absolute path")
 # No --zero while force_zero is true: refused up front.
 target = os.path.join(wd, "nozero")
 out = restore(["-p", target, "-l", dest])
-assert out.returncode != 0 and "--force_zero=false" in out.stderr and "-z/--zero" in out.stderr, out.stderr
-assert not os.path.exists(target)
+expect(out.returncode != 0 and "--force_zero=false" in out.stderr and "-z/--zero" in out.stderr, out.stderr)
+expect(not os.path.exists(target))
 
 # An existing p1 is never overwritten.
 target = os.path.join(wd, "exists")
 os.makedirs(os.path.join(target, "p1"))
 open(os.path.join(target, "p1", "mine"), "w").write("x")
 out = restore(["-p", target, "-l", dest, "--force_zero=false"])
-assert out.returncode != 0 and "p1 already exists" in out.stderr, out.stderr
-assert os.listdir(os.path.join(target, "p1")) == ["mine"]
+expect(out.returncode != 0 and "p1 already exists" in out.stderr, out.stderr)
+expect(os.listdir(os.path.join(target, "p1")) == ["mine"])
 
 # And the untouched original still restores; a temporary left by a killed
 # restore (its process gone) is cleaned up, one of a live process is not.
@@ -127,6 +127,6 @@ good = os.path.join(wd, "good")
 os.makedirs(os.path.join(good, ".p1.restoring.999999999", "junk"))
 os.makedirs(os.path.join(good, ".p1.restoring.%d" % os.getpid()))
 out = restore(["-p", good, "-l", dest, "--force_zero=false"])
-assert out.returncode == 0, out.stderr
-assert sorted(x for x in os.listdir(good) if x.startswith(".")) == [".p1.restoring.%d" % os.getpid()], os.listdir(good)
+expect(out.returncode == 0, out.stderr)
+expect(sorted(x for x in os.listdir(good) if x.startswith(".")) == [".p1.restoring.%d" % os.getpid()], os.listdir(good))
 print("1 passed, 0 failed")

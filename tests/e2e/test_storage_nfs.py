@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import tempfile
 
-from cairnlib import PLUGIN_DIR, workdir
+from cairnlib import PLUGIN_DIR, workdir, expect
 
 TOOL = os.path.join(os.environ["CAIRN_BUILD_DIR"], "tests", "storage_tool")
 wd = workdir("storage-nfs")
@@ -33,33 +33,33 @@ root = os.path.join(wd, "dest", "not", "yet")  # does not exist yet
 big = os.urandom(5 * 1024 * 1024 + 123)
 for loc in (root, "file://" + root):
     r = tool("put", loc, "cairn.1/r5-g1.backup", data=big)
-    assert r.returncode == 0, r.stderr
+    expect(r.returncode == 0, r.stderr)
     r = tool("get", loc, "cairn.1/r5-g1.backup")
-    assert r.returncode == 0 and r.stdout == big
+    expect(r.returncode == 0 and r.stdout == big)
 r = tool("put", root, "cairn.1/manifest.json", data=b"{}")
 r = tool("put", root, "other/x", data=b"x")
 r = tool("list", root, "cairn.")
-assert r.stdout.decode().splitlines() == ["%d\tcairn.1/manifest.json" % 2, "%d\tcairn.1/r5-g1.backup" % len(big)], r.stdout
+expect(r.stdout.decode().splitlines() == ["%d\tcairn.1/manifest.json" % 2, "%d\tcairn.1/r5-g1.backup" % len(big)], r.stdout)
 r = tool("list", root)
-assert len(r.stdout.decode().splitlines()) == 3
+expect(len(r.stdout.decode().splitlines()) == 3)
 r = tool("stat", root, "cairn.1/r5-g1.backup")
-assert r.returncode == 0 and r.stdout.decode().strip() == str(len(big)), r
-assert tool("stat", root, "cairn.1/none").returncode == 3
-assert tool("rm", root, "other/x").returncode == 0
-assert tool("stat", root, "other/x").returncode == 3
+expect(r.returncode == 0 and r.stdout.decode().strip() == str(len(big)), r)
+expect(tool("stat", root, "cairn.1/none").returncode == 3)
+expect(tool("rm", root, "other/x").returncode == 0)
+expect(tool("stat", root, "other/x").returncode == 3)
 # An aborted write leaves no object and no temporary.
 r = tool("put", root, "cairn.2/obj", "--abort", data=big)
-assert r.returncode == 0, r.stderr
-assert not os.path.exists(os.path.join(root, "cairn.2", "obj"))
-assert [f for f in os.listdir(os.path.join(root, "cairn.2"))] == []
+expect(r.returncode == 0, r.stderr)
+expect(not os.path.exists(os.path.join(root, "cairn.2", "obj")))
+expect([f for f in os.listdir(os.path.join(root, "cairn.2"))] == [])
 # Names may not escape the location.
 r = tool("put", root, "../escape", data=b"x")
-assert r.returncode == 1 and b"bad object name" in r.stderr, r.stderr
+expect(r.returncode == 1 and b"bad object name" in r.stderr, r.stderr)
 
 # Errors, one line each.
 def one_error(r, want):
     lines = r.stderr.decode().strip().splitlines()
-    assert r.returncode == 1 and lines and want in lines[-1], (want, r.stderr)
+    expect(r.returncode == 1 and lines and want in lines[-1], (want, r.stderr))
 
 
 one_error(tool("put", "relative/dir", "x", data=b"x"), "absolute path")
@@ -75,7 +75,7 @@ small = tempfile.mkdtemp(dir=wd)
 subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", small], check=True)
 try:
     one_error(tool("put", small, "full/obj", data=os.urandom(1024 * 1024)), "no space left on device")
-    assert not [f for _, _, fs in os.walk(small) for f in fs], "a failed write left a file behind"
+    expect(not [f for _, _, fs in os.walk(small) for f in fs], "a failed write left a file behind")
 finally:
     subprocess.run(["umount", small], check=True)
 shutil.rmtree(open_dir, ignore_errors=True)

@@ -4,7 +4,7 @@ export must equal the model's state at that timestamp exactly."""
 import random
 import threading
 
-from cairnlib import Alpha, Model, Zero, lit, nquads, workdir
+from cairnlib import Alpha, Model, Zero, lit, nquads, workdir, expect
 
 wd = workdir("store-concurrent")
 zero = Zero(wd)
@@ -88,17 +88,17 @@ try:
 finally:
     stop.set()
     t.join()
-assert not errors, errors
+expect(not errors, errors)
 
 want1 = Model.export_text(model.state_at(ts1))
 want2 = Model.export_text(model.state_at(ts2))
-assert exp1.count("\n") > 90000, exp1.count("\n")
-assert exp1 == want1, "export at %d differs from the model (%d vs %d lines)" % (ts1, exp1.count("\n"), want1.count("\n"))
-assert exp2 == want2, "export at %d differs from the model" % ts2
-assert exp1 != exp2
+expect(exp1.count("\n") > 90000, exp1.count("\n"))
+expect(exp1 == want1, "export at %d differs from the model (%d vs %d lines)" % (ts1, exp1.count("\n"), want1.count("\n")))
+expect(exp2 == want2, "export at %d differs from the model" % ts2)
+expect(exp1 != exp2)
 # The latest export equals the model's final state once the writer stopped.
 final_ts = max(t for t, _, _ in model.log)
-assert alpha.export() == Model.export_text(model.state_at(final_ts))
+expect(alpha.export() == Model.export_text(model.state_at(final_ts)))
 alpha.stop()
 zero.stop()
 print("1 passed, 0 failed")

@@ -2,7 +2,7 @@
 forward, never handing out a value twice."""
 import signal
 
-from cairnlib import Zero, workdir
+from cairnlib import Zero, workdir, expect
 
 wd = workdir("zero-restart")
 zero = Zero(wd)
@@ -20,17 +20,17 @@ for sig in (signal.SIGTERM, signal.SIGKILL):
     zero = Zero(wd, wal=zero.wal)
     a = zero.assign("timestamps", 1)
     b = zero.assign("uids", 1)
-    assert a["startId"] > max(e for _, e in seen_ts), (a, seen_ts)
-    assert b["startId"] > max(e for _, e in seen_uid), (b, seen_uid)
+    expect(a["startId"] > max(e for _, e in seen_ts), (a, seen_ts))
+    expect(b["startId"] > max(e for _, e in seen_uid), (b, seen_uid))
     seen_ts.append((a["startId"], a["endId"]))
     seen_uid.append((b["startId"], b["endId"]))
     st = zero.state()
-    assert st["maxTxnTs"] >= a["endId"] and st["maxUID"] >= b["endId"], st
+    expect(st["maxTxnTs"] >= a["endId"] and st["maxUID"] >= b["endId"], st)
     zero.stop(sig)
 
 # Leases never overlap.
 for seen in (seen_ts, seen_uid):
     seen.sort()
     for (s1, e1), (s2, e2) in zip(seen, seen[1:]):
-        assert e1 < s2, (s1, e1, s2, e2)
+        expect(e1 < s2, (s1, e1, s2, e2))
 print("1 passed, 0 failed")

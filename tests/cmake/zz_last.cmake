@@ -1,1 +1,0 @@
-cairn_py_test(e2e_zz_no_secrets_in_logs e2e/test_no_secrets_in_logs.py)
