@@ -25,8 +25,8 @@
 
 #include "jsonfile.h"
 #include "log.h"
-#include "pipeline.h"
-#include "records.h"
+#include "pipeline/object.h"
+#include "format/records.h"
 #include "series.h"
 #include "server/http.h"
 

@@ -22,8 +22,8 @@
 #include "jsonfile.h"
 #include "keysel.h"
 #include "log.h"
-#include "pipeline.h"
-#include "records.h"
+#include "pipeline/object.h"
+#include "format/records.h"
 #include "series.h"
 #include "store/db.h"
 

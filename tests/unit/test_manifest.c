@@ -1,7 +1,7 @@
 /* manifest.json is untrusted input: a good one round-trips, and each hostile
  * or broken field is refused with its name. */
 #include "check.h"
-#include "manifest.h"
+#include "format/manifest.h"
 
 static const char *good =
 	"{\"format\":\"cairn-backup/1\",\"type\":\"incremental\",\"since\":10,\"read_ts\":20,"

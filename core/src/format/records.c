@@ -1,5 +1,5 @@
 /* records.c — encode and decode the versioned record stream. */
-#include "records.h"
+#include "format/records.h"
 
 #include "textutil.h"
 

@@ -2,7 +2,7 @@
  * hostile author: sizes, names and numbers are all range-checked, and object
  * paths must be exactly r<read_ts>-g<group>.backup, so a manifest can never
  * point outside its folder. */
-#include "manifest.h"
+#include "format/manifest.h"
 
 #include <ctype.h>
 #include <math.h>

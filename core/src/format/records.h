@@ -4,7 +4,7 @@
 #define CAIRN_RECORDS_H
 #include <cairn/plugin.h>
 
-#include "pipeline.h"
+#include "pipeline/object.h"
 #include "store/db.h"
 
 #define CAIRN_REC_MAGIC "CAIRNREC"
