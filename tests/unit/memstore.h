@@ -55,7 +55,8 @@ static void mem_put(struct cairn_storage *st, const char *name, const void *p, s
 		free(o->data);
 	}
 	o->data = malloc(len ? len : 1);
-	memcpy(o->data, p, len);
+	if (len)
+		memcpy(o->data, p, len);
 	o->len = len;
 }
 
@@ -94,6 +95,8 @@ static int mem_write_open(struct cairn_storage *st, const char *name, struct cai
 static int mem_write(struct cairn_writer *w, const void *buf, size_t len, cairn_err *err)
 {
 	(void)err;
+	if (!len)
+		return 0;
 	if (w->len + len > w->cap) {
 		w->cap = (w->len + len) * 2;
 		w->data = realloc(w->data, w->cap);
@@ -140,7 +143,8 @@ static ssize_t mem_read(struct cairn_reader *r, void *buf, size_t len, cairn_err
 		n = len;
 	if (n > r->chunk)
 		n = r->chunk;
-	memcpy(buf, r->o->data + r->pos, n);
+	if (n)
+		memcpy(buf, r->o->data + r->pos, n);
 	r->pos += n;
 	return (ssize_t)n;
 }

@@ -20,6 +20,8 @@ struct buf {
 
 static void buf_add(struct buf *b, const void *p, size_t n)
 {
+	if (!n)
+		return;
 	if (b->len + n > b->cap) {
 		b->cap = (b->len + n) * 2 + 16;
 		b->p = realloc(b->p, b->cap);
@@ -50,7 +52,8 @@ static ssize_t source(void *ctx, void *out, size_t cap, cairn_err *err)
 		n = cap;
 	if (n > s->chunk)
 		n = s->chunk;
-	memcpy(out, s->p + s->pos, n);
+	if (n)
+		memcpy(out, s->p + s->pos, n);
 	s->pos += n;
 	return (ssize_t)n;
 }
