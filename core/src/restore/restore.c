@@ -13,6 +13,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
+#include <openssl/crypto.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,8 +29,6 @@
 #include "restore/check.h"
 #include "restore/common.h"
 #include "store/db.h"
-
-#include <openssl/crypto.h>
 
 static const struct cairn_flag restore_flags[] = {
     {"postings", 'p', NULL, "directory to write p1, p2, ... into", 0},

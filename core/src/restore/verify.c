@@ -2,6 +2,7 @@
  * for) checked as a chain. Each object is read once: its size, sha256 and,
  * with the key, its HMAC are checked while its records are decoded. An
  * encrypted series without its key gets presence, sizes and sha256. */
+#include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,6 +112,7 @@ out:
 	if (rc < 0 && err.msg[0])
 		cairn_print_error(err.msg);
 	free(chain);
+	OPENSSL_cleanse(&ks, sizeof ks);
 	cairn_series_free(&set);
 	cairn_location_close(&loc);
 	cairn_opts_free(&o);
