@@ -1,74 +1,56 @@
-/* alpha.c — `cairn alpha`: one group's data node. Mutations, drops, export,
- * health and metrics here; the /admin backup mutation in backup.c. */
-#include "alpha.h"
-
+/* alpha.c — `cairn alpha`: one group's data node. It wires the store, the
+ * HTTP server, zero (cluster/zero_client.h) and backups (backup/backup.h)
+ * together: mutations, drops, export, health, metrics and /admin here; the
+ * backup itself in backup/. */
+#include <cairn/keys.h>
 #include <cjson/cJSON.h>
-#include <curl/curl.h>
 #include <openssl/crypto.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
-#include "backup.h"
+#include "backup/backup.h"
+#include "backup/group.h"
+#include "cluster/zero_client.h"
 #include "commands.h"
+#include "config.h"
 #include "keysel.h"
 #include "jsonfile.h"
 #include "log.h"
 #include "rdf.h"
+#include "store/db.h"
 #include "server/admin.h"
 #include "server/http.h"
 
 #define MAX_BODY (256u << 20)
 
+/* Counters for /metrics, under their own lock. */
+struct alpha_stats {
+	pthread_mutex_t mu;
+	uint64_t mutations, mutation_errors, backups, backup_failures;
+	uint64_t last_backup_read_ts;
+	int backup_running; /* one backup at a time on this alpha */
+};
+
+struct cairn_alpha {
+	struct cairn_opts *opts;
+	struct cairn_db *db;
+	char *zero;      /* "127.0.0.1:6080" */
+	char *http_addr; /* what we serve on, as told to zero */
+	uint32_t group;
+	uint64_t member_id;
+	pthread_mutex_t write_mu; /* one commit at a time: ts order = apply order */
+	unsigned char key[CAIRN_KEY_MAX]; /* encryption key, if any */
+	size_t key_len;
+	time_t started;
+	struct alpha_stats stats;
+};
+
 static volatile sig_atomic_t stop_flag;
 static void on_signal(int sig) { (void)sig; stop_flag = 1; }
-
-cJSON *cairn_zero_call(const char *zero, const char *method, const char *path, const char *body,
-		       cairn_err *err)
-{
-	char url[1024];
-	char *out = NULL;
-	long status = 0;
-	snprintf(url, sizeof url, "http://%s%s", zero, path);
-	if (cairn_http_fetch(method, url, body ? "application/json" : NULL, body,
-			     body ? strlen(body) : 0, &status, &out, NULL, err) < 0) {
-		cairn_err_set(err, "cannot reach zero at %s: is `cairn zero` running there? (%s)", zero,
-			      err->msg);
-		return NULL;
-	}
-	cJSON *j = cJSON_Parse(out);
-	if (status != 200 || !j) {
-		const cJSON *e = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "errors"), 0);
-		const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
-		cairn_err_set(err, "zero at %s answered %ld: %s", zero, status,
-			      cJSON_IsString(m) ? m->valuestring : out);
-		cJSON_Delete(j);
-		j = NULL;
-	}
-	free(out);
-	return j;
-}
-
-int cairn_zero_wait_watermark(const char *zero, uint64_t ts, cairn_err *err)
-{
-	for (int i = 0; i < 600; i++) {
-		cJSON *st = cairn_zero_call(zero, "GET", "/state", NULL, err);
-		if (!st)
-			return -1;
-		uint64_t wm = cairn_json_u64(st, "watermark"), max = cairn_json_u64(st, "maxTxnTs");
-		cJSON_Delete(st);
-		if (ts > max)
-			return cairn_err_set(err, "read_ts %llu is in the future (zero has handed out "
-						  "timestamps up to %llu)",
-					     (unsigned long long)ts, (unsigned long long)max);
-		if (wm >= ts)
-			return 0;
-		usleep(50000);
-	}
-	return cairn_err_set(err, "timed out waiting for commits at or below %llu to finish",
-			     (unsigned long long)ts);
-}
 
 /* Blank-node name -> uid, for one mutation. */
 struct blank_map {
@@ -122,19 +104,13 @@ static int claim_tablet(struct cairn_alpha *a, const char *pred, cairn_err *err)
 			return 0;
 		}
 	pthread_mutex_unlock(&tablets.mu);
-	char *q = curl_easy_escape(NULL, pred, 0);
-	char path[1024];
-	snprintf(path, sizeof path, "/internal/tablet?pred=%s&group=%u", q ? q : "", a->group);
-	curl_free(q);
-	cJSON *r = cairn_zero_call(a->zero, "POST", path, "{}", err);
-	if (!r)
+	uint32_t g = 0;
+	if (cairn_zero_tablet(a->zero, pred, a->group, &g, err) < 0)
 		return -1;
-	uint64_t g = cairn_json_u64(r, "group");
-	cJSON_Delete(r);
 	if (g != a->group)
-		return cairn_err_set(err, "predicate <%s> is served by group %llu, not this alpha's "
-					  "group %u; send the mutation to an alpha of group %llu",
-				     pred, (unsigned long long)g, a->group, (unsigned long long)g);
+		return cairn_err_set(err, "predicate <%s> is served by group %u, not this alpha's "
+					  "group %u; send the mutation to an alpha of group %u",
+				     pred, g, a->group, g);
 	pthread_mutex_lock(&tablets.mu);
 	char **np = realloc(tablets.preds, (tablets.n + 1) * sizeof *np);
 	if (np) {
@@ -155,9 +131,9 @@ static uint64_t term_uid(const struct cairn_rdf_term *t, struct blank_map *bm)
 
 static void add_stat(struct cairn_alpha *a, uint64_t *counter)
 {
-	pthread_mutex_lock(&a->stats_mu);
+	pthread_mutex_lock(&a->stats.mu);
 	(*counter)++;
-	pthread_mutex_unlock(&a->stats_mu);
+	pthread_mutex_unlock(&a->stats.mu);
 }
 
 /* One commit: a timestamp from zero (which holds the watermark below it),
@@ -168,17 +144,13 @@ typedef int (*commit_fn)(struct cairn_alpha *a, uint64_t ts, void *arg, cairn_er
 
 static int commit(struct cairn_alpha *a, commit_fn fn, void *arg, uint64_t *ts, cairn_err *err)
 {
-	char path[128];
 	pthread_mutex_lock(&a->write_mu);
-	snprintf(path, sizeof path, "/internal/commit?member=%llu", (unsigned long long)a->member_id);
-	cJSON *c = cairn_zero_call(a->zero, "POST", path, "{}", err);
-	*ts = c ? cairn_json_u64(c, "ts") : 0;
-	cJSON_Delete(c);
-	int rc = *ts ? fn(a, *ts, arg, err) : -1;
+	int rc = cairn_zero_commit_begin(a->zero, a->member_id, ts, err);
+	if (rc == 0)
+		rc = fn(a, *ts, arg, err);
 	if (*ts) {
-		snprintf(path, sizeof path, "/internal/done?ts=%llu", (unsigned long long)*ts);
 		cairn_err derr = {0};
-		cJSON_Delete(cairn_zero_call(a->zero, "POST", path, "{}", &derr));
+		cairn_zero_commit_done(a->zero, *ts, &derr);
 	}
 	pthread_mutex_unlock(&a->write_mu);
 	return rc;
@@ -224,7 +196,7 @@ static void handle_mutate(struct cairn_alpha *a, const struct cairn_http_req *re
 	}
 	if (cairn_rdf_parse(req->body, req->body_len, &m, perr, sizeof perr) < 0) {
 		cairn_http_error(resp, 400, "malformed N-Quads: %s; nothing was applied", perr);
-		add_stat(a, &a->n_mutation_errors);
+		add_stat(a, &a->stats.mutation_errors);
 		return;
 	}
 	/* Blank nodes: one new uid per distinct name across the whole mutation. */
@@ -241,15 +213,11 @@ static void handle_mutate(struct cairn_alpha *a, const struct cairn_http_req *re
 			goto oom;
 	}
 	if (bm.n) {
-		char path[128];
-		snprintf(path, sizeof path, "/assign?what=uids&num=%zu", bm.n);
-		cJSON *r = cairn_zero_call(a->zero, "GET", path, NULL, &err);
-		if (!r) {
+		uint64_t start = 0;
+		if (cairn_zero_assign(a->zero, CAIRN_LEASE_UIDS, bm.n, &start, &err) < 0) {
 			status = 503;
 			goto fail;
 		}
-		uint64_t start = cairn_json_u64(r, "startId");
-		cJSON_Delete(r);
 		for (size_t i = 0; i < bm.n; i++)
 			bm.uids[i] = start + i;
 	}
@@ -274,13 +242,13 @@ static void handle_mutate(struct cairn_alpha *a, const struct cairn_http_req *re
 		}
 	}
 	if (max_explicit > cairn_db_max_uid(a->db)) {
-		cJSON *st = cairn_zero_call(a->zero, "GET", "/state", NULL, &err);
-		if (!st) {
+		struct cairn_zero_state st;
+		if (cairn_zero_state(a->zero, &st, &err) < 0) {
 			status = 503;
 			goto fail;
 		}
-		uint64_t leased = cairn_json_u64(st, "maxUID");
-		cJSON_Delete(st);
+		uint64_t leased = st.max_uid;
+		cairn_zero_state_clear(&st);
 		if (max_explicit > leased) {
 			cairn_err_set(&err, "uid 0x%llx has not been leased by zero (max 0x%llx); use "
 					    "a blank node, or lease uids with zero's /assign?what=uids",
@@ -346,13 +314,13 @@ static void handle_mutate(struct cairn_alpha *a, const struct cairn_http_req *re
 	cJSON_Delete(out);
 	cairn_http_reply(resp, 200, "application/json", s ? s : "{}");
 	free(s);
-	add_stat(a, &a->n_mutations);
+	add_stat(a, &a->stats.mutations);
 	goto out;
 oom:
 	cairn_err_set(&err, "out of memory");
 	status = 500;
 fail:
-	add_stat(a, &a->n_mutation_errors);
+	add_stat(a, &a->stats.mutation_errors);
 	cairn_http_error(resp, status, "%s", err.msg);
 out:
 	for (size_t i = 0; i < ntexts; i++)
@@ -481,7 +449,8 @@ out:
 static void handle_metrics(struct cairn_alpha *a, struct cairn_http_resp *resp)
 {
 	char *s = NULL;
-	pthread_mutex_lock(&a->stats_mu);
+	const struct alpha_stats *st = &a->stats;
+	pthread_mutex_lock(&a->stats.mu);
 	int n = asprintf(&s,
 			 "# HELP cairn_mutations_total Mutations committed.\n"
 			 "# TYPE cairn_mutations_total counter\ncairn_mutations_total %llu\n"
@@ -497,19 +466,67 @@ static void handle_metrics(struct cairn_alpha *a, struct cairn_http_resp *resp)
 			 "# TYPE cairn_backup_running gauge\ncairn_backup_running %d\n"
 			 "# HELP cairn_max_commit_ts Highest commit timestamp applied here.\n"
 			 "# TYPE cairn_max_commit_ts gauge\ncairn_max_commit_ts %llu\n",
-			 (unsigned long long)a->n_mutations, (unsigned long long)a->n_mutation_errors,
-			 (unsigned long long)a->n_backups, (unsigned long long)a->n_backup_failures,
-			 (unsigned long long)a->last_backup_read_ts, a->backup_running,
+			 (unsigned long long)st->mutations, (unsigned long long)st->mutation_errors,
+			 (unsigned long long)st->backups, (unsigned long long)st->backup_failures,
+			 (unsigned long long)st->last_backup_read_ts, st->backup_running,
 			 (unsigned long long)cairn_db_max_ts(a->db));
-	pthread_mutex_unlock(&a->stats_mu);
+	pthread_mutex_unlock(&a->stats.mu);
 	cairn_http_reply(resp, 200, "text/plain; version=0.0.4", n < 0 ? "" : s);
 	free(s);
 }
 
-static int admin_backup(void *ctx, const struct cairn_backup_input *in, char **task_id, char *err,
+static struct cairn_backup_source backup_source(const struct cairn_alpha *a)
+{
+	struct cairn_backup_source src = {a->db,   a->group,     a->key_len ? a->key : NULL,
+					  a->key_len, a->zero, a->member_id,
+					  cairn_opt(a->opts, "auth_token")};
+	return src;
+}
+
+/* One backup at a time on this alpha (zero's lock makes it one in the
+ * cluster); the counters are the alpha's. */
+static int run_backup(struct cairn_alpha *a, const struct cairn_backup_request *req,
+		      struct cairn_backup_done *done, cairn_err *err)
+{
+	pthread_mutex_lock(&a->stats.mu);
+	int busy = a->stats.backup_running;
+	a->stats.backup_running = 1;
+	pthread_mutex_unlock(&a->stats.mu);
+	if (busy)
+		return cairn_err_set(err, "another backup is already running on this cluster; wait "
+					  "for it to finish and try again");
+	struct cairn_backup_source src = backup_source(a);
+	int rc = cairn_backup_run(&src, req, done, err);
+	pthread_mutex_lock(&a->stats.mu);
+	a->stats.backup_running = 0;
+	if (rc == 0) {
+		a->stats.backups++;
+		a->stats.last_backup_read_ts = done->read_ts;
+	} else {
+		a->stats.backup_failures++;
+	}
+	pthread_mutex_unlock(&a->stats.mu);
+	if (rc < 0) {
+		cairn_scrub(err->msg);
+		cairn_error("backup failed: %s", err->msg);
+	}
+	return rc;
+}
+
+static int admin_backup(void *ctx, const struct cairn_backup_input *in, char **task_id, char *errbuf,
 			size_t errlen)
 {
-	return cairn_backup_run(ctx, in, task_id, err, errlen);
+	struct cairn_backup_request req = {in->destination,   in->access_key, in->secret_key,
+					   in->session_token, in->anonymous,  in->force_full};
+	struct cairn_backup_done done;
+	cairn_err err = {0};
+	*task_id = NULL;
+	if (run_backup(ctx, &req, &done, &err) < 0) {
+		snprintf(errbuf, errlen, "%s", err.msg);
+		return -1;
+	}
+	*task_id = strdup(done.dir);
+	return 0;
 }
 
 static void admin_health(void *ctx, cJSON *node)
@@ -553,7 +570,8 @@ static void handle_group_backup(struct cairn_alpha *a, const struct cairn_http_r
 		cairn_http_error(resp, 405, "POST a group backup request");
 		return;
 	}
-	char *out = cairn_backup_remote(a, req->body, req->body_len, &err);
+	struct cairn_backup_source src = backup_source(a);
+	char *out = cairn_group_backup_serve(&src, req->body, req->body_len, &err);
 	if (!out) {
 		cairn_scrub(err.msg);
 		cairn_error("group backup failed: %s", err.msg);
@@ -639,8 +657,7 @@ int cairn_cmd_alpha(int argc, char **argv)
 	struct cairn_http_server *srv = NULL;
 	memset(&a, 0, sizeof a);
 	pthread_mutex_init(&a.write_mu, NULL);
-	pthread_mutex_init(&a.backup_mu, NULL);
-	pthread_mutex_init(&a.stats_mu, NULL);
+	pthread_mutex_init(&a.stats.mu, NULL);
 	a.started = time(NULL);
 	cairn_log_set_name("alpha");
 	int rc = cairn_opts_parse("alpha", NULL, flags, argc, argv, &o, &err);
@@ -663,14 +680,9 @@ int cairn_cmd_alpha(int argc, char **argv)
 	if (asprintf(&a.http_addr, "%s:%d", *host ? host : "0.0.0.0", port) < 0)
 		goto out;
 	a.zero = strdup(cairn_opt(&o, "zero"));
-	char body[512];
-	snprintf(body, sizeof body, "{\"addr\":\"%s\",\"group\":%u}", a.http_addr, a.group);
-	cJSON *r = cairn_zero_call(a.zero, "POST", "/internal/connect", body, &err);
-	if (!r)
+	uint32_t g = 0;
+	if (cairn_zero_connect(a.zero, a.http_addr, a.group, &a.member_id, &g, &err) < 0)
 		goto out;
-	a.member_id = cairn_json_u64(r, "id");
-	uint32_t g = (uint32_t)cairn_json_u64(r, "group");
-	cJSON_Delete(r);
 	if (!a.group && cairn_group_id_write(dir, g, &err) < 0)
 		goto out;
 	a.group = g;

@@ -5,7 +5,7 @@
  * only <folder>/manifest.json and refuses a bad manifest by name. */
 #include "check.h"
 #include "memstore.h"
-#include "series.h"
+#include "backup/series.h"
 
 #define MAXM 8
 

@@ -102,15 +102,21 @@ static inline CAIRN_PRINTF(2, 3) int cairn_err_prefix(cairn_err *e, const char *
 {
 	if (e) {
 		char inner[sizeof e->msg];
-		size_t n;
+		size_t n, in_len = strlen(e->msg);
 		va_list ap;
-		snprintf(inner, sizeof inner, "%s", e->msg);
+		memcpy(inner, e->msg, in_len + 1);
 		va_start(ap, fmt);
 		vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 		va_end(ap);
 		n = strlen(e->msg);
-		if (inner[0] && n + 2 < sizeof e->msg)
-			snprintf(e->msg + n, sizeof e->msg - n, ": %s", inner);
+		if (in_len && n + 3 < sizeof e->msg) {
+			size_t room = sizeof e->msg - n - 3;
+			memcpy(e->msg + n, ": ", 2);
+			if (in_len > room)
+				in_len = room;
+			memcpy(e->msg + n + 2, inner, in_len);
+			e->msg[n + 2 + in_len] = 0;
+		}
 	}
 	return -1;
 }

@@ -3,7 +3,6 @@
  * stage): a 20 GB backup never sits in memory. */
 #include "pipeline/object.h"
 
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -99,16 +98,6 @@ struct cairn_obj_reader {
 	char *name;
 };
 
-/* "object <name>: <what went wrong>". (Not cairn_err_prefix: GCC's
- * -Wformat-truncation flags its unbounded %s where it is inlined here.) */
-static void name_error(cairn_err *err, const char *name)
-{
-	char inner[sizeof err->msg];
-	memcpy(inner, err->msg, sizeof inner);
-	inner[sizeof inner - 1] = 0;
-	snprintf(err->msg, sizeof err->msg, "object %.200s: %.800s", name, inner);
-}
-
 static ssize_t from_plugin(void *ctx, void *buf, size_t cap, cairn_err *err)
 {
 	struct cairn_obj_reader *r = ctx;
@@ -156,7 +145,7 @@ ssize_t cairn_objr_read(struct cairn_obj_reader *r, void *buf, size_t len, cairn
 {
 	ssize_t n = cairn_rchain_read(r->c, buf, len, err);
 	if (n < 0 && !r->storage_failed)
-		name_error(err, r->name);
+		cairn_err_prefix(err, "object %s", r->name);
 	return n;
 }
 

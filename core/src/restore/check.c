@@ -105,10 +105,7 @@ static int decode_records(struct cairn_obj_reader *r, const char *name,
 		}
 		prev_ts = v.ts;
 		if (l && cairn_db_load_put(l, &v, err) < 0) {
-			/* Bounded: cairn_err_prefix's %s trips -Wformat-truncation here. */
-			char inner[sizeof err->msg];
-			snprintf(inner, sizeof inner, "%s", err->msg);
-			snprintf(err->msg, sizeof err->msg, "object %.200s: %.800s", name, inner);
+			cairn_err_prefix(err, "object %s", name);
 			goto out;
 		}
 	}

@@ -5,7 +5,7 @@
 #define CAIRN_RESTORE_COMMON_H
 #include "config.h"
 #include "pipeline/keyset.h"
-#include "series.h"
+#include "backup/series.h"
 
 /* From the parsed flags: plugins (--plugin_dir), the key (ks NULL: no key
  * wanted; unkeyed if none is configured), the location (-l, required) and

@@ -21,9 +21,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "alpha.h"
+#include "cluster/zero_client.h"
 #include "commands.h"
-#include "jsonfile.h"
 #include "keysel.h"
 #include "log.h"
 #include "restore/check.h"
@@ -76,25 +75,6 @@ static void remove_stale_temporaries(const char *dir)
 		free(path);
 	}
 	closedir(d);
-}
-
-static int move_zero(const char *zero, const char *what, uint64_t target, cairn_err *err)
-{
-	cJSON *st = cairn_zero_call(zero, "GET", "/state", NULL, err);
-	if (!st)
-		return -1;
-	uint64_t cur = cairn_json_u64(st, !strcmp(what, "timestamps") ? "maxTxnTs" : "maxUID");
-	cJSON_Delete(st);
-	if (cur >= target)
-		return 0;
-	char path[128];
-	snprintf(path, sizeof path, "/assign?what=%s&num=%llu", what,
-		 (unsigned long long)(target - cur));
-	cJSON *r = cairn_zero_call(zero, "GET", path, NULL, err);
-	if (!r)
-		return -1;
-	cJSON_Delete(r);
-	return 0;
 }
 
 struct restore_group {
@@ -188,8 +168,8 @@ static int update_zero(const char *zero, uint64_t read_ts, uint64_t max_uid, cai
 		       (unsigned long long)read_ts, (unsigned long long)(max_uid ? max_uid : 1));
 		return 0;
 	}
-	if (move_zero(zero, "timestamps", read_ts, err) < 0 ||
-	    move_zero(zero, "uids", max_uid, err) < 0) {
+	if (cairn_zero_move_past(zero, CAIRN_LEASE_TIMESTAMPS, read_ts, err) < 0 ||
+	    cairn_zero_move_past(zero, CAIRN_LEASE_UIDS, max_uid, err) < 0) {
 		char msg[sizeof err->msg];
 		snprintf(msg, sizeof msg, "%s", err->msg);
 		return cairn_err_set(err,

@@ -320,17 +320,8 @@ static size_t fetch_write(char *ptr, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-int cairn_http_fetch(const char *method, const char *url, const char *content_type,
-		     const char *body, size_t body_len, long *status, char **out, size_t *out_len,
-		     cairn_err *err)
-{
-	return cairn_http_fetch_auth(method, url, content_type, body, body_len, NULL, status, out,
-				     out_len, err);
-}
-
-int cairn_http_fetch_auth(const char *method, const char *url, const char *content_type,
-			  const char *body, size_t body_len, const char *auth_token, long *status,
-			  char **out, size_t *out_len, cairn_err *err)
+int cairn_http_fetch(const struct cairn_http_call *call, long *status, char **out,
+		     size_t *out_len, cairn_err *err)
 {
 	CURL *c = curl_easy_init();
 	struct curl_slist *hdrs = NULL;
@@ -338,26 +329,26 @@ int cairn_http_fetch_auth(const char *method, const char *url, const char *conte
 	int rc = -1;
 	if (!c)
 		return cairn_err_set(err, "cannot start an HTTP client");
-	curl_easy_setopt(c, CURLOPT_URL, url);
+	long timeout_ms = call->timeout_ms > 0 ? call->timeout_ms : 10000;
+	curl_easy_setopt(c, CURLOPT_URL, call->url);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, 10L);
-	/* Long enough for one group's part of a large backup. */
-	curl_easy_setopt(c, CURLOPT_TIMEOUT, 86400L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 10000 ? timeout_ms : 10000);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
-	if (!strcmp(method, "POST")) {
+	if (!strcmp(call->method, "POST")) {
 		curl_easy_setopt(c, CURLOPT_POST, 1L);
-		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body ? body : "");
-		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)body_len);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, call->body ? call->body : "");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE, (long)call->body_len);
 	}
-	if (content_type) {
+	if (call->content_type) {
 		char h[256];
-		snprintf(h, sizeof h, "Content-Type: %s", content_type);
+		snprintf(h, sizeof h, "Content-Type: %s", call->content_type);
 		hdrs = curl_slist_append(hdrs, h);
 	}
-	if (auth_token && *auth_token) {
+	if (call->auth_token && *call->auth_token) {
 		char *h = NULL;
-		if (asprintf(&h, "X-Cairn-AuthToken: %s", auth_token) >= 0)
+		if (asprintf(&h, "X-Cairn-AuthToken: %s", call->auth_token) >= 0)
 			hdrs = curl_slist_append(hdrs, h);
 		free(h);
 	}
@@ -365,7 +356,7 @@ int cairn_http_fetch_auth(const char *method, const char *url, const char *conte
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
 	CURLcode cc = curl_easy_perform(c);
 	if (cc != CURLE_OK) {
-		cairn_err_set(err, "%s: %s", url, curl_easy_strerror(cc));
+		cairn_err_setc(err, CAIRN_E_TRANSIENT, "%s: %s", call->url, curl_easy_strerror(cc));
 		goto out;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);

@@ -48,15 +48,21 @@ int cairn_http_peer_is_loopback(const struct sockaddr *sa);
 /* Does the peer match a comma list of IPs and CIDRs? */
 int cairn_http_peer_in_list(const struct sockaddr *sa, const char *list);
 
-/* Client side (libcurl): GET or POST url, returns status and body (malloc'd). */
-int cairn_http_fetch(const char *method, const char *url, const char *content_type,
-		     const char *body, size_t body_len, long *status, char **out, size_t *out_len,
-		     cairn_err *err);
-
-/* The same, sending X-Cairn-AuthToken when auth_token is set. */
-int cairn_http_fetch_auth(const char *method, const char *url, const char *content_type,
-			  const char *body, size_t body_len, const char *auth_token, long *status,
-			  char **out, size_t *out_len, cairn_err *err);
+/* Client side (libcurl): one request with its own deadline. */
+struct cairn_http_call {
+	const char *method; /* "GET" or "POST" */
+	const char *url;
+	const char *content_type; /* NULL: none */
+	const char *body;         /* POST body, may be NULL */
+	size_t body_len;
+	const char *auth_token; /* sent as X-Cairn-AuthToken when set */
+	long timeout_ms;        /* the whole request, connecting included; 0: 10 s */
+};
+/* Performs the call; returns 0 with the HTTP status and the body (malloc'd,
+ * NUL-terminated) whatever the status, or -1 when no answer came (refused,
+ * timed out, reset: err->code CAIRN_E_TRANSIENT). */
+int cairn_http_fetch(const struct cairn_http_call *call, long *status, char **out,
+		     size_t *out_len, cairn_err *err);
 
 /* "localhost:6080" -> "127.0.0.1", 6080; checks the port. */
 int cairn_split_hostport(const char *addr, char *host, size_t hostlen, int *port, cairn_err *err);

@@ -1,8 +1,10 @@
-/* series.c — finding backups and checking that they chain. */
-#include "series.h"
+/* series.c — finding backups, checking that they chain, and planning the next one. */
+#include "backup/series.h"
 
+#include <openssl/rand.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 struct names {
 	char **v;
@@ -57,8 +59,9 @@ int cairn_series_load(struct cairn_store_loc *loc, struct cairn_backup_set *set,
 		int pr = cairn_manifest_parse(data, len, dir, &set->m[set->n], &perr);
 		free(data);
 		if (pr < 0) {
-			cairn_err_set(err, "manifest %s is invalid: %s; move that folder away or "
-					   "restore it from a copy",
+			cairn_err_set(err,
+				      "manifest %s is invalid: %s; move that folder away or "
+				      "restore it from a copy",
 				      ns.v[i], perr.msg);
 			goto out;
 		}
@@ -103,12 +106,15 @@ int cairn_series_chain(const struct cairn_backup_set *set, const char *backup_id
 		if (!strcmp(set->m[i].backup_id, id) && set->m[i].backup_num > max)
 			max = set->m[i].backup_num;
 	if (!max)
-		return cairn_err_set(err, "no backup series with id \"%s\" at this location; "
-					  "cairn lsbackup lists them", id);
+		return cairn_err_set(err,
+				     "no backup series with id \"%s\" at this location; "
+				     "cairn lsbackup lists them",
+				     id);
 	if (upto) {
 		if (upto > max)
-			return cairn_err_set(err, "series %s has backups 1 to %llu; there is no "
-						  "backup_num %llu",
+			return cairn_err_set(err,
+					     "series %s has backups 1 to %llu; there is no "
+					     "backup_num %llu",
 					     id, (unsigned long long)max, (unsigned long long)upto);
 		max = upto;
 	}
@@ -123,18 +129,20 @@ int cairn_series_chain(const struct cairn_backup_set *set, const char *backup_id
 		if (strcmp(m->backup_id, id) != 0 || m->backup_num > max)
 			continue;
 		if (c[m->backup_num - 1]) {
-			cairn_err_set(err, "series %s has two backups numbered %llu (%s and %s); "
-					   "move one away",
-				      id, (unsigned long long)m->backup_num, c[m->backup_num - 1]->dir,
-				      m->dir);
+			cairn_err_set(err,
+				      "series %s has two backups numbered %llu (%s and %s); "
+				      "move one away",
+				      id, (unsigned long long)m->backup_num,
+				      c[m->backup_num - 1]->dir, m->dir);
 			goto fail;
 		}
 		c[m->backup_num - 1] = m;
 	}
 	for (uint64_t k = 0; k < max; k++) {
 		if (!c[k]) {
-			cairn_err_set(err, "series %s is broken: backup %llu of %llu is missing; "
-					   "restore with --backup_num %llu or find the missing folder",
+			cairn_err_set(err,
+				      "series %s is broken: backup %llu of %llu is missing; "
+				      "restore with --backup_num %llu or find the missing folder",
 				      id, (unsigned long long)k + 1, (unsigned long long)max,
 				      (unsigned long long)k);
 			goto fail;
@@ -145,8 +153,9 @@ int cairn_series_chain(const struct cairn_backup_set *set, const char *backup_id
 			goto fail;
 		}
 		if (k > 0 && (c[k]->full || c[k]->since != c[k - 1]->read_ts)) {
-			cairn_err_set(err, "series %s is broken at backup %llu (%s): its since %llu is "
-					   "not the read_ts %llu of backup %llu",
+			cairn_err_set(err,
+				      "series %s is broken at backup %llu (%s): its since %llu is "
+				      "not the read_ts %llu of backup %llu",
 				      id, (unsigned long long)k + 1, c[k]->dir,
 				      (unsigned long long)c[k]->since,
 				      (unsigned long long)c[k - 1]->read_ts, (unsigned long long)k);
@@ -154,8 +163,9 @@ int cairn_series_chain(const struct cairn_backup_set *set, const char *backup_id
 		}
 		if (k > 0 && (c[k]->encrypted != c[0]->encrypted ||
 			      strcmp(c[k]->key_check, c[0]->key_check) != 0)) {
-			cairn_err_set(err, "series %s mixes encryption settings or keys at backup %llu "
-					   "(%s); a series must use one key throughout",
+			cairn_err_set(err,
+				      "series %s mixes encryption settings or keys at backup %llu "
+				      "(%s); a series must use one key throughout",
 				      id, (unsigned long long)k + 1, c[k]->dir);
 			goto fail;
 		}
@@ -166,4 +176,64 @@ int cairn_series_chain(const struct cairn_backup_set *set, const char *backup_id
 fail:
 	free(c);
 	return -1;
+}
+
+/* A series id: the day, then 48 random bits. */
+static int new_backup_id(char *out, size_t len)
+{
+	unsigned char r[6];
+	if (RAND_bytes(r, sizeof r) != 1)
+		return -1;
+	time_t now = time(NULL);
+	struct tm tm;
+	gmtime_r(&now, &tm);
+	snprintf(out, len, "%04d%02d%02d-%02x%02x%02x%02x%02x%02x", tm.tm_year + 1900,
+		 tm.tm_mon + 1, tm.tm_mday, r[0], r[1], r[2], r[3], r[4], r[5]);
+	return 0;
+}
+
+int cairn_series_plan_next(const struct cairn_backup_set *set, int force_full, uint64_t read_ts,
+			   const char *key_check, struct cairn_manifest *m, cairn_err *err)
+{
+	const struct cairn_manifest *last = cairn_series_latest(set);
+	int encrypts = key_check && *key_check;
+	if (last && !force_full) {
+		if (last->encrypted != encrypts)
+			return cairn_err_set(err,
+					     "the latest backup at this location (%s) is %s and "
+					     "this alpha %s; a series cannot mix them: set "
+					     "forceFull: true to start a new series",
+					     last->dir,
+					     last->encrypted ? "encrypted" : "not encrypted",
+					     encrypts ? "encrypts" : "has no encryption key");
+		if (last->encrypted && strcmp(last->key_check, key_check) != 0)
+			return cairn_err_set(
+			    err,
+			    "the latest backup at this location (%s) was encrypted "
+			    "with a different key; set forceFull: true to start "
+			    "a new series",
+			    last->dir);
+		if (read_ts < last->read_ts)
+			return cairn_err_set(
+			    err,
+			    "the latest backup at this location (%s, read_ts %llu) "
+			    "is newer than this cluster (read_ts %llu); back up "
+			    "to another location or set forceFull: true",
+			    last->dir, (unsigned long long)last->read_ts,
+			    (unsigned long long)read_ts);
+		m->full = 0;
+		m->since = last->read_ts;
+		m->backup_num = last->backup_num + 1;
+		snprintf(m->backup_id, sizeof m->backup_id, "%s", last->backup_id);
+	} else {
+		m->full = 1;
+		m->since = 0;
+		m->backup_num = 1;
+		if (new_backup_id(m->backup_id, sizeof m->backup_id) < 0)
+			return cairn_err_set(err, "cannot get random bytes for a backup id");
+	}
+	m->read_ts = read_ts;
+	m->encrypted = encrypts;
+	snprintf(m->key_check, sizeof m->key_check, "%s", encrypts ? key_check : "");
+	return 0;
 }

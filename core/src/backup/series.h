@@ -25,4 +25,13 @@ const struct cairn_manifest *cairn_series_latest(const struct cairn_backup_set *
  * *chain points into set. */
 int cairn_series_chain(const struct cairn_backup_set *set, const char *backup_id, uint64_t upto,
 		       const struct cairn_manifest ***chain, size_t *n, cairn_err *err);
+/* Plans the next backup of a cluster at read_ts: an incremental on the newest
+ * backup at the location (its backup_id, backup_num + 1, since = its
+ * read_ts), or a new series (full, backup_num 1, a new backup_id) when there
+ * is none or force_full. key_check is the key's fingerprint, "" without
+ * encryption. Refuses an incremental that would mix encrypted and plain
+ * backups or two keys, or that would go back in time. Sets m's full, since,
+ * read_ts, backup_num, backup_id, encrypted and key_check. */
+int cairn_series_plan_next(const struct cairn_backup_set *set, int force_full, uint64_t read_ts,
+			   const char *key_check, struct cairn_manifest *m, cairn_err *err);
 #endif

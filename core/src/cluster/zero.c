@@ -395,8 +395,9 @@ static int holder_alive(const struct member *m)
 	if (!m)
 		return 0;
 	snprintf(url, sizeof url, "http://%s/health", m->addr);
-	int ok = cairn_http_fetch("GET", url, NULL, NULL, 0, &status, &out, NULL, &err) == 0 &&
-		 status == 200;
+	/* Asked under zero's lock: a short deadline (issue: no network wait under it at all). */
+	struct cairn_http_call c = {.method = "GET", .url = url, .timeout_ms = 2000};
+	int ok = cairn_http_fetch(&c, &status, &out, NULL, &err) == 0 && status == 200;
 	free(out);
 	if (!ok)
 		cairn_warn("the backup lock's holder %s is gone (%s); releasing the lock", m->addr,

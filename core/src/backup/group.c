@@ -1,0 +1,250 @@
+/* group.c — one group's object of a backup.
+ *
+ * The read timestamp is zero's applied watermark, so every commit at or below
+ * it is in the store and none above it is read: writers go on during the
+ * backup, and LMDB's snapshot read keeps them out of it. The object is
+ * streamed through the pipeline (gzip, AES-CTR, hashes) to the storage
+ * plugin; it is named in a manifest only by the coordinator, after every
+ * group's object is complete. */
+#include "backup/group.h"
+
+#include <openssl/crypto.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster/zero_client.h"
+#include "jsonfile.h"
+#include "log.h"
+#include "pipeline/object.h"
+#include "format/records.h"
+#include "store/db.h"
+
+struct enc_ctx {
+	struct cairn_rec_encoder *enc;
+	cairn_err *err;
+	cJSON *drops;
+};
+
+static int put_cb(void *ctx, const struct cairn_version *v)
+{
+	struct enc_ctx *c = ctx;
+	if (c->drops && (v->op == CAIRN_OP_DROP_ALL || v->op == CAIRN_OP_DROP_ATTR)) {
+		cJSON *d = cJSON_CreateObject();
+		cJSON_AddStringToObject(d, "op",
+					v->op == CAIRN_OP_DROP_ALL ? "drop_all" : "drop_attr");
+		if (v->op == CAIRN_OP_DROP_ATTR) {
+			char attr[CAIRN_MAX_PRED + 1];
+			snprintf(attr, sizeof attr, "%.*s", (int)v->pred_len, v->pred);
+			cJSON_AddStringToObject(d, "attr", attr);
+		}
+		cairn_json_add_u64(d, "ts", v->ts);
+		cJSON_AddItemToArray(c->drops, d);
+	}
+	return cairn_rec_put(c->enc, v, c->err) < 0 ? -1 : 0;
+}
+
+static int pred_cb(void *ctx, const struct cairn_version *v)
+{
+	char p[CAIRN_MAX_PRED + 1];
+	snprintf(p, sizeof p, "%.*s", (int)v->pred_len, v->pred);
+	cJSON_AddItemToArray(ctx, cJSON_CreateString(p));
+	return 0;
+}
+
+void cairn_group_result_clear(struct cairn_group_result *r)
+{
+	cJSON_Delete(r->preds);
+	cJSON_Delete(r->drops);
+	r->preds = r->drops = NULL;
+}
+
+int cairn_backup_open_destination(const struct cairn_backup_request *req,
+				  struct cairn_store_loc *loc, cairn_err *err)
+{
+	if (req->access_key)
+		cairn_add_secret(req->access_key, strlen(req->access_key));
+	if (req->secret_key)
+		cairn_add_secret(req->secret_key, strlen(req->secret_key));
+	if (req->session_token)
+		cairn_add_secret(req->session_token, strlen(req->session_token));
+	struct cairn_kv params[] = {{"accessKey", req->access_key},
+				    {"secretKey", req->secret_key},
+				    {"sessionToken", req->session_token},
+				    {"anonymous", req->anonymous ? "true" : "false"},
+				    {NULL, NULL}};
+	/* Only what was given, so plugins fall back to the environment. */
+	struct cairn_kv given[5];
+	size_t ng = 0;
+	for (size_t i = 0; params[i].key; i++)
+		if (params[i].value)
+			given[ng++] = params[i];
+	given[ng].key = given[ng].value = NULL;
+	return cairn_location_open(req->destination, given, loc, err);
+}
+
+int cairn_group_backup_write(const struct cairn_backup_source *src, struct cairn_store_loc *loc,
+			     const struct cairn_group_job *job, struct cairn_group_result *res,
+			     cairn_err *err)
+{
+	struct cairn_keyset ks;
+	struct cairn_obj_writer *w = NULL;
+	struct cairn_rec_encoder *enc = NULL;
+	struct cairn_obj_info info;
+	char obj_name[160];
+	int rc = -1;
+	memset(res, 0, sizeof *res);
+	cairn_keyset_init(&ks, src->key, src->key_len);
+	res->group = src->group;
+	res->obj.group = src->group;
+	res->encrypted = ks.key_len > 0;
+	if (ks.key_len)
+		cairn_keyset_check(&ks, res->key_check);
+	res->preds = cJSON_CreateArray();
+	res->drops = cJSON_CreateArray();
+	snprintf(res->obj.path, sizeof res->obj.path, "r%llu-g%u.backup",
+		 (unsigned long long)job->read_ts, src->group);
+	snprintf(obj_name, sizeof obj_name, "%s/%s", job->dir, res->obj.path);
+	struct cairn_rec_header hdr = {src->group, job->full ? 0 : job->since, job->read_ts};
+	if (cairn_objw_open(loc, obj_name, &ks, &w, err) < 0 ||
+	    cairn_rec_encoder_open(w, &hdr, &enc, err) < 0)
+		goto out;
+	struct enc_ctx ec = {enc, err, job->full ? NULL : res->drops};
+	int sr = job->full ? cairn_db_scan(src->db, job->read_ts, put_cb, &ec, err)
+			   : cairn_db_changes(src->db, job->since, job->read_ts, put_cb, &ec, err);
+	if (sr != 0)
+		goto out;
+	int fr = cairn_rec_encoder_finish(enc, &res->obj.records, err);
+	enc = NULL;
+	if (fr < 0)
+		goto out;
+	int cr = cairn_objw_commit(w, &info, err);
+	w = NULL;
+	if (cr < 0)
+		goto out;
+	res->obj.size = info.size;
+	memcpy(res->obj.sha256, info.sha256, sizeof res->obj.sha256);
+	memcpy(res->obj.hmac, info.hmac, sizeof res->obj.hmac);
+	if (cairn_db_predicates(src->db, pred_cb, res->preds, err) < 0)
+		goto out;
+	res->max_uid = cairn_db_max_uid(src->db);
+	rc = 0;
+out:
+	cairn_rec_encoder_free(enc);
+	cairn_objw_abort(w);
+	OPENSSL_cleanse(&ks, sizeof ks);
+	return rc;
+}
+
+char *cairn_group_job_to_json(const struct cairn_backup_request *req,
+			      const struct cairn_group_job *job)
+{
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddStringToObject(j, "destination", req->destination);
+	if (req->access_key)
+		cJSON_AddStringToObject(j, "accessKey", req->access_key);
+	if (req->secret_key)
+		cJSON_AddStringToObject(j, "secretKey", req->secret_key);
+	if (req->session_token)
+		cJSON_AddStringToObject(j, "sessionToken", req->session_token);
+	cJSON_AddBoolToObject(j, "anonymous", req->anonymous);
+	cJSON_AddStringToObject(j, "dir", job->dir);
+	cJSON_AddBoolToObject(j, "full", job->full);
+	cairn_json_add_u64(j, "since", job->since);
+	cairn_json_add_u64(j, "read_ts", job->read_ts);
+	char *s = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	return s;
+}
+
+static cJSON *result_to_json(const struct cairn_group_result *res)
+{
+	cJSON *out = cJSON_CreateObject();
+	cairn_json_add_u64(out, "group", res->group);
+	cJSON_AddStringToObject(out, "path", res->obj.path);
+	cairn_json_add_u64(out, "size", res->obj.size);
+	cairn_json_add_u64(out, "records", res->obj.records);
+	cJSON_AddStringToObject(out, "sha256", res->obj.sha256);
+	cJSON_AddStringToObject(out, "hmac", res->obj.hmac);
+	cJSON_AddBoolToObject(out, "encrypted", res->encrypted);
+	cJSON_AddStringToObject(out, "key_check", res->key_check);
+	cairn_json_add_u64(out, "max_uid", res->max_uid);
+	cJSON_AddItemToObject(out, "predicates", cJSON_Duplicate(res->preds, 1));
+	cJSON_AddItemToObject(out, "drop_operations", cJSON_Duplicate(res->drops, 1));
+	return out;
+}
+
+int cairn_group_result_from_json(const cJSON *j, struct cairn_group_result *r, cairn_err *err)
+{
+	const cJSON *path = cJSON_GetObjectItemCaseSensitive(j, "path");
+	const cJSON *sha = cJSON_GetObjectItemCaseSensitive(j, "sha256");
+	const cJSON *mac = cJSON_GetObjectItemCaseSensitive(j, "hmac");
+	const cJSON *kc = cJSON_GetObjectItemCaseSensitive(j, "key_check");
+	if (!cJSON_IsString(path) || !cJSON_IsString(sha) || strlen(sha->valuestring) != 64 ||
+	    strlen(path->valuestring) >= sizeof r->obj.path)
+		return cairn_err_set(err, "the answer does not describe an object");
+	r->group = (uint32_t)cairn_json_u64(j, "group");
+	r->obj.group = r->group;
+	snprintf(r->obj.path, sizeof r->obj.path, "%s", path->valuestring);
+	memcpy(r->obj.sha256, sha->valuestring, 65);
+	if (cJSON_IsString(mac) && strlen(mac->valuestring) == 64)
+		memcpy(r->obj.hmac, mac->valuestring, 65);
+	if (cJSON_IsString(kc) && strlen(kc->valuestring) == 32)
+		memcpy(r->key_check, kc->valuestring, 33);
+	r->obj.size = cairn_json_u64(j, "size");
+	r->obj.records = cairn_json_u64(j, "records");
+	r->max_uid = cairn_json_u64(j, "max_uid");
+	r->encrypted = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "encrypted"));
+	r->preds = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(j, "predicates"), 1);
+	r->drops = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(j, "drop_operations"), 1);
+	if (!cJSON_IsArray(r->preds) || !cJSON_IsArray(r->drops))
+		return cairn_err_set(err, "the answer has no predicates or drop_operations");
+	return 0;
+}
+
+static const char *opt_str(const cJSON *j, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(j, name);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+char *cairn_group_backup_serve(const struct cairn_backup_source *src, const char *body, size_t len,
+			       cairn_err *err)
+{
+	cJSON *j = cJSON_ParseWithLength(body, len), *out = NULL;
+	struct cairn_store_loc loc = {0};
+	struct cairn_group_result res = {0};
+	char *s = NULL;
+	const char *dir = opt_str(j, "dir");
+	struct cairn_backup_request req = {
+	    opt_str(j, "destination"),
+	    opt_str(j, "accessKey"),
+	    opt_str(j, "secretKey"),
+	    opt_str(j, "sessionToken"),
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "anonymous")),
+	    0};
+	struct cairn_group_job job = {dir,
+				      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "full")),
+				      cairn_json_u64(j, "since"), cairn_json_u64(j, "read_ts")};
+	if (!j || !req.destination || !dir || strncmp(dir, "cairn.", 6) != 0 || strchr(dir, '/') ||
+	    !job.read_ts) {
+		cairn_err_set(err, "a group backup request needs destination, dir, full, since and "
+				   "read_ts");
+		goto out;
+	}
+	/* Commits up to read_ts are applied here before zero's watermark passes
+	 * them; wait for that, as an export at read_ts would. */
+	if (cairn_zero_wait_watermark(src->zero, job.read_ts, err) < 0 ||
+	    cairn_backup_open_destination(&req, &loc, err) < 0 ||
+	    cairn_group_backup_write(src, &loc, &job, &res, err) < 0)
+		goto out;
+	cairn_info("group %u object %s/%s written for a backup coordinated elsewhere", src->group,
+		   dir, res.obj.path);
+	out = result_to_json(&res);
+	s = cJSON_PrintUnformatted(out);
+out:
+	cJSON_Delete(out);
+	cJSON_Delete(j);
+	cairn_group_result_clear(&res);
+	cairn_location_close(&loc);
+	return s;
+}
