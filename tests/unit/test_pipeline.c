@@ -508,8 +508,37 @@ static void object_chains_store_the_documented_format(void)
 	mem_clear(&st);
 }
 
+/* docs/FORMAT.md: mac_key = HMAC-SHA256(key, "cairn backup object mac v1"),
+ * key_check = hex of the first 16 bytes of HMAC-SHA256(key, "cairn backup
+ * key check v1"). */
+static void keyset_derives_what_format_md_says(void)
+{
+	unsigned char key[24], d[32];
+	char want[65];
+	size_t ml = 32;
+	RAND_bytes(key, sizeof key);
+	struct cairn_keyset ks;
+	cairn_keyset_init(&ks, key, sizeof key);
+	CHECK(ks.key_len == 24 && !memcmp(ks.key, key, 24));
+	EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, 24,
+		  (const unsigned char *)"cairn backup object mac v1", 26, d, 32, &ml);
+	CHECK(!memcmp(ks.mac_key, d, 32));
+	EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, key, 24,
+		  (const unsigned char *)"cairn backup key check v1", 25, d, 32, &ml);
+	hex32(d, want);
+	want[32] = 0;
+	char check[33];
+	cairn_keyset_check(&ks, check);
+	CHECK_STR(check, want);
+	CHECK_STR(cairn_cipher_name(24), "aes-192-ctr");
+	CHECK(cairn_cipher_key_len("aes-256-ctr") == 32 && cairn_cipher_key_len("rot13") == 0);
+	cairn_keyset_init(&ks, key, 0);
+	CHECK(ks.key_len == 0);
+}
+
 int main(void)
 {
+	keyset_derives_what_format_md_says();
 	gzip_output_is_what_gzip_d_reads();
 	gunzip_reads_gzip_and_concatenated_members();
 	gunzip_refuses_empty_truncated_and_trailing_garbage();
