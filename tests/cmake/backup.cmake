@@ -6,3 +6,8 @@ cairn_py_test(e2e_backup_encrypted e2e/test_backup_encrypted.py)
 cairn_py_test(e2e_backup_vault e2e/test_backup_vault.py LABELS vault)
 cairn_py_test(e2e_backup_s3 e2e/test_backup_s3.py LABELS radosgw)
 cairn_py_test(e2e_backup_multigroup e2e/test_backup_multigroup.py)
+# The pipeline's filters and object chains, the record format, the series rules.
+cairn_unit_test(test_pipeline ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_pipeline.c)
+cairn_py_test(e2e_restore_reads_once e2e/test_restore_reads_once.py)
+cairn_unit_test(test_records ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_records.c)
+cairn_unit_test(test_series ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_series.c)

@@ -1,15 +1,15 @@
 /* manifest.json is untrusted input: a good one round-trips, and each hostile
  * or broken field is refused with its name. */
 #include "check.h"
-#include "manifest.h"
+#include "format/manifest.h"
 
 static const char *good =
-	"{\"format\":\"cairn-backup/1\",\"type\":\"incremental\",\"since\":10,\"read_ts\":20,"
-	"\"backup_id\":\"20261124-abcdef\",\"backup_num\":2,\"encrypted\":false,"
-	"\"compression\":\"gzip\",\"groups\":{\"1\":[\"name\"]},\"drop_operations\":[],"
-	"\"max_uid\":99,\"created\":\"2026-11-24T10:00:00Z\",\"objects\":[{\"group\":1,"
-	"\"path\":\"r20-g1.backup\",\"size\":123,\"records\":4,\"sha256\":"
-	"\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}]}";
+    "{\"format\":\"cairn-backup/1\",\"type\":\"incremental\",\"since\":10,\"read_ts\":20,"
+    "\"backup_id\":\"20261124-abcdef\",\"backup_num\":2,\"encrypted\":false,"
+    "\"compression\":\"gzip\",\"groups\":{\"1\":[\"name\"]},\"drop_operations\":[],"
+    "\"max_uid\":99,\"created\":\"2026-11-24T10:00:00Z\",\"objects\":[{\"group\":1,"
+    "\"path\":\"r20-g1.backup\",\"size\":123,\"records\":4,\"sha256\":"
+    "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}]}";
 
 static void good_manifest_round_trips(void)
 {
@@ -58,10 +58,16 @@ static void hostile_fields_are_refused_by_name(void)
 	refused("\"20261124-abcdef\"", "\"../evil\"", "backup_id");
 	refused("0123456789abcdef0123", "0123456789ABCDEF0123", "sha256");
 	refused("\"encrypted\":false", "\"encrypted\":\"no\"", "encrypted");
-	refused("\"encrypted\":false", "\"encrypted\":true,\"cipher\":\"aes-256-ctr\",\"key_check\":\"00000000000000000000000000000000\"", "hmac");
+	refused("\"encrypted\":false",
+		"\"encrypted\":true,\"cipher\":\"aes-256-ctr\",\"key_check\":"
+		"\"00000000000000000000000000000000\"",
+		"hmac");
 	refused("\"encrypted\":false", "\"encrypted\":true,\"cipher\":\"rot13\"", "cipher");
 	refused("\"groups\":{\"1\"", "\"groups\":{\"x\"", "groups");
-	refused("\"objects\":[", "\"objects\":[{\"group\":1,\"path\":\"r20-g1.backup\",\"size\":1,\"records\":1,\"sha256\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"},", "two objects");
+	refused("\"objects\":[",
+		"\"objects\":[{\"group\":1,\"path\":\"r20-g1.backup\",\"size\":1,\"records\":1,"
+		"\"sha256\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"},",
+		"two objects");
 	refused("\"type\":\"incremental\"", "\"type\":\"full\"", "full backup must have since 0");
 	struct cairn_manifest m;
 	cairn_err err = {0};

@@ -20,7 +20,7 @@
 #include "backup/series.h"
 #include "cluster/zero_client.h"
 #include "log.h"
-#include "pipeline.h"
+#include "pipeline/object.h"
 #include "server/http.h"
 
 /* One group's part of a backup can take as long as its object takes to

@@ -15,8 +15,8 @@
 #include "cluster/zero_client.h"
 #include "jsonfile.h"
 #include "log.h"
-#include "pipeline.h"
-#include "records.h"
+#include "pipeline/object.h"
+#include "format/records.h"
 #include "store/db.h"
 
 struct enc_ctx {

@@ -6,7 +6,7 @@
 #include <cjson/cJSON.h>
 
 #include "backup/backup.h"
-#include "manifest.h"
+#include "format/manifest.h"
 #include "plugins.h"
 
 /* The part of a backup one group writes. */

@@ -3,7 +3,7 @@
  * all with its backup_id; each incremental's since is the previous read_ts. */
 #ifndef CAIRN_SERIES_H
 #define CAIRN_SERIES_H
-#include "manifest.h"
+#include "format/manifest.h"
 #include "plugins.h"
 
 struct cairn_backup_set {

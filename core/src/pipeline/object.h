@@ -1,35 +1,22 @@
-/* pipeline.h — the filter chain between records and a storage plugin.
+/* object.h — a backup object's chains between records and a storage plugin:
  *
  *   write: bytes -> gzip -> [AES-CTR, IV first] -> sha256 (+ HMAC) -> plugin writer
  *   read:  plugin reader -> sha256 (+ HMAC) -> [AES-CTR] -> gunzip -> bytes
  *
- * No storage plugin ever sees compression or keys; every plugin gets them. */
-#ifndef CAIRN_PIPELINE_H
-#define CAIRN_PIPELINE_H
+ * Both directions hash the stored bytes, so a reader checks and decodes in
+ * one pass over the object. No storage plugin ever sees compression or keys;
+ * every plugin gets them. The filters are in pipeline/{gzip,aes_ctr,hash}.c. */
+#ifndef CAIRN_PIPELINE_OBJECT_H
+#define CAIRN_PIPELINE_OBJECT_H
 #include <cairn/storage.h>
 #include <sys/types.h>
 
+#include "pipeline/hash.h"
+#include "pipeline/keyset.h"
 #include "plugins.h"
 
-struct cairn_obj_info {
-	uint64_t size;       /* bytes stored */
-	char sha256[65];     /* hex of the stored bytes */
-	char hmac[65];       /* hex HMAC-SHA256 of the stored bytes ("" if unencrypted) */
-};
-
-/* Key material derived from the encryption key. */
-struct cairn_keyset {
-	unsigned char key[32];
-	size_t key_len; /* 0: no encryption */
-	unsigned char mac_key[32];
-};
-void cairn_keyset_init(struct cairn_keyset *ks, const unsigned char *key, size_t len);
-/* A short public fingerprint of the key ("key_check" in the manifest) so a
- * wrong key is reported as such before anything is read. 32 hex chars. */
-void cairn_keyset_check(const struct cairn_keyset *ks, char out[33]);
-const char *cairn_cipher_name(size_t key_len); /* "aes-256-ctr" */
-
 struct cairn_obj_writer;
+/* ks NULL or unkeyed: gzip only. */
 int cairn_objw_open(struct cairn_store_loc *loc, const char *name, const struct cairn_keyset *ks,
 		    struct cairn_obj_writer **out, cairn_err *err);
 int cairn_objw_write(struct cairn_obj_writer *w, const void *buf, size_t len, cairn_err *err);
@@ -38,13 +25,20 @@ int cairn_objw_commit(struct cairn_obj_writer *w, struct cairn_obj_info *info, c
 void cairn_objw_abort(struct cairn_obj_writer *w);
 
 struct cairn_obj_reader;
+/* Opens the object (one read of it, start to end) with the decoding chain. */
 int cairn_objr_open(struct cairn_store_loc *loc, const char *name, const struct cairn_keyset *ks,
 		    struct cairn_obj_reader **out, cairn_err *err);
-/* Decompressed bytes; 0 at the end of the gzip stream; -1 on error. */
+/* Decompressed bytes; 0 at the end of the last gzip member (the stored
+ * object is then read to its end); -1 on error, naming the object. */
 ssize_t cairn_objr_read(struct cairn_obj_reader *r, void *buf, size_t len, cairn_err *err);
+/* Reads whatever the decoder left of the stored object (hashing it, not
+ * decoding it: also after a decode error) and gives the size, sha256 and
+ * (keyed) HMAC of all the stored bytes. -1 only if storage fails. */
+int cairn_objr_finish(struct cairn_obj_reader *r, struct cairn_obj_info *info, cairn_err *err);
 void cairn_objr_close(struct cairn_obj_reader *r);
 
-/* Streams an object's stored bytes and hashes them (no decoding). */
+/* Streams an object's stored bytes and hashes them (no decoding): for
+ * checking an encrypted object without its key. */
 int cairn_obj_hash(struct cairn_store_loc *loc, const char *name, const struct cairn_keyset *ks,
 		   struct cairn_obj_info *info, cairn_err *err);
 #endif

@@ -4,7 +4,7 @@
 #define CAIRN_RECORDS_H
 #include <cairn/plugin.h>
 
-#include "pipeline.h"
+#include "pipeline/object.h"
 #include "store/db.h"
 
 #define CAIRN_REC_MAGIC "CAIRNREC"
@@ -27,8 +27,8 @@ void cairn_rec_encoder_free(struct cairn_rec_encoder *e);
 
 /* Decoder: treats its input as hostile; every length is checked. */
 struct cairn_rec_decoder;
-int cairn_rec_decoder_open(struct cairn_obj_reader *r, const char *name,
-			   struct cairn_rec_header *h, struct cairn_rec_decoder **out, cairn_err *err);
+int cairn_rec_decoder_open(struct cairn_obj_reader *r, const char *name, struct cairn_rec_header *h,
+			   struct cairn_rec_decoder **out, cairn_err *err);
 /* 1: *v holds a record (valid until the next call); 0: clean end (trailer
  * seen, count matches, nothing after it); -1: error naming the object. */
 int cairn_rec_next(struct cairn_rec_decoder *d, struct cairn_version *v, cairn_err *err);

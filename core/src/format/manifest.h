@@ -24,10 +24,10 @@ struct cairn_manifest {
 	uint64_t since, read_ts, backup_num, max_uid;
 	char backup_id[65];
 	int encrypted;
-	char cipher[16];     /* aes-256-ctr, "" if not encrypted */
-	char key_check[33];  /* "" if not encrypted */
-	cJSON *groups;       /* {"1": ["pred", ...]} */
-	cJSON *drops;        /* [{"op":"drop_attr","attr":"x","ts":N}, {"op":"drop_all","ts":N}] */
+	char cipher[16];    /* aes-256-ctr, "" if not encrypted */
+	char key_check[33]; /* "" if not encrypted */
+	cJSON *groups;	    /* {"1": ["pred", ...]} */
+	cJSON *drops;	    /* [{"op":"drop_attr","attr":"x","ts":N}, {"op":"drop_all","ts":N}] */
 	char created[32];
 	struct cairn_manifest_obj *objs;
 	size_t nobjs;

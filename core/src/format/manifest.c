@@ -2,7 +2,7 @@
  * hostile author: sizes, names and numbers are all range-checked, and object
  * paths must be exactly r<read_ts>-g<group>.backup, so a manifest can never
  * point outside its folder. */
-#include "manifest.h"
+#include "format/manifest.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -55,7 +55,8 @@ static int valid_id(const char *s)
 static int parse_objects(const cJSON *root, struct cairn_manifest *m, cairn_err *err)
 {
 	const cJSON *objs = cJSON_GetObjectItemCaseSensitive(root, "objects");
-	if (!cJSON_IsArray(objs) || cJSON_GetArraySize(objs) < 1 || cJSON_GetArraySize(objs) > 10000)
+	if (!cJSON_IsArray(objs) || cJSON_GetArraySize(objs) < 1 ||
+	    cJSON_GetArraySize(objs) > 10000)
 		return cairn_err_set(err, "\"objects\" must be a list of 1 to 10000 objects");
 	m->nobjs = (size_t)cJSON_GetArraySize(objs);
 	m->objs = calloc(m->nobjs, sizeof *m->objs);
@@ -70,7 +71,8 @@ static int parse_objects(const cJSON *root, struct cairn_manifest *m, cairn_err 
 		const char *path, *sha;
 		if (!cJSON_IsObject(o))
 			return cairn_err_set(err, "objects[%zu] is not an object", i);
-		if (get_u64(o, "group", &group, err) < 0 || get_u64(o, "size", &mo->size, err) < 0 ||
+		if (get_u64(o, "group", &group, err) < 0 ||
+		    get_u64(o, "size", &mo->size, err) < 0 ||
 		    get_u64(o, "records", &mo->records, err) < 0)
 			return -1;
 		if (group == 0 || group > 1000000)
@@ -82,18 +84,20 @@ static int parse_objects(const cJSON *root, struct cairn_manifest *m, cairn_err 
 		snprintf(want, sizeof want, "r%llu-g%u.backup", (unsigned long long)m->read_ts,
 			 mo->group);
 		if (strcmp(path, want) != 0)
-			return cairn_err_set(err, "objects[%zu]: path \"%s\" should be \"%s\"", i, path,
-					     want);
+			return cairn_err_set(err, "objects[%zu]: path \"%s\" should be \"%s\"", i,
+					     path, want);
 		snprintf(mo->path, sizeof mo->path, "%s", path);
 		if (!is_hex(sha, 64))
-			return cairn_err_set(err, "objects[%zu]: sha256 must be 64 lower-case hex digits",
-					     i);
+			return cairn_err_set(
+			    err, "objects[%zu]: sha256 must be 64 lower-case hex digits", i);
 		memcpy(mo->sha256, sha, 65);
 		if (m->encrypted) {
 			const char *mac = get_str(o, "hmac", 64, err);
 			if (!mac || !is_hex(mac, 64))
-				return cairn_err_set(err, "objects[%zu]: an encrypted backup needs an "
-							  "hmac of 64 hex digits", i);
+				return cairn_err_set(err,
+						     "objects[%zu]: an encrypted backup needs an "
+						     "hmac of 64 hex digits",
+						     i);
 			memcpy(mo->hmac, mac, 65);
 		}
 		for (size_t j = 0; j < i; j++)
@@ -129,7 +133,8 @@ int cairn_manifest_parse(const char *json, size_t len, const char *dir, struct c
 		goto out;
 	}
 	m->full = !strcmp(s, "full");
-	if (get_u64(root, "since", &m->since, err) < 0 || get_u64(root, "read_ts", &m->read_ts, err) < 0 ||
+	if (get_u64(root, "since", &m->since, err) < 0 ||
+	    get_u64(root, "read_ts", &m->read_ts, err) < 0 ||
 	    get_u64(root, "backup_num", &m->backup_num, err) < 0 ||
 	    get_u64(root, "max_uid", &m->max_uid, err) < 0)
 		goto out;
@@ -142,7 +147,8 @@ int cairn_manifest_parse(const char *json, size_t len, const char *dir, struct c
 		goto out;
 	}
 	if (!m->full && (m->backup_num < 2 || m->since == 0 || m->since > m->read_ts)) {
-		cairn_err_set(err, "an incremental backup needs backup_num >= 2 and 0 < since <= read_ts");
+		cairn_err_set(
+		    err, "an incremental backup needs backup_num >= 2 and 0 < since <= read_ts");
 		goto out;
 	}
 	if (!(s = get_str(root, "backup_id", 64, err)))
@@ -166,8 +172,10 @@ int cairn_manifest_parse(const char *json, size_t len, const char *dir, struct c
 	}
 	if (m->encrypted) {
 		const char *c = get_str(root, "cipher", 15, err), *k;
-		if (!c || (strcmp(c, "aes-128-ctr") && strcmp(c, "aes-192-ctr") && strcmp(c, "aes-256-ctr"))) {
-			cairn_err_set(err, "cipher must be aes-128-ctr, aes-192-ctr or aes-256-ctr");
+		if (!c || (strcmp(c, "aes-128-ctr") && strcmp(c, "aes-192-ctr") &&
+			   strcmp(c, "aes-256-ctr"))) {
+			cairn_err_set(err,
+				      "cipher must be aes-128-ctr, aes-192-ctr or aes-256-ctr");
 			goto out;
 		}
 		snprintf(m->cipher, sizeof m->cipher, "%s", c);
@@ -189,7 +197,8 @@ int cairn_manifest_parse(const char *json, size_t len, const char *dir, struct c
 		char *end;
 		unsigned long id = strtoul(g->string, &end, 10);
 		if (*end || !id || id > 1000000 || !cJSON_IsArray(g)) {
-			cairn_err_set(err, "groups: \"%s\" is not a group number with a list", g->string);
+			cairn_err_set(err, "groups: \"%s\" is not a group number with a list",
+				      g->string);
 			goto out;
 		}
 	}
@@ -222,7 +231,8 @@ char *cairn_manifest_to_json(const struct cairn_manifest *m)
 		cJSON_AddStringToObject(r, "key_check", m->key_check);
 	}
 	cJSON_AddStringToObject(r, "compression", "gzip");
-	cJSON_AddItemToObject(r, "groups", m->groups ? cJSON_Duplicate(m->groups, 1) : cJSON_CreateObject());
+	cJSON_AddItemToObject(r, "groups",
+			      m->groups ? cJSON_Duplicate(m->groups, 1) : cJSON_CreateObject());
 	cJSON_AddItemToObject(r, "drop_operations",
 			      m->drops ? cJSON_Duplicate(m->drops, 1) : cJSON_CreateArray());
 	cJSON_AddNumberToObject(r, "max_uid", (double)m->max_uid);

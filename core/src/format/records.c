@@ -1,5 +1,5 @@
 /* records.c — encode and decode the versioned record stream. */
-#include "records.h"
+#include "format/records.h"
 
 #include "textutil.h"
 
@@ -135,13 +135,16 @@ static int need(struct cairn_rec_decoder *d, size_t n, cairn_err *err)
 		d->len += (size_t)got;
 	}
 	if (d->len < n)
-		return d->len == 0 ? 1 : cairn_err_set(err, "object %s is truncated (a record is cut "
-							    "short)", d->name);
+		return d->len == 0 ? 1
+				   : cairn_err_set(err,
+						   "object %s is truncated (a record is cut "
+						   "short)",
+						   d->name);
 	return 0;
 }
 
-int cairn_rec_decoder_open(struct cairn_obj_reader *r, const char *name,
-			   struct cairn_rec_header *h, struct cairn_rec_decoder **out, cairn_err *err)
+int cairn_rec_decoder_open(struct cairn_obj_reader *r, const char *name, struct cairn_rec_header *h,
+			   struct cairn_rec_decoder **out, cairn_err *err)
 {
 	struct cairn_rec_decoder *d = calloc(1, sizeof *d);
 	if (!d || !(d->buf = malloc(1 << 16))) {
@@ -162,8 +165,10 @@ int cairn_rec_decoder_open(struct cairn_obj_reader *r, const char *name,
 		goto fail;
 	}
 	if (d->buf[8] != CAIRN_REC_VERSION) {
-		cairn_err_set(err, "object %s has record format version %d; this cairn reads "
-				   "version %d", name, d->buf[8], CAIRN_REC_VERSION);
+		cairn_err_set(err,
+			      "object %s has record format version %d; this cairn reads "
+			      "version %d",
+			      name, d->buf[8], CAIRN_REC_VERSION);
 		goto fail;
 	}
 	h->group = cairn_get_be32(d->buf + 9);
@@ -189,24 +194,28 @@ int cairn_rec_next(struct cairn_rec_decoder *d, struct cairn_version *v, cairn_e
 	unsigned char op = d->buf[d->pos];
 	if (op == 'E') {
 		if (need(d, 9, err) != 0)
-			return cairn_err_set(err, "object %s is truncated (end record cut short)", d->name);
+			return cairn_err_set(err, "object %s is truncated (end record cut short)",
+					     d->name);
 		uint64_t n = cairn_get_be64(d->buf + d->pos + 1);
 		d->pos += 9;
 		if (n != d->count)
-			return cairn_err_set(err, "object %s: end record says %llu records, found %llu",
-					     d->name, (unsigned long long)n,
-					     (unsigned long long)d->count);
+			return cairn_err_set(
+			    err, "object %s: end record says %llu records, found %llu", d->name,
+			    (unsigned long long)n, (unsigned long long)d->count);
 		if (need(d, 1, err) != 1)
-			return cairn_err_set(err, "object %s has data after its end record", d->name);
+			return cairn_err_set(err, "object %s has data after its end record",
+					     d->name);
 		d->done = 1;
 		return 0;
 	}
 	if (op != CAIRN_OP_SET && op != CAIRN_OP_DEL && op != CAIRN_OP_DROP_ALL &&
 	    op != CAIRN_OP_DROP_ATTR)
-		return cairn_err_set(err, "object %s: unknown record type 0x%02x after %llu records",
+		return cairn_err_set(err,
+				     "object %s: unknown record type 0x%02x after %llu records",
 				     d->name, op, (unsigned long long)d->count);
 	if (need(d, 11, err) != 0)
-		return cairn_err_set(err, "object %s is truncated (record header cut short)", d->name);
+		return cairn_err_set(err, "object %s is truncated (record header cut short)",
+				     d->name);
 	const unsigned char *p = d->buf + d->pos;
 	uint64_t ts = cairn_get_be64(p + 1);
 	size_t plen = (size_t)p[9] << 8 | p[10];
@@ -222,10 +231,12 @@ int cairn_rec_next(struct cairn_rec_decoder *d, struct cairn_version *v, cairn_e
 	if (op == CAIRN_OP_SET || op == CAIRN_OP_DEL) {
 		olen = cairn_get_be32(p + 11 + plen + 8);
 		if (olen == 0 || olen > CAIRN_REC_MAX_OBJ)
-			return cairn_err_set(err, "object %s: record %llu has a bad value length %zu",
+			return cairn_err_set(err,
+					     "object %s: record %llu has a bad value length %zu",
 					     d->name, (unsigned long long)d->count, olen);
 		if (need(d, fixed + olen, err) != 0)
-			return cairn_err_set(err, "object %s is truncated (value cut short)", d->name);
+			return cairn_err_set(err, "object %s is truncated (value cut short)",
+					     d->name);
 		p = d->buf + d->pos;
 	}
 	if (ts == 0)
@@ -241,8 +252,8 @@ int cairn_rec_next(struct cairn_rec_decoder *d, struct cairn_version *v, cairn_e
 		v->obj = (const char *)p + fixed;
 		v->obj_len = olen;
 		if (v->subj == 0)
-			return cairn_err_set(err, "object %s: record %llu has subject uid 0", d->name,
-					     (unsigned long long)d->count);
+			return cairn_err_set(err, "object %s: record %llu has subject uid 0",
+					     d->name, (unsigned long long)d->count);
 	}
 	d->pos += fixed + olen;
 	d->count++;

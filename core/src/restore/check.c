@@ -1,0 +1,154 @@
+/* check.c — one object against its manifest entry, in one pass. */
+#include "restore/check.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "format/records.h"
+#include "pipeline/object.h"
+
+void cairn_obj_name(const struct cairn_manifest *m, const struct cairn_manifest_obj *o, char *out,
+		    size_t cap)
+{
+	snprintf(out, cap, "%s/%s", m->dir, o->path);
+}
+
+static int stat_one(struct cairn_store_loc *loc, const struct cairn_manifest *m,
+		    const struct cairn_manifest_obj *o, cairn_err *err)
+{
+	char name[160];
+	int exists = 0;
+	uint64_t size = 0;
+	cairn_obj_name(m, o, name, sizeof name);
+	if (loc->ops->stat(loc->st, name, &exists, &size, err) < 0)
+		return -1;
+	if (!exists)
+		return cairn_err_setc(err, CAIRN_E_NOTFOUND,
+				      "object %s is missing: backup %llu of series %s cannot be "
+				      "restored",
+				      name, (unsigned long long)m->backup_num, m->backup_id);
+	if (size != o->size)
+		return cairn_err_setc(err, CAIRN_E_CORRUPT,
+				      "object %s is %llu bytes but its manifest says %llu: it was "
+				      "truncated or replaced",
+				      name, (unsigned long long)size, (unsigned long long)o->size);
+	return 0;
+}
+
+int cairn_chain_stat(struct cairn_store_loc *loc, const struct cairn_manifest *const *chain,
+		     size_t n, cairn_err *err)
+{
+	for (size_t k = 0; k < n; k++)
+		for (size_t i = 0; i < chain[k]->nobjs; i++)
+			if (stat_one(loc, chain[k], &chain[k]->objs[i], err) < 0)
+				return -1;
+	return 0;
+}
+
+/* The stored bytes against the manifest: size, sha256, then the HMAC. */
+static int compare(const char *name, const struct cairn_manifest *m,
+		   const struct cairn_manifest_obj *o, const struct cairn_obj_info *info, int mac,
+		   cairn_err *err)
+{
+	if (info->size != o->size)
+		return cairn_err_setc(err, CAIRN_E_CORRUPT,
+				      "object %s is %llu bytes but its manifest says %llu: it was "
+				      "truncated or replaced",
+				      name, (unsigned long long)info->size,
+				      (unsigned long long)o->size);
+	if (strcmp(info->sha256, o->sha256) != 0)
+		return cairn_err_setc(err, CAIRN_E_CORRUPT,
+				      "object %s does not match the sha256 in its manifest: it was "
+				      "modified or damaged",
+				      name);
+	if (mac && m->encrypted && strcmp(info->hmac, o->hmac) != 0)
+		return cairn_err_setc(
+		    err, CAIRN_E_CORRUPT,
+		    "object %s fails its MAC check: the object or its manifest was "
+		    "altered",
+		    name);
+	return 0;
+}
+
+/* Decodes every record of r, checking it belongs to m, into l (or nowhere). */
+static int decode_records(struct cairn_obj_reader *r, const char *name,
+			  const struct cairn_manifest *m, const struct cairn_manifest_obj *o,
+			  struct cairn_db_loader *l, cairn_err *err)
+{
+	struct cairn_rec_decoder *d = NULL;
+	struct cairn_rec_header h;
+	struct cairn_version v;
+	uint64_t prev_ts = 0;
+	int rc = -1, got;
+	if (cairn_rec_decoder_open(r, name, &h, &d, err) < 0)
+		goto out;
+	if (h.group != o->group || h.read_ts != m->read_ts || h.since != m->since) {
+		cairn_err_setc(err, CAIRN_E_CORRUPT,
+			       "object %s says group %u since %llu read_ts %llu; its manifest "
+			       "disagrees",
+			       name, h.group, (unsigned long long)h.since,
+			       (unsigned long long)h.read_ts);
+		goto out;
+	}
+	while ((got = cairn_rec_next(d, &v, err)) == 1) {
+		if (v.ts > m->read_ts || (!m->full && v.ts <= m->since)) {
+			cairn_err_setc(err, CAIRN_E_CORRUPT,
+				       "object %s holds a record at ts %llu outside (%llu, %llu]",
+				       name, (unsigned long long)v.ts, (unsigned long long)m->since,
+				       (unsigned long long)m->read_ts);
+			goto out;
+		}
+		if (!m->full && v.ts < prev_ts) {
+			cairn_err_setc(err, CAIRN_E_CORRUPT,
+				       "object %s: records out of commit order", name);
+			goto out;
+		}
+		prev_ts = v.ts;
+		if (l && cairn_db_load_put(l, &v, err) < 0) {
+			cairn_err_prefix(err, "object %s", name);
+			goto out;
+		}
+	}
+	if (got < 0)
+		goto out;
+	rc = 0;
+out:
+	cairn_rec_decoder_free(d);
+	return rc;
+}
+
+int cairn_obj_check(struct cairn_store_loc *loc, const struct cairn_manifest *m,
+		    const struct cairn_manifest_obj *o, const struct cairn_keyset *ks, int decode,
+		    struct cairn_db_loader *l, cairn_err *err)
+{
+	char name[160];
+	struct cairn_obj_info info;
+	const struct cairn_keyset *oks = m->encrypted ? ks : NULL;
+	cairn_obj_name(m, o, name, sizeof name);
+	if (!decode) {
+		if (cairn_obj_hash(loc, name, oks, &info, err) < 0)
+			return -1;
+		return compare(name, m, o, &info, 0, err);
+	}
+	struct cairn_obj_reader *r = NULL;
+	cairn_err derr = {0};
+	if (cairn_objr_open(loc, name, oks, &r, err) < 0)
+		return -1;
+	int drc = decode_records(r, name, m, o, l, &derr);
+	/* Whatever the decoder left, hashed to the end: a damaged object is
+	 * then reported as damaged rather than as the garbage it decodes to. */
+	int frc = cairn_objr_finish(r, &info, err);
+	cairn_objr_close(r);
+	if (frc < 0) {
+		if (drc < 0)
+			*err = derr;
+		return -1;
+	}
+	if (compare(name, m, o, &info, 1, err) < 0)
+		return -1;
+	if (drc < 0) {
+		*err = derr;
+		return -1;
+	}
+	return 0;
+}

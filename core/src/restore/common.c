@@ -1,0 +1,64 @@
+/* common.c — opening a backup location for restore, verify and lsbackup. */
+#include "restore/common.h"
+
+#include <openssl/crypto.h>
+#include <string.h>
+
+#include "commands.h"
+#include "keysel.h"
+
+int cairn_backups_open(struct cairn_opts *o, struct cairn_store_loc *loc,
+		       struct cairn_backup_set *set, struct cairn_keyset *ks, cairn_err *err)
+{
+	unsigned char key[CAIRN_KEY_MAX];
+	size_t klen = 0;
+	int rc = -1;
+	const char *l = cairn_opt(o, "location");
+	if (!l || !*l)
+		return cairn_err_set(err,
+				     "give the backup location with -l/--location (a directory "
+				     "or URI such as s3://s3.us-west-2.amazonaws.com/bucket)");
+	if (cairn_load_plugins_from(cairn_opt(o, "plugin_dir")) < 0) {
+		err->msg[0] = 0; /* the loader printed its error */
+		return -1;
+	}
+	if (ks) {
+		if (cairn_key_load(o->kv, key, &klen, err) < 0)
+			goto out;
+		cairn_keyset_init(ks, key, klen);
+	}
+	if (cairn_location_open(l, NULL, loc, err) < 0)
+		goto out;
+	rc = cairn_series_load(loc, set, err);
+out:
+	OPENSSL_cleanse(key, sizeof key);
+	return rc;
+}
+
+int cairn_series_check_key(const struct cairn_manifest *first, const struct cairn_keyset *ks,
+			   cairn_err *err)
+{
+	if (!first->encrypted)
+		return 0;
+	size_t want = cairn_cipher_key_len(first->cipher);
+	if (!want)
+		want = 32;
+	if (!ks->key_len)
+		return cairn_err_set(err,
+				     "backup series %s is encrypted (%s): give the key with "
+				     "--encryption_key_file or the --vault_* flags",
+				     first->backup_id, first->cipher);
+	if (ks->key_len != want)
+		return cairn_err_set(err,
+				     "backup series %s was encrypted with %s, which takes a "
+				     "%zu-byte key; the key given is %zu bytes",
+				     first->backup_id, first->cipher, want, ks->key_len);
+	char check[33];
+	cairn_keyset_check(ks, check);
+	if (strcmp(check, first->key_check) != 0)
+		return cairn_err_set(err,
+				     "wrong key: backup series %s was encrypted with a different "
+				     "key than the one given",
+				     first->backup_id);
+	return 0;
+}

@@ -1,0 +1,285 @@
+/* restore.c — `cairn restore`: rebuild each group's postings directory from
+ * a backup series.
+ *
+ * Before it writes anything, restore checks the chain (series.c), the key
+ * against the manifest's key_check, and that every object is present with
+ * its manifest's size (a stat each). Then it reads each object once: the
+ * stored bytes are hashed as they stream in while their records go into a
+ * hidden temporary directory beside the target (.p<N>.restoring.<pid>).
+ * Only when every object of every group has been applied and its size,
+ * sha256 and (encrypted) HMAC found equal to the manifest's are the
+ * temporaries renamed to p<N>; any failure removes them, so a failed
+ * restore leaves the target as it was. */
+#include <dirent.h>
+#include <errno.h>
+#include <ftw.h>
+#include <openssl/crypto.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "cluster/zero_client.h"
+#include "commands.h"
+#include "keysel.h"
+#include "log.h"
+#include "restore/check.h"
+#include "restore/common.h"
+#include "store/db.h"
+
+static const struct cairn_flag restore_flags[] = {
+    {"postings", 'p', NULL, "directory to write p1, p2, ... into", 0},
+    {"location", 'l', NULL, "where the backups are (directory or URI)", 0},
+    {"zero", 'z', NULL, "zero to move past the restored timestamp and uids", 0},
+    {"force_zero", 0, "true", "refuse to run without --zero", CAIRN_FLAG_BOOL},
+    {"backup_id", 0, NULL, "series to restore (default: the newest backup's)", 0},
+    {"backup_num", 0, NULL, "restore the series up to this backup (default: all)", 0},
+    CAIRN_KEY_FLAGS,
+    {NULL, 0, NULL, NULL, 0},
+};
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	remove(path);
+	return 0;
+}
+
+static void rm_rf(const char *path) { nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
+
+/* Removes .p<N>.restoring.<pid> directories left in dir by restores that
+ * were killed: their process no longer exists. */
+static void remove_stale_temporaries(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	if (!d)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		unsigned g;
+		long pid;
+		char tail;
+		if (sscanf(e->d_name, ".p%u.restoring.%ld%c", &g, &pid, &tail) != 2 || pid <= 0)
+			continue;
+		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue; /* that restore is still running */
+		char *path = NULL;
+		if (asprintf(&path, "%s/%s", dir, e->d_name) >= 0) {
+			cairn_info("removing %s, left by an interrupted restore", path);
+			rm_rf(path);
+		}
+		free(path);
+	}
+	closedir(d);
+}
+
+struct restore_group {
+	uint32_t group;
+	char *tmp, *final;
+};
+
+/* The groups of the last backup in the chain are the cluster's groups;
+ * none may exist in pdir yet. */
+static int plan_groups(const char *pdir, const struct cairn_manifest *last,
+		       struct restore_group **out, size_t *n, cairn_err *err)
+{
+	struct restore_group *groups = calloc(last->nobjs ? last->nobjs : 1, sizeof *groups);
+	if (!groups)
+		return cairn_err_set(err, "out of memory");
+	*out = groups;
+	for (size_t i = 0; i < last->nobjs; i++) {
+		struct restore_group *g = &groups[(*n)++];
+		g->group = last->objs[i].group;
+		if (asprintf(&g->final, "%s/p%u", pdir, g->group) < 0 ||
+		    asprintf(&g->tmp, "%s/.p%u.restoring.%ld", pdir, g->group, (long)getpid()) <
+			0) {
+			g->final = g->tmp = NULL;
+			return cairn_err_set(err, "out of memory");
+		}
+		struct stat sb;
+		if (stat(g->final, &sb) == 0)
+			return cairn_err_set(err,
+					     "%s already exists; restore into a new directory or "
+					     "move it away first",
+					     g->final);
+	}
+	return 0;
+}
+
+/* One group's temporary directory from every backup of the chain, each
+ * object read once and checked as it is applied. */
+static int build_group(struct cairn_store_loc *loc, const struct cairn_manifest *const *chain,
+		       size_t n, const struct cairn_keyset *ks, const struct restore_group *g,
+		       cairn_err *err)
+{
+	struct cairn_db *db = NULL;
+	rm_rf(g->tmp);
+	if (cairn_db_open(g->tmp, &db, err) < 0)
+		return -1;
+	for (size_t k = 0; k < n; k++) {
+		const struct cairn_manifest_obj *obj = NULL;
+		for (size_t i = 0; i < chain[k]->nobjs; i++)
+			if (chain[k]->objs[i].group == g->group)
+				obj = &chain[k]->objs[i];
+		if (!obj)
+			continue; /* the group did not exist yet at that backup */
+		struct cairn_db_loader *l = NULL;
+		if (cairn_db_load_begin(db, chain[k]->full, &l, err) < 0)
+			goto fail;
+		if (cairn_obj_check(loc, chain[k], obj, ks, 1, l, err) < 0) {
+			cairn_db_load_end(l, 0, 0, 0, &(cairn_err){0});
+			goto fail;
+		}
+		if (cairn_db_load_end(l, chain[k]->max_uid, chain[k]->read_ts, 1, err) < 0)
+			goto fail;
+	}
+	cairn_db_close(db);
+	return cairn_group_id_write(g->tmp, g->group, err);
+fail:
+	cairn_db_close(db);
+	return -1;
+}
+
+/* All groups or none. */
+static int move_into_place(struct restore_group *groups, size_t ng, cairn_err *err)
+{
+	for (size_t gi = 0; gi < ng; gi++) {
+		if (rename(groups[gi].tmp, groups[gi].final) < 0) {
+			cairn_err_set(err, "cannot move %s into place: %s", groups[gi].final,
+				      strerror(errno));
+			for (size_t j = 0; j < gi; j++)
+				rename(groups[j].final, groups[j].tmp);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int update_zero(const char *zero, uint64_t read_ts, uint64_t max_uid, cairn_err *err)
+{
+	if (!zero || !*zero) {
+		printf("Zero was not updated (--force_zero=false). On the new cluster's zero run:\n"
+		       "  curl \"http://ZERO:6080/assign?what=timestamps&num=%llu\"\n"
+		       "  curl \"http://ZERO:6080/assign?what=uids&num=%llu\"\n",
+		       (unsigned long long)read_ts, (unsigned long long)(max_uid ? max_uid : 1));
+		return 0;
+	}
+	if (cairn_zero_move_past(zero, CAIRN_LEASE_TIMESTAMPS, read_ts, err) < 0 ||
+	    cairn_zero_move_past(zero, CAIRN_LEASE_UIDS, max_uid, err) < 0) {
+		char msg[sizeof err->msg];
+		snprintf(msg, sizeof msg, "%s", err->msg);
+		return cairn_err_set(err,
+				     "the data is restored, but zero was not updated: %s; run "
+				     "curl \"http://%s/assign?what=timestamps&num=%llu\" and "
+				     "curl \"http://%s/assign?what=uids&num=%llu\" on the new zero",
+				     msg, zero, (unsigned long long)read_ts, zero,
+				     (unsigned long long)(max_uid ? max_uid : 1));
+	}
+	printf("Zero at %s now hands out timestamps above %llu and uids above %llu\n", zero,
+	       (unsigned long long)read_ts, (unsigned long long)max_uid);
+	return 0;
+}
+
+/* Flags that make sense before anything is opened. */
+static int check_flags(struct cairn_opts *o, uint64_t *upto, cairn_err *err)
+{
+	const char *pdir = cairn_opt(o, "postings"), *zero = cairn_opt(o, "zero");
+	if (!pdir || !*pdir)
+		return cairn_err_set(err, "give the directory to restore into with -p/--postings");
+	if ((!zero || !*zero) && cairn_opt_bool(o, "force_zero") == 1)
+		return cairn_err_set(err, "no zero given: pass -z/--zero ADDR so restore can move "
+					  "zero's timestamps and uid lease past the backup, or "
+					  "--force_zero=false to do that yourself");
+	if (cairn_opt(o, "backup_num") && cairn_opt_u64(o, "backup_num", upto, err) < 0)
+		return -1;
+	if (cairn_opt(o, "backup_num") && *upto == 0)
+		return cairn_err_set(err, "--backup_num counts from 1");
+	return 0;
+}
+
+int cairn_cmd_restore(int argc, char **argv)
+{
+	struct cairn_opts o;
+	cairn_err err = {0};
+	struct cairn_store_loc loc = {0};
+	struct cairn_backup_set set = {0};
+	struct cairn_keyset ks;
+	const struct cairn_manifest **chain = NULL;
+	size_t n = 0;
+	struct restore_group *groups = NULL;
+	size_t ng = 0;
+	int cleanup = 1, made_pdir = 0;
+	const char *pdir = NULL, *zero = NULL;
+	uint64_t upto = 0;
+	int rc = -1;
+	memset(&ks, 0, sizeof ks);
+	cairn_log_set_name("restore");
+	int pr = cairn_opts_parse("restore", "-p DIR -l LOCATION [-z ZERO]", restore_flags, argc,
+				  argv, &o, &err);
+	if (pr != 0) {
+		rc = pr > 0 ? 0 : -1;
+		goto out;
+	}
+	pdir = cairn_opt(&o, "postings");
+	zero = cairn_opt(&o, "zero");
+	if (check_flags(&o, &upto, &err) < 0 || cairn_backups_open(&o, &loc, &set, &ks, &err) < 0)
+		goto out;
+	if (cairn_series_chain(&set, cairn_opt(&o, "backup_id"), upto, &chain, &n, &err) < 0 ||
+	    cairn_series_check_key(chain[0], &ks, &err) < 0)
+		goto out;
+	const struct cairn_manifest *last = chain[n - 1];
+	if (plan_groups(pdir, last, &groups, &ng, &err) < 0)
+		goto out;
+	printf("Restoring series %s, backups 1 to %llu (read_ts %llu) from %s\n",
+	       chain[0]->backup_id, (unsigned long long)n, (unsigned long long)last->read_ts,
+	       cairn_opt(&o, "location"));
+	/* Every object there, whole: the last check before anything is written. */
+	if (cairn_chain_stat(&loc, chain, n, &err) < 0)
+		goto out;
+	remove_stale_temporaries(pdir);
+	if (mkdir(pdir, 0755) == 0)
+		made_pdir = 1;
+	else if (errno != EEXIST) {
+		cairn_err_set(&err, "cannot create %s: %s", pdir, strerror(errno));
+		goto out;
+	}
+	uint64_t max_uid = 0;
+	for (size_t k = 0; k < n; k++)
+		if (chain[k]->max_uid > max_uid)
+			max_uid = chain[k]->max_uid;
+	for (size_t gi = 0; gi < ng; gi++)
+		if (build_group(&loc, chain, n, &ks, &groups[gi], &err) < 0)
+			goto out;
+	if (move_into_place(groups, ng, &err) < 0)
+		goto out;
+	cleanup = 0; /* from here on the restored directories stay */
+	printf("Restore version: %llu\n", (unsigned long long)last->read_ts);
+	printf("Restore max uid: %llu\n", (unsigned long long)max_uid);
+	for (size_t gi = 0; gi < ng; gi++)
+		printf("Restored group %u into %s\n", groups[gi].group, groups[gi].final);
+	if (update_zero(zero, last->read_ts, max_uid, &err) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (rc < 0 && err.msg[0])
+		cairn_print_error(err.msg);
+	for (size_t gi = 0; gi < ng; gi++) {
+		if (cleanup && groups[gi].tmp)
+			rm_rf(groups[gi].tmp);
+		free(groups[gi].tmp);
+		free(groups[gi].final);
+	}
+	if (cleanup && made_pdir)
+		rmdir(pdir); /* only if still empty */
+	free(groups);
+	free(chain);
+	OPENSSL_cleanse(&ks, sizeof ks);
+	cairn_series_free(&set);
+	cairn_location_close(&loc);
+	cairn_opts_free(&o);
+	return rc < 0 ? 1 : 0;
+}

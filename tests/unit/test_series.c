@@ -1,0 +1,222 @@
+/* Which backups chain (series.c): one full, then incrementals numbered
+ * 2, 3, ... each since the previous read_ts, one key throughout; gaps,
+ * duplicates, a since that does not match, mixed encryption and a bad
+ * backup_num are refused naming the series; upto stops early. Loading reads
+ * only <folder>/manifest.json and refuses a bad manifest by name. */
+#include "check.h"
+#include "memstore.h"
+#include "backup/series.h"
+
+#define MAXM 8
+
+struct fixture {
+	struct cairn_manifest m[MAXM];
+	struct cairn_backup_set set;
+};
+
+/* Backups given as (backup_num, since, read_ts); full when num is 1. */
+static void add(struct fixture *f, const char *id, uint64_t num, uint64_t since, uint64_t read_ts)
+{
+	struct cairn_manifest *m = &f->m[f->set.n++];
+	memset(m, 0, sizeof *m);
+	m->dir = strdup("cairn.20261130.000000.000");
+	m->dir[strlen(m->dir) - 1] = (char)('0' + f->set.n);
+	snprintf(m->backup_id, sizeof m->backup_id, "%s", id);
+	m->backup_num = num;
+	m->full = num == 1;
+	m->since = since;
+	m->read_ts = read_ts;
+	f->set.m = f->m;
+}
+
+static void fixture_free(struct fixture *f)
+{
+	for (size_t i = 0; i < f->set.n; i++)
+		free(f->m[i].dir);
+	memset(f, 0, sizeof *f);
+}
+
+/* The chain for id up to upto: its length, or -1 with err. */
+static long chain(struct fixture *f, const char *id, uint64_t upto, cairn_err *err)
+{
+	const struct cairn_manifest **c = NULL;
+	size_t n = 0;
+	if (cairn_series_chain(&f->set, id, upto, &c, &n, err) < 0) {
+		CHECK(c == NULL);
+		return -1;
+	}
+	for (size_t k = 0; k < n; k++)
+		CHECK(c[k]->backup_num == k + 1);
+	free(c);
+	return (long)n;
+}
+
+static void a_good_series_chains_in_order(void)
+{
+	struct fixture f = {0};
+	cairn_err err = {0};
+	add(&f, "s1", 1, 0, 10);
+	add(&f, "s1", 2, 10, 20);
+	add(&f, "s1", 3, 20, 30);
+	CHECK(chain(&f, NULL, 0, &err) == 3);
+	CHECK(chain(&f, "s1", 0, &err) == 3);
+	CHECK(chain(&f, "s1", 2, &err) == 2);
+	CHECK(chain(&f, "s1", 1, &err) == 1);
+	CHECK(chain(&f, "s1", 4, &err) == -1);
+	CHECK_CONTAINS(err.msg, "series s1 has backups 1 to 3; there is no backup_num 4");
+	CHECK(chain(&f, "nope", 0, &err) == -1);
+	CHECK_CONTAINS(err.msg, "no backup series with id \"nope\"");
+	fixture_free(&f);
+}
+
+static void the_default_is_the_newest_backups_series(void)
+{
+	struct fixture f = {0};
+	cairn_err err = {0};
+	add(&f, "old", 1, 0, 10);
+	add(&f, "old", 2, 10, 20);
+	add(&f, "new", 1, 0, 30);
+	CHECK(chain(&f, NULL, 0, &err) == 1);
+	CHECK(chain(&f, "", 0, &err) == 1);
+	CHECK(chain(&f, "old", 0, &err) == 2);
+	CHECK(cairn_series_latest(&f.set) == &f.m[2]);
+	fixture_free(&f);
+	CHECK(chain(&f, NULL, 0, &err) == -1);
+	CHECK_CONTAINS(err.msg, "no backups found");
+	CHECK(cairn_series_latest(&f.set) == NULL);
+}
+
+static void broken_series_are_refused(void)
+{
+	struct fixture f = {0};
+	cairn_err err = {0};
+	/* A gap: 2 is missing. */
+	add(&f, "s", 1, 0, 10);
+	add(&f, "s", 3, 20, 30);
+	CHECK(chain(&f, "s", 0, &err) == -1);
+	CHECK_CONTAINS(err.msg, "backup 2 of 3 is missing; restore with --backup_num 1");
+	CHECK(chain(&f, "s", 1, &err) == 1); /* what the hint promises works */
+	fixture_free(&f);
+
+	/* Two backups numbered 2. */
+	add(&f, "s", 1, 0, 10);
+	add(&f, "s", 2, 10, 20);
+	add(&f, "s", 2, 10, 25);
+	CHECK(chain(&f, "s", 0, &err) == -1);
+	CHECK_CONTAINS(err.msg, "two backups numbered 2");
+	fixture_free(&f);
+
+	/* since is not the previous read_ts. */
+	add(&f, "s", 1, 0, 10);
+	add(&f, "s", 2, 11, 20);
+	CHECK(chain(&f, "s", 0, &err) == -1);
+	CHECK_CONTAINS(err.msg, "its since 11 is not the read_ts 10 of backup 1");
+	fixture_free(&f);
+
+	/* A full backup in the middle. */
+	add(&f, "s", 1, 0, 10);
+	add(&f, "s", 2, 10, 20);
+	f.m[1].full = 1;
+	CHECK(chain(&f, "s", 0, &err) == -1);
+	CHECK_CONTAINS(err.msg, "broken at backup 2");
+	fixture_free(&f);
+
+	/* Not starting with a full backup. */
+	add(&f, "s", 1, 0, 10);
+	f.m[0].full = 0;
+	CHECK(chain(&f, "s", 0, &err) == -1);
+	CHECK_CONTAINS(err.msg, "does not start with a full backup");
+	fixture_free(&f);
+
+	/* Encrypted, then not; then another key. */
+	add(&f, "s", 1, 0, 10);
+	add(&f, "s", 2, 10, 20);
+	f.m[0].encrypted = 1;
+	snprintf(f.m[0].key_check, sizeof f.m[0].key_check, "%s",
+		 "00112233445566778899aabbccddeeff");
+	CHECK(chain(&f, "s", 0, &err) == -1);
+	CHECK_CONTAINS(err.msg, "mixes encryption settings or keys at backup 2");
+	CHECK(chain(&f, "s", 1, &err) == 1);
+	f.m[1].encrypted = 1;
+	snprintf(f.m[1].key_check, sizeof f.m[1].key_check, "%s",
+		 "ffeeddccbbaa99887766554433221100");
+	CHECK(chain(&f, "s", 0, &err) == -1);
+	CHECK_CONTAINS(err.msg, "mixes encryption settings or keys at backup 2");
+	memcpy(f.m[1].key_check, f.m[0].key_check, sizeof f.m[1].key_check);
+	CHECK(chain(&f, "s", 0, &err) == 2);
+	fixture_free(&f);
+
+	/* A hostile backup_num cannot make the chain allocate without bound. */
+	add(&f, "s", 1, 0, 10);
+	add(&f, "s", UINT64_MAX / 2, 10, 20);
+	CHECK(chain(&f, "s", 0, &err) == -1);
+	CHECK_CONTAINS(err.msg, "refusing");
+	fixture_free(&f);
+}
+
+static void put_manifest(struct cairn_storage *st, const char *dir, uint64_t num, uint64_t since,
+			 uint64_t read_ts)
+{
+	struct cairn_manifest m;
+	memset(&m, 0, sizeof m);
+	m.dir = (char *)dir;
+	m.full = num == 1;
+	m.since = since;
+	m.read_ts = read_ts;
+	m.backup_num = num;
+	snprintf(m.backup_id, sizeof m.backup_id, "%s", "20261130-abcdef");
+	snprintf(m.created, sizeof m.created, "%s", "2026-11-30T00:00:00Z");
+	m.groups = cJSON_CreateObject();
+	m.drops = cJSON_CreateArray();
+	struct cairn_manifest_obj o;
+	memset(&o, 0, sizeof o);
+	o.group = 1;
+	snprintf(o.path, sizeof o.path, "r%llu-g1.backup", (unsigned long long)read_ts);
+	o.size = 20;
+	memset(o.sha256, 'a', 64);
+	m.objs = &o;
+	m.nobjs = 1;
+	char *json = cairn_manifest_to_json(&m), name[128];
+	snprintf(name, sizeof name, "%s/manifest.json", dir);
+	mem_put(st, name, json, strlen(json));
+	free(json);
+	cJSON_Delete(m.groups);
+	cJSON_Delete(m.drops);
+}
+
+static void loading_reads_manifests_and_refuses_a_bad_one_by_name(void)
+{
+	struct cairn_storage st = {0};
+	struct cairn_store_loc loc;
+	struct cairn_backup_set set;
+	cairn_err err = {0};
+	mem_loc(&loc, &st);
+	/* Listed out of order; an interrupted backup (no manifest) and other
+	 * objects are not backups. */
+	put_manifest(&st, "cairn.20261130.000002.000", 2, 10, 20);
+	put_manifest(&st, "cairn.20261130.000001.000", 1, 0, 10);
+	mem_put(&st, "cairn.20261130.000003.000/r30-g1.backup", "x", 1);
+	mem_put(&st, "cairn.20261130.000001.000/deeper/manifest.json", "{", 1);
+	mem_put(&st, "other/manifest.json", "{", 1);
+	CHECK(cairn_series_load(&loc, &set, &err) == 0);
+	CHECK(set.n == 2);
+	if (set.n == 2) {
+		CHECK(set.m[0].read_ts == 10 && set.m[1].read_ts == 20);
+		CHECK_STR(set.m[0].dir, "cairn.20261130.000001.000");
+	}
+	cairn_series_free(&set);
+	mem_put(&st, "cairn.20261130.000002.000/manifest.json", "{\"format\": ", 11);
+	CHECK(cairn_series_load(&loc, &set, &err) == -1);
+	CHECK_CONTAINS(err.msg, "manifest cairn.20261130.000002.000/manifest.json is invalid");
+	CHECK(set.n == 0 && set.m == NULL);
+	mem_clear(&st);
+}
+
+int main(void)
+{
+	a_good_series_chains_in_order();
+	the_default_is_the_newest_backups_series();
+	broken_series_are_refused();
+	loading_reads_manifests_and_refuses_a_bad_one_by_name();
+	CHECK_DONE();
+}
