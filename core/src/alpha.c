@@ -506,10 +506,25 @@ static void handle_metrics(struct cairn_alpha *a, struct cairn_http_resp *resp)
 	free(s);
 }
 
-static int admin_backup(void *ctx, const struct cairn_backup_input *in, char **task_id, char *err,
-			size_t errlen)
+static const char *admin_str(const cJSON *input, const char *name)
 {
-	return cairn_backup_run(ctx, in, task_id, err, errlen);
+	const cJSON *s = cJSON_GetObjectItemCaseSensitive(input, name);
+	return cJSON_IsString(s) ? s->valuestring : NULL;
+}
+
+/* The backup mutation's coerced arguments become this alpha's request. */
+static int admin_backup(void *ctx, const cJSON *args, char **task_id, char *err, size_t errlen)
+{
+	const cJSON *input = cJSON_GetObjectItemCaseSensitive(args, "input");
+	struct cairn_backup_request in = {
+		admin_str(input, "destination"),
+		admin_str(input, "accessKey"),
+		admin_str(input, "secretKey"),
+		admin_str(input, "sessionToken"),
+		cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(input, "anonymous")),
+		cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(input, "forceFull")),
+	};
+	return cairn_backup_run(ctx, &in, task_id, err, errlen);
 }
 
 static void admin_health(void *ctx, cJSON *node)

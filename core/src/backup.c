@@ -341,7 +341,7 @@ static int plan_remotes(struct cairn_alpha *a, const cJSON *state, const char *b
 	return 0;
 }
 
-static char *job_body(const struct cairn_backup_input *in, const struct group_job *job)
+static char *job_body(const struct cairn_backup_request *in, const struct group_job *job)
 {
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "destination", in->destination);
@@ -361,7 +361,7 @@ static char *job_body(const struct cairn_backup_input *in, const struct group_jo
 	return s;
 }
 
-static int open_destination(const struct cairn_backup_input *in, struct cairn_store_loc *loc,
+static int open_destination(const struct cairn_backup_request *in, struct cairn_store_loc *loc,
 			    cairn_err *err)
 {
 	char anon[8];
@@ -385,7 +385,7 @@ static int open_destination(const struct cairn_backup_input *in, struct cairn_st
 	return cairn_location_open(in->destination, given, loc, err);
 }
 
-static int run(struct cairn_alpha *a, const struct cairn_backup_input *in, char *dir_out,
+static int run(struct cairn_alpha *a, const struct cairn_backup_request *in, char *dir_out,
 	       size_t dir_len, cairn_err *err)
 {
 	struct cairn_store_loc loc = {0};
@@ -583,7 +583,7 @@ static int cluster_lock(struct cairn_alpha *a, int take, cairn_err *err)
 	return 0;
 }
 
-int cairn_backup_run(struct cairn_alpha *a, const struct cairn_backup_input *in, char **task_id,
+int cairn_backup_run(struct cairn_alpha *a, const struct cairn_backup_request *in, char **task_id,
 		     char *errbuf, size_t errlen)
 {
 	cairn_err err = {0};
@@ -639,7 +639,7 @@ char *cairn_backup_remote(struct cairn_alpha *a, const char *body, size_t len, c
 	struct group_result res = {0};
 	char *s = NULL;
 	const char *dir = opt_str(j, "dir");
-	struct cairn_backup_input in = {opt_str(j, "destination"), opt_str(j, "accessKey"),
+	struct cairn_backup_request in = {opt_str(j, "destination"), opt_str(j, "accessKey"),
 					opt_str(j, "secretKey"), opt_str(j, "sessionToken"),
 					cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "anonymous")), 0};
 	struct group_job job = {dir, cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "full")),

@@ -4,12 +4,21 @@
 #include <stddef.h>
 
 #include "alpha.h"
-#include "server/admin.h"
+
+/* One backup request; a field not given is NULL (strings) or 0 (flags). */
+struct cairn_backup_request {
+	const char *destination;
+	const char *access_key;
+	const char *secret_key;
+	const char *session_token;
+	int anonymous;
+	int force_full;
+};
 
 /* Runs a backup: full, or incremental on the newest complete backup at the
  * destination. Returns 0 when the manifest is durable; -1 with a message a
  * person can act on (and no manifest written). */
-int cairn_backup_run(struct cairn_alpha *a, const struct cairn_backup_input *in, char **task_id,
+int cairn_backup_run(struct cairn_alpha *a, const struct cairn_backup_request *in, char **task_id,
 		     char *err, size_t errlen);
 /* Writes this alpha's group object for a backup another alpha coordinates
  * (POST /internal/backup). Returns the JSON answer (malloc'd) or NULL with err. */

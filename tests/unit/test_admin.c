@@ -19,19 +19,31 @@ static void copy(char *dst, size_t n, const char *src, int *has)
 	snprintf(dst, n, "%s", src ? src : "");
 }
 
-static int fake_backup(void *ctx, const struct cairn_backup_input *in, char **task_id, char *err,
-		       size_t errlen)
+/* A BackupInput string field of the resolver's arguments, or NULL. */
+static const char *input_str(const cJSON *args, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(args, "input"), name);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int input_flag(const cJSON *args, const char *name)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(args, "input"), name));
+}
+
+static int fake_backup(void *ctx, const cJSON *args, char **task_id, char *err, size_t errlen)
 {
 	struct fake *f = ctx;
 	int has_dest;
 
 	f->backups++;
-	copy(f->dest, sizeof f->dest, in->destination, &has_dest);
-	copy(f->access, sizeof f->access, in->access_key, &f->has_access);
-	copy(f->secret, sizeof f->secret, in->secret_key, &f->has_secret);
-	copy(f->token, sizeof f->token, in->session_token, &f->has_token);
-	f->anonymous = in->anonymous;
-	f->force_full = in->force_full;
+	copy(f->dest, sizeof f->dest, input_str(args, "destination"), &has_dest);
+	copy(f->access, sizeof f->access, input_str(args, "accessKey"), &f->has_access);
+	copy(f->secret, sizeof f->secret, input_str(args, "secretKey"), &f->has_secret);
+	copy(f->token, sizeof f->token, input_str(args, "sessionToken"), &f->has_token);
+	f->anonymous = input_flag(args, "anonymous");
+	f->force_full = input_flag(args, "forceFull");
 	if (f->fail) {
 		snprintf(err, errlen, "%s", f->fail_msg);
 		return -1;
@@ -447,14 +459,14 @@ static void test_a_failing_resolver_gives_a_field_error_and_null(void)
 	free(out);
 }
 
-static int fail_second(void *ctx, const struct cairn_backup_input *in, char **task_id, char *err,
-		       size_t errlen)
+static int fail_second(void *ctx, const cJSON *args, char **task_id, char *err, size_t errlen)
 {
 	int *calls = ctx;
 
 	(void)task_id;
 	if (++*calls == 2) {
-		snprintf(err, errlen, "second destination %s is full", in->destination);
+		snprintf(err, errlen, "second destination %s is full",
+			 input_str(args, "destination"));
 		return -1;
 	}
 	return 0;

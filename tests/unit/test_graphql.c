@@ -1,7 +1,7 @@
 /* test_graphql.c — the GraphQL lexer, parser, validation and execution
  * helpers, against a small schema made for the purpose. */
 #include "check.h"
-#include "server/graphql.h"
+#include "server/graphql/graphql.h"
 
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
