@@ -517,12 +517,12 @@ static int admin_backup(void *ctx, const cJSON *args, char **task_id, char *err,
 {
 	const cJSON *input = cJSON_GetObjectItemCaseSensitive(args, "input");
 	struct cairn_backup_request in = {
-		admin_str(input, "destination"),
-		admin_str(input, "accessKey"),
-		admin_str(input, "secretKey"),
-		admin_str(input, "sessionToken"),
-		cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(input, "anonymous")),
-		cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(input, "forceFull")),
+	    admin_str(input, "destination"),
+	    admin_str(input, "accessKey"),
+	    admin_str(input, "secretKey"),
+	    admin_str(input, "sessionToken"),
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(input, "anonymous")),
+	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(input, "forceFull")),
 	};
 	return cairn_backup_run(ctx, &in, task_id, err, errlen);
 }
