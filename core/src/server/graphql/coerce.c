@@ -151,35 +151,44 @@ static int coerce_scalar_literal(struct coerce *k, enum scalar sk, struct tref n
 			   gql_article(named.s, named.n), (int)named.n, named.s);
 }
 
+/* An input object literal: an object, each field given once and known. */
+static int check_object_shape(struct coerce *k, const struct cairn_gql_type_def *td,
+			      const struct cairn_gql_value *v, const char *what)
+{
+	const struct cairn_gql_arg *a;
+	char names[256];
+	size_t i;
+	int failed;
+
+	if (v->kind != CAIRN_GQL_OBJECT)
+		return gql_set_err(k->err, v->line, v->col, "%s must be %s %s", what,
+				   gql_article(td->name, strlen(td->name)), td->name);
+	if ((a = gql_duplicate_arg(v->fields, v->nfields, k->err, &failed)) || failed)
+		return a ? gql_set_err(k->err, a->line, a->col, "field \"%s\" is given twice in %s",
+				       a->name, td->name)
+			 : -1;
+	for (i = 0; i < v->nfields; i++) {
+		if (!cairn_gql_type_field(td, v->fields[i].name)) {
+			gql_names_list(td->fields, td->nfields, names, sizeof names);
+			return gql_set_err(k->err, v->fields[i].line, v->fields[i].col,
+					   "unknown field \"%s\" in %s (fields: %s)",
+					   v->fields[i].name, td->name, names);
+		}
+	}
+	return 0;
+}
+
 static int coerce_object_literal(struct coerce *k, const struct cairn_gql_type_def *td,
 				 const struct cairn_gql_value *v, const char *what, cJSON **out)
 {
 	const struct cairn_gql_arg *a;
 	cJSON *obj = NULL, *fv = NULL;
-	char sub[256], names[256];
+	char sub[256];
 	size_t i;
-	int rc = -1, failed;
+	int rc = -1;
 
-	if (v->kind != CAIRN_GQL_OBJECT) {
-		gql_set_err(k->err, v->line, v->col, "%s must be %s %s", what,
-			    gql_article(td->name, strlen(td->name)), td->name);
+	if (check_object_shape(k, td, v, what))
 		goto out;
-	}
-	if ((a = gql_duplicate_arg(v->fields, v->nfields, k->err, &failed)) || failed) {
-		if (a)
-			gql_set_err(k->err, a->line, a->col, "field \"%s\" is given twice in %s",
-				    a->name, td->name);
-		goto out;
-	}
-	for (i = 0; i < v->nfields; i++) {
-		if (!cairn_gql_type_field(td, v->fields[i].name)) {
-			gql_names_list(td->fields, td->nfields, names, sizeof names);
-			gql_set_err(k->err, v->fields[i].line, v->fields[i].col,
-				    "unknown field \"%s\" in %s (fields: %s)", v->fields[i].name,
-				    td->name, names);
-			goto out;
-		}
-	}
 	if (!k->validate && !(obj = cJSON_CreateObject())) {
 		gql_no_memory(k->err);
 		goto out;

@@ -87,34 +87,67 @@ void *gql_palloc(struct parser *ps, size_t n)
 	return p;
 }
 
+/* \u{...}: any number of hex digits naming a Unicode scalar value; ps is
+ * just past the '{'. line and col locate the backslash. */
+static int read_braced_escape(struct parser *ps, const char *stop, int line, int col, uint32_t *cp)
+{
+	uint32_t v = 0;
+	int digits = 0, big = 0;
+
+	while (ps->p < stop && cairn_hexval(*ps->p) >= 0) {
+		v = v * 16 + (uint32_t)cairn_hexval(*ps->p);
+		if (v > 0x10FFFF) {
+			big = 1;
+			v = 0x110000;
+		}
+		digits++;
+		adv(ps);
+	}
+	if (!digits || ps->p >= stop || *ps->p != '}')
+		return gql_set_err(ps->err, line, col,
+				   "invalid unicode escape: write \\u{ and hex digits and }");
+	adv(ps);
+	if (big || (v >= 0xD800 && v <= 0xDFFF))
+		return gql_set_err(ps->err, line, col,
+				   "unicode escape is not a valid Unicode scalar value");
+	*cp = v;
+	return 0;
+}
+
+/* After a high surrogate \uD800-\uDBFF, its low half must follow as \uDC00-\uDFFF. */
+static int read_low_surrogate(struct parser *ps, const char *stop, int line, int col, uint32_t *lo)
+{
+	int i;
+
+	*lo = 0;
+	if (stop - ps->p < 6 || ps->p[0] != '\\' || ps->p[1] != 'u')
+		goto bad;
+	for (i = 2; i < 6; i++) {
+		int h = cairn_hexval(ps->p[i]);
+		if (h < 0)
+			goto bad;
+		*lo = *lo * 16 + (uint32_t)h;
+	}
+	if (*lo < 0xDC00 || *lo > 0xDFFF)
+		goto bad;
+	for (i = 0; i < 6; i++)
+		adv(ps);
+	return 0;
+bad:
+	return gql_set_err(ps->err, line, col,
+			   "unicode escape is a high surrogate without its low half");
+}
+
 static int read_unicode_escape(struct parser *ps, const char *stop, uint32_t *cp)
 {
 	int line = ps->line, col = ps->col - 1; /* at the backslash */
-	uint32_t v = 0, lo = 0;
-	int i, digits = 0, big = 0;
+	uint32_t v = 0, lo;
+	int i;
 
 	adv(ps); /* u */
 	if (ps->p < stop && *ps->p == '{') {
 		adv(ps);
-		while (ps->p < stop && cairn_hexval(*ps->p) >= 0) {
-			v = v * 16 + (uint32_t)cairn_hexval(*ps->p);
-			if (v > 0x10FFFF) {
-				big = 1;
-				v = 0x110000;
-			}
-			digits++;
-			adv(ps);
-		}
-		if (!digits || ps->p >= stop || *ps->p != '}')
-			return gql_set_err(
-			    ps->err, line, col,
-			    "invalid unicode escape: write \\u{ and hex digits and }");
-		adv(ps);
-		if (big || (v >= 0xD800 && v <= 0xDFFF))
-			return gql_set_err(ps->err, line, col,
-					   "unicode escape is not a valid Unicode scalar value");
-		*cp = v;
-		return 0;
+		return read_braced_escape(ps, stop, line, col, cp);
 	}
 	for (i = 0; i < 4; i++) {
 		if (ps->p >= stop || cairn_hexval(*ps->p) < 0)
@@ -126,24 +159,8 @@ static int read_unicode_escape(struct parser *ps, const char *stop, uint32_t *cp
 	if (v >= 0xDC00 && v <= 0xDFFF)
 		return gql_set_err(ps->err, line, col, "unicode escape is a lone low surrogate");
 	if (v >= 0xD800 && v <= 0xDBFF) {
-		if (stop - ps->p < 6 || ps->p[0] != '\\' || ps->p[1] != 'u')
-			return gql_set_err(
-			    ps->err, line, col,
-			    "unicode escape is a high surrogate without its low half");
-		for (i = 2; i < 6; i++) {
-			int h = cairn_hexval(ps->p[i]);
-			if (h < 0)
-				return gql_set_err(
-				    ps->err, line, col,
-				    "unicode escape is a high surrogate without its low half");
-			lo = lo * 16 + (uint32_t)h;
-		}
-		if (lo < 0xDC00 || lo > 0xDFFF)
-			return gql_set_err(
-			    ps->err, line, col,
-			    "unicode escape is a high surrogate without its low half");
-		for (i = 0; i < 6; i++)
-			adv(ps);
+		if (read_low_surrogate(ps, stop, line, col, &lo))
+			return -1;
 		v = 0x10000 + ((v - 0xD800) << 10) + (lo - 0xDC00);
 	}
 	*cp = v;

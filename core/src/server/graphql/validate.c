@@ -96,37 +96,32 @@ static int check_directives(struct vctx *v, const struct cairn_gql_directive *di
 static int check_set(struct vctx *v, const struct cairn_gql_type_def *td,
 		     const struct cairn_gql_selection_set *set);
 
-static int check_field(struct vctx *v, const struct cairn_gql_type_def *td,
-		       const struct cairn_gql_selection *sel)
+/* __typename: on every object type, a String without arguments. */
+static int check_typename(struct vctx *v, const struct cairn_gql_selection *sel)
 {
-	const struct cairn_gql_field_def *fd;
-	const struct cairn_gql_type_def *otd;
+	if (sel->nargs)
+		return gql_set_err(
+		    v->err, sel->args[0].line, sel->args[0].col,
+		    "unknown argument \"%s\" on field \"__typename\" (it takes none)",
+		    sel->args[0].name);
+	if (sel->sel.n)
+		return gql_set_err(
+		    v->err, sel->line, sel->col,
+		    "field \"__typename\" is a String and cannot have a selection of "
+		    "subfields");
+	return 0;
+}
+
+/* Arguments given once each, known to the field, required ones present, and
+ * every value of its argument's type. */
+static int check_field_args(struct vctx *v, const struct cairn_gql_field_def *fd,
+			    const struct cairn_gql_selection *sel)
+{
 	const struct cairn_gql_arg *a;
-	struct tref named;
 	char names[256], what[256];
 	size_t i;
 	int failed;
 
-	if (!strcmp(sel->name, "__typename")) {
-		if (sel->nargs)
-			return gql_set_err(
-			    v->err, sel->args[0].line, sel->args[0].col,
-			    "unknown argument \"%s\" on field \"__typename\" (it takes "
-			    "none)",
-			    sel->args[0].name);
-		if (sel->sel.n)
-			return gql_set_err(v->err, sel->line, sel->col,
-					   "field \"__typename\" is a String and cannot have a "
-					   "selection of subfields");
-		return 0;
-	}
-	fd = cairn_gql_type_field(td, sel->name);
-	if (!fd) {
-		gql_names_list(td->fields, td->nfields, names, sizeof names);
-		return gql_set_err(v->err, sel->line, sel->col,
-				   "unknown field \"%s\" on type %s (fields: %s)", sel->name,
-				   td->name, names);
-	}
 	if ((a = gql_duplicate_arg(sel->args, sel->nargs, v->err, &failed)) || failed)
 		return a ? gql_set_err(v->err, a->line, a->col, "argument \"%s\" is given twice",
 				       a->name)
@@ -159,6 +154,28 @@ static int check_field(struct vctx *v, const struct cairn_gql_type_def *td,
 		if (check_value(v, t, &a->value, what))
 			return -1;
 	}
+	return 0;
+}
+
+static int check_field(struct vctx *v, const struct cairn_gql_type_def *td,
+		       const struct cairn_gql_selection *sel)
+{
+	const struct cairn_gql_field_def *fd;
+	const struct cairn_gql_type_def *otd;
+	struct tref named;
+	char names[256];
+
+	if (!strcmp(sel->name, "__typename"))
+		return check_typename(v, sel);
+	fd = cairn_gql_type_field(td, sel->name);
+	if (!fd) {
+		gql_names_list(td->fields, td->nfields, names, sizeof names);
+		return gql_set_err(v->err, sel->line, sel->col,
+				   "unknown field \"%s\" on type %s (fields: %s)", sel->name,
+				   td->name, names);
+	}
+	if (check_field_args(v, fd, sel))
+		return -1;
 	named = t_named(tref_of(fd->type));
 	if (gql_scalar_of(named)) {
 		if (sel->sel.n)
@@ -305,6 +322,30 @@ static int values_equal(const struct cairn_gql_value *a, const struct cairn_gql_
 	}
 }
 
+/* The fields of one response name are one field with the same arguments. */
+static int check_group_agrees(struct vctx *v, const struct cairn_gql_field_group *g)
+{
+	const struct cairn_gql_selection *first = g->fields[0];
+	size_t j;
+
+	for (j = 1; j < g->n; j++) {
+		const struct cairn_gql_selection *o = g->fields[j];
+		if (strcmp(first->name, o->name))
+			return gql_set_err(
+			    v->err, o->line, o->col,
+			    "fields \"%s\" and \"%s\" both answer as \"%s\": give one "
+			    "of them another alias",
+			    first->name, o->name, g->key);
+		if (!args_equal(first->args, first->nargs, o->args, o->nargs))
+			return gql_set_err(
+			    v->err, o->line, o->col,
+			    "field \"%s\" is asked for twice as \"%s\" with different "
+			    "arguments: give one of them an alias",
+			    o->name, g->key);
+	}
+	return 0;
+}
+
 /* Fields that answer under one response name must be the same field with the
  * same arguments, and so on down their merged sub-selections. */
 static int check_merge(struct vctx *v, const struct cairn_gql_type_def *td,
@@ -323,28 +364,10 @@ static int check_merge(struct vctx *v, const struct cairn_gql_type_def *td,
 		goto out;
 	for (i = 0; i < f.n; i++) {
 		const struct cairn_gql_field_group *g = &f.groups[i];
-		const struct cairn_gql_selection *first = g->fields[0];
 		const struct cairn_gql_field_def *fd;
 		const struct cairn_gql_type_def *otd;
-		for (j = 1; j < g->n; j++) {
-			const struct cairn_gql_selection *o = g->fields[j];
-			if (strcmp(first->name, o->name)) {
-				gql_set_err(
-				    v->err, o->line, o->col,
-				    "fields \"%s\" and \"%s\" both answer as \"%s\": give one "
-				    "of them another alias",
-				    first->name, o->name, g->key);
-				goto out;
-			}
-			if (!args_equal(first->args, first->nargs, o->args, o->nargs)) {
-				gql_set_err(
-				    v->err, o->line, o->col,
-				    "field \"%s\" is asked for twice as \"%s\" with different "
-				    "arguments: give one of them an alias",
-				    o->name, g->key);
-				goto out;
-			}
-		}
+		if (check_group_agrees(v, g))
+			goto out;
 		fd = cairn_gql_type_field(td, g->name);
 		otd = fd ? gql_schema_type_n(v->schema, t_named(tref_of(fd->type))) : NULL;
 		if (!otd || otd->kind != CAIRN_GQL_OBJECT_TYPE)
