@@ -180,7 +180,7 @@ static void append(char *out, size_t cap, size_t *used, const char *s, size_t n)
 /* A resolver's message must not carry a credential back to the caller. */
 static void scrub(char *msg, size_t cap, const char *secret)
 {
-	char out[1024];
+	char out[CAIRN_GQL_RESOLVER_ERR_MAX];
 	const char *p = msg, *hit;
 	size_t sl, used = 0;
 

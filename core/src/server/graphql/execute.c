@@ -14,8 +14,6 @@
 
 #include "server/graphql/internal.h"
 
-#define RESOLVER_ERR_MAX 1024
-
 /* ---- CollectFields ---- */
 
 /* Whether @skip/@include let a selection through, given the variables. */
@@ -272,7 +270,7 @@ static cJSON *resolve_field(struct exec *x, const struct cairn_gql_resolver *row
 	struct cairn_gql_resolve r = {x->ex->ctx, td, fd, parent, NULL};
 	struct cairn_gql_error gerr;
 	cJSON *args = NULL, *src = NULL, *res = NULL;
-	char err[RESOLVER_ERR_MAX] = "";
+	char err[CAIRN_GQL_RESOLVER_ERR_MAX] = "";
 
 	if (cairn_gql_coerce_arguments(x->ex->schema, fd, g->fields[0], x->vars, &args, &gerr)) {
 		cairn_gql_add_error(&x->errors, gerr.message, gerr.line, gerr.col, path);

@@ -249,6 +249,8 @@ struct cairn_gql_resolve {
 	const cJSON *args; /* the coerced arguments: an object of those that have a value */
 };
 
+#define CAIRN_GQL_RESOLVER_ERR_MAX 1024 /* errlen: the room a resolver gets for its message */
+
 /* Sets *out to the field's value as plain JSON for its whole type (NULL or a
  * JSON null: null); completion then shapes it to what was selected, so a
  * resolver never sees the query. *out is the resolver's to allocate and the
