@@ -512,14 +512,14 @@ static int run_backup(struct cairn_alpha *a, const struct cairn_backup_request *
 	return rc;
 }
 
-static int admin_backup(void *ctx, const struct cairn_backup_input *in, char **task_id, char *errbuf,
-			size_t errlen)
+/* The backup mutation's coerced arguments ({"input": {...}}) become a request. */
+static int admin_backup(void *ctx, const cJSON *args, char **task_id, char *errbuf, size_t errlen)
 {
-	struct cairn_backup_request req = {in->destination,   in->access_key, in->secret_key,
-					   in->session_token, in->anonymous,  in->force_full};
+	struct cairn_backup_request req;
 	struct cairn_backup_done done;
 	cairn_err err = {0};
 	*task_id = NULL;
+	cairn_backup_request_from_json(cJSON_GetObjectItemCaseSensitive(args, "input"), &req);
 	if (run_backup(ctx, &req, &done, &err) < 0) {
 		snprintf(errbuf, errlen, "%s", err.msg);
 		return -1;

@@ -11,6 +11,7 @@ struct fake {
 	char dest[256], access[64], secret[64], token[64];
 	int has_access, has_secret, has_token;
 	int anonymous, force_full;
+	char args[512]; /* the arguments as the backup op got them */
 };
 
 static void copy(char *dst, size_t n, const char *src, int *has)
@@ -19,19 +20,34 @@ static void copy(char *dst, size_t n, const char *src, int *has)
 	snprintf(dst, n, "%s", src ? src : "");
 }
 
-static int fake_backup(void *ctx, const struct cairn_backup_input *in, char **task_id, char *err,
-		       size_t errlen)
+/* A BackupInput string field of the resolver's arguments, or NULL. */
+static const char *input_str(const cJSON *args, const char *name)
+{
+	const cJSON *v = cJSON_GetObjectItem(cJSON_GetObjectItem(args, "input"), name);
+
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+static int input_flag(const cJSON *args, const char *name)
+{
+	return cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(args, "input"), name));
+}
+
+static int fake_backup(void *ctx, const cJSON *args, char **task_id, char *err, size_t errlen)
 {
 	struct fake *f = ctx;
+	char *s;
 	int has_dest;
 
 	f->backups++;
-	copy(f->dest, sizeof f->dest, in->destination, &has_dest);
-	copy(f->access, sizeof f->access, in->access_key, &f->has_access);
-	copy(f->secret, sizeof f->secret, in->secret_key, &f->has_secret);
-	copy(f->token, sizeof f->token, in->session_token, &f->has_token);
-	f->anonymous = in->anonymous;
-	f->force_full = in->force_full;
+	snprintf(f->args, sizeof f->args, "%s", (s = cJSON_PrintUnformatted(args)) ? s : "");
+	free(s);
+	copy(f->dest, sizeof f->dest, input_str(args, "destination"), &has_dest);
+	copy(f->access, sizeof f->access, input_str(args, "accessKey"), &f->has_access);
+	copy(f->secret, sizeof f->secret, input_str(args, "secretKey"), &f->has_secret);
+	copy(f->token, sizeof f->token, input_str(args, "sessionToken"), &f->has_token);
+	f->anonymous = input_flag(args, "anonymous");
+	f->force_full = input_flag(args, "forceFull");
 	if (f->fail) {
 		snprintf(err, errlen, "%s", f->fail_msg);
 		return -1;
@@ -144,6 +160,29 @@ static void test_every_backup_input_field_reaches_the_resolver(void)
 	CHECK_STR(f.secret, "SK");
 	CHECK_STR(f.token, "ST");
 	CHECK(f.anonymous == 1 && f.force_full == 1);
+	free(out);
+}
+
+static void test_the_backup_op_gets_the_coerced_arguments_as_given(void)
+{
+	struct fake f = {0};
+	int status;
+	char *out =
+	    run_json(&f,
+		     "mutation($k: String) { backup(input: {forceFull: true, accessKey: $k, "
+		     "destination: \"/x\"}) { taskId } }",
+		     "{\"k\": \"AK\"}", NULL, &status);
+
+	CHECK_STR(out, "{\"data\":{\"backup\":{\"taskId\":null}}}");
+	/* schema order, only what was given, variables already substituted */
+	CHECK_STR(f.args, "{\"input\":{\"destination\":\"/x\",\"accessKey\":\"AK\","
+			  "\"forceFull\":true}}");
+	free(out);
+	out = run_json(
+	    &f, "mutation { backup(input: {destination: \"/y\", anonymous: null}) { taskId } }",
+	    NULL, NULL, &status);
+	CHECK_STR(f.args, "{\"input\":{\"destination\":\"/y\",\"anonymous\":null}}");
+	CHECK(f.anonymous == 0);
 	free(out);
 }
 
@@ -447,14 +486,14 @@ static void test_a_failing_resolver_gives_a_field_error_and_null(void)
 	free(out);
 }
 
-static int fail_second(void *ctx, const struct cairn_backup_input *in, char **task_id, char *err,
-		       size_t errlen)
+static int fail_second(void *ctx, const cJSON *args, char **task_id, char *err, size_t errlen)
 {
 	int *calls = ctx;
 
 	(void)task_id;
 	if (++*calls == 2) {
-		snprintf(err, errlen, "second destination %s is full", in->destination);
+		snprintf(err, errlen, "second destination %s is full",
+			 input_str(args, "destination"));
 		return -1;
 	}
 	return 0;
@@ -552,6 +591,7 @@ int main(void)
 	test_a_backup_mutation_answers_with_the_selected_fields();
 	test_aliases_order_and_typename_follow_the_selection();
 	test_every_backup_input_field_reaches_the_resolver();
+	test_the_backup_op_gets_the_coerced_arguments_as_given();
 	test_content_types_and_sniffing();
 	test_variables_feed_arguments_with_defaults();
 	test_the_operation_is_chosen_by_operation_name();

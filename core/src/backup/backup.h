@@ -10,6 +10,7 @@
 #ifndef CAIRN_BACKUP_H
 #define CAIRN_BACKUP_H
 #include <cairn/plugin.h>
+#include <cjson/cJSON.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,11 @@ struct cairn_backup_request {
 	int anonymous;
 	int force_full;
 };
+
+/* A request from its JSON form: the GraphQL input's names (destination,
+ * accessKey, secretKey, sessionToken, anonymous, forceFull). The strings
+ * point into j. */
+void cairn_backup_request_from_json(const cJSON *j, struct cairn_backup_request *req);
 
 /* What a backup reads from: one group's store and its cluster. */
 struct cairn_backup_source {

@@ -207,6 +207,16 @@ static const char *opt_str(const cJSON *j, const char *name)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
+void cairn_backup_request_from_json(const cJSON *j, struct cairn_backup_request *req)
+{
+	req->destination = opt_str(j, "destination");
+	req->access_key = opt_str(j, "accessKey");
+	req->secret_key = opt_str(j, "secretKey");
+	req->session_token = opt_str(j, "sessionToken");
+	req->anonymous = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "anonymous"));
+	req->force_full = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "forceFull"));
+}
+
 char *cairn_group_backup_serve(const struct cairn_backup_source *src, const char *body, size_t len,
 			       cairn_err *err)
 {
@@ -215,13 +225,9 @@ char *cairn_group_backup_serve(const struct cairn_backup_source *src, const char
 	struct cairn_group_result res = {0};
 	char *s = NULL;
 	const char *dir = opt_str(j, "dir");
-	struct cairn_backup_request req = {
-	    opt_str(j, "destination"),
-	    opt_str(j, "accessKey"),
-	    opt_str(j, "secretKey"),
-	    opt_str(j, "sessionToken"),
-	    cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "anonymous")),
-	    0};
+	struct cairn_backup_request req;
+	cairn_backup_request_from_json(j, &req);
+	req.force_full = 0; /* the coordinator planned the series */
 	struct cairn_group_job job = {dir,
 				      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "full")),
 				      cairn_json_u64(j, "since"), cairn_json_u64(j, "read_ts")};

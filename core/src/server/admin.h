@@ -1,5 +1,6 @@
 /* admin.h — the /admin GraphQL endpoint: request decoding, the admin schema,
- * and execution against resolvers the alpha supplies.
+ * and its resolver table, run by the GraphQL engine against ops the alpha
+ * supplies.
  *
  *   type Query    { health: [NodeState] }
  *   type Mutation { backup(input: BackupInput!): BackupPayload }
@@ -19,22 +20,18 @@
 
 #include <cjson/cJSON.h>
 
-/* One backup request; a field not given is NULL (strings) or 0 (flags). */
-struct cairn_backup_input {
-	const char *destination;
-	const char *access_key;
-	const char *secret_key;
-	const char *session_token;
-	int anonymous;
-	int force_full;
-};
-
+/* What the alpha does for the admin schema's fields. A callback left NULL
+ * makes its field answer "not available on this server". */
 struct cairn_admin_ops {
 	void *ctx;
-	/* Returns 0 and sets *task_id (malloc'd, may stay NULL) when the backup
-	 * is complete; -1 with a person-readable message in err otherwise. */
-	int (*backup)(void *ctx, const struct cairn_backup_input *in, char **task_id, char *err,
-		      size_t errlen);
+	/* Mutation.backup. args holds the field's coerced arguments, as the
+	 * schema spells them: {"input": {"destination": "...", "accessKey": ...}}
+	 * with only the BackupInput fields that were given (strings and
+	 * booleans, already type-checked); the caller turns them into its own
+	 * request. Returns 0 and sets *task_id (malloc'd, may stay NULL) when
+	 * the backup is complete; -1 with a person-readable message in err
+	 * otherwise (credentials from the input are blanked out of it). */
+	int (*backup)(void *ctx, const cJSON *args, char **task_id, char *err, size_t errlen);
 	/* Fills node_state with instance, address, status, version, uptime. */
 	void (*health)(void *ctx, cJSON *node_state);
 };

@@ -1,11 +1,16 @@
-/* graphql.h — GraphQL executable documents (spec, October 2021).
+/* graphql.h — the GraphQL engine's API: executable documents (spec, October
+ * 2021) checked and run against a schema the caller describes.
  *
  * Parsing is syntax only: a document of operations and fragments. Everything
  * that needs a schema (known fields and arguments, value types, variables,
  * fragment type conditions, cycles, @skip/@include) is cairn_gql_validate,
- * against the small schema description below. Execution helpers follow the
- * spec's algorithms: GetOperation, CoerceVariableValues, CoerceArgumentValues
- * and CollectFields. An executor (admin.c) walks the result.
+ * against the small schema description below. Execution follows the spec's
+ * algorithms: GetOperation, CoerceVariableValues, CoerceArgumentValues,
+ * CollectFields and ExecuteRequest, the last dispatching fields through the
+ * caller's resolver table (one row per type and field).
+ *
+ * The engine lives in this directory, one step a file (internal.h has the
+ * map). It knows no particular schema: admin.c is one user.
  *
  * Errors carry a person-readable message and, where the document is to blame,
  * the 1-based line and column (in characters). Messages never quote string or
@@ -232,5 +237,56 @@ int cairn_gql_collect_fields(const struct cairn_gql_document *doc, const char *t
 			     const cJSON *vars, struct cairn_gql_fields *out,
 			     struct cairn_gql_error *err);
 void cairn_gql_fields_free(struct cairn_gql_fields *fields);
+
+/* ---- execution through a resolver table ---- */
+
+/* What a resolver is given for one field. */
+struct cairn_gql_resolve {
+	void *ctx;				 /* the executor's ctx */
+	const struct cairn_gql_type_def *type;	 /* the object type the field is on */
+	const struct cairn_gql_field_def *field; /* the field's definition */
+	const cJSON *parent;			 /* the parent object's JSON; NULL on a root type */
+	const cJSON *args; /* the coerced arguments: an object of those that have a value */
+};
+
+#define CAIRN_GQL_RESOLVER_ERR_MAX 1024 /* errlen: the room a resolver gets for its message */
+
+/* Sets *out to the field's value as plain JSON for its whole type (NULL or a
+ * JSON null: null); completion then shapes it to what was selected, so a
+ * resolver never sees the query. *out is the resolver's to allocate and the
+ * executor's to free. Returns 0, or -1 with a message a person can act on in
+ * err: the field becomes null and the message a field error with its path. */
+typedef int (*cairn_gql_resolver_fn)(const struct cairn_gql_resolve *r, cJSON **out, char *err,
+				     size_t errlen);
+
+/* One row of a resolver table: the resolver for field on type. A field with
+ * no row takes its parent's JSON member of the same name (NULL on a root
+ * type: null). */
+struct cairn_gql_resolver {
+	const char *type;
+	const char *field;
+	cairn_gql_resolver_fn resolve;
+};
+
+struct cairn_gql_executor {
+	const struct cairn_gql_schema *schema;
+	const struct cairn_gql_resolver *resolvers;
+	size_t nresolvers;
+	void *ctx; /* handed to every resolver */
+};
+
+/* The spec's ExecuteRequest for len bytes of query: parse, validate, pick the
+ * operation (operation_name may be NULL), coerce variables (a JSON object, or
+ * NULL), then run the operation's fields one after another. Returns the
+ * response object, {"errors": [...], "data": ...} with "errors" only when
+ * there are some and "data" null when the request failed before anything
+ * ran (no resolver runs unless the whole document is valid); NULL only when
+ * out of memory. */
+cJSON *cairn_gql_execute(const struct cairn_gql_executor *ex, const char *query, size_t len,
+			 const char *operation_name, const cJSON *variables);
+
+/* Appends a GraphQL error object to *errors (an array, made when NULL): the
+ * message, "locations" when line > 0, and a copy of path when not NULL. */
+void cairn_gql_add_error(cJSON **errors, const char *message, int line, int col, const cJSON *path);
 
 #endif
