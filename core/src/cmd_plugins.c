@@ -5,7 +5,7 @@
 #include "commands.h"
 #include "config.h"
 #include "log.h"
-#include "plugins.h"
+#include "plugin/loader.h"
 
 int cairn_load_plugins_from(const char *plugin_dir)
 {

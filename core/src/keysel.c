@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "plugins.h"
+#include "plugin/loader.h"
 
 int cairn_key_load(const struct cairn_kv *cfg, unsigned char *key, size_t *len, cairn_err *err)
 {

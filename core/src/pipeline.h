@@ -9,7 +9,7 @@
 #include <cairn/storage.h>
 #include <sys/types.h>
 
-#include "plugins.h"
+#include "plugin/loader.h"
 
 struct cairn_obj_info {
 	uint64_t size;       /* bytes stored */

@@ -14,7 +14,7 @@
 #include <openssl/evp.h>
 
 #include "log.h"
-#include "plugins.h"
+#include "plugin/loader.h"
 
 static int usage(void)
 {

@@ -27,7 +27,7 @@
 
 #include "config.h"
 #include "log.h"
-#include "plugins.h"
+#include "plugin/loader.h"
 
 static int usage(void)
 {

@@ -1,7 +1,7 @@
 /* The loader accepts a good plugin and refuses, naming the file, a wrong ABI
  * major, a missing entry symbol and a scheme claimed twice. */
 #include "check.h"
-#include "plugins.h"
+#include "plugin/loader.h"
 
 static void loads_good_plugin_and_finds_it_by_scheme(void)
 {

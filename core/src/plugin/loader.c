@@ -1,7 +1,7 @@
-/* plugins.c — find, dlopen, check the ABI, register by scheme.
+/* loader.c — find, dlopen, check the ABI, register by scheme.
  * The registry is the one piece of process-wide state: built once at start,
  * read-only afterwards. */
-#include "plugins.h"
+#include "plugin/loader.h"
 
 #include <dirent.h>
 #include <dlfcn.h>
@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "plugin/host.h"
 #include "uri.h"
 
 static struct cairn_loaded_plugin *reg;

@@ -1,8 +1,8 @@
-/* plugins.h — the plugin registry: find *.so files in the plugin directory,
+/* loader.h — the plugin registry: find *.so files in the plugin directory,
  * dlopen, check the ABI, register storage plugins by scheme and key providers
  * by name. Built once at start; read-only afterwards. */
-#ifndef CAIRN_PLUGINS_H
-#define CAIRN_PLUGINS_H
+#ifndef CAIRN_PLUGIN_LOADER_H
+#define CAIRN_PLUGIN_LOADER_H
 #include <cairn/keys.h>
 #include <cairn/storage.h>
 
