@@ -61,10 +61,11 @@ static int pred_cb(void *ctx, const struct cairn_version *v)
 	return 0;
 }
 
-static int stop_at_first(void *ctx, const char *name, uint64_t size)
+static int stop_at_first(void *ctx, const char *name, uint64_t size, cairn_err *err)
 {
 	(void)name;
 	(void)size;
+	(void)err;
 	*(int *)ctx = 1;
 	return 1;
 }
@@ -460,7 +461,7 @@ static int run(struct cairn_alpha *a, const struct cairn_backup_input *in, char 
 			used |= !strcmp(set.m[i].dir, dir);
 		char probe[80];
 		snprintf(probe, sizeof probe, "%s/", dir);
-		if (!used && loc.ops->list(loc.st, probe, stop_at_first, &used, err) < 0)
+		if (!used && cairn_location_list(&loc, probe, stop_at_first, &used, err) < 0)
 			goto out;
 		if (!used)
 			break;

@@ -9,7 +9,7 @@
 #include <cairn/storage.h>
 #include <sys/types.h>
 
-#include "plugin/loader.h"
+#include "plugin/location.h"
 
 struct cairn_obj_info {
 	uint64_t size;       /* bytes stored */

@@ -21,6 +21,4 @@ static const struct cairn_plugin descriptor = {
     .ops = &s3_ops_minio,
 };
 
-CAIRN_EXPORT const struct cairn_plugin *cairn_plugin_entry(void);
-
-CAIRN_EXPORT const struct cairn_plugin *cairn_plugin_entry(void) { return &descriptor; }
+CAIRN_PLUGIN_DEFINE(descriptor)

@@ -13,9 +13,12 @@ cairn_test_plugin(tp-wrongabi SCHEME "oldfs" ABI 2 DIR wrongabi)
 cairn_test_plugin(tp-noentry SCHEME "nofs" ABI 1 DIR noentry DEFS TEST_NO_ENTRY)
 cairn_test_plugin(tp-dup-a SCHEME "gcs" ABI 1 DIR dup)
 cairn_test_plugin(tp-dup-b SCHEME "gcs" ABI 1 DIR dup)
+cairn_test_plugin(tp-abi10 SCHEME "oldmem" ABI 1 DIR abi10 DEFS TEST_ABI_1_0)
+cairn_test_plugin(tp-nullop SCHEME "nullfs" ABI 1 DIR nullop DEFS TEST_NULL_READ_CLOSE)
 
 cairn_unit_test(test_plugin_loader ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_plugin_loader.c)
-add_dependencies(test_plugin_loader tp-good tp-wrongabi tp-noentry tp-dup-a tp-dup-b storage-nfs)
+add_dependencies(test_plugin_loader tp-good tp-wrongabi tp-noentry tp-dup-a tp-dup-b tp-abi10
+  tp-nullop storage-nfs)
 target_compile_definitions(test_plugin_loader PRIVATE
   TP_DIR="${CMAKE_BINARY_DIR}/tests/plugins" REAL_PLUGIN_DIR="${CAIRN_PLUGIN_OUTPUT_DIR}")
 cairn_unit_test(test_uri ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_uri.c)

@@ -27,7 +27,7 @@
 
 #include "config.h"
 #include "log.h"
-#include "plugin/loader.h"
+#include "plugin/location.h"
 
 static int usage(void)
 {
@@ -43,10 +43,9 @@ struct listing {
 	char **names;
 	uint64_t *sizes;
 	size_t n, cap;
-	int oom;
 };
 
-static int on_list(void *ctx, const char *name, uint64_t size)
+static int on_list(void *ctx, const char *name, uint64_t size, cairn_err *err)
 {
 	struct listing *l = ctx;
 	if (l->n == l->cap) {
@@ -57,16 +56,12 @@ static int on_list(void *ctx, const char *name, uint64_t size)
 		uint64_t *ns = realloc(l->sizes, cap * sizeof *ns);
 		if (ns)
 			l->sizes = ns;
-		if (!nn || !ns) {
-			l->oom = 1;
-			return 1;
-		}
+		if (!nn || !ns)
+			return cairn_err_set(err, "out of memory");
 		l->cap = cap;
 	}
-	if (!(l->names[l->n] = strdup(name))) {
-		l->oom = 1;
-		return 1;
-	}
+	if (!(l->names[l->n] = strdup(name)))
+		return cairn_err_set(err, "out of memory");
 	l->sizes[l->n++] = size;
 	return 0;
 }
@@ -83,9 +78,9 @@ static int do_list(struct cairn_store_loc *loc, const char *prefix, cairn_err *e
 	struct listing l = {0};
 	size_t *idx = NULL;
 	int rc = -1;
-	if (loc->ops->list(loc->st, prefix ? prefix : "", on_list, &l, err) < 0)
+	if (cairn_location_list(loc, prefix, on_list, &l, err) < 0)
 		goto out;
-	if (l.oom || !(idx = malloc((l.n ? l.n : 1) * sizeof *idx))) {
+	if (!(idx = malloc((l.n ? l.n : 1) * sizeof *idx))) {
 		cairn_err_set(err, "out of memory");
 		goto out;
 	}

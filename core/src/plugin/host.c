@@ -15,13 +15,13 @@ CAIRN_PRINTF(3, 4) static void host_log(int level, const char *plugin, const cha
 }
 
 static const struct cairn_host host = {
-	.abi_major = CAIRN_ABI_MAJOR,
-	.abi_minor = CAIRN_ABI_MINOR,
-	.struct_size = sizeof(struct cairn_host),
-	.version = CAIRN_VERSION,
-	.log = host_log,
-	.add_secret = cairn_add_secret,
-	.config_get = cairn_config_get,
+    .abi_major = CAIRN_ABI_MAJOR,
+    .abi_minor = CAIRN_ABI_MINOR,
+    .struct_size = sizeof(struct cairn_host),
+    .version = CAIRN_VERSION,
+    .log = host_log,
+    .add_secret = cairn_add_secret,
+    .config_get = cairn_config_get,
 };
 
 const struct cairn_host *cairn_host_table(void) { return &host; }

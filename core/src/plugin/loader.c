@@ -12,7 +12,6 @@
 
 #include "log.h"
 #include "plugin/host.h"
-#include "uri.h"
 
 static struct cairn_loaded_plugin *reg;
 static size_t nreg;
@@ -87,6 +86,92 @@ char *cairn_plugins_scheme_list(void)
 	return out;
 }
 
+/* The first required storage op the table lacks, or NULL. */
+static const char *storage_missing_op(const struct cairn_storage_ops *o)
+{
+	return !o->open		  ? "open"
+	       : !o->close	  ? "close"
+	       : !o->list	  ? "list"
+	       : !o->stat	  ? "stat"
+	       : !o->remove	  ? "remove"
+	       : !o->write_open	  ? "write_open"
+	       : !o->write	  ? "write"
+	       : !o->write_commit ? "write_commit"
+	       : !o->write_abort  ? "write_abort"
+	       : !o->read_open	  ? "read_open"
+	       : !o->read	  ? "read"
+	       : !o->read_close	  ? "read_close"
+				  : NULL;
+}
+
+/* Checks a storage plugin's table and that its schemes are free. */
+static int check_storage(const char *path, const struct cairn_plugin *d, cairn_err *err)
+{
+	const struct cairn_storage_ops *ops = d->ops;
+	const char *missing;
+	if (!d->schemes || !d->schemes[0])
+		return cairn_err_set(err, "plugin %s: a storage plugin must name its URI schemes",
+				     path);
+	if (ops->struct_size < CAIRN_STORAGE_OPS_SIZE_1_0)
+		return cairn_err_set(
+		    err,
+		    "plugin %s: storage ops table is %u bytes, smaller than ABI "
+		    "1.0's %zu; set struct_size to sizeof(struct cairn_storage_ops)",
+		    path, ops->struct_size, (size_t)CAIRN_STORAGE_OPS_SIZE_1_0);
+	if ((missing = storage_missing_op(ops)) != NULL)
+		return cairn_err_set(err,
+				     "plugin %s: storage op %s is missing; a storage plugin must "
+				     "provide every op up to read_close",
+				     path, missing);
+	for (const char *const *s = d->schemes; *s; s++) {
+		const struct cairn_loaded_plugin *other = cairn_plugins_for_scheme(*s);
+		if (other)
+			return cairn_err_set(
+			    err, "plugins %s and %s both claim scheme \"%s\"; remove one",
+			    other->path, path, *s);
+	}
+	return 0;
+}
+
+static int check_keys(const char *path, const struct cairn_plugin *d, cairn_err *err)
+{
+	const struct cairn_keys_ops *ops = d->ops;
+	if (ops->struct_size < CAIRN_KEYS_OPS_SIZE_1_0)
+		return cairn_err_set(
+		    err,
+		    "plugin %s: key-provider ops table is %u bytes, smaller than "
+		    "ABI 1.0's %zu; set struct_size to sizeof(struct cairn_keys_ops)",
+		    path, ops->struct_size, (size_t)CAIRN_KEYS_OPS_SIZE_1_0);
+	if (!ops->selected || !ops->get_key)
+		return cairn_err_set(
+		    err,
+		    "plugin %s: key-provider op %s is missing; a key provider must "
+		    "provide selected and get_key",
+		    path, !ops->selected ? "selected" : "get_key");
+	return 0;
+}
+
+/* The descriptor's own checks: ABI, size, kind and its ops table. */
+static int check_descriptor(const char *path, const struct cairn_plugin *d, cairn_err *err)
+{
+	if (d->abi_major != CAIRN_ABI_MAJOR)
+		return cairn_err_set(err,
+				     "plugin %s: built for plugin ABI %u.%u, this cairn speaks ABI "
+				     "%d.%d; rebuild the plugin against this cairn's SDK",
+				     path, d->abi_major, d->abi_minor, CAIRN_ABI_MAJOR,
+				     CAIRN_ABI_MINOR);
+	if (d->struct_size < CAIRN_PLUGIN_SIZE_1_0 || !d->name || !d->ops)
+		return cairn_err_set(err,
+				     "plugin %s: descriptor is incomplete (size %u, ABI 1.0 needs "
+				     "%zu; name and ops must be set)",
+				     path, d->struct_size, (size_t)CAIRN_PLUGIN_SIZE_1_0);
+	if (d->kind == CAIRN_PLUGIN_STORAGE)
+		return check_storage(path, d, err);
+	if (d->kind == CAIRN_PLUGIN_KEYS)
+		return check_keys(path, d, err);
+	return cairn_err_set(err, "plugin %s: unknown plugin kind %u", path, d->kind);
+}
+
 int cairn_plugins_load_file(const char *path, cairn_err *err)
 {
 	void *dl = dlopen(path, RTLD_NOW | RTLD_LOCAL);
@@ -105,65 +190,33 @@ int cairn_plugins_load_file(const char *path, cairn_err *err)
 			      CAIRN_PLUGIN_ENTRY_NAME);
 		goto fail;
 	}
-	if (d->abi_major != CAIRN_ABI_MAJOR) {
-		cairn_err_set(err, "plugin %s: built for plugin ABI %u.%u, this cairn speaks ABI %d.%d; "
-				   "rebuild the plugin against this cairn's SDK",
-			      path, d->abi_major, d->abi_minor, CAIRN_ABI_MAJOR, CAIRN_ABI_MINOR);
+	if (check_descriptor(path, d, err) < 0)
 		goto fail;
-	}
-	if (d->struct_size < sizeof(struct cairn_plugin) || !d->name || !d->ops) {
-		cairn_err_set(err, "plugin %s: descriptor is incomplete (size %u, want %zu)", path,
-			      d->struct_size, sizeof(struct cairn_plugin));
-		goto fail;
-	}
-	if (d->kind == CAIRN_PLUGIN_STORAGE) {
-		const struct cairn_storage_ops *ops = d->ops;
-		if (!d->schemes || !d->schemes[0]) {
-			cairn_err_set(err, "plugin %s: a storage plugin must name its URI schemes", path);
-			goto fail;
-		}
-		if (ops->struct_size < sizeof *ops) {
-			cairn_err_set(err, "plugin %s: storage ops table is too small", path);
-			goto fail;
-		}
-		for (const char *const *s = d->schemes; *s; s++) {
-			const struct cairn_loaded_plugin *other = cairn_plugins_for_scheme(*s);
-			if (other) {
-				cairn_err_set(err, "plugins %s and %s both claim scheme \"%s\"; remove one",
-					      other->path, path, *s);
-				goto fail;
-			}
-		}
-	} else if (d->kind == CAIRN_PLUGIN_KEYS) {
-		const struct cairn_keys_ops *ops = d->ops;
-		if (ops->struct_size < sizeof *ops || !ops->selected || !ops->get_key) {
-			cairn_err_set(err, "plugin %s: key-provider ops table is incomplete", path);
-			goto fail;
-		}
-	} else {
-		cairn_err_set(err, "plugin %s: unknown plugin kind %u", path, d->kind);
-		goto fail;
-	}
 	for (size_t i = 0; i < nreg; i++)
 		if (!strcmp(reg[i].desc->name, d->name)) {
-			cairn_err_set(err, "plugins %s and %s have the same name \"%s\"; remove one",
+			cairn_err_set(err,
+				      "plugins %s and %s have the same name \"%s\"; remove one",
 				      reg[i].path, path, d->name);
 			goto fail;
 		}
+	struct cairn_loaded_plugin *n = realloc(reg, (nreg + 1) * sizeof *n);
+	char *pathcopy = strdup(path);
+	if (n)
+		reg = n;
+	if (!n || !pathcopy) {
+		free(pathcopy);
+		cairn_err_set(err, "out of memory");
+		goto fail;
+	}
 	if (d->init) {
 		cairn_err ierr = {0};
 		if (d->init(cairn_host_table(), &ierr) < 0) {
+			free(pathcopy);
 			cairn_err_set(err, "plugin %s: init failed: %s", path, ierr.msg);
 			goto fail;
 		}
 	}
-	struct cairn_loaded_plugin *n = realloc(reg, (nreg + 1) * sizeof *n);
-	if (!n) {
-		cairn_err_set(err, "out of memory");
-		goto fail;
-	}
-	reg = n;
-	reg[nreg].path = strdup(path);
+	reg[nreg].path = pathcopy;
 	reg[nreg].desc = d;
 	reg[nreg].dl = dl;
 	nreg++;
@@ -177,7 +230,8 @@ int cairn_plugins_load(const char *dir, cairn_err *err)
 {
 	DIR *d = opendir(dir);
 	if (!d)
-		return cairn_err_set(err, "cannot open plugin directory %s: %m; set --plugin_dir", dir);
+		return cairn_err_set(err, "cannot open plugin directory %s: %m; set --plugin_dir",
+				     dir);
 	char **names = NULL;
 	size_t n = 0;
 	struct dirent *e;
@@ -213,6 +267,9 @@ out:
 
 void cairn_plugins_unload(void)
 {
+	for (size_t i = nreg; i-- > 0;)
+		if (CAIRN_HAS(reg[i].desc, fini))
+			reg[i].desc->fini();
 	for (size_t i = 0; i < nreg; i++) {
 		/* Under ASan keep the code mapped so leak reports can symbolize. */
 #ifndef __SANITIZE_ADDRESS__
@@ -223,95 +280,4 @@ void cairn_plugins_unload(void)
 	free(reg);
 	reg = NULL;
 	nreg = 0;
-}
-
-int cairn_location_open(const char *location, const struct cairn_kv *params,
-			struct cairn_store_loc *out, cairn_err *err)
-{
-	memset(out, 0, sizeof *out);
-	out->uri = cairn_uri_parse(location, err);
-	if (!out->uri)
-		return -1;
-	const struct cairn_loaded_plugin *p = cairn_plugins_for_scheme(out->uri->scheme);
-	if (!p) {
-		char *have = cairn_plugins_scheme_list();
-		cairn_err_set(err, "no storage plugin handles scheme \"%s\" (have: %s)",
-			      out->uri->scheme, have ? have : "?");
-		free(have);
-		goto fail;
-	}
-	out->ops = p->desc->ops;
-	out->plugin_name = p->desc->name;
-	if (out->ops->open(out->uri, params, &out->st, err) < 0)
-		goto fail;
-	return 0;
-fail:
-	cairn_uri_free(out->uri);
-	out->uri = NULL;
-	return -1;
-}
-
-void cairn_location_close(struct cairn_store_loc *loc)
-{
-	if (loc->st)
-		loc->ops->close(loc->st);
-	cairn_uri_free(loc->uri);
-	memset(loc, 0, sizeof *loc);
-}
-
-int cairn_location_read_all(struct cairn_store_loc *loc, const char *name, size_t max,
-			    char **data, size_t *len, cairn_err *err)
-{
-	struct cairn_reader *r = NULL;
-	size_t cap = 4096, n = 0;
-	char *buf = NULL;
-	if (loc->ops->read_open(loc->st, name, &r, err) < 0)
-		return -1;
-	buf = malloc(cap + 1);
-	if (!buf)
-		goto oom;
-	for (;;) {
-		if (n == cap) {
-			if (cap >= max) {
-				cairn_err_set(err, "%s is larger than %zu bytes; refusing to load it", name,
-					      max);
-				goto fail;
-			}
-			cap = cap * 2 > max ? max : cap * 2;
-			char *nb = realloc(buf, cap + 1);
-			if (!nb)
-				goto oom;
-			buf = nb;
-		}
-		ssize_t got = loc->ops->read(r, buf + n, cap - n, err);
-		if (got < 0)
-			goto fail;
-		if (got == 0)
-			break;
-		n += (size_t)got;
-	}
-	loc->ops->read_close(r);
-	buf[n] = 0;
-	*data = buf;
-	*len = n;
-	return 0;
-oom:
-	cairn_err_set(err, "out of memory");
-fail:
-	loc->ops->read_close(r);
-	free(buf);
-	return -1;
-}
-
-int cairn_location_write_all(struct cairn_store_loc *loc, const char *name, const void *data,
-			     size_t len, cairn_err *err)
-{
-	struct cairn_writer *w = NULL;
-	if (loc->ops->write_open(loc->st, name, &w, err) < 0)
-		return -1;
-	if (loc->ops->write(w, data, len, err) < 0) {
-		loc->ops->write_abort(w);
-		return -1;
-	}
-	return loc->ops->write_commit(w, err);
 }
