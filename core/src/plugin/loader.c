@@ -15,6 +15,7 @@
 
 static struct cairn_loaded_plugin *reg;
 static size_t nreg;
+static char *loaded_dir; /* what cairn_plugins_load_once loaded */
 
 char *cairn_default_plugin_dir(void)
 {
@@ -265,6 +266,34 @@ out:
 	return rc;
 }
 
+int cairn_plugins_load_once(const char *dir, cairn_err *err)
+{
+	char *dflt = dir && *dir ? NULL : cairn_default_plugin_dir();
+	const char *d = dflt ? dflt : dir;
+	int rc = 0;
+	if (!d) {
+		free(dflt);
+		return cairn_err_set(err, "cannot find the plugin directory; set --plugin_dir");
+	}
+	if (loaded_dir && !strcmp(loaded_dir, d))
+		goto out;
+	if (loaded_dir) {
+		rc = cairn_err_set(err,
+				   "plugins were already loaded from %s, not %s; give one "
+				   "--plugin_dir",
+				   loaded_dir, d);
+		goto out;
+	}
+	rc = cairn_plugins_load(d, err);
+	if (rc == 0 && !(loaded_dir = strdup(d)))
+		rc = cairn_err_set(err, "out of memory");
+	if (rc < 0)
+		cairn_plugins_unload(); /* all or nothing, so a retry starts clean */
+out:
+	free(dflt);
+	return rc;
+}
+
 void cairn_plugins_unload(void)
 {
 	for (size_t i = nreg; i-- > 0;)
@@ -280,4 +309,6 @@ void cairn_plugins_unload(void)
 	free(reg);
 	reg = NULL;
 	nreg = 0;
+	free(loaded_dir);
+	loaded_dir = NULL;
 }

@@ -24,6 +24,10 @@ char *cairn_default_plugin_dir(void);
  * symbol, dlopen failure, a missing required op, a scheme claimed twice)
  * fails the whole load with a message naming the file. */
 int cairn_plugins_load(const char *dir, cairn_err *err);
+/* Loads dir (NULL or "": the default) unless it is already loaded: the
+ * subcommands load while parsing their flags (key-provider flags come from
+ * the plugins) and again when they start. */
+int cairn_plugins_load_once(const char *dir, cairn_err *err);
 /* Loads one file (used by the loader and by tests). */
 int cairn_plugins_load_file(const char *path, cairn_err *err);
 /* Calls each plugin's fini (ABI 1.1, if set), then forgets them all. */
