@@ -24,6 +24,7 @@ target_compile_definitions(test_plugin_loader PRIVATE
 cairn_unit_test(test_uri ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_uri.c)
 cairn_unit_test(test_config ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_config.c)
 target_compile_definitions(test_config PRIVATE TEST_TMP="${CMAKE_BINARY_DIR}/tests")
+add_dependencies(test_config keys-file keys-vault)
 cairn_unit_test(test_manifest ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_manifest.c)
 cairn_unit_test(test_store ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_store.c)
 target_compile_definitions(test_store PRIVATE TEST_TMP="${CMAKE_BINARY_DIR}/tests")
