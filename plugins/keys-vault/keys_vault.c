@@ -57,6 +57,12 @@ static int kv_init(const struct cairn_host *h, cairn_err *err)
 	return 0;
 }
 
+static void kv_fini(void)
+{
+	curl_global_cleanup(); /* pairs with kv_init's curl_global_init */
+	host = NULL;
+}
+
 static int kv_selected(const struct cairn_kv *cfg)
 {
 	return cfg_or(cfg, "vault_roleid_file", NULL) || cfg_or(cfg, "vault_secretid_file", NULL);
@@ -586,6 +592,7 @@ static const struct cairn_plugin kv_plugin = {
     .schemes = NULL,
     .init = kv_init,
     .ops = &kv_ops,
+    .fini = kv_fini,
 };
 
 CAIRN_PLUGIN_DEFINE(kv_plugin)

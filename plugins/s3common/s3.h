@@ -120,6 +120,8 @@ char *s3_region_from_host(const char *host);
 /* Called from each plugin's init: keeps the host table for logging, config
  * and secrets; initialises libcurl. */
 int s3_init(const struct cairn_host *host, const char *plugin_name, cairn_err *err);
+/* Called from each plugin's fini (ABI 1.1): releases libcurl. */
+void s3_fini(void);
 void s3_log(int level, const char *fmt, ...) CAIRN_PRINTF(2, 3);
 
 int s3_loc_open(enum s3_flavor flavor, const struct cairn_uri *uri, const struct cairn_kv *params,

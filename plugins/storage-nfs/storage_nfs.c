@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include <unistd.h>
 
 static const struct cairn_host *host;
+static atomic_ulong tmp_seq;
 
 struct cairn_storage {
 	char *root; /* absolute, no trailing slash (except "/") */
@@ -279,8 +281,10 @@ static int nfs_write_open(struct cairn_storage *st, const char *name, struct cai
 	if (!w->final)
 		goto oom;
 	char *slash = strrchr(w->final, '/');
-	if (asprintf(&w->tmp, "%.*s/.tmp-%s.%ld", (int)(slash - w->final), w->final, slash + 1,
-		     (long)getpid()) < 0) {
+	/* pid and a per-process sequence: writers of one name in several
+	 * threads or processes never share a temporary file. */
+	if (asprintf(&w->tmp, "%.*s/.tmp-%s.%ld.%lu", (int)(slash - w->final), w->final, slash + 1,
+		     (long)getpid(), atomic_fetch_add(&tmp_seq, 1)) < 0) {
 		w->tmp = NULL;
 		goto oom;
 	}

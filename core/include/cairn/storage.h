@@ -15,11 +15,12 @@
  * them only through CAIRN_HAS(ops, field) and falls back without them.
  *
  * Concurrency: the host may use one storage handle (the result of open) from
- * several threads at once, for distinct readers and writers and for list,
- * stat and remove; a driver keeps whatever is shared in the handle (a
- * connection pool, say) safe for that. One reader or writer is used by one
- * thread at a time, never two at once. open and close of a handle, and init
- * and fini, are not concurrent with anything on that handle. */
+ * several threads at once: many readers and writers open together (even of
+ * one name: the last commit wins, whole) and list, stat and remove beside
+ * them; a driver keeps whatever the handle shares (a connection pool, say)
+ * safe for that. One reader or writer is used by one thread at a time, never
+ * two at once. close of a handle follows every other call on it; init runs
+ * before and fini after every call of the plugin. */
 #ifndef CAIRN_STORAGE_H
 #define CAIRN_STORAGE_H
 
