@@ -15,7 +15,7 @@ enum {
 
 struct cairn_flag {
 	const char *name; /* long name, also the ini key */
-	char shortopt;    /* 'p' for -p, or 0 */
+	char shortopt;	  /* 'p' for -p, or 0 */
 	const char *def;  /* default value or NULL */
 	const char *help;
 	unsigned flags;
@@ -24,9 +24,9 @@ struct cairn_flag {
 struct cairn_opts {
 	const char *section;
 	const struct cairn_flag *flags; /* terminated by {NULL} */
-	char **values;                  /* one per flag, NULL if unset and no default */
-	struct cairn_kv *kv;            /* the same as a kv list, for plugins */
-	struct cairn_flag *merged;      /* flags + key providers' flags, when owned */
+	char **values;			/* one per flag, NULL if unset and no default */
+	struct cairn_kv *kv;		/* the same as a kv list, for plugins */
+	struct cairn_flag *merged;	/* flags + key providers' flags, when owned */
 };
 
 /* Parses argv (argv[0] is the subcommand) and --config FILE. Returns 0, 1 if

@@ -36,15 +36,15 @@ static int open_error(const char *path, int e, cairn_err *err)
 	switch (e) {
 	case ENOENT:
 		return cairn_err_setc(err, CAIRN_E_NOTFOUND,
-				     "encryption key file \"%s\" does not exist; check "
-				     "encryption_key_file",
-				     path);
+				      "encryption key file \"%s\" does not exist; check "
+				      "encryption_key_file",
+				      path);
 	case EACCES:
 	case EPERM:
 		return cairn_err_setc(err, CAIRN_E_PERMISSION,
-				     "cannot read encryption key file \"%s\" (permission denied); "
-				     "make it readable by the user cairn runs as",
-				     path);
+				      "cannot read encryption key file \"%s\" (permission denied); "
+				      "make it readable by the user cairn runs as",
+				      path);
 	case EISDIR:
 		return cairn_err_set(err,
 				     "encryption key file \"%s\" is a directory; point "

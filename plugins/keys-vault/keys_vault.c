@@ -143,12 +143,13 @@ static int read_id_file(const char *what, const char *path, char *out, size_t ca
 	if (fd < 0) {
 		if (errno == ENOENT)
 			return cairn_err_setc(err, CAIRN_E_NOTFOUND,
-					      "%s \"%s\" does not exist; check %s", what, path, what);
+					      "%s \"%s\" does not exist; check %s", what, path,
+					      what);
 		if (errno == EACCES || errno == EPERM)
 			return cairn_err_setc(err, CAIRN_E_PERMISSION,
-					     "cannot read %s \"%s\" (permission denied); make it "
-					     "readable by the user cairn runs as",
-					     what, path);
+					      "cannot read %s \"%s\" (permission denied); make it "
+					      "readable by the user cairn runs as",
+					      what, path);
 		return cairn_err_set(err, "cannot read %s \"%s\" (%s)", what, path,
 				     strerror(errno));
 	}
@@ -433,9 +434,9 @@ static int read_key(const struct vault_conn *c, const struct vault_cfg *vc, cons
 			goto out;
 		}
 		cairn_err_setc(err, CAIRN_E_PERMISSION,
-			      "vault denied reading %s (HTTP %ld)%s; the approle's token policies "
-			      "must grant \"read\" on that path",
-			      loc, r.status, says);
+			       "vault denied reading %s (HTTP %ld)%s; the approle's token policies "
+			       "must grant \"read\" on that path",
+			       loc, r.status, says);
 		goto out;
 	case 404: {
 		cJSON *warn = cJSON_GetObjectItemCaseSensitive(r.json, "warnings");
@@ -451,16 +452,16 @@ static int read_key(const struct vault_conn *c, const struct vault_cfg *vc, cons
 			}
 			v2_path(vc->path, alt, sizeof alt);
 			cairn_err_setc(err, CAIRN_E_NOTFOUND,
-				      "vault path %s is on a kv version 2 mount%s, whose secrets "
-				      "are read under data/; set vault_path to \"%s\"",
-				      loc, first, alt);
+				       "vault path %s is on a kv version 2 mount%s, whose secrets "
+				       "are read under data/; set vault_path to \"%s\"",
+				       loc, first, alt);
 			goto out;
 		}
 		cairn_err_setc(err, CAIRN_E_NOTFOUND,
-			      "no secret at vault path %s (HTTP 404)%s; check vault_path (a kv "
-			      "version 2 path looks like secret/data/NAME) and that the secret "
-			      "was written",
-			      loc, says);
+			       "no secret at vault path %s (HTTP 404)%s; check vault_path (a kv "
+			       "version 2 path looks like secret/data/NAME) and that the secret "
+			       "was written",
+			       loc, says);
 		goto out;
 	}
 	default:

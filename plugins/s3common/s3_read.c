@@ -219,7 +219,8 @@ static int finish(struct s3_reader *r, cairn_err *err)
 		return 1; /* the range starts at or past the object's end: no bytes */
 	if (ok && !r->headers_seen)
 		check_headers(r, status); /* an empty body never reached on_data */
-	if (ok && (!r->total_known || r->delivered >= r->total || (r->end && r->delivered >= r->end)))
+	if (ok &&
+	    (!r->total_known || r->delivered >= r->total || (r->end && r->delivered >= r->end)))
 		return 1;
 	if (ok) /* the server closed early without an error: resume */
 		r->result = CURLE_PARTIAL_FILE;

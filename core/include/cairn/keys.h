@@ -25,7 +25,7 @@ struct cairn_config_key {
 	const char *name; /* the flag and ini key: "vault_addr" */
 	const char *def;  /* default value, or NULL */
 	const char *help; /* one line for --help */
-	unsigned flags;   /* CAIRN_CONFIG_* */
+	unsigned flags;	  /* CAIRN_CONFIG_* */
 };
 enum {
 	CAIRN_CONFIG_SECRET = 1, /* the value itself is a secret: scrub it from logs */
@@ -51,8 +51,7 @@ struct cairn_keys_ops {
 };
 
 /* The size of the ops table as ABI 1.0 laid it out. */
-#define CAIRN_KEYS_OPS_SIZE_1_0                                                                    \
-	(offsetof(struct cairn_keys_ops, get_key) + sizeof(void (*)(void)))
+#define CAIRN_KEYS_OPS_SIZE_1_0 (offsetof(struct cairn_keys_ops, get_key) + sizeof(void (*)(void)))
 
 #ifdef __cplusplus
 }
