@@ -128,6 +128,23 @@ for so in ("storage-nfs",):
     os.symlink(os.path.join(prefix, "lib", "cairn", "plugins", so + ".so"), os.path.join(plugdir, so + ".so"))
 p = subprocess.run([installed, "plugins", "--plugin_dir", plugdir], capture_output=True, text=True)
 assert p.returncode == 0 and "storage-azure" in p.stdout and "azblob" in p.stdout, p.stdout + p.stderr
+row = [l.split() for l in p.stdout.splitlines() if "storage-azure" in l][0]
+assert row[4] == "1.1" and row[5] == "-", row  # this cairn's ABI; no feature bits set
+
+# A plugin with more schemes than the listing's column holds: cut short, not overrun.
+many = os.path.join(wd, "many.c")
+names = ", ".join('"scheme-number-%02d-of-a-long-list"' % i for i in range(12))
+open(many, "w").write(open(src).read().replace('{ "azblob", 0 }', "{ %s, 0 }" % names)
+                      .replace('"storage-azure"', '"storage-many"'))
+cc = subprocess.run(["cc", "-shared", "-Wall", "-Werror"] + pc.stdout.split() +
+                    ["-o", os.path.join(plugdir, "storage-many.so"), many], capture_output=True, text=True)
+assert cc.returncode == 0, cc.stderr
+p = subprocess.run([installed, "plugins", "--plugin_dir", plugdir], capture_output=True, text=True)
+assert p.returncode == 0, p.stdout + p.stderr
+row = [l.split() for l in p.stdout.splitlines() if "storage-many" in l][0]
+assert row[3].startswith("scheme-number-00-of-a-long-list,") and row[3].endswith("..."), row
+assert len(row[3]) < 128 and row[4] == "1.1", row
+os.remove(os.path.join(plugdir, "storage-many.so"))
 p = subprocess.run([installed, "lsbackup", "-l", "azblob://acct/container", "--plugin_dir", plugdir],
                    capture_output=True, text=True)
 assert p.returncode != 0 and "azure plugin reached for azblob://acct/container" in p.stderr, p.stderr
