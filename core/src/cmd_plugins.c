@@ -1,27 +1,65 @@
-/* cmd_plugins.c — `cairn plugins`: what was loaded, from where. */
+/* cmd_plugins.c — `cairn plugins`: what was loaded, from where, built for
+ * which ABI, with which features. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "commands.h"
 #include "config.h"
 #include "log.h"
-#include "plugins.h"
+#include "plugin/loader.h"
 
 int cairn_load_plugins_from(const char *plugin_dir)
 {
 	cairn_err err = {0};
-	char *dflt = plugin_dir && *plugin_dir ? NULL : cairn_default_plugin_dir();
-	int rc = cairn_plugins_load(dflt ? dflt : plugin_dir, &err);
-	free(dflt);
+	int rc = cairn_plugins_load_once(plugin_dir, &err);
 	if (rc < 0)
 		cairn_print_error(err.msg);
 	return rc;
 }
 
 static const struct cairn_flag flags[] = {
-	{"plugin_dir", 0, NULL, "directory of *.so plugins (default ../lib/cairn/plugins next to cairn)", 0},
-	{NULL, 0, NULL, NULL, 0},
+    {"plugin_dir", 0, NULL,
+     "directory of *.so plugins (default ../lib/cairn/plugins next to cairn)", 0},
+    {NULL, 0, NULL, NULL, 0},
 };
+
+/* Appends s to out[0..len) after a comma if needed; a name that does not
+ * fit ends the list with "..." instead of running past the buffer. */
+static void append(char *out, size_t len, const char *s)
+{
+	size_t off = strlen(out), need = strlen(s) + (off ? 1 : 0);
+	if (off + need + 1 <= len) {
+		snprintf(out + off, len - off, "%s%s", off ? "," : "", s);
+	} else if (len >= 4) {
+		size_t at = off + 3 < len ? off : len - 4;
+		snprintf(out + at, len - at, "...");
+	}
+}
+
+/* "ranged_read": the storage feature bits by name (unknown ones in hex). */
+static void features(const struct cairn_plugin *d, char *out, size_t len)
+{
+	out[0] = 0;
+	if (d->kind == CAIRN_PLUGIN_STORAGE) {
+		const struct cairn_storage_ops *ops = d->ops;
+		uint64_t f = CAIRN_COVERS(ops, features) ? ops->features : 0;
+		if (f & CAIRN_STORAGE_RANGED_READ)
+			append(out, len, "ranged_read");
+		if (f & ~(uint64_t)CAIRN_STORAGE_RANGED_READ) {
+			char hex[32];
+			snprintf(hex, sizeof hex, "0x%llx",
+				 (unsigned long long)(f & ~(uint64_t)CAIRN_STORAGE_RANGED_READ));
+			append(out, len, hex);
+		}
+	} else if (d->kind == CAIRN_PLUGIN_KEYS) {
+		const struct cairn_keys_ops *ops = d->ops;
+		if (CAIRN_HAS(ops, config))
+			append(out, len, "config_help");
+	}
+	if (!out[0])
+		snprintf(out, len, "-");
+}
 
 int cairn_cmd_plugins(int argc, char **argv)
 {
@@ -37,18 +75,21 @@ int cairn_cmd_plugins(int argc, char **argv)
 	rc = 1;
 	if (cairn_load_plugins_from(cairn_opt(&o, "plugin_dir")) < 0)
 		goto out;
-	printf("%-40s %-8s %-16s %-16s %s\n", "FILE", "KIND", "NAME", "SCHEMES", "ABI");
+	printf("%-40s %-8s %-16s %-16s %-5s %s\n", "FILE", "KIND", "NAME", "SCHEMES", "ABI",
+	       "FEATURES");
 	for (size_t i = 0; i < cairn_plugins_count(); i++) {
 		const struct cairn_loaded_plugin *p = cairn_plugins_at(i);
-		char schemes[128] = "-";
-		size_t off = 0;
+		char schemes[128] = "", feat[128], abi[32];
 		if (p->desc->schemes)
 			for (const char *const *s = p->desc->schemes; *s; s++)
-				off += (size_t)snprintf(schemes + off, sizeof schemes - off, "%s%s",
-							off ? "," : "", *s);
-		printf("%-40s %-8s %-16s %-16s %u.%u\n", p->path,
+				append(schemes, sizeof schemes, *s);
+		if (!schemes[0])
+			snprintf(schemes, sizeof schemes, "-");
+		features(p->desc, feat, sizeof feat);
+		snprintf(abi, sizeof abi, "%u.%u", p->desc->abi_major, p->desc->abi_minor);
+		printf("%-40s %-8s %-16s %-16s %-5s %s\n", p->path,
 		       p->desc->kind == CAIRN_PLUGIN_STORAGE ? "storage" : "keys", p->desc->name,
-		       schemes, p->desc->abi_major, p->desc->abi_minor);
+		       schemes, abi, feat);
 	}
 	rc = 0;
 out:

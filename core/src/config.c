@@ -1,6 +1,8 @@
 /* config.c — inih for the file, a small flag parser for argv. The merged view
  * is kept for the process so that plugins can look up their own sections
- * ([s3] ca_file...) through the host table. It is built once at start. */
+ * ([s3] ca_file...) through the host table. It is built once at start.
+ * Subcommands that take key-provider options load the plugins while
+ * parsing, since those options come from the plugins. */
 #include "config.h"
 
 #include <errno.h>
@@ -8,7 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keysel.h"
 #include "log.h"
+#include "plugin/loader.h"
 
 struct ini_entry {
 	char *section, *key, *value;
@@ -51,12 +55,37 @@ const char *cairn_config_get(const char *section, const char *key)
 	return ini_get(section, key);
 }
 
+/* Reads file into the ini table (replacing what was there). */
+static int load_ini(const char *file, cairn_err *err)
+{
+	for (size_t k = 0; k < nini; k++) {
+		free(ini[k].section);
+		free(ini[k].key);
+		free(ini[k].value);
+	}
+	nini = 0;
+	int line = ini_parse(file, ini_cb, NULL);
+	if (line < 0)
+		return cairn_err_set(err, "cannot read config file %s: %s", file, strerror(errno));
+	if (line > 0)
+		return cairn_err_set(err, "config file %s: line %d is not valid ini", file, line);
+	return 0;
+}
+
 static int flag_index(const struct cairn_flag *flags, const char *name, size_t len)
 {
 	for (int i = 0; flags[i].name; i++)
 		if (strlen(flags[i].name) == len && strncmp(flags[i].name, name, len) == 0)
 			return i;
 	return -1;
+}
+
+static int takes_providers(const struct cairn_flag *flags)
+{
+	for (int i = 0; flags[i].name; i++)
+		if (flags[i].flags & CAIRN_FLAG_KEY_PROVIDERS)
+			return 1;
+	return 0;
 }
 
 static int short_index(const struct cairn_flag *flags, char c)
@@ -105,8 +134,8 @@ static int set_value(struct cairn_opts *o, int i, const char *v)
 	return o->values[i] ? 0 : -1;
 }
 
-int cairn_opts_parse(const char *section, const char *usage, const struct cairn_flag *flags,
-		     int argc, char **argv, struct cairn_opts *out, cairn_err *err)
+static int parse_table(const char *section, const char *usage, const struct cairn_flag *flags,
+		       int argc, char **argv, struct cairn_opts *out, cairn_err *err)
 {
 	size_t n = 0;
 	while (flags[n].name)
@@ -145,8 +174,11 @@ int cairn_opts_parse(const char *section, const char *usage, const struct cairn_
 			}
 			i = flag_index(flags, name, len);
 			if (i < 0) {
-				cairn_err_set(err, "unknown flag --%.*s for cairn %s (see cairn %s --help)",
-					      (int)len, name, section, section);
+				cairn_err_set(err, "unknown flag --%.*s for cairn %s (see cairn %s --help)%s",
+					      (int)len, name, section, section,
+					      takes_providers(flags) ? "; key-provider flags come from "
+								       "the plugins in --plugin_dir"
+								     : "");
 				goto out;
 			}
 			if (eq)
@@ -180,21 +212,8 @@ int cairn_opts_parse(const char *section, const char *usage, const struct cairn_
 		cli[i] = strdup(val);
 	}
 	if (config_file) {
-		for (size_t k = 0; k < nini; k++) {
-			free(ini[k].section);
-			free(ini[k].key);
-			free(ini[k].value);
-		}
-		nini = 0;
-		int line = ini_parse(config_file, ini_cb, NULL);
-		if (line < 0) {
-			cairn_err_set(err, "cannot read config file %s: %s", config_file, strerror(errno));
+		if (load_ini(config_file, err) < 0)
 			goto out;
-		}
-		if (line > 0) {
-			cairn_err_set(err, "config file %s: line %d is not valid ini", config_file, line);
-			goto out;
-		}
 		/* Keys the subcommand does not know are probably typos. */
 		for (size_t k = 0; k < nini; k++)
 			if (!strcmp(ini[k].section, section) &&
@@ -234,18 +253,105 @@ out:
 	return rc;
 }
 
+/* The value of --NAME in argv (--NAME V or --NAME=V), or NULL. */
+static const char *prescan(int argc, char **argv, const char *name)
+{
+	size_t len = strlen(name);
+	const char *v = NULL;
+	for (int a = 1; a < argc; a++) {
+		const char *arg = argv[a];
+		if (strncmp(arg, "--", 2) != 0 || strncmp(arg + 2, name, len) != 0)
+			continue;
+		if (arg[2 + len] == '=')
+			v = arg + 3 + len;
+		else if (!arg[2 + len] && a + 1 < argc)
+			v = argv[++a];
+	}
+	return v; /* the last one wins, as in the parse proper */
+}
+
+static int wants_help(int argc, char **argv)
+{
+	for (int a = 1; a < argc; a++)
+		if (!strcmp(argv[a], "--help") || !strcmp(argv[a], "-h"))
+			return 1;
+	return 0;
+}
+
+/* Step one for a table that takes key-provider options: find --config and
+ * --plugin_dir (flag, then [section] of the file, then the default), load
+ * the plugins and build flags + the providers' options in *merged. */
+static int add_provider_flags(const char *section, const char *usage,
+			      const struct cairn_flag *flags, int argc, char **argv,
+			      struct cairn_flag **merged, cairn_err *err)
+{
+	const char *config_file = prescan(argc, argv, "config");
+	const char *dir = prescan(argc, argv, "plugin_dir");
+	cairn_err lerr = {0};
+	*merged = NULL;
+	if (config_file && load_ini(config_file, err) < 0)
+		return -1;
+	if (!dir)
+		dir = ini_get(section, "plugin_dir");
+	if (cairn_plugins_load_once(dir, &lerr) < 0) {
+		if (!wants_help(argc, argv)) {
+			*err = lerr;
+			return -1;
+		}
+		print_usage(section, usage, flags);
+		printf("\n  (no key-provider flags: %s)\n", lerr.msg);
+		return 1;
+	}
+	struct cairn_flag *extra = cairn_key_provider_flags(flags);
+	size_t n = 0, m = 0;
+	while (flags[n].name)
+		n++;
+	while (extra && extra[m].name)
+		m++;
+	*merged = extra ? calloc(n + m + 1, sizeof **merged) : NULL;
+	if (!*merged) {
+		free(extra);
+		return cairn_err_set(err, "out of memory");
+	}
+	memcpy(*merged, flags, n * sizeof *flags);
+	memcpy(*merged + n, extra, m * sizeof *extra);
+	free(extra);
+	return 0;
+}
+
+int cairn_opts_parse(const char *section, const char *usage, const struct cairn_flag *flags,
+		     int argc, char **argv, struct cairn_opts *out, cairn_err *err)
+{
+	struct cairn_flag *merged = NULL;
+	memset(out, 0, sizeof *out);
+	if (takes_providers(flags)) {
+		int r = add_provider_flags(section, usage, flags, argc, argv, &merged, err);
+		if (r != 0)
+			return r;
+	}
+	int rc = parse_table(section, usage, merged ? merged : flags, argc, argv, out, err);
+	out->merged = merged;
+	return rc;
+}
+
 void cairn_opts_free(struct cairn_opts *o)
 {
-	if (!o->values)
+	if (!o->values) {
+		free(o->merged);
+		o->merged = NULL;
 		return;
+	}
 	if (current == o)
 		current = NULL;
 	for (size_t i = 0; o->flags[i].name; i++)
 		free(o->values[i]);
 	free(o->values);
 	free(o->kv);
+	free(o->merged);
 	o->values = NULL;
 	o->kv = NULL;
+	o->merged = NULL;
+	o->flags = NULL;
 }
 
 const char *cairn_opt(const struct cairn_opts *o, const char *name)

@@ -5,11 +5,17 @@
 #define CAIRN_CONFIG_H
 #include <cairn/plugin.h>
 
-enum { CAIRN_FLAG_BOOL = 1, CAIRN_FLAG_SECRET = 2 };
+enum {
+	CAIRN_FLAG_BOOL = 1,
+	CAIRN_FLAG_SECRET = 2,
+	/* On --plugin_dir (keysel.h's CAIRN_KEY_FLAGS): load the plugins before
+	 * parsing, and take every key provider's options as flags too. */
+	CAIRN_FLAG_KEY_PROVIDERS = 4,
+};
 
 struct cairn_flag {
 	const char *name; /* long name, also the ini key */
-	char shortopt;    /* 'p' for -p, or 0 */
+	char shortopt;	  /* 'p' for -p, or 0 */
 	const char *def;  /* default value or NULL */
 	const char *help;
 	unsigned flags;
@@ -18,12 +24,16 @@ struct cairn_flag {
 struct cairn_opts {
 	const char *section;
 	const struct cairn_flag *flags; /* terminated by {NULL} */
-	char **values;                  /* one per flag, NULL if unset and no default */
-	struct cairn_kv *kv;            /* the same as a kv list, for plugins */
+	char **values;			/* one per flag, NULL if unset and no default */
+	struct cairn_kv *kv;		/* the same as a kv list, for plugins */
+	struct cairn_flag *merged;	/* flags + key providers' flags, when owned */
 };
 
 /* Parses argv (argv[0] is the subcommand) and --config FILE. Returns 0, 1 if
- * --help was printed (caller exits 0), or -1 with err set. */
+ * --help was printed (caller exits 0), or -1 with err set. A table with a
+ * CAIRN_FLAG_KEY_PROVIDERS flag is parsed in two steps: --config and
+ * --plugin_dir first, to load the plugins; then everything, with the key
+ * providers' options added to the table (o->flags). */
 int cairn_opts_parse(const char *section, const char *usage, const struct cairn_flag *flags,
 		     int argc, char **argv, struct cairn_opts *out, cairn_err *err);
 void cairn_opts_free(struct cairn_opts *o);

@@ -1,11 +1,91 @@
-/* keysel.c — one key provider or none, and only AES key lengths. */
+/* keysel.c — the key providers' options as flags; one provider or none, and
+ * only AES key lengths. */
 #include "keysel.h"
 
 #include <openssl/crypto.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
-#include "plugins.h"
+#include "plugin/loader.h"
+
+/* Whether one of the first n flags (all of them up to {NULL} if n is
+ * SIZE_MAX) is called name. */
+static int flag_known(const struct cairn_flag *f, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n && f[i].name; i++)
+		if (!strcmp(f[i].name, name))
+			return 1;
+	return 0;
+}
+
+/* Appends one option unless its name is taken (a core flag wins; among
+ * providers, the first). */
+static void add_flag(struct cairn_flag *out, size_t *n, const struct cairn_flag *have,
+		     const struct cairn_flag *f)
+{
+	if (!f->name || !*f->name || flag_known(have, SIZE_MAX, f->name) ||
+	    flag_known(out, *n, f->name))
+		return;
+	out[(*n)++] = *f;
+}
+
+struct cairn_flag *cairn_key_provider_flags(const struct cairn_flag *have)
+{
+	size_t cap = 1, n = 0;
+	for (size_t i = 0; i < cairn_plugins_count(); i++) {
+		const struct cairn_plugin *d = cairn_plugins_at(i)->desc;
+		const struct cairn_keys_ops *ops = d->ops;
+		if (d->kind != CAIRN_PLUGIN_KEYS)
+			continue;
+		for (const char *const *k = ops->config_keys; k && *k; k++)
+			cap++;
+		if (CAIRN_HAS(ops, config))
+			for (const struct cairn_config_key *c = ops->config; c->name; c++)
+				cap++;
+	}
+	struct cairn_flag *out = calloc(cap, sizeof *out);
+	if (!out)
+		return NULL;
+	for (size_t i = 0; i < cairn_plugins_count(); i++) {
+		const struct cairn_plugin *d = cairn_plugins_at(i)->desc;
+		const struct cairn_keys_ops *ops = d->ops;
+		if (d->kind != CAIRN_PLUGIN_KEYS)
+			continue;
+		if (CAIRN_HAS(ops, config))
+			for (const struct cairn_config_key *c = ops->config; c->name; c++) {
+				struct cairn_flag f = {
+				    c->name, 0, c->def, c->help,
+				    (c->flags & CAIRN_CONFIG_SECRET) ? CAIRN_FLAG_SECRET : 0};
+				add_flag(out, &n, have, &f);
+			}
+		/* A 1.0 provider names its keys only; a 1.1 one may list a key
+		 * in config_keys alone. Either way the flag exists, its help
+		 * says whose it is. */
+		for (const char *const *k = ops->config_keys; k && *k; k++) {
+			struct cairn_flag f = {*k, 0, NULL, d->name, 0};
+			add_flag(out, &n, have, &f);
+		}
+	}
+	return out;
+}
+
+/* "--encryption_key_file": the options of p that cfg sets, for messages. */
+static void set_options(const struct cairn_loaded_plugin *p, const struct cairn_kv *cfg, char *out,
+			size_t len)
+{
+	const struct cairn_keys_ops *ops = p->desc->ops;
+	size_t off = 0;
+	out[0] = 0;
+	for (const char *const *k = ops->config_keys; k && *k && off + 1 < len; k++)
+		if (cairn_kv_get(cfg, *k))
+			off +=
+			    (size_t)snprintf(out + off, len - off, "%s--%s", off ? ", " : "", *k);
+	if (off >= len)
+		out[len - 1] = 0;
+}
 
 int cairn_key_load(const struct cairn_kv *cfg, unsigned char *key, size_t *len, cairn_err *err)
 {
@@ -18,21 +98,21 @@ int cairn_key_load(const struct cairn_kv *cfg, unsigned char *key, size_t *len, 
 		const struct cairn_keys_ops *ops = p->desc->ops;
 		if (!ops->selected(cfg))
 			continue;
-		if (chosen)
-			return cairn_err_set(err, "both %s and %s are configured for the encryption "
-						  "key; set only one (--encryption_key_file or the "
-						  "--vault_* flags)",
-					     chosen->desc->name, p->desc->name);
+		if (chosen) {
+			char a[256], b[256];
+			set_options(chosen, cfg, a, sizeof a);
+			set_options(p, cfg, b, sizeof b);
+			return cairn_err_set(err,
+					     "both %s (%s) and %s (%s) are configured for the "
+					     "encryption key; set only one",
+					     chosen->desc->name, a, p->desc->name, b);
+		}
 		chosen = p;
 	}
-	if (!chosen) {
-		if (cairn_kv_get(cfg, "encryption_key_file") ||
-		    cairn_kv_get(cfg, "vault_roleid_file") || cairn_kv_get(cfg, "vault_secretid_file"))
-			return cairn_err_set(err, "an encryption key is configured but no key-provider "
-						  "plugin (keys-file, keys-vault) is loaded; check "
-						  "--plugin_dir");
+	/* No provider: no encryption. An option of a provider that is not
+	 * loaded never gets here: it is an unknown flag. */
+	if (!chosen)
 		return 0;
-	}
 	const struct cairn_keys_ops *ops = chosen->desc->ops;
 	unsigned char buf[CAIRN_KEY_MAX];
 	size_t n = 0;
@@ -43,8 +123,9 @@ int cairn_key_load(const struct cairn_kv *cfg, unsigned char *key, size_t *len, 
 	}
 	if (n != 16 && n != 24 && n != 32) {
 		OPENSSL_cleanse(buf, sizeof buf);
-		return cairn_err_set(err, "the encryption key from %s is %zu bytes; AES needs 16, 24 "
-					  "or 32 bytes (AES-128/192/256)",
+		return cairn_err_set(err,
+				     "the encryption key from %s is %zu bytes; AES needs 16, 24 "
+				     "or 32 bytes (AES-128/192/256)",
 				     chosen->desc->name, n);
 	}
 	cairn_add_secret(buf, n);

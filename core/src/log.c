@@ -8,8 +8,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "config.h"
-
 struct secret {
 	char *bytes;
 	size_t len;
@@ -65,7 +63,7 @@ void cairn_scrub(char *buf)
 	pthread_mutex_unlock(&secrets_mu);
 }
 
-__attribute__((format(printf, 3, 0))) static void vlog(int level, const char *who, const char *fmt, va_list ap)
+void cairn_vlog(int level, const char *who, const char *fmt, va_list ap)
 {
 	if (level > log_level)
 		return;
@@ -86,7 +84,7 @@ void cairn_log(int level, const char *who, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vlog(level, who, fmt, ap);
+	cairn_vlog(level, who, fmt, ap);
 	va_end(ap);
 }
 
@@ -97,23 +95,3 @@ void cairn_print_error(const char *msg)
 	cairn_scrub(buf);
 	fprintf(stderr, "error: %s\n", buf);
 }
-
-CAIRN_PRINTF(3, 4) static void host_log(int level, const char *plugin, const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	vlog(level, plugin, fmt, ap);
-	va_end(ap);
-}
-
-static const struct cairn_host host = {
-	.abi_major = CAIRN_ABI_MAJOR,
-	.abi_minor = CAIRN_ABI_MINOR,
-	.struct_size = sizeof(struct cairn_host),
-	.version = CAIRN_VERSION,
-	.log = host_log,
-	.add_secret = cairn_add_secret,
-	.config_get = cairn_config_get,
-};
-
-const struct cairn_host *cairn_host_table(void) { return &host; }

@@ -1,9 +1,10 @@
-/* log.h — logging with secret scrubbing, and the host table plugins receive. */
+/* log.h — logging with secret scrubbing. */
 #ifndef CAIRN_LOG_H
 #define CAIRN_LOG_H
 #include <cairn/plugin.h>
 
 void cairn_log(int level, const char *who, const char *fmt, ...) CAIRN_PRINTF(3, 4);
+void cairn_vlog(int level, const char *who, const char *fmt, va_list ap) CAIRN_PRINTF(3, 0);
 #define cairn_info(...) cairn_log(CAIRN_LOG_INFO, NULL, __VA_ARGS__)
 #define cairn_warn(...) cairn_log(CAIRN_LOG_WARN, NULL, __VA_ARGS__)
 #define cairn_error(...) cairn_log(CAIRN_LOG_ERROR, NULL, __VA_ARGS__)
@@ -16,6 +17,4 @@ void cairn_add_secret(const void *secret, size_t len);
 void cairn_scrub(char *buf);
 /* Prints "error: <msg>" (scrubbed) on stderr. */
 void cairn_print_error(const char *msg);
-
-const struct cairn_host *cairn_host_table(void);
 #endif

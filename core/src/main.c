@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "commands.h"
-#include "plugins.h"
+#include "plugin/loader.h"
 
 static int cmd_version(int argc, char **argv)
 {

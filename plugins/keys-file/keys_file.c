@@ -35,16 +35,16 @@ static int open_error(const char *path, int e, cairn_err *err)
 {
 	switch (e) {
 	case ENOENT:
-		return cairn_err_set(err,
-				     "encryption key file \"%s\" does not exist; check "
-				     "encryption_key_file",
-				     path);
+		return cairn_err_setc(err, CAIRN_E_NOTFOUND,
+				      "encryption key file \"%s\" does not exist; check "
+				      "encryption_key_file",
+				      path);
 	case EACCES:
 	case EPERM:
-		return cairn_err_set(err,
-				     "cannot read encryption key file \"%s\" (permission denied); "
-				     "make it readable by the user cairn runs as",
-				     path);
+		return cairn_err_setc(err, CAIRN_E_PERMISSION,
+				      "cannot read encryption key file \"%s\" (permission denied); "
+				      "make it readable by the user cairn runs as",
+				      path);
 	case EISDIR:
 		return cairn_err_set(err,
 				     "encryption key file \"%s\" is a directory; point "
@@ -146,9 +146,15 @@ out:
 
 static const char *const kf_config_keys[] = {KEY_FILE_CFG, NULL};
 
+static const struct cairn_config_key kf_config[] = {
+    {KEY_FILE_CFG, NULL, "file holding the 16/24/32-byte backup encryption key", 0},
+    {NULL, NULL, NULL, 0},
+};
+
 static const struct cairn_keys_ops kf_ops = {
     .struct_size = sizeof(struct cairn_keys_ops),
     .config_keys = kf_config_keys,
+    .config = kf_config,
     .selected = kf_selected,
     .get_key = kf_get_key,
 };
@@ -165,4 +171,4 @@ static const struct cairn_plugin kf_plugin = {
     .ops = &kf_ops,
 };
 
-CAIRN_EXPORT const struct cairn_plugin *cairn_plugin_entry(void) { return &kf_plugin; }
+CAIRN_PLUGIN_DEFINE(kf_plugin)

@@ -57,6 +57,12 @@ static int kv_init(const struct cairn_host *h, cairn_err *err)
 	return 0;
 }
 
+static void kv_fini(void)
+{
+	curl_global_cleanup(); /* pairs with kv_init's curl_global_init */
+	host = NULL;
+}
+
 static int kv_selected(const struct cairn_kv *cfg)
 {
 	return cfg_or(cfg, "vault_roleid_file", NULL) || cfg_or(cfg, "vault_secretid_file", NULL);
@@ -136,13 +142,14 @@ static int read_id_file(const char *what, const char *path, char *out, size_t ca
 
 	if (fd < 0) {
 		if (errno == ENOENT)
-			return cairn_err_set(err, "%s \"%s\" does not exist; check %s", what, path,
-					     what);
+			return cairn_err_setc(err, CAIRN_E_NOTFOUND,
+					      "%s \"%s\" does not exist; check %s", what, path,
+					      what);
 		if (errno == EACCES || errno == EPERM)
-			return cairn_err_set(err,
-					     "cannot read %s \"%s\" (permission denied); make it "
-					     "readable by the user cairn runs as",
-					     what, path);
+			return cairn_err_setc(err, CAIRN_E_PERMISSION,
+					      "cannot read %s \"%s\" (permission denied); make it "
+					      "readable by the user cairn runs as",
+					      what, path);
 		return cairn_err_set(err, "cannot read %s \"%s\" (%s)", what, path,
 				     strerror(errno));
 	}
@@ -254,8 +261,8 @@ static int login(const struct vault_conn *c, const struct vault_cfg *vc, const c
 	case 400:
 	case 401:
 	case 403:
-		cairn_err_set(
-		    err,
+		cairn_err_setc(
+		    err, CAIRN_E_AUTH,
 		    "vault at %s refused the approle login (HTTP %ld)%s; check that "
 		    "vault_roleid_file and vault_secretid_file hold a current role-id and "
 		    "secret-id%s",
@@ -418,18 +425,18 @@ static int read_key(const struct vault_conn *c, const struct vault_cfg *vc, cons
 	case 403:
 		if (vault_has_error(&r, "invalid token") ||
 		    (lease > 0 && now_s() - login_at >= lease)) {
-			cairn_err_set(
-			    err,
+			cairn_err_setc(
+			    err, CAIRN_E_AUTH,
 			    "vault rejected the token from the approle login as invalid "
 			    "or expired before the key was read%s; raise the role's "
 			    "token_ttl (it gave %.0fs) and check nothing revokes its tokens",
 			    says, lease);
 			goto out;
 		}
-		cairn_err_set(err,
-			      "vault denied reading %s (HTTP %ld)%s; the approle's token policies "
-			      "must grant \"read\" on that path",
-			      loc, r.status, says);
+		cairn_err_setc(err, CAIRN_E_PERMISSION,
+			       "vault denied reading %s (HTTP %ld)%s; the approle's token policies "
+			       "must grant \"read\" on that path",
+			       loc, r.status, says);
 		goto out;
 	case 404: {
 		cJSON *warn = cJSON_GetObjectItemCaseSensitive(r.json, "warnings");
@@ -444,17 +451,17 @@ static int read_key(const struct vault_conn *c, const struct vault_cfg *vc, cons
 					 w0->valuestring);
 			}
 			v2_path(vc->path, alt, sizeof alt);
-			cairn_err_set(err,
-				      "vault path %s is on a kv version 2 mount%s, whose secrets "
-				      "are read under data/; set vault_path to \"%s\"",
-				      loc, first, alt);
+			cairn_err_setc(err, CAIRN_E_NOTFOUND,
+				       "vault path %s is on a kv version 2 mount%s, whose secrets "
+				       "are read under data/; set vault_path to \"%s\"",
+				       loc, first, alt);
 			goto out;
 		}
-		cairn_err_set(err,
-			      "no secret at vault path %s (HTTP 404)%s; check vault_path (a kv "
-			      "version 2 path looks like secret/data/NAME) and that the secret "
-			      "was written",
-			      loc, says);
+		cairn_err_setc(err, CAIRN_E_NOTFOUND,
+			       "no secret at vault path %s (HTTP 404)%s; check vault_path (a kv "
+			       "version 2 path looks like secret/data/NAME) and that the secret "
+			       "was written",
+			       loc, says);
 		goto out;
 	}
 	default:
@@ -553,9 +560,25 @@ static const char *const kv_config_keys[] = {
     "vault_format", "vault_namespace",	 "vault_ca_file",	NULL,
 };
 
+/* The flags the host offers for this provider (ABI 1.1); the defaults are
+ * the ones cfg_or falls back to, so a host that does not fill them in gets
+ * the same answer. */
+static const struct cairn_config_key kv_config[] = {
+    {"vault_addr", "http://localhost:8200", "Vault address", 0},
+    {"vault_roleid_file", NULL, "file with the Vault AppRole role-id", 0},
+    {"vault_secretid_file", NULL, "file with the Vault AppRole secret-id", 0},
+    {"vault_path", "secret/data/cairn", "Vault secret path (KV v1 or v2)", 0},
+    {"vault_field", "enc_key", "field of the secret that holds the key", 0},
+    {"vault_format", "base64", "encoding of the key in Vault: base64 or raw", 0},
+    {"vault_namespace", NULL, "Vault namespace (X-Vault-Namespace)", 0},
+    {"vault_ca_file", NULL, "CA certificate file for an https Vault", 0},
+    {NULL, NULL, NULL, 0},
+};
+
 static const struct cairn_keys_ops kv_ops = {
     .struct_size = sizeof(struct cairn_keys_ops),
     .config_keys = kv_config_keys,
+    .config = kv_config,
     .selected = kv_selected,
     .get_key = kv_get_key,
 };
@@ -570,6 +593,7 @@ static const struct cairn_plugin kv_plugin = {
     .schemes = NULL,
     .init = kv_init,
     .ops = &kv_ops,
+    .fini = kv_fini,
 };
 
-CAIRN_EXPORT const struct cairn_plugin *cairn_plugin_entry(void) { return &kv_plugin; }
+CAIRN_PLUGIN_DEFINE(kv_plugin)

@@ -7,8 +7,13 @@
  *   s3_errors.c  S3 and transport errors turned into sentences a person can
  *                act on; which of them are worth a retry
  *   s3_upload.c  streaming multipart upload of unknown length
- *   s3_read.c    streaming GET that resumes with a ranged GET
- *   s3_storage.c the cairn_storage_ops both plugins expose */
+ *   s3_read.c    streaming GET (whole or ranged) that resumes with a ranged GET
+ *   s3_storage.c the cairn_storage_ops both plugins expose
+ *
+ * Concurrency: a location (struct s3_loc) is read-only after s3_loc_open
+ * except its handle pool, which pool_mu guards, so several readers and
+ * writers may use one location from different threads; one reader or
+ * writer belongs to one thread at a time. */
 #ifndef CAIRN_S3_H
 #define CAIRN_S3_H
 
@@ -115,6 +120,8 @@ char *s3_region_from_host(const char *host);
 /* Called from each plugin's init: keeps the host table for logging, config
  * and secrets; initialises libcurl. */
 int s3_init(const struct cairn_host *host, const char *plugin_name, cairn_err *err);
+/* Called from each plugin's fini (ABI 1.1): releases libcurl. */
+void s3_fini(void);
 void s3_log(int level, const char *fmt, ...) CAIRN_PRINTF(2, 3);
 
 int s3_loc_open(enum s3_flavor flavor, const struct cairn_uri *uri, const struct cairn_kv *params,
@@ -197,6 +204,9 @@ void s3_writer_abort(struct s3_writer *w);
 
 struct s3_reader;
 int s3_reader_open(struct s3_loc *loc, const char *name, struct s3_reader **out, cairn_err *err);
+/* length bytes from offset (length 0: to the end), by an HTTP Range GET. */
+int s3_reader_open_range(struct s3_loc *loc, const char *name, uint64_t offset, uint64_t length,
+			 struct s3_reader **out, cairn_err *err);
 ssize_t s3_reader_read(struct s3_reader *r, void *buf, size_t len, cairn_err *err);
 void s3_reader_close(struct s3_reader *r);
 

@@ -35,6 +35,12 @@ int s3_init(const struct cairn_host *host, const char *plugin_name, cairn_err *e
 	return 0;
 }
 
+void s3_fini(void)
+{
+	curl_global_cleanup(); /* pairs with s3_init's curl_global_init */
+	g_host = NULL;
+}
+
 void s3_log(int level, const char *fmt, ...)
 {
 	char line[1024];

@@ -5,7 +5,9 @@
  * decides which failures are worth a retry: 5xx, SlowDown, broken
  * connections and timeouts are; 4xx answers (bad keys, missing bucket,
  * access denied) are not. Secrets never appear: the access key is shown by
- * its first characters only. */
+ * its first characters only. Each error carries a code: bad or expired
+ * credentials CAIRN_E_AUTH, access denied CAIRN_E_PERMISSION, a missing key
+ * or bucket CAIRN_E_NOTFOUND, whatever a retry may fix CAIRN_E_TRANSIENT. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -75,77 +77,27 @@ static void key_hint(const struct s3_loc *loc, char *out, size_t outsz)
 	snprintf(out, outsz, "%.*s...", (int)show, loc->access_key ? loc->access_key : "");
 }
 
-void s3_describe_failure(const struct s3_loc *loc, const char *what, CURLcode cc,
-			 const char *curl_msg, long status, const char *code, const char *message,
-			 cairn_err *err)
+/* The error code an S3 answer (no transport failure) deserves. */
+static int answer_code(long status, const char *c)
 {
-	char key[32];
+	if (!strcmp(c, "SignatureDoesNotMatch") || !strcmp(c, "InvalidAccessKeyId") ||
+	    !strcmp(c, "ExpiredToken") || !strcmp(c, "InvalidToken") ||
+	    !strcmp(c, "TokenRefreshRequired") || !strcmp(c, "RequestTimeTooSkewed"))
+		return CAIRN_E_AUTH;
+	if (!strcmp(c, "AccessDenied") || (!*c && status == 403))
+		return CAIRN_E_PERMISSION;
+	if (!strcmp(c, "NoSuchKey") || !strcmp(c, "NoSuchBucket") || (!*c && status == 404))
+		return CAIRN_E_NOTFOUND;
+	if (s3_retryable(CURLE_OK, status, *c ? c : NULL))
+		return CAIRN_E_TRANSIENT;
+	return CAIRN_E_OTHER;
+}
+
+/* err := what ++ ": " ++ a sentence for an S3 error answer. */
+static void describe_answer(const struct s3_loc *loc, const char *what, long status, const char *c,
+			    const char *message, const char *key, cairn_err *err)
+{
 	const char *ep = loc->endpoint;
-	const char *detail = curl_msg && *curl_msg ? curl_msg : curl_easy_strerror(cc);
-	key_hint(loc, key, sizeof key);
-
-	if (cc != CURLE_OK) {
-		switch (cc) {
-		case CURLE_COULDNT_RESOLVE_HOST:
-			cairn_err_set(
-			    err,
-			    "%s: cannot resolve the host of endpoint %s: check the host name in "
-			    "the location",
-			    what, ep);
-			return;
-		case CURLE_COULDNT_CONNECT:
-			cairn_err_set(
-			    err,
-			    "%s: cannot connect to endpoint %s (%s): check that the S3 server "
-			    "runs there and the port is right",
-			    what, ep, detail);
-			return;
-		case CURLE_OPERATION_TIMEDOUT:
-			cairn_err_set(
-			    err,
-			    "%s: endpoint %s did not answer in time (%s): check the network and "
-			    "try again",
-			    what, ep, detail);
-			return;
-		case CURLE_PEER_FAILED_VERIFICATION:
-			cairn_err_set(
-			    err,
-			    "%s: the TLS certificate of endpoint %s is not trusted (%s): set "
-			    "ca_file in section [%s] of the config file or AWS_CA_BUNDLE to the CA "
-			    "that signed it",
-			    what, ep, detail, loc->section);
-			return;
-		case CURLE_SSL_CACERT_BADFILE:
-			cairn_err_set(
-			    err,
-			    "%s: cannot use the CA file \"%s\" (%s): set ca_file in section "
-			    "[%s] of the config file or AWS_CA_BUNDLE to a PEM file",
-			    what, loc->ca_file ? loc->ca_file : "(default)", detail, loc->section);
-			return;
-		case CURLE_SSL_CONNECT_ERROR:
-			cairn_err_set(
-			    err,
-			    "%s: TLS handshake with endpoint %s failed (%s): if the server "
-			    "speaks plain HTTP add ?secure=false to the location, otherwise set "
-			    "ca_file in section [%s] of the config file",
-			    what, ep, detail, loc->section);
-			return;
-		case CURLE_SEND_ERROR:
-		case CURLE_RECV_ERROR:
-		case CURLE_GOT_NOTHING:
-		case CURLE_PARTIAL_FILE:
-			cairn_err_set(err,
-				      "%s: the connection to endpoint %s broke (%s): try again",
-				      what, ep, detail);
-			return;
-		default:
-			cairn_err_set(err, "%s: request to endpoint %s failed (%s)", what, ep,
-				      detail);
-			return;
-		}
-	}
-
-	const char *c = code ? code : "";
 	if (!strcmp(c, "SignatureDoesNotMatch"))
 		cairn_err_set(err,
 			      "%s: the secret key is wrong for access key \"%s\" at %s: fix %s",
@@ -208,4 +160,83 @@ void s3_describe_failure(const struct s3_loc *loc, const char *what, CURLcode cc
 			      message && *message ? ": " : "", message ? message : "");
 	else
 		cairn_err_set(err, "%s: %s answered HTTP %ld", what, ep, status);
+}
+
+void s3_describe_failure(const struct s3_loc *loc, const char *what, CURLcode cc,
+			 const char *curl_msg, long status, const char *code, const char *message,
+			 cairn_err *err)
+{
+	char key[32];
+	const char *ep = loc->endpoint;
+	const char *detail = curl_msg && *curl_msg ? curl_msg : curl_easy_strerror(cc);
+	key_hint(loc, key, sizeof key);
+
+	if (cc != CURLE_OK) {
+		switch (cc) {
+		case CURLE_COULDNT_RESOLVE_HOST:
+			cairn_err_set(
+			    err,
+			    "%s: cannot resolve the host of endpoint %s: check the host name in "
+			    "the location",
+			    what, ep);
+			break;
+		case CURLE_COULDNT_CONNECT:
+			cairn_err_set(
+			    err,
+			    "%s: cannot connect to endpoint %s (%s): check that the S3 server "
+			    "runs there and the port is right",
+			    what, ep, detail);
+			break;
+		case CURLE_OPERATION_TIMEDOUT:
+			cairn_err_set(
+			    err,
+			    "%s: endpoint %s did not answer in time (%s): check the network and "
+			    "try again",
+			    what, ep, detail);
+			break;
+		case CURLE_PEER_FAILED_VERIFICATION:
+			cairn_err_set(
+			    err,
+			    "%s: the TLS certificate of endpoint %s is not trusted (%s): set "
+			    "ca_file in section [%s] of the config file or AWS_CA_BUNDLE to the CA "
+			    "that signed it",
+			    what, ep, detail, loc->section);
+			break;
+		case CURLE_SSL_CACERT_BADFILE:
+			cairn_err_set(
+			    err,
+			    "%s: cannot use the CA file \"%s\" (%s): set ca_file in section "
+			    "[%s] of the config file or AWS_CA_BUNDLE to a PEM file",
+			    what, loc->ca_file ? loc->ca_file : "(default)", detail, loc->section);
+			break;
+		case CURLE_SSL_CONNECT_ERROR:
+			cairn_err_set(
+			    err,
+			    "%s: TLS handshake with endpoint %s failed (%s): if the server "
+			    "speaks plain HTTP add ?secure=false to the location, otherwise set "
+			    "ca_file in section [%s] of the config file",
+			    what, ep, detail, loc->section);
+			break;
+		case CURLE_SEND_ERROR:
+		case CURLE_RECV_ERROR:
+		case CURLE_GOT_NOTHING:
+		case CURLE_PARTIAL_FILE:
+			cairn_err_set(err,
+				      "%s: the connection to endpoint %s broke (%s): try again",
+				      what, ep, detail);
+			break;
+		default:
+			cairn_err_set(err, "%s: request to endpoint %s failed (%s)", what, ep,
+				      detail);
+			break;
+		}
+		if (err) /* timeouts and broken connections may pass */
+			err->code = s3_retryable(cc, 0, NULL) ? CAIRN_E_TRANSIENT : CAIRN_E_OTHER;
+		return;
+	}
+
+	const char *c = code ? code : "";
+	describe_answer(loc, what, status, c, message, key, err);
+	if (err)
+		err->code = answer_code(status, c);
 }

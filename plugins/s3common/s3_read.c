@@ -5,7 +5,9 @@
  * bytes and pauses the transfer when the caller is slower than the network.
  * A transfer that breaks part-way (reset, stall, 5xx) is resumed where it
  * stopped with a ranged GET pinned to the object's ETag (If-Match), so a
- * long restore survives a flaky link without starting over. */
+ * long restore survives a flaky link without starting over. A ranged reader
+ * (read_open_range) is the same machine asking for bytes=OFFSET-LAST from
+ * the start. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,7 +33,8 @@ struct s3_reader {
 	int paused;
 	char *buf; /* unread bytes: buf[off, len) */
 	size_t off, len, cap;
-	uint64_t delivered; /* bytes given to the caller (or buffered) so far */
+	uint64_t delivered; /* object offset of the next byte to buffer */
+	uint64_t end;	    /* one past the last byte wanted; 0: the object's end */
 	uint64_t skip;	    /* bytes to drop: a resume the server answered with 200 */
 	uint64_t total;	    /* object size, once known */
 	int total_known;
@@ -39,6 +42,7 @@ struct s3_reader {
 	int attempt;	     /* of the current stretch without progress */
 	uint64_t started_at; /* r->delivered when the transfer (re)started */
 	int error_body;	     /* the current response is an error */
+	int ranged;	     /* opened by s3_reader_open_range */
 	int headers_seen;    /* the current response's headers were checked */
 	cairn_err header_err;
 	int header_failed;
@@ -61,6 +65,8 @@ static int check_headers(struct s3_reader *r, long status)
 		}
 		r->total = total;
 		r->total_known = 1;
+		if (!r->etag[0])
+			snprintf(r->etag, sizeof r->etag, "%s", r->resp.etag);
 		return 0;
 	}
 	/* 200: the whole object, even if we asked for a range. */
@@ -109,6 +115,10 @@ static size_t on_data(char *data, size_t size, size_t n, void *ctx)
 		if (!k)
 			return size * n;
 	}
+	if (r->end && r->delivered + k > r->end) /* a server that ignored the range */
+		k = r->delivered >= r->end ? 0 : (size_t)(r->end - r->delivered);
+	if (!k)
+		return size * n;
 	if (r->off && r->len + k > r->cap) {
 		memmove(r->buf, r->buf + r->off, r->len - r->off);
 		r->len -= r->off;
@@ -145,8 +155,12 @@ static int start(struct s3_reader *r, cairn_err *err)
 {
 	char range[64];
 	struct s3_req req = {.method = "GET", .key = r->key};
-	if (r->delivered) {
-		snprintf(range, sizeof range, "bytes=%" PRIu64 "-", r->delivered);
+	if (r->delivered || r->end) {
+		if (r->end)
+			snprintf(range, sizeof range, "bytes=%" PRIu64 "-%" PRIu64, r->delivered,
+				 r->end - 1);
+		else
+			snprintf(range, sizeof range, "bytes=%" PRIu64 "-", r->delivered);
 		req.range = range;
 		req.if_match = r->etag[0] ? r->etag : NULL;
 	}
@@ -201,9 +215,12 @@ static int finish(struct s3_reader *r, cairn_err *err)
 		return -1;
 	}
 	int ok = r->result == CURLE_OK && status >= 200 && status < 300;
+	if (r->result == CURLE_OK && status == 416 && r->ranged)
+		return 1; /* the range starts at or past the object's end: no bytes */
 	if (ok && !r->headers_seen)
 		check_headers(r, status); /* an empty body never reached on_data */
-	if (ok && (!r->total_known || r->delivered >= r->total))
+	if (ok &&
+	    (!r->total_known || r->delivered >= r->total || (r->end && r->delivered >= r->end)))
 		return 1;
 	if (ok) /* the server closed early without an error: resume */
 		r->result = CURLE_PARTIAL_FILE;
@@ -234,12 +251,21 @@ static int finish(struct s3_reader *r, cairn_err *err)
 
 int s3_reader_open(struct s3_loc *loc, const char *name, struct s3_reader **out, cairn_err *err)
 {
+	return s3_reader_open_range(loc, name, 0, 0, out, err);
+}
+
+int s3_reader_open_range(struct s3_loc *loc, const char *name, uint64_t offset, uint64_t length,
+			 struct s3_reader **out, cairn_err *err)
+{
 	struct s3_reader *r = calloc(1, sizeof *r);
 	*out = NULL;
 	if (!r)
 		return cairn_err_set(err, "out of memory");
 	r->loc = loc;
 	r->attempt = 1;
+	r->ranged = offset || length;
+	r->delivered = offset;
+	r->end = length && offset + length > offset ? offset + length : 0;
 	if (asprintf(&r->key, "%s%s", loc->prefix, name) < 0)
 		r->key = NULL;
 	if (asprintf(&r->what, "cannot read \"%s\" from %s", name, loc->display) < 0)

@@ -53,7 +53,7 @@ static void st_close(struct cairn_storage *st)
 
 /* One page of ListObjectsV2: calls cb for each key; sets *token to the next
  * page's continuation token, or NULL after the last page. Returns 1 if cb
- * asked to stop. */
+ * asked to stop, -1 on a bad page or when cb failed (err as cb set it). */
 static int list_page(struct s3_loc *loc, const char *body, size_t len, cairn_list_cb cb, void *ctx,
 		     char **token, const char *what, cairn_err *err)
 {
@@ -65,12 +65,14 @@ static int list_page(struct s3_loc *loc, const char *body, size_t len, cairn_lis
 	while ((p = s3_xml_block(p, end, "Contents", &inner, &inner_end)) != NULL) {
 		char *key = s3_xml_text(inner, inner_end, "Key", NULL);
 		char *size = s3_xml_text(inner, inner_end, "Size", NULL);
-		int stop = 0;
+		int r = 0;
 		if (key && size && strncmp(key, loc->prefix, plen) == 0 && key[plen])
-			stop = cb(ctx, key + plen, strtoull(size, NULL, 10));
+			r = cb(ctx, key + plen, strtoull(size, NULL, 10), err);
 		free(key);
 		free(size);
-		if (stop)
+		if (r < 0)
+			return -1;
+		if (r)
 			return 1;
 	}
 	char *truncated = s3_xml_text(body, end, "IsTruncated", NULL);
@@ -228,6 +230,12 @@ static int st_read_open(struct cairn_storage *st, const char *name, struct cairn
 	return s3_reader_open(st->loc, name, (struct s3_reader **)out, err);
 }
 
+static int st_read_open_range(struct cairn_storage *st, const char *name, uint64_t offset,
+			      uint64_t length, struct cairn_reader **out, cairn_err *err)
+{
+	return s3_reader_open_range(st->loc, name, offset, length, (struct s3_reader **)out, err);
+}
+
 static ssize_t st_read(struct cairn_reader *r, void *buf, size_t len, cairn_err *err)
 {
 	return s3_reader_read((struct s3_reader *)r, buf, len, err);
@@ -241,7 +249,8 @@ static void st_read_close(struct cairn_reader *r) { s3_reader_close((struct s3_r
 		.close = st_close, .list = st_list, .stat = st_stat, .remove = st_remove,          \
 		.write_open = st_write_open, .write = st_write, .write_commit = st_write_commit,   \
 		.write_abort = st_write_abort, .read_open = st_read_open, .read = st_read,         \
-		.read_close = st_read_close,                                                       \
+		.read_close = st_read_close, .features = CAIRN_STORAGE_RANGED_READ,                \
+		.read_open_range = st_read_open_range,                                             \
 	}
 
 const struct cairn_storage_ops s3_ops_aws = S3_OPS(open_aws);

@@ -19,8 +19,7 @@ static const struct cairn_plugin descriptor = {
     .schemes = schemes,
     .init = s3_plugin_init_minio,
     .ops = &s3_ops_minio,
+    .fini = s3_fini,
 };
 
-CAIRN_EXPORT const struct cairn_plugin *cairn_plugin_entry(void);
-
-CAIRN_EXPORT const struct cairn_plugin *cairn_plugin_entry(void) { return &descriptor; }
+CAIRN_PLUGIN_DEFINE(descriptor)

@@ -238,10 +238,14 @@ class Handler(BaseHTTPRequestHandler):
         if rng:
             if self.headers.get("If-Match") not in (None, self.etag(data)):
                 return self.error(412, "PreconditionFailed")
-            start = int(re.match(r"bytes=(\d+)-", rng).group(1))
-            part = data[start:]
+            m = re.match(r"bytes=(\d+)-(\d*)$", rng)
+            start = int(m.group(1))
+            last = min(int(m.group(2)), len(data) - 1) if m.group(2) else len(data) - 1
+            if start >= len(data):
+                return self.error(416, "InvalidRange")
+            part = data[start:last + 1]
             return self.reply(206, part, {
-                "Content-Range": "bytes %d-%d/%d" % (start, len(data) - 1, len(data)),
+                "Content-Range": "bytes %d-%d/%d" % (start, last, len(data)),
                 "ETag": self.etag(data)})
         self.reply(200, data, {"ETag": self.etag(data)})
 
@@ -407,6 +411,33 @@ class Faults(unittest.TestCase):
         gets = self.requests("GET", lambda r: "list-type" not in r[2])
         self.assertEqual(len(gets), 2)
         self.assertEqual(gets[1][3].get("range"), "bytes=%d-" % (1 << 20))
+        self.assertEqual(gets[1][3].get("if-match"), '"%s"' % hashlib.md5(data).hexdigest())
+
+    def test_a_ranged_read_asks_for_its_range_only(self):
+        data = os.urandom(1 << 20)
+        FAKE.objects["rg.bin"] = data
+        out = self.tool("get", loc(), "rg.bin", "--range", "1000:5000").stdout
+        self.assertEqual(out, data[1000:6000])
+        gets = self.requests("GET", lambda r: "list-type" not in r[2])
+        self.assertEqual([g[3].get("range") for g in gets], ["bytes=1000-5999"])
+        # to the end, and past the end (the server's 416 is an empty range)
+        self.assertEqual(self.tool("get", loc(), "rg.bin", "--range", "1040000:0").stdout,
+                         data[1040000:])
+        self.assertEqual(self.tool("get", loc(), "rg.bin", "--range", "%d:10" % (2 << 20)).stdout,
+                         b"")
+
+    def test_a_broken_ranged_read_resumes_inside_its_range(self):
+        data = os.urandom(3 << 20)
+        FAKE.objects["rb.bin"] = data
+        # The first answer ignores the range (200, the whole object) and breaks.
+        FAKE.faults = [(is_get, broken_after(1 << 20))]
+        off, length = 100000, 2 << 20
+        out = self.tool("get", loc(), "rb.bin", "--range", "%d:%d" % (off, length)).stdout
+        self.assertEqual(hashlib.sha256(out).hexdigest(),
+                         hashlib.sha256(data[off:off + length]).hexdigest())
+        gets = self.requests("GET", lambda r: "list-type" not in r[2])
+        self.assertEqual(len(gets), 2)
+        self.assertEqual(gets[1][3].get("range"), "bytes=%d-%d" % (1 << 20, off + length - 1))
         self.assertEqual(gets[1][3].get("if-match"), '"%s"' % hashlib.md5(data).hexdigest())
 
     def test_a_stalled_download_times_out_and_resumes(self):

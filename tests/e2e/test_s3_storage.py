@@ -84,6 +84,13 @@ class Storage(unittest.TestCase):
 
         self.assertEqual(self.tool("get", location, "small.bin", e=e), small)
         self.assertEqual(self.tool("get", location, "dir/large.bin", e=e), large)
+        # a ranged read (the plugin's Range GET), across a part boundary
+        off = 5 * MIB - 77
+        self.assertEqual(self.tool("get", location, "dir/large.bin", "--range",
+                                   "%d:%d" % (off, MIB), e=e), large[off:off + MIB])
+        self.assertEqual(self.tool("get", location, "small.bin", "--range", "90:0", e=e),
+                         small[90:])
+        self.assertEqual(self.tool("get", location, "small.bin", "--range", "500:10", e=e), b"")
         self.assertEqual(self.listing(location, e),
                          {"small.bin": 100, "dir/large.bin": len(large)})
         # awscli sees the same objects under the location's prefix...

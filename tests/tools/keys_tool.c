@@ -14,7 +14,7 @@
 #include <openssl/evp.h>
 
 #include "log.h"
-#include "plugins.h"
+#include "plugin/loader.h"
 
 static int usage(void)
 {
@@ -27,7 +27,7 @@ static const struct cairn_keys_ops *keys_ops(const struct cairn_loaded_plugin *p
 	const struct cairn_keys_ops *ops = p->desc->ops;
 	if (p->desc->kind != CAIRN_PLUGIN_KEYS || !ops)
 		return NULL;
-	if (ops->struct_size < offsetof(struct cairn_keys_ops, get_key) + sizeof ops->get_key)
+	if (ops->struct_size < CAIRN_KEYS_OPS_SIZE_1_0)
 		return NULL;
 	return ops;
 }

@@ -7,7 +7,9 @@
  *
  *   put URI NAME [--abort]  stdin -> object (--abort: write it all, then
  *                           write_abort instead of write_commit)
- *   get URI NAME            object -> stdout
+ *   get URI NAME            object -> stdout (--range OFFSET:LENGTH: only that
+ *                           part, through the host's ranged read; LENGTH 0
+ *                           is to the end)
  *   list URI [PREFIX]       one "SIZE<TAB>NAME" line per object, sorted by name
  *   stat URI NAME           prints the size; exit 3 if there is no such object
  *   rm URI NAME
@@ -27,7 +29,7 @@
 
 #include "config.h"
 #include "log.h"
-#include "plugins.h"
+#include "plugin/location.h"
 
 static int usage(void)
 {
@@ -35,7 +37,7 @@ static int usage(void)
 	    stderr,
 	    "usage: storage_tool [--plugin_dir DIR] [--config FILE] [--param KEY=VALUE]... [-v]\n"
 	    "                    [--chunk BYTES] put|get|list|stat|rm URI [NAME|PREFIX] "
-	    "[--abort]\n");
+	    "[--abort] [--range OFFSET:LENGTH]\n");
 	return 2;
 }
 
@@ -43,10 +45,9 @@ struct listing {
 	char **names;
 	uint64_t *sizes;
 	size_t n, cap;
-	int oom;
 };
 
-static int on_list(void *ctx, const char *name, uint64_t size)
+static int on_list(void *ctx, const char *name, uint64_t size, cairn_err *err)
 {
 	struct listing *l = ctx;
 	if (l->n == l->cap) {
@@ -57,16 +58,12 @@ static int on_list(void *ctx, const char *name, uint64_t size)
 		uint64_t *ns = realloc(l->sizes, cap * sizeof *ns);
 		if (ns)
 			l->sizes = ns;
-		if (!nn || !ns) {
-			l->oom = 1;
-			return 1;
-		}
+		if (!nn || !ns)
+			return cairn_err_set(err, "out of memory");
 		l->cap = cap;
 	}
-	if (!(l->names[l->n] = strdup(name))) {
-		l->oom = 1;
-		return 1;
-	}
+	if (!(l->names[l->n] = strdup(name)))
+		return cairn_err_set(err, "out of memory");
 	l->sizes[l->n++] = size;
 	return 0;
 }
@@ -83,9 +80,9 @@ static int do_list(struct cairn_store_loc *loc, const char *prefix, cairn_err *e
 	struct listing l = {0};
 	size_t *idx = NULL;
 	int rc = -1;
-	if (loc->ops->list(loc->st, prefix ? prefix : "", on_list, &l, err) < 0)
+	if (cairn_location_list(loc, prefix, on_list, &l, err) < 0)
 		goto out;
-	if (l.oom || !(idx = malloc((l.n ? l.n : 1) * sizeof *idx))) {
+	if (!(idx = malloc((l.n ? l.n : 1) * sizeof *idx))) {
 		cairn_err_set(err, "out of memory");
 		goto out;
 	}
@@ -142,17 +139,28 @@ out:
 	return rc;
 }
 
-static int do_get(struct cairn_store_loc *loc, const char *name, size_t chunk, cairn_err *err)
+/* range NULL: the whole object through read_open; "OFFSET:LENGTH": through
+ * cairn_location_read_open_range, as a parallel restore would. */
+static int do_get(struct cairn_store_loc *loc, const char *name, const char *range, size_t chunk,
+		  cairn_err *err)
 {
 	struct cairn_reader *r = NULL;
+	struct cairn_range_reader *rr = NULL;
+	unsigned long long off = 0, len = 0;
 	char *buf = malloc(chunk);
 	int rc = -1;
 	if (!buf)
 		return cairn_err_set(err, "out of memory");
-	if (loc->ops->read_open(loc->st, name, &r, err) < 0)
+	if (range && sscanf(range, "%llu:%llu", &off, &len) != 2) {
+		cairn_err_set(err, "--range wants OFFSET:LENGTH, not \"%s\"", range);
+		goto out;
+	}
+	if (range ? cairn_location_read_open_range(loc, name, off, len, &rr, err) < 0
+		  : loc->ops->read_open(loc->st, name, &r, err) < 0)
 		goto out;
 	for (;;) {
-		ssize_t n = loc->ops->read(r, buf, chunk, err);
+		ssize_t n =
+		    rr ? cairn_range_read(rr, buf, chunk, err) : loc->ops->read(r, buf, chunk, err);
 		if (n < 0)
 			break;
 		if (n == 0) {
@@ -164,7 +172,10 @@ static int do_get(struct cairn_store_loc *loc, const char *name, size_t chunk, c
 			break;
 		}
 	}
-	loc->ops->read_close(r);
+	if (rr)
+		cairn_range_reader_close(rr);
+	else
+		loc->ops->read_close(r);
 	if (rc == 0 && fflush(stdout) != 0)
 		rc = cairn_err_set(err, "cannot write standard output: %s", strerror(errno));
 out:
@@ -184,7 +195,7 @@ static int load_config(const char *file, struct cairn_opts *opts, cairn_err *err
 int main(int argc, char **argv)
 {
 	struct cairn_kv *params = calloc((size_t)argc + 1, sizeof *params);
-	const char *plugin_dir = NULL, *config = NULL;
+	const char *plugin_dir = NULL, *config = NULL, *range = NULL;
 	char *dflt = NULL, *pos[4] = {0};
 	size_t nparams = 0, npos = 0, chunk = 1 << 20;
 	int abort_it = 0, rc = 1, opened = 0, have_opts = 0;
@@ -212,6 +223,8 @@ int main(int argc, char **argv)
 			params[nparams++] = (struct cairn_kv){argv[++i], eq + 1};
 		} else if (!strcmp(a, "--abort")) {
 			abort_it = 1;
+		} else if (!strcmp(a, "--range") && i + 1 < argc) {
+			range = argv[++i];
 		} else if (a[0] == '-' && a[1]) {
 			free(params);
 			return usage();
@@ -254,7 +267,7 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "put")) {
 		r = do_put(&loc, arg, abort_it, chunk, &err);
 	} else if (!strcmp(cmd, "get")) {
-		r = do_get(&loc, arg, chunk, &err);
+		r = do_get(&loc, arg, range, chunk, &err);
 	} else if (!strcmp(cmd, "list")) {
 		r = do_list(&loc, arg, &err);
 	} else if (!strcmp(cmd, "rm")) {

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "plugins.h"
+#include "plugin/location.h"
 
 #define MEM_MAX 64
 
@@ -63,11 +63,15 @@ static void mem_put(struct cairn_storage *st, const char *name, const void *p, s
 static int mem_list(struct cairn_storage *st, const char *prefix, cairn_list_cb cb, void *ctx,
 		    cairn_err *err)
 {
-	(void)err;
-	for (size_t i = 0; i < st->n; i++)
-		if (!strncmp(st->objs[i].name, prefix, strlen(prefix)) &&
-		    cb(ctx, st->objs[i].name, st->objs[i].len))
+	for (size_t i = 0; i < st->n; i++) {
+		if (strncmp(st->objs[i].name, prefix, strlen(prefix)) != 0)
+			continue;
+		int r = cb(ctx, st->objs[i].name, st->objs[i].len, err);
+		if (r < 0)
+			return -1;
+		if (r > 0)
 			break;
+	}
 	return 0;
 }
 

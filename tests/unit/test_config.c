@@ -1,16 +1,19 @@
 /* ini + flags: flags override the file, the file overrides defaults, and
- * mistakes are named. */
+ * mistakes are named; a table with the key-provider entry takes the loaded
+ * providers' options (from the plugins, not from the core). */
 #include <stdio.h>
 
 #include "check.h"
 #include "config.h"
+#include "keysel.h"
+#include "plugin/loader.h"
 
 static const struct cairn_flag flags[] = {
-	{"http", 0, "localhost:8080", "addr", 0},
-	{"postings", 'p', "p", "dir", 0},
-	{"force_zero", 0, "true", "bool", CAIRN_FLAG_BOOL},
-	{"backup_num", 0, NULL, "n", 0},
-	{NULL, 0, NULL, NULL, 0},
+    {"http", 0, "localhost:8080", "addr", 0},
+    {"postings", 'p', "p", "dir", 0},
+    {"force_zero", 0, "true", "bool", CAIRN_FLAG_BOOL},
+    {"backup_num", 0, NULL, "n", 0},
+    {NULL, 0, NULL, NULL, 0},
 };
 
 static const char *write_ini(const char *name, const char *text)
@@ -95,10 +98,54 @@ static void mistakes_are_named(void)
 	cairn_opts_free(&o);
 }
 
+static const struct cairn_flag verify_flags[] = {
+    {"location", 'l', NULL, "where", 0},
+    CAIRN_KEY_FLAGS,
+    {NULL, 0, NULL, NULL, 0},
+};
+
+static void key_provider_options_come_from_the_plugins(void)
+{
+	const char *dir = getenv("CAIRN_PLUGIN_DIR");
+	const char *ini = write_ini("c3.ini", "[verify]\nvault_field = k2\n");
+	char *argv[] = {
+	    "verify",	    "--plugin_dir",	    (char *)dir, "--config", (char *)ini,
+	    "--vault_addr", "http://10.0.0.1:8200", NULL};
+	struct cairn_opts o;
+	cairn_err err = {0};
+	CHECK(dir != NULL);
+	if (!dir)
+		return;
+	CHECK(cairn_opts_parse("verify", NULL, verify_flags, 7, argv, &o, &err) == 0);
+	CHECK_STR(cairn_opt(&o, "vault_addr"), "http://10.0.0.1:8200"); /* flag */
+	CHECK_STR(cairn_opt(&o, "vault_field"), "k2");			/* ini */
+	CHECK_STR(cairn_opt(&o, "vault_path"), "secret/data/cairn");	/* plugin's default */
+	CHECK_STR(cairn_opt(&o, "vault_format"), "base64");
+	CHECK(cairn_opt(&o, "encryption_key_file") == NULL);
+	CHECK_STR(cairn_kv_get(o.kv, "vault_addr"), "http://10.0.0.1:8200");
+	cairn_opts_free(&o);
+
+	/* The same directory again: the plugins are not loaded twice. */
+	char *bad[] = {"verify", "--plugin_dir", (char *)dir, "--vault_adr", "x", NULL};
+	CHECK(cairn_opts_parse("verify", NULL, verify_flags, 5, bad, &o, &err) == -1);
+	CHECK_CONTAINS(err.msg, "unknown flag --vault_adr");
+	cairn_opts_free(&o);
+
+	/* Without the plugins there are no such flags. */
+	cairn_plugins_unload();
+	char *none[] = {"verify", "--plugin_dir", TEST_TMP "/no-plugins-here", "--vault_addr", "x",
+			NULL};
+	CHECK(cairn_opts_parse("verify", NULL, verify_flags, 5, none, &o, &err) == -1);
+	CHECK_CONTAINS(err.msg, "cannot open plugin directory");
+	cairn_opts_free(&o);
+	cairn_plugins_unload();
+}
+
 int main(void)
 {
 	flags_override_file_which_overrides_defaults();
 	bool_flags_take_equals_or_bare();
 	mistakes_are_named();
+	key_provider_options_come_from_the_plugins();
 	CHECK_DONE();
 }

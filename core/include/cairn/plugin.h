@@ -2,10 +2,21 @@
  * descriptor, and the host's services passed in as a table.
  *
  * A plugin exports exactly one symbol, CAIRN_PLUGIN_ENTRY_NAME, of type
- * cairn_plugin_entry_fn. It returns a pointer to a const descriptor that lives
- * for the life of the process. The host refuses a descriptor whose abi_major
- * differs from its own, and reads only the first struct_size bytes of it, so
- * later ABI minors may append fields (SQLite's sqlite3_vfs habit).
+ * cairn_plugin_entry_fn; CAIRN_PLUGIN_DEFINE(descriptor) writes it. It returns
+ * a pointer to a const descriptor that lives for the life of the process.
+ *
+ * Growing the ABI (SQLite's sqlite3_vfs habit): every table (descriptor, ops,
+ * host) starts with or carries its struct_size, and a minor version only
+ * ever appends fields. The host refuses a descriptor whose abi_major differs
+ * from its own, accepts any table at least as large as ABI 1.0 laid it out
+ * (CAIRN_*_SIZE_1_0), and touches a field added after 1.0 only through
+ * CAIRN_HAS(table, field), falling back when it is absent. A plugin reading
+ * the host table does the same.
+ *
+ *   ABI 1.0  the first release
+ *   ABI 1.1  descriptor: fini. storage ops: features, read_open_range; the
+ *            list callback may fail (its own cairn_err). keys ops: config
+ *            (flags with help text and defaults). cairn_err: code.
  *
  * Plugins never link against the cairn binary: everything they need from the
  * host comes through struct cairn_host, handed to init(). */
@@ -23,7 +34,7 @@ extern "C" {
 #endif
 
 #define CAIRN_ABI_MAJOR 1
-#define CAIRN_ABI_MINOR 0
+#define CAIRN_ABI_MINOR 1
 #define CAIRN_PLUGIN_ENTRY_NAME "cairn_plugin_entry"
 
 #if defined(__GNUC__)
@@ -141,8 +152,8 @@ static inline const char *cairn_kv_get(const struct cairn_kv *kv, const char *ke
 	return NULL;
 }
 
-/* The host's services. Append-only; check struct_size before using a field
- * added after ABI 1.0. */
+/* The host's services. Append-only; a plugin uses a field added after ABI
+ * 1.0 only through CAIRN_HAS(host, field). */
 struct cairn_host {
 	uint32_t abi_major;
 	uint32_t abi_minor;
@@ -171,13 +182,37 @@ struct cairn_plugin {
 	int (*init)(const struct cairn_host *host, cairn_err *err);
 	/* struct cairn_storage_ops or struct cairn_keys_ops, per kind */
 	const void *ops;
+
+	/* ---- ABI 1.0 ends here; use CAIRN_HAS for what follows ---- */
+	/* ABI 1.1: called once by the host's unload, after the last op, if init
+	 * succeeded (or there is no init). May be NULL. */
+	void (*fini)(void);
 };
+
+/* Whether table (any struct starting or carrying a struct_size, built by a
+ * plugin or host of any 1.x) is large enough to contain field. */
+#define CAIRN_COVERS(table, field)                                                                 \
+	((size_t)(table)->struct_size >=                                                           \
+	 offsetof(__typeof__(*(table)), field) + sizeof((table)->field))
+/* Whether table carries field and sets it (non-NULL): the only way to call a
+ * slot appended after ABI 1.0. */
+#define CAIRN_HAS(table, field) (CAIRN_COVERS(table, field) && (table)->field != NULL)
+
+/* The size of the descriptor as ABI 1.0 laid it out: the smallest the host
+ * accepts. */
+#define CAIRN_PLUGIN_SIZE_1_0 (offsetof(struct cairn_plugin, ops) + sizeof(const void *))
 
 typedef const struct cairn_plugin *(*cairn_plugin_entry_fn)(void);
 
 /* The one symbol a plugin exports (its prototype, so that a plugin's
  * definition is checked against it). */
 CAIRN_EXPORT const struct cairn_plugin *cairn_plugin_entry(void);
+
+/* Defines the entry, returning &desc (PostgreSQL's PG_MODULE_MAGIC idea): put
+ *   CAIRN_PLUGIN_DEFINE(descriptor)
+ * once in a plugin, after its const struct cairn_plugin descriptor. */
+#define CAIRN_PLUGIN_DEFINE(desc)                                                                  \
+	CAIRN_EXPORT const struct cairn_plugin *cairn_plugin_entry(void) { return &(desc); }
 
 #ifdef __cplusplus
 }

@@ -5,8 +5,22 @@
  * Writes stream bytes of unknown total length; an object becomes visible under
  * its name only when write_commit succeeds, and write_abort leaves nothing
  * behind. Compression, encryption and hashing are the host's filters: a
- * driver moves opaque bytes. All ops return 0 on success and -1 with err set,
- * unless documented otherwise. */
+ * driver moves opaque bytes. All ops return 0 on success and -1 with err set
+ * (with a code from enum cairn_err_code where the cause is known), unless
+ * documented otherwise.
+ *
+ * Required ops: open, close, list, stat, remove, write_open, write,
+ * write_commit, write_abort, read_open, read, read_close; the host refuses a
+ * plugin missing any. Ops after read_close were added later: the host calls
+ * them only through CAIRN_HAS(ops, field) and falls back without them.
+ *
+ * Concurrency: the host may use one storage handle (the result of open) from
+ * several threads at once: many readers and writers open together (even of
+ * one name: the last commit wins, whole) and list, stat and remove beside
+ * them; a driver keeps whatever the handle shares (a connection pool, say)
+ * safe for that. One reader or writer is used by one thread at a time, never
+ * two at once. close of a handle follows every other call on it; init runs
+ * before and fini after every call of the plugin. */
 #ifndef CAIRN_STORAGE_H
 #define CAIRN_STORAGE_H
 
@@ -36,8 +50,21 @@ struct cairn_writer;  /* one object being written */
 struct cairn_reader;  /* one object being read */
 
 /* Called once per listed object: name relative to the location, its size.
- * Return non-zero to stop the listing early (list then returns 0). */
-typedef int (*cairn_list_cb)(void *ctx, const char *name, uint64_t size);
+ * Returns 0 to go on, 1 to stop the listing early (list then returns 0), or
+ * -1 after setting err (the err list was given), to fail: list then stops
+ * and returns -1 with that error as it is. */
+typedef int (*cairn_list_cb)(void *ctx, const char *name, uint64_t size, cairn_err *err);
+/* The callback a plugin built for ABI 1.0 calls (non-zero stops). The host
+ * hands such a plugin one of these, never a cairn_list_cb. */
+typedef int (*cairn_list_cb_1_0)(void *ctx, const char *name, uint64_t size);
+
+/* Feature bits of struct cairn_storage_ops.features (ABI 1.1). */
+enum {
+	/* read_open_range fetches only the range asked for (an HTTP Range
+	 * GET, a seek), so readers of parts of one object may run in parallel
+	 * without each paying for the bytes before its part. */
+	CAIRN_STORAGE_RANGED_READ = 1u << 0,
+};
 
 struct cairn_storage_ops {
 	uint32_t struct_size;
@@ -67,7 +94,20 @@ struct cairn_storage_ops {
 	/* Returns bytes read (> 0), 0 at end of object, -1 on error. */
 	ssize_t (*read)(struct cairn_reader *r, void *buf, size_t len, cairn_err *err);
 	void (*read_close)(struct cairn_reader *r);
+
+	/* ---- ABI 1.0 ends here; use CAIRN_HAS for what follows ---- */
+	/* ABI 1.1: CAIRN_STORAGE_* bits. */
+	uint64_t features;
+	/* ABI 1.1: a reader of length bytes of name from offset (length 0: to
+	 * the end); fewer if the object ends first, none if offset is past its
+	 * end. read and read_close work on it as on any reader. */
+	int (*read_open_range)(struct cairn_storage *st, const char *name, uint64_t offset,
+			       uint64_t length, struct cairn_reader **out, cairn_err *err);
 };
+
+/* The size of the ops table as ABI 1.0 laid it out. */
+#define CAIRN_STORAGE_OPS_SIZE_1_0                                                                 \
+	(offsetof(struct cairn_storage_ops, read_close) + sizeof(void (*)(struct cairn_reader *)))
 
 #ifdef __cplusplus
 }

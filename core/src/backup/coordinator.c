@@ -27,10 +27,11 @@
  * write; only this call has a long deadline. */
 #define GROUP_BACKUP_DEADLINE_MS (24L * 3600 * 1000)
 
-static int stop_at_first(void *ctx, const char *name, uint64_t size)
+static int stop_at_first(void *ctx, const char *name, uint64_t size, cairn_err *err)
 {
 	(void)name;
 	(void)size;
+	(void)err;
 	*(int *)ctx = 1;
 	return 1;
 }
@@ -58,7 +59,7 @@ static int pick_folder(struct cairn_store_loc *loc, const struct cairn_backup_se
 		for (size_t i = 0; i < set->n; i++)
 			used |= !strcmp(set->m[i].dir, dir);
 		snprintf(probe, sizeof probe, "%s/", dir);
-		if (!used && loc->ops->list(loc->st, probe, stop_at_first, &used, err) < 0)
+		if (!used && cairn_location_list(loc, probe, stop_at_first, &used, err) < 0)
 			return -1;
 		if (!used)
 			return 0;

@@ -7,7 +7,7 @@
 
 #include "backup/backup.h"
 #include "format/manifest.h"
-#include "plugins.h"
+#include "plugin/location.h"
 
 /* The part of a backup one group writes. */
 struct cairn_group_job {

@@ -11,7 +11,7 @@ struct names {
 	size_t n;
 };
 
-static int collect(void *ctx, const char *name, uint64_t size)
+static int collect(void *ctx, const char *name, uint64_t size, cairn_err *err)
 {
 	(void)size;
 	struct names *ns = ctx;
@@ -21,9 +21,11 @@ static int collect(void *ctx, const char *name, uint64_t size)
 		return 0;
 	char **nv = realloc(ns->v, (ns->n + 1) * sizeof *nv);
 	if (!nv)
-		return 1;
+		return cairn_err_set(err, "out of memory");
 	ns->v = nv;
-	ns->v[ns->n++] = strdup(name);
+	if (!(ns->v[ns->n] = strdup(name)))
+		return cairn_err_set(err, "out of memory");
+	ns->n++;
 	return 0;
 }
 
@@ -42,7 +44,7 @@ int cairn_series_load(struct cairn_store_loc *loc, struct cairn_backup_set *set,
 	struct names ns = {0};
 	int rc = -1;
 	memset(set, 0, sizeof *set);
-	if (loc->ops->list(loc->st, "cairn.", collect, &ns, err) < 0)
+	if (cairn_location_list(loc, "cairn.", collect, &ns, err) < 0)
 		goto out;
 	set->m = calloc(ns.n + 1, sizeof *set->m);
 	if (!set->m) {

@@ -4,7 +4,7 @@
 #ifndef CAIRN_SERIES_H
 #define CAIRN_SERIES_H
 #include "format/manifest.h"
-#include "plugins.h"
+#include "plugin/location.h"
 
 struct cairn_backup_set {
 	struct cairn_manifest *m; /* valid manifests, by read_ts, then folder name (time) */

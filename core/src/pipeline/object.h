@@ -13,7 +13,7 @@
 
 #include "pipeline/hash.h"
 #include "pipeline/keyset.h"
-#include "plugins.h"
+#include "plugin/location.h"
 
 struct cairn_obj_writer;
 /* ks NULL or unkeyed: gzip only. */

@@ -6,7 +6,7 @@
 #define CAIRN_RESTORE_CHECK_H
 #include "format/manifest.h"
 #include "pipeline/keyset.h"
-#include "plugins.h"
+#include "plugin/location.h"
 #include "store/db.h"
 
 /* "<folder>/<path>" of o in m. */

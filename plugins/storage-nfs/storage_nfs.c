@@ -1,19 +1,24 @@
-/* storage-nfs — a directory on a local or shared (NFS) filesystem.
+/* storage_nfs.c — storage-nfs: a directory on a local or shared (NFS) filesystem.
  * Schemes: "file" (file:///abs/path and bare absolute paths, which the host
  * parses to scheme file). An object is written to a hidden temporary name in
  * its final directory, fsynced, renamed into place and the directory fsynced,
- * so a reader on any machine sees either nothing or the whole object. */
+ * so a reader on any machine sees either nothing or the whole object.
+ * A ranged read is a seek. The handle holds only the root path, so any
+ * number of readers and writers may use it at once. */
 #include <cairn/storage.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 static const struct cairn_host *host;
+static atomic_ulong tmp_seq;
 
 struct cairn_storage {
 	char *root; /* absolute, no trailing slash (except "/") */
@@ -26,25 +31,37 @@ struct cairn_writer {
 
 struct cairn_reader {
 	int fd;
+	uint64_t pos; /* next byte to read */
+	uint64_t end; /* one past the last byte wanted (UINT64_MAX: the file's end) */
 };
 
-/* A message for errno that tells an operator what to do. */
+/* A message for errno that tells an operator what to do, with its code. */
 static int io_err(cairn_err *err, int e, const char *what, const char *path)
 {
 	switch (e) {
 	case EACCES:
 	case EPERM:
-		return cairn_err_set(err, "%s %s: permission denied; the user running cairn needs "
-					  "write access there", what, path);
+		return cairn_err_setc(err, CAIRN_E_PERMISSION,
+				      "%s %s: permission denied; the user running cairn needs "
+				      "write access there",
+				      what, path);
 	case ENOSPC:
-		return cairn_err_set(err, "%s %s: no space left on device; free space or choose "
-					  "another destination", what, path);
+		return cairn_err_set(err,
+				     "%s %s: no space left on device; free space or choose "
+				     "another destination",
+				     what, path);
 	case EDQUOT:
 		return cairn_err_set(err, "%s %s: disk quota exceeded", what, path);
 	case EROFS:
 		return cairn_err_set(err, "%s %s: read-only filesystem", what, path);
 	case ENOENT:
-		return cairn_err_set(err, "%s %s: no such file or directory", what, path);
+		return cairn_err_setc(err, CAIRN_E_NOTFOUND, "%s %s: no such file or directory",
+				      what, path);
+	case EINTR:
+	case EAGAIN:
+	case ETIMEDOUT:
+		return cairn_err_setc(err, CAIRN_E_TRANSIENT, "%s %s: %s; try again", what, path,
+				      strerror(e));
 	case ENOTDIR:
 		return cairn_err_set(err, "%s %s: a path component is not a directory", what, path);
 	default:
@@ -61,7 +78,8 @@ static int check_name(const char *name, cairn_err *err)
 		const char *s = strchr(p, '/');
 		size_t len = s ? (size_t)(s - p) : strlen(p);
 		if ((len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
-			return cairn_err_set(err, "bad object name \"%s\": no . or .. components", name);
+			return cairn_err_set(err, "bad object name \"%s\": no . or .. components",
+					     name);
 		p += len + (s ? 1 : 0);
 	}
 	return 0;
@@ -116,11 +134,13 @@ static int nfs_open(const struct cairn_uri *uri, const struct cairn_kv *params,
 {
 	(void)params;
 	if (uri->path[0] != '/')
-		return cairn_err_set(err, "bad location \"%s\": a directory must be an absolute path",
-				     uri->raw);
+		return cairn_err_set(
+		    err, "bad location \"%s\": a directory must be an absolute path", uri->raw);
 	if (uri->query && uri->query[0].key)
-		return cairn_err_set(err, "bad location \"%s\": a directory takes no query "
-					  "parameters (\"%s\")", uri->raw, uri->query[0].key);
+		return cairn_err_set(err,
+				     "bad location \"%s\": a directory takes no query "
+				     "parameters (\"%s\")",
+				     uri->raw, uri->query[0].key);
 	struct cairn_storage *st = calloc(1, sizeof *st);
 	if (!st || !(st->root = strdup(uri->path))) {
 		free(st);
@@ -187,7 +207,10 @@ static int walk_dir(struct walk *w, const char *dir, const char *rel)
 				if (strncmp(name, w->prefix, m) == 0)
 					rc = walk_dir(w, full, name);
 			} else if (S_ISREG(sb.st_mode) && strncmp(name, w->prefix, pl) == 0) {
-				if (w->cb(w->ctx, name, (uint64_t)sb.st_size))
+				int r = w->cb(w->ctx, name, (uint64_t)sb.st_size, w->err);
+				if (r < 0)
+					rc = -1; /* the callback's error, as it set it */
+				else if (r)
 					w->stop = 1;
 			}
 		}
@@ -258,8 +281,10 @@ static int nfs_write_open(struct cairn_storage *st, const char *name, struct cai
 	if (!w->final)
 		goto oom;
 	char *slash = strrchr(w->final, '/');
-	if (asprintf(&w->tmp, "%.*s/.tmp-%s.%ld", (int)(slash - w->final), w->final, slash + 1,
-		     (long)getpid()) < 0) {
+	/* pid and a per-process sequence: writers of one name in several
+	 * threads or processes never share a temporary file. */
+	if (asprintf(&w->tmp, "%.*s/.tmp-%s.%ld.%lu", (int)(slash - w->final), w->final, slash + 1,
+		     (long)getpid(), atomic_fetch_add(&tmp_seq, 1)) < 0) {
 		w->tmp = NULL;
 		goto oom;
 	}
@@ -338,37 +363,65 @@ fail:
 	return -1;
 }
 
+/* A reader of [offset, offset + length) of name; length 0: to the end. */
+static int open_reader(struct cairn_storage *st, const char *name, uint64_t offset, uint64_t length,
+		       struct cairn_reader **out, cairn_err *err)
+{
+	struct cairn_reader *r = NULL;
+	char *p = NULL;
+	int rc = -1;
+	if (check_name(name, err) < 0)
+		return -1;
+	if (!(p = join(st->root, name)) || !(r = calloc(1, sizeof *r))) {
+		cairn_err_set(err, "out of memory");
+		goto out;
+	}
+	r->fd = open(p, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0) {
+		io_err(err, errno, "cannot open", p);
+		goto out;
+	}
+	r->pos = offset;
+	r->end = length ? offset + length : UINT64_MAX;
+	if (r->end < offset) /* offset + length overflowed: to the end */
+		r->end = UINT64_MAX;
+	*out = r;
+	r = NULL;
+	rc = 0;
+out:
+	if (r && r->fd >= 0)
+		close(r->fd);
+	free(r);
+	free(p);
+	return rc;
+}
+
 static int nfs_read_open(struct cairn_storage *st, const char *name, struct cairn_reader **out,
 			 cairn_err *err)
 {
-	if (check_name(name, err) < 0)
-		return -1;
-	char *p = join(st->root, name);
-	if (!p)
-		return cairn_err_set(err, "out of memory");
-	int fd = open(p, O_RDONLY | O_CLOEXEC);
-	if (fd < 0) {
-		io_err(err, errno, "cannot open", p);
-		free(p);
-		return -1;
-	}
-	free(p);
-	struct cairn_reader *r = calloc(1, sizeof *r);
-	if (!r) {
-		close(fd);
-		return cairn_err_set(err, "out of memory");
-	}
-	r->fd = fd;
-	*out = r;
-	return 0;
+	return open_reader(st, name, 0, 0, out, err);
+}
+
+static int nfs_read_open_range(struct cairn_storage *st, const char *name, uint64_t offset,
+			       uint64_t length, struct cairn_reader **out, cairn_err *err)
+{
+	return open_reader(st, name, offset, length, out, err);
 }
 
 static ssize_t nfs_read(struct cairn_reader *r, void *buf, size_t len, cairn_err *err)
 {
+	if (r->pos >= r->end)
+		return 0;
+	if (len > r->end - r->pos)
+		len = (size_t)(r->end - r->pos);
+	if (r->pos > (uint64_t)INT64_MAX)
+		return 0; /* past any file's end */
 	for (;;) {
-		ssize_t n = read(r->fd, buf, len);
-		if (n >= 0)
+		ssize_t n = pread(r->fd, buf, len, (off_t)r->pos);
+		if (n >= 0) {
+			r->pos += (uint64_t)n;
 			return n;
+		}
 		if (errno != EINTR)
 			return io_err(err, errno, "cannot read", "object");
 	}
@@ -390,33 +443,35 @@ static int nfs_init(const struct cairn_host *h, cairn_err *err)
 }
 
 static const struct cairn_storage_ops ops = {
-	.struct_size = sizeof(struct cairn_storage_ops),
-	.open = nfs_open,
-	.close = nfs_close,
-	.list = nfs_list,
-	.stat = nfs_stat,
-	.remove = nfs_remove,
-	.write_open = nfs_write_open,
-	.write = nfs_write,
-	.write_commit = nfs_write_commit,
-	.write_abort = nfs_write_abort,
-	.read_open = nfs_read_open,
-	.read = nfs_read,
-	.read_close = nfs_read_close,
+    .struct_size = sizeof(struct cairn_storage_ops),
+    .open = nfs_open,
+    .close = nfs_close,
+    .list = nfs_list,
+    .stat = nfs_stat,
+    .remove = nfs_remove,
+    .write_open = nfs_write_open,
+    .write = nfs_write,
+    .write_commit = nfs_write_commit,
+    .write_abort = nfs_write_abort,
+    .read_open = nfs_read_open,
+    .read = nfs_read,
+    .read_close = nfs_read_close,
+    .features = CAIRN_STORAGE_RANGED_READ,
+    .read_open_range = nfs_read_open_range,
 };
 
 static const char *const schemes[] = {"file", NULL};
 
 static const struct cairn_plugin plugin = {
-	.abi_major = CAIRN_ABI_MAJOR,
-	.abi_minor = CAIRN_ABI_MINOR,
-	.struct_size = sizeof(struct cairn_plugin),
-	.kind = CAIRN_PLUGIN_STORAGE,
-	.name = "storage-nfs",
-	.version = "1.0",
-	.schemes = schemes,
-	.init = nfs_init,
-	.ops = &ops,
+    .abi_major = CAIRN_ABI_MAJOR,
+    .abi_minor = CAIRN_ABI_MINOR,
+    .struct_size = sizeof(struct cairn_plugin),
+    .kind = CAIRN_PLUGIN_STORAGE,
+    .name = "storage-nfs",
+    .version = "1.0",
+    .schemes = schemes,
+    .init = nfs_init,
+    .ops = &ops,
 };
 
-CAIRN_EXPORT const struct cairn_plugin *cairn_plugin_entry(void) { return &plugin; }
+CAIRN_PLUGIN_DEFINE(plugin)
