@@ -659,7 +659,7 @@ int cairn_cmd_alpha(int argc, char **argv)
 	pthread_mutex_init(&a.stats.mu, NULL);
 	a.started = time(NULL);
 	cairn_log_set_name("alpha");
-	int rc = cairn_opts_parse("alpha", NULL, flags, argc, argv, &o, &err);
+	int rc = cairn_opts_parse_keyed("alpha", NULL, flags, argc, argv, &o, &err);
 	if (rc != 0)
 		goto out;
 	rc = -1;

@@ -1,8 +1,8 @@
 /* config.c — inih for the file, a small flag parser for argv. The merged view
  * is kept for the process so that plugins can look up their own sections
  * ([s3] ca_file...) through the host table. It is built once at start.
- * Subcommands that take key-provider options load the plugins while
- * parsing, since those options come from the plugins. */
+ * It knows nothing of plugins: a caller whose flags depend on them (keysel.c)
+ * peeks at --config and --plugin_dir first, then parses a longer table. */
 #include "config.h"
 
 #include <errno.h>
@@ -10,9 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "keysel.h"
 #include "log.h"
-#include "plugin/loader.h"
 
 struct ini_entry {
 	char *section, *key, *value;
@@ -80,6 +78,7 @@ static int flag_index(const struct cairn_flag *flags, const char *name, size_t l
 	return -1;
 }
 
+/* Does the table take more flags from the plugins (see keysel.h)? */
 static int takes_providers(const struct cairn_flag *flags)
 {
 	for (int i = 0; flags[i].name; i++)
@@ -100,14 +99,16 @@ int cairn_parse_bool(const char *s)
 {
 	if (!s)
 		return -1;
-	if (!strcasecmp(s, "true") || !strcmp(s, "1") || !strcasecmp(s, "yes") || !strcasecmp(s, "on"))
+	if (!strcasecmp(s, "true") || !strcmp(s, "1") || !strcasecmp(s, "yes") ||
+	    !strcasecmp(s, "on"))
 		return 1;
-	if (!strcasecmp(s, "false") || !strcmp(s, "0") || !strcasecmp(s, "no") || !strcasecmp(s, "off"))
+	if (!strcasecmp(s, "false") || !strcmp(s, "0") || !strcasecmp(s, "no") ||
+	    !strcasecmp(s, "off"))
 		return 0;
 	return -1;
 }
 
-static void print_usage(const char *section, const char *usage, const struct cairn_flag *flags)
+void cairn_opts_print_usage(const char *section, const char *usage, const struct cairn_flag *flags)
 {
 	printf("usage: cairn %s %s\n\n", section, usage ? usage : "[flags]");
 	printf("  --config FILE          ini file; keys in section [%s] have the flags' names\n",
@@ -155,7 +156,7 @@ static int parse_table(const char *section, const char *usage, const struct cair
 	for (int a = 1; a < argc; a++) {
 		const char *arg = argv[a];
 		if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
-			print_usage(section, usage, flags);
+			cairn_opts_print_usage(section, usage, flags);
 			rc = 1;
 			goto out;
 		}
@@ -174,11 +175,12 @@ static int parse_table(const char *section, const char *usage, const struct cair
 			}
 			i = flag_index(flags, name, len);
 			if (i < 0) {
-				cairn_err_set(err, "unknown flag --%.*s for cairn %s (see cairn %s --help)%s",
-					      (int)len, name, section, section,
-					      takes_providers(flags) ? "; key-provider flags come from "
-								       "the plugins in --plugin_dir"
-								     : "");
+				cairn_err_set(
+				    err, "unknown flag --%.*s for cairn %s (see cairn %s --help)%s",
+				    (int)len, name, section, section,
+				    takes_providers(flags) ? "; key-provider flags come from "
+							     "the plugins in --plugin_dir"
+							   : "");
 				goto out;
 			}
 			if (eq)
@@ -186,13 +188,15 @@ static int parse_table(const char *section, const char *usage, const struct cair
 		} else if (arg[0] == '-' && arg[1] && !arg[2]) {
 			i = short_index(flags, arg[1]);
 			if (i < 0) {
-				cairn_err_set(err, "unknown flag %s for cairn %s (see cairn %s --help)", arg,
-					      section, section);
+				cairn_err_set(err,
+					      "unknown flag %s for cairn %s (see cairn %s --help)",
+					      arg, section, section);
 				goto out;
 			}
 		} else {
-			cairn_err_set(err, "unexpected argument \"%s\" for cairn %s (flags start with --)",
-				      arg, section);
+			cairn_err_set(
+			    err, "unexpected argument \"%s\" for cairn %s (flags start with --)",
+			    arg, section);
 			goto out;
 		}
 		if (!val) {
@@ -219,8 +223,8 @@ static int parse_table(const char *section, const char *usage, const struct cair
 			if (!strcmp(ini[k].section, section) &&
 			    flag_index(flags, ini[k].key, strlen(ini[k].key)) < 0 &&
 			    strcmp(ini[k].key, "config") != 0) {
-				cairn_err_set(err, "config file %s: unknown key \"%s\" in [%s]", config_file,
-					      ini[k].key, section);
+				cairn_err_set(err, "config file %s: unknown key \"%s\" in [%s]",
+					      config_file, ini[k].key, section);
 				goto out;
 			}
 	}
@@ -233,7 +237,8 @@ static int parse_table(const char *section, const char *usage, const struct cair
 			goto out;
 		}
 		if ((flags[i].flags & CAIRN_FLAG_BOOL) && v && cairn_parse_bool(v) < 0) {
-			cairn_err_set(err, "flag --%s wants true or false, not \"%s\"", flags[i].name, v);
+			cairn_err_set(err, "flag --%s wants true or false, not \"%s\"",
+				      flags[i].name, v);
 			goto out;
 		}
 	}
@@ -254,7 +259,7 @@ out:
 }
 
 /* The value of --NAME in argv (--NAME V or --NAME=V), or NULL. */
-static const char *prescan(int argc, char **argv, const char *name)
+const char *cairn_opts_prescan(int argc, char **argv, const char *name)
 {
 	size_t len = strlen(name);
 	const char *v = NULL;
@@ -270,7 +275,18 @@ static const char *prescan(int argc, char **argv, const char *name)
 	return v; /* the last one wins, as in the parse proper */
 }
 
-static int wants_help(int argc, char **argv)
+int cairn_opts_load_file(int argc, char **argv, cairn_err *err)
+{
+	const char *config_file = cairn_opts_prescan(argc, argv, "config");
+	return config_file ? load_ini(config_file, err) : 0;
+}
+
+const char *cairn_opts_file_value(const char *section, const char *key)
+{
+	return ini_get(section, key);
+}
+
+int cairn_opts_wants_help(int argc, char **argv)
 {
 	for (int a = 1; a < argc; a++)
 		if (!strcmp(argv[a], "--help") || !strcmp(argv[a], "-h"))
@@ -278,60 +294,10 @@ static int wants_help(int argc, char **argv)
 	return 0;
 }
 
-/* Step one for a table that takes key-provider options: find --config and
- * --plugin_dir (flag, then [section] of the file, then the default), load
- * the plugins and build flags + the providers' options in *merged. */
-static int add_provider_flags(const char *section, const char *usage,
-			      const struct cairn_flag *flags, int argc, char **argv,
-			      struct cairn_flag **merged, cairn_err *err)
-{
-	const char *config_file = prescan(argc, argv, "config");
-	const char *dir = prescan(argc, argv, "plugin_dir");
-	cairn_err lerr = {0};
-	*merged = NULL;
-	if (config_file && load_ini(config_file, err) < 0)
-		return -1;
-	if (!dir)
-		dir = ini_get(section, "plugin_dir");
-	if (cairn_plugins_load_once(dir, &lerr) < 0) {
-		if (!wants_help(argc, argv)) {
-			*err = lerr;
-			return -1;
-		}
-		print_usage(section, usage, flags);
-		printf("\n  (no key-provider flags: %s)\n", lerr.msg);
-		return 1;
-	}
-	struct cairn_flag *extra = cairn_key_provider_flags(flags);
-	size_t n = 0, m = 0;
-	while (flags[n].name)
-		n++;
-	while (extra && extra[m].name)
-		m++;
-	*merged = extra ? calloc(n + m + 1, sizeof **merged) : NULL;
-	if (!*merged) {
-		free(extra);
-		return cairn_err_set(err, "out of memory");
-	}
-	memcpy(*merged, flags, n * sizeof *flags);
-	memcpy(*merged + n, extra, m * sizeof *extra);
-	free(extra);
-	return 0;
-}
-
 int cairn_opts_parse(const char *section, const char *usage, const struct cairn_flag *flags,
 		     int argc, char **argv, struct cairn_opts *out, cairn_err *err)
 {
-	struct cairn_flag *merged = NULL;
-	memset(out, 0, sizeof *out);
-	if (takes_providers(flags)) {
-		int r = add_provider_flags(section, usage, flags, argc, argv, &merged, err);
-		if (r != 0)
-			return r;
-	}
-	int rc = parse_table(section, usage, merged ? merged : flags, argc, argv, out, err);
-	out->merged = merged;
-	return rc;
+	return parse_table(section, usage, flags, argc, argv, out, err);
 }
 
 void cairn_opts_free(struct cairn_opts *o)
@@ -374,7 +340,8 @@ int cairn_opt_u64(const struct cairn_opts *o, const char *name, uint64_t *out, c
 	errno = 0;
 	unsigned long long x = strtoull(v, &end, 0);
 	if (errno || *end || v[0] == '-')
-		return cairn_err_set(err, "flag --%s wants a non-negative number, not \"%s\"", name, v);
+		return cairn_err_set(err, "flag --%s wants a non-negative number, not \"%s\"", name,
+				     v);
 	*out = x;
 	return 0;
 }

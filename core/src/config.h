@@ -8,8 +8,9 @@
 enum {
 	CAIRN_FLAG_BOOL = 1,
 	CAIRN_FLAG_SECRET = 2,
-	/* On --plugin_dir (keysel.h's CAIRN_KEY_FLAGS): load the plugins before
-	 * parsing, and take every key provider's options as flags too. */
+	/* On --plugin_dir (keysel.h's CAIRN_KEY_FLAGS): more flags of this
+	 * table come from the plugins (cairn_opts_parse_keyed adds them); an
+	 * unknown flag's error says so. */
 	CAIRN_FLAG_KEY_PROVIDERS = 4,
 };
 
@@ -26,16 +27,22 @@ struct cairn_opts {
 	const struct cairn_flag *flags; /* terminated by {NULL} */
 	char **values;			/* one per flag, NULL if unset and no default */
 	struct cairn_kv *kv;		/* the same as a kv list, for plugins */
-	struct cairn_flag *merged;	/* flags + key providers' flags, when owned */
+	struct cairn_flag *merged;	/* a table the caller built and handed over; freed with o */
 };
 
 /* Parses argv (argv[0] is the subcommand) and --config FILE. Returns 0, 1 if
- * --help was printed (caller exits 0), or -1 with err set. A table with a
- * CAIRN_FLAG_KEY_PROVIDERS flag is parsed in two steps: --config and
- * --plugin_dir first, to load the plugins; then everything, with the key
- * providers' options added to the table (o->flags). */
+ * --help was printed (caller exits 0), or -1 with err set. */
 int cairn_opts_parse(const char *section, const char *usage, const struct cairn_flag *flags,
 		     int argc, char **argv, struct cairn_opts *out, cairn_err *err);
+/* For a caller that must know a value before it knows its whole table: the
+ * last --name VALUE or --name=VALUE in argv, or NULL. */
+const char *cairn_opts_prescan(int argc, char **argv, const char *name);
+/* Loads the --config file of argv, if any (again: parsing reads it too). */
+int cairn_opts_load_file(int argc, char **argv, cairn_err *err);
+/* A key of the loaded config file's [section], or NULL. */
+const char *cairn_opts_file_value(const char *section, const char *key);
+int cairn_opts_wants_help(int argc, char **argv);
+void cairn_opts_print_usage(const char *section, const char *usage, const struct cairn_flag *flags);
 void cairn_opts_free(struct cairn_opts *o);
 const char *cairn_opt(const struct cairn_opts *o, const char *name);
 /* Boolean value: "true/1/yes/on" or "false/0/no/off"; -1 if unparseable. */

@@ -134,3 +134,56 @@ int cairn_key_load(const struct cairn_kv *cfg, unsigned char *key, size_t *len, 
 	OPENSSL_cleanse(buf, sizeof buf);
 	return 0;
 }
+
+/* Step one: find --config and --plugin_dir (flag, then [section] of the
+ * file, then the default), load the plugins, and build flags + the
+ * providers' options in *merged. Returns 1 when --help was printed. */
+static int add_provider_flags(const char *section, const char *usage,
+			      const struct cairn_flag *flags, int argc, char **argv,
+			      struct cairn_flag **merged, cairn_err *err)
+{
+	cairn_err lerr = {0};
+	*merged = NULL;
+	if (cairn_opts_load_file(argc, argv, err) < 0)
+		return -1;
+	const char *dir = cairn_opts_prescan(argc, argv, "plugin_dir");
+	if (!dir)
+		dir = cairn_opts_file_value(section, "plugin_dir");
+	if (cairn_plugins_load_once(dir, &lerr) < 0) {
+		if (!cairn_opts_wants_help(argc, argv)) {
+			*err = lerr;
+			return -1;
+		}
+		cairn_opts_print_usage(section, usage, flags);
+		printf("\n  (no key-provider flags: %s)\n", lerr.msg);
+		return 1;
+	}
+	struct cairn_flag *extra = cairn_key_provider_flags(flags);
+	size_t n = 0, m = 0;
+	while (flags[n].name)
+		n++;
+	while (extra && extra[m].name)
+		m++;
+	*merged = extra ? calloc(n + m + 1, sizeof **merged) : NULL;
+	if (!*merged) {
+		free(extra);
+		return cairn_err_set(err, "out of memory");
+	}
+	memcpy(*merged, flags, n * sizeof *flags);
+	memcpy(*merged + n, extra, m * sizeof *extra);
+	free(extra);
+	return 0;
+}
+
+int cairn_opts_parse_keyed(const char *section, const char *usage, const struct cairn_flag *flags,
+			   int argc, char **argv, struct cairn_opts *out, cairn_err *err)
+{
+	struct cairn_flag *merged = NULL;
+	memset(out, 0, sizeof *out);
+	int r = add_provider_flags(section, usage, flags, argc, argv, &merged, err);
+	if (r != 0)
+		return r;
+	int rc = cairn_opts_parse(section, usage, merged, argc, argv, out, err);
+	out->merged = merged;
+	return rc;
+}

@@ -8,7 +8,7 @@
 
 /* The flag-table entry of every subcommand that reads or writes encrypted
  * backups (alpha, restore, verify): --plugin_dir, marked so that
- * cairn_opts_parse loads the plugins first and then takes every loaded key
+ * cairn_opts_parse_keyed loads the plugins first and then takes every loaded key
  * provider's options (encryption_key_file, vault_addr, ...) as flags, in
  * --help and in the ini file. The core knows no provider's option names. */
 #define CAIRN_KEY_FLAGS                                                                            \
@@ -17,6 +17,12 @@
 		    "directory of *.so plugins; the key-provider flags come from them",            \
 		    CAIRN_FLAG_KEY_PROVIDERS                                                       \
 	}
+
+/* cairn_opts_parse for a table with CAIRN_KEY_FLAGS, in two steps: --config
+ * and --plugin_dir first, to load the plugins; then everything, with every
+ * key provider's options added to the table (o->flags). */
+int cairn_opts_parse_keyed(const char *section, const char *usage, const struct cairn_flag *flags,
+			   int argc, char **argv, struct cairn_opts *out, cairn_err *err);
 
 /* The options of every loaded key provider as flags, leaving out names
  * already in have (terminated by {NULL}). A malloc'd array terminated by

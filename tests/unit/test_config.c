@@ -116,7 +116,7 @@ static void key_provider_options_come_from_the_plugins(void)
 	CHECK(dir != NULL);
 	if (!dir)
 		return;
-	CHECK(cairn_opts_parse("verify", NULL, verify_flags, 7, argv, &o, &err) == 0);
+	CHECK(cairn_opts_parse_keyed("verify", NULL, verify_flags, 7, argv, &o, &err) == 0);
 	CHECK_STR(cairn_opt(&o, "vault_addr"), "http://10.0.0.1:8200"); /* flag */
 	CHECK_STR(cairn_opt(&o, "vault_field"), "k2");			/* ini */
 	CHECK_STR(cairn_opt(&o, "vault_path"), "secret/data/cairn");	/* plugin's default */
@@ -127,7 +127,7 @@ static void key_provider_options_come_from_the_plugins(void)
 
 	/* The same directory again: the plugins are not loaded twice. */
 	char *bad[] = {"verify", "--plugin_dir", (char *)dir, "--vault_adr", "x", NULL};
-	CHECK(cairn_opts_parse("verify", NULL, verify_flags, 5, bad, &o, &err) == -1);
+	CHECK(cairn_opts_parse_keyed("verify", NULL, verify_flags, 5, bad, &o, &err) == -1);
 	CHECK_CONTAINS(err.msg, "unknown flag --vault_adr");
 	cairn_opts_free(&o);
 
@@ -135,7 +135,7 @@ static void key_provider_options_come_from_the_plugins(void)
 	cairn_plugins_unload();
 	char *none[] = {"verify", "--plugin_dir", TEST_TMP "/no-plugins-here", "--vault_addr", "x",
 			NULL};
-	CHECK(cairn_opts_parse("verify", NULL, verify_flags, 5, none, &o, &err) == -1);
+	CHECK(cairn_opts_parse_keyed("verify", NULL, verify_flags, 5, none, &o, &err) == -1);
 	CHECK_CONTAINS(err.msg, "cannot open plugin directory");
 	cairn_opts_free(&o);
 	cairn_plugins_unload();

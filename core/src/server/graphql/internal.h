@@ -8,9 +8,9 @@
  *   schema.c    the schema description and type text ("[Int!]!")
  *   coerce.c    input coercion of literals and variables (also validation's
  *               value check)
+ *   collect.c   GetOperation and CollectFields (used by validate and execute)
  *   validate.c  every rule that needs the schema
- *   execute.c   GetOperation, CollectFields, and execution through a
- *               resolver table
+ *   execute.c   execution through a resolver table
  *
  * Untrusted input is bounded: GQL_MAX_DEPTH caps parser recursion, and
  * GQL_MAX_VALIDATE_DEPTH the walks that also follow fragment spreads. */
@@ -197,7 +197,7 @@ struct coerce {
 int gql_coerce_literal(struct coerce *k, struct tref t, const struct cairn_gql_value *v,
 		       const char *what, cJSON **out);
 
-/* ---- execute.c ---- */
+/* ---- collect.c ---- */
 
 /* CollectFields; with ignore_directives (validation), every field that could
  * be asked for, whatever @skip/@include say. */
