@@ -5,14 +5,16 @@
 #      and runs every test again;
 #   3. builds it as a packager would (Release, -O3) and with clang, and runs
 #      the unit tests in each.
-# Every build treats warnings as errors (CAIRN_WERROR). Extra arguments go to
-# every ctest run (e.g. -R backup, -L unit).
+# Every build treats warnings as errors (CAIRN_WERROR), and every C file must
+# match .clang-format. Extra arguments go to every ctest run (e.g. -R backup,
+# -L unit).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 bash scripts/setup.sh
 jobs=$(nproc)
 status=0
+bash scripts/check-format.sh || status=1
 build() { # dir, cmake args...
 	local dir=$1
 	shift

@@ -17,13 +17,13 @@
 #include "cluster/zero_client.h"
 #include "commands.h"
 #include "config.h"
-#include "keysel.h"
 #include "jsonfile.h"
+#include "keysel.h"
 #include "log.h"
 #include "rdf.h"
-#include "store/db.h"
 #include "server/admin.h"
 #include "server/http.h"
+#include "store/db.h"
 
 #define MAX_BODY (256u << 20)
 
@@ -38,11 +38,11 @@ struct alpha_stats {
 struct cairn_alpha {
 	struct cairn_opts *opts;
 	struct cairn_db *db;
-	char *zero;      /* "127.0.0.1:6080" */
+	char *zero;	 /* "127.0.0.1:6080" */
 	char *http_addr; /* what we serve on, as told to zero */
 	uint32_t group;
 	uint64_t member_id;
-	pthread_mutex_t write_mu; /* one commit at a time: ts order = apply order */
+	pthread_mutex_t write_mu;	  /* one commit at a time: ts order = apply order */
 	unsigned char key[CAIRN_KEY_MAX]; /* encryption key, if any */
 	size_t key_len;
 	time_t started;
@@ -50,7 +50,11 @@ struct cairn_alpha {
 };
 
 static volatile sig_atomic_t stop_flag;
-static void on_signal(int sig) { (void)sig; stop_flag = 1; }
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
 
 /* Blank-node name -> uid, for one mutation. */
 struct blank_map {
@@ -108,8 +112,9 @@ static int claim_tablet(struct cairn_alpha *a, const char *pred, cairn_err *err)
 	if (cairn_zero_tablet(a->zero, pred, a->group, &g, err) < 0)
 		return -1;
 	if (g != a->group)
-		return cairn_err_set(err, "predicate <%s> is served by group %u, not this alpha's "
-					  "group %u; send the mutation to an alpha of group %u",
+		return cairn_err_set(err,
+				     "predicate <%s> is served by group %u, not this alpha's "
+				     "group %u; send the mutation to an alpha of group %u",
 				     pred, g, a->group, g);
 	pthread_mutex_lock(&tablets.mu);
 	char **np = realloc(tablets.preds, (tablets.n + 1) * sizeof *np);
@@ -189,8 +194,9 @@ static void handle_mutate(struct cairn_alpha *a, const struct cairn_http_req *re
 		return;
 	}
 	if (!commit_now || cairn_parse_bool(commit_now) != 1) {
-		cairn_http_error(resp, 400, "only commitNow=true mutations are supported; add "
-					    "?commitNow=true");
+		cairn_http_error(resp, 400,
+				 "only commitNow=true mutations are supported; add "
+				 "?commitNow=true");
 		return;
 	}
 	if (cairn_rdf_parse(req->body, req->body_len, &m, &err) < 0) {
@@ -201,8 +207,10 @@ static void handle_mutate(struct cairn_alpha *a, const struct cairn_http_req *re
 	/* Blank nodes: one new uid per distinct name across the whole mutation. */
 	for (size_t i = 0; i < m.ndel; i++)
 		if (m.del[i].s.kind == CAIRN_RDF_BLANK || m.del[i].o.kind == CAIRN_RDF_BLANK) {
-			cairn_err_set(&err, "line %d: blank nodes cannot be deleted (they name new "
-					    "nodes); use the node's uid", m.del[i].line);
+			cairn_err_set(&err,
+				      "line %d: blank nodes cannot be deleted (they name new "
+				      "nodes); use the node's uid",
+				      m.del[i].line);
 			goto fail;
 		}
 	for (size_t i = 0; i < m.nset; i++) {
@@ -228,8 +236,8 @@ static void handle_mutate(struct cairn_alpha *a, const struct cairn_http_req *re
 		for (size_t i = 0; i < n; i++) {
 			uint64_t s = term_uid(&q[i].s, &bm);
 			uint64_t o = q[i].o.kind == CAIRN_RDF_UID || q[i].o.kind == CAIRN_RDF_BLANK
-					     ? term_uid(&q[i].o, &bm)
-					     : 0;
+					 ? term_uid(&q[i].o, &bm)
+					 : 0;
 			if (q[i].s.kind == CAIRN_RDF_UID && s > max_explicit)
 				max_explicit = s;
 			if (q[i].o.kind == CAIRN_RDF_UID && o > max_explicit)
@@ -249,8 +257,9 @@ static void handle_mutate(struct cairn_alpha *a, const struct cairn_http_req *re
 		uint64_t leased = st.max_uid;
 		cairn_zero_state_clear(&st);
 		if (max_explicit > leased) {
-			cairn_err_set(&err, "uid 0x%llx has not been leased by zero (max 0x%llx); use "
-					    "a blank node, or lease uids with zero's /assign?what=uids",
+			cairn_err_set(&err,
+				      "uid 0x%llx has not been leased by zero (max 0x%llx); use "
+				      "a blank node, or lease uids with zero's /assign?what=uids",
 				      (unsigned long long)max_explicit, (unsigned long long)leased);
 			goto fail;
 		}
@@ -282,7 +291,8 @@ static void handle_mutate(struct cairn_alpha *a, const struct cairn_http_req *re
 				goto oom;
 			e->obj = texts[ntexts++];
 			if (strlen(e->obj) > (64u << 20)) {
-				cairn_err_set(&err, "line %d: value is larger than 64 MiB", q[i].line);
+				cairn_err_set(&err, "line %d: value is larger than 64 MiB",
+					      q[i].line);
 				goto fail;
 			}
 		}
@@ -340,8 +350,9 @@ static void handle_alter(struct cairn_alpha *a, const struct cairn_http_req *req
 	if (!cJSON_IsObject(in) || (!cJSON_IsString(attr) && !cJSON_IsTrue(all)) ||
 	    (cJSON_IsString(attr) && !*attr->valuestring)) {
 		cJSON_Delete(in);
-		cairn_http_error(resp, 400, "alter needs {\"drop_attr\": \"name\"} or "
-					    "{\"drop_all\": true}");
+		cairn_http_error(resp, 400,
+				 "alter needs {\"drop_attr\": \"name\"} or "
+				 "{\"drop_all\": true}");
 		return;
 	}
 	char *pred = cJSON_IsString(attr) ? strdup(attr->valuestring) : NULL;
@@ -450,25 +461,26 @@ static void handle_metrics(struct cairn_alpha *a, struct cairn_http_resp *resp)
 	char *s = NULL;
 	const struct alpha_stats *st = &a->stats;
 	pthread_mutex_lock(&a->stats.mu);
-	int n = asprintf(&s,
-			 "# HELP cairn_mutations_total Mutations committed.\n"
-			 "# TYPE cairn_mutations_total counter\ncairn_mutations_total %llu\n"
-			 "# HELP cairn_mutation_errors_total Mutations refused or failed.\n"
-			 "# TYPE cairn_mutation_errors_total counter\ncairn_mutation_errors_total %llu\n"
-			 "# HELP cairn_backups_total Backups completed.\n"
-			 "# TYPE cairn_backups_total counter\ncairn_backups_total %llu\n"
-			 "# HELP cairn_backup_failures_total Backups that failed.\n"
-			 "# TYPE cairn_backup_failures_total counter\ncairn_backup_failures_total %llu\n"
-			 "# HELP cairn_backup_last_read_ts Read timestamp of the last completed backup.\n"
-			 "# TYPE cairn_backup_last_read_ts gauge\ncairn_backup_last_read_ts %llu\n"
-			 "# HELP cairn_backup_running 1 while a backup runs.\n"
-			 "# TYPE cairn_backup_running gauge\ncairn_backup_running %d\n"
-			 "# HELP cairn_max_commit_ts Highest commit timestamp applied here.\n"
-			 "# TYPE cairn_max_commit_ts gauge\ncairn_max_commit_ts %llu\n",
-			 (unsigned long long)st->mutations, (unsigned long long)st->mutation_errors,
-			 (unsigned long long)st->backups, (unsigned long long)st->backup_failures,
-			 (unsigned long long)st->last_backup_read_ts, st->backup_running,
-			 (unsigned long long)cairn_db_max_ts(a->db));
+	int n = asprintf(
+	    &s,
+	    "# HELP cairn_mutations_total Mutations committed.\n"
+	    "# TYPE cairn_mutations_total counter\ncairn_mutations_total %llu\n"
+	    "# HELP cairn_mutation_errors_total Mutations refused or failed.\n"
+	    "# TYPE cairn_mutation_errors_total counter\ncairn_mutation_errors_total %llu\n"
+	    "# HELP cairn_backups_total Backups completed.\n"
+	    "# TYPE cairn_backups_total counter\ncairn_backups_total %llu\n"
+	    "# HELP cairn_backup_failures_total Backups that failed.\n"
+	    "# TYPE cairn_backup_failures_total counter\ncairn_backup_failures_total %llu\n"
+	    "# HELP cairn_backup_last_read_ts Read timestamp of the last completed backup.\n"
+	    "# TYPE cairn_backup_last_read_ts gauge\ncairn_backup_last_read_ts %llu\n"
+	    "# HELP cairn_backup_running 1 while a backup runs.\n"
+	    "# TYPE cairn_backup_running gauge\ncairn_backup_running %d\n"
+	    "# HELP cairn_max_commit_ts Highest commit timestamp applied here.\n"
+	    "# TYPE cairn_max_commit_ts gauge\ncairn_max_commit_ts %llu\n",
+	    (unsigned long long)st->mutations, (unsigned long long)st->mutation_errors,
+	    (unsigned long long)st->backups, (unsigned long long)st->backup_failures,
+	    (unsigned long long)st->last_backup_read_ts, st->backup_running,
+	    (unsigned long long)cairn_db_max_ts(a->db));
 	pthread_mutex_unlock(&a->stats.mu);
 	cairn_http_reply(resp, 200, "text/plain; version=0.0.4", n < 0 ? "" : s);
 	free(s);
@@ -476,9 +488,9 @@ static void handle_metrics(struct cairn_alpha *a, struct cairn_http_resp *resp)
 
 static struct cairn_backup_source backup_source(const struct cairn_alpha *a)
 {
-	struct cairn_backup_source src = {a->db,   a->group,     a->key_len ? a->key : NULL,
-					  a->key_len, a->zero, a->member_id,
-					  cairn_opt(a->opts, "auth_token")};
+	struct cairn_backup_source src = {
+	    a->db,   a->group,	   a->key_len ? a->key : NULL,	    a->key_len,
+	    a->zero, a->member_id, cairn_opt(a->opts, "auth_token")};
 	return src;
 }
 
@@ -545,13 +557,15 @@ static int admin_allowed(struct cairn_alpha *a, const struct cairn_http_req *req
 	const char *wl = cairn_opt(a->opts, "whitelist");
 	const char *token = cairn_opt(a->opts, "auth_token");
 	if (!cairn_http_peer_is_loopback(req->peer) && !cairn_http_peer_in_list(req->peer, wl)) {
-		cairn_http_error(resp, 403, "admin endpoints answer only this machine; add the caller "
-					    "to --whitelist to allow it");
+		cairn_http_error(resp, 403,
+				 "admin endpoints answer only this machine; add the caller "
+				 "to --whitelist to allow it");
 		return 0;
 	}
 	if (token && *token) {
 		const char *got = cairn_http_header(req, "X-Cairn-AuthToken");
-		if (!got || strlen(got) != strlen(token) || CRYPTO_memcmp(got, token, strlen(token))) {
+		if (!got || strlen(got) != strlen(token) ||
+		    CRYPTO_memcmp(got, token, strlen(token))) {
 			cairn_http_error(resp, 401, "missing or wrong X-Cairn-AuthToken header");
 			return 0;
 		}
@@ -616,7 +630,8 @@ static void handle(void *ctx, const struct cairn_http_req *req, struct cairn_htt
 		snprintf(body, sizeof body,
 			 "[{\"instance\":\"alpha\",\"address\":\"%s\",\"status\":\"healthy\","
 			 "\"group\":\"%u\",\"version\":\"%s\",\"uptime\":%lld}]",
-			 a->http_addr, a->group, CAIRN_VERSION, (long long)(time(NULL) - a->started));
+			 a->http_addr, a->group, CAIRN_VERSION,
+			 (long long)(time(NULL) - a->started));
 		cairn_http_reply(resp, 200, "application/json", body);
 	} else if (!strcmp(req->path, "/mutate")) {
 		handle_mutate(a, req, resp);
@@ -639,13 +654,13 @@ static void handle(void *ctx, const struct cairn_http_req *req, struct cairn_htt
 }
 
 static const struct cairn_flag flags[] = {
-	{"http", 0, "localhost:8080", "address to serve HTTP on", 0},
-	{"postings", 'p', "p", "postings directory (LMDB)", 0},
-	{"zero", 'z', "localhost:6080", "zero's HTTP address", 0},
-	CAIRN_KEY_FLAGS,
-	{"whitelist", 0, NULL, "comma list of IPs and CIDRs allowed to use /admin", 0},
-	{"auth_token", 0, NULL, "token required in X-Cairn-AuthToken for /admin", CAIRN_FLAG_SECRET},
-	{NULL, 0, NULL, NULL, 0},
+    {"http", 0, "localhost:8080", "address to serve HTTP on", 0},
+    {"postings", 'p', "p", "postings directory (LMDB)", 0},
+    {"zero", 'z', "localhost:6080", "zero's HTTP address", 0},
+    CAIRN_KEY_FLAGS,
+    {"whitelist", 0, NULL, "comma list of IPs and CIDRs allowed to use /admin", 0},
+    {"auth_token", 0, NULL, "token required in X-Cairn-AuthToken for /admin", CAIRN_FLAG_SECRET},
+    {NULL, 0, NULL, NULL, 0},
 };
 
 int cairn_cmd_alpha(int argc, char **argv)
@@ -690,8 +705,8 @@ int cairn_cmd_alpha(int argc, char **argv)
 		goto out;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
-	cairn_info("serving group %u on %s, postings in %s, zero at %s%s", a.group, a.http_addr, dir,
-		   a.zero, a.key_len ? ", backups encrypted" : "");
+	cairn_info("serving group %u on %s, postings in %s, zero at %s%s", a.group, a.http_addr,
+		   dir, a.zero, a.key_len ? ", backups encrypted" : "");
 	while (!stop_flag)
 		usleep(100000);
 	cairn_info("shutting down");

@@ -19,13 +19,13 @@ static const struct {
 	int (*fn)(int, char **);
 	const char *help;
 } cmds[] = {
-	{"zero", cairn_cmd_zero, "run the timestamp oracle, uid leases and group membership"},
-	{"alpha", cairn_cmd_alpha, "run one group's data node with the /admin backup endpoint"},
-	{"restore", cairn_cmd_restore, "rebuild postings directories from a backup series"},
-	{"lsbackup", cairn_cmd_lsbackup, "list the backups at a location"},
-	{"verify", cairn_cmd_verify, "check a backup series' objects without restoring"},
-	{"plugins", cairn_cmd_plugins, "list the storage and key-provider plugins found"},
-	{"version", cmd_version, "print the version"},
+    {"zero", cairn_cmd_zero, "run the timestamp oracle, uid leases and group membership"},
+    {"alpha", cairn_cmd_alpha, "run one group's data node with the /admin backup endpoint"},
+    {"restore", cairn_cmd_restore, "rebuild postings directories from a backup series"},
+    {"lsbackup", cairn_cmd_lsbackup, "list the backups at a location"},
+    {"verify", cairn_cmd_verify, "check a backup series' objects without restoring"},
+    {"plugins", cairn_cmd_plugins, "list the storage and key-provider plugins found"},
+    {"version", cmd_version, "print the version"},
 };
 
 static void usage(FILE *f)

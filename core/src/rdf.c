@@ -4,8 +4,8 @@
  * The parser is a single forward pass over the body: a cursor that tracks
  * line and column as it moves, so every error can say exactly where it is
  * without rescanning, and quads collected in doubling arrays. */
-#include "textutil.h"
 #include "rdf.h"
+#include "textutil.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
@@ -144,7 +144,8 @@ static int read_iri(struct cursor *c, const char **s, size_t *n)
 			return FAIL(c, "invalid character %s in IRI", what);
 		}
 		if (b >= 0x80) {
-			size_t k = cairn_utf8_seq((const unsigned char *)c->p, (size_t)(c->end - c->p));
+			size_t k =
+			    cairn_utf8_seq((const unsigned char *)c->p, (size_t)(c->end - c->p));
 			if (!k)
 				return FAIL(c, "invalid UTF-8 in IRI");
 			adv_n(c, k);

@@ -41,7 +41,8 @@ static char *pct_decode(const char *s, size_t n, int plus_is_space)
 	for (size_t i = 0; i < n; i++) {
 		if (s[i] == '%') {
 			int h, l;
-			if (i + 2 >= n || (h = cairn_hexval(s[i + 1])) < 0 || (l = cairn_hexval(s[i + 2])) < 0)
+			if (i + 2 >= n || (h = cairn_hexval(s[i + 1])) < 0 ||
+			    (l = cairn_hexval(s[i + 2])) < 0)
 				goto bad;
 			if (h == 0 && l == 0)
 				goto bad;
@@ -79,7 +80,8 @@ static int parse_query(struct uri_owned *o, const char *q, const char *raw, cair
 			if (!k || !v || !*k) {
 				free(k);
 				free(v);
-				return cairn_err_set(err, "bad location \"%s\": malformed query parameter", raw);
+				return cairn_err_set(
+				    err, "bad location \"%s\": malformed query parameter", raw);
 			}
 			o->query[o->nquery].key = k;
 			o->query[o->nquery].value = v;
@@ -128,8 +130,10 @@ struct cairn_uri *cairn_uri_parse(const char *s, cairn_err *err)
 		goto fail;
 	}
 	if (memchr(p, '@', (size_t)(auth_end - p))) {
-		cairn_err_set(err, "bad location \"%s\": credentials in the URI are not accepted; "
-				   "use accessKey/secretKey or the environment", "<redacted>");
+		cairn_err_set(err,
+			      "bad location \"%s\": credentials in the URI are not accepted; "
+			      "use accessKey/secretKey or the environment",
+			      "<redacted>");
 		goto fail;
 	}
 	const char *hp = p, *colon = NULL;
@@ -159,8 +163,10 @@ struct cairn_uri *cairn_uri_parse(const char *s, cairn_err *err)
 			goto fail;
 		}
 		for (; d < auth_end; d++) {
-			if (!isdigit((unsigned char)*d) || (port = port * 10 + (*d - '0')) > 65535) {
-				cairn_err_set(err, "bad location \"%s\": port must be a number 1-65535", s);
+			if (!isdigit((unsigned char)*d) ||
+			    (port = port * 10 + (*d - '0')) > 65535) {
+				cairn_err_set(
+				    err, "bad location \"%s\": port must be a number 1-65535", s);
 				goto fail;
 			}
 		}
@@ -171,8 +177,10 @@ struct cairn_uri *cairn_uri_parse(const char *s, cairn_err *err)
 		o->u.port = (int)port;
 	}
 	for (const char *c = o->host; *c; c++)
-		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '.' && *c != '_' && *c != ':') {
-			cairn_err_set(err, "bad location \"%s\": bad character '%c' in host name", s, *c);
+		if (!isalnum((unsigned char)*c) && *c != '-' && *c != '.' && *c != '_' &&
+		    *c != ':') {
+			cairn_err_set(err, "bad location \"%s\": bad character '%c' in host name",
+				      s, *c);
 			goto fail;
 		}
 	const char *q = strchr(auth_end, '?');
@@ -186,8 +194,10 @@ struct cairn_uri *cairn_uri_parse(const char *s, cairn_err *err)
 		goto fail;
 	if (!strcmp(o->scheme, "file")) {
 		if (*o->host) {
-			cairn_err_set(err, "bad location \"%s\": file:// URIs take no host; "
-					   "write file:///abs/path", s);
+			cairn_err_set(err,
+				      "bad location \"%s\": file:// URIs take no host; "
+				      "write file:///abs/path",
+				      s);
 			goto fail;
 		}
 		if (!*o->path) {
@@ -197,8 +207,10 @@ struct cairn_uri *cairn_uri_parse(const char *s, cairn_err *err)
 	}
 	goto done;
 relative:
-	cairn_err_set(err, "bad location \"%s\": a directory must be an absolute path "
-			   "(or a URI such as minio://host:9000/bucket)", s);
+	cairn_err_set(err,
+		      "bad location \"%s\": a directory must be an absolute path "
+		      "(or a URI such as minio://host:9000/bucket)",
+		      s);
 	goto fail;
 done:
 	if (!o->raw || !o->scheme || !o->host || !o->path || !o->query) {

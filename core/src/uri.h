@@ -1,5 +1,6 @@
 /* uri.h — backup locations: "/abs/path", "file:///abs/path",
- * "s3://host[:port]/bucket/prefix?region=x", "s3:///bucket", "minio://host:port/bucket?secure=false". */
+ * "s3://host[:port]/bucket/prefix?region=x", "s3:///bucket",
+ * "minio://host:port/bucket?secure=false". */
 #ifndef CAIRN_URI_H
 #define CAIRN_URI_H
 #include <cairn/storage.h>

@@ -30,7 +30,8 @@ int main(void)
 {
 	struct sockaddr_storage lo = v4("127.0.0.1"), lo2 = v4("127.8.9.10"), lo6 = v6("::1"),
 				mapped_lo = v6("::ffff:127.0.0.1"), lan = v4("10.1.2.3"),
-				other = v4("192.168.7.1"), lan6 = v6("fd00::5"), mapped_lan = v6("::ffff:10.1.2.3");
+				other = v4("192.168.7.1"), lan6 = v6("fd00::5"),
+				mapped_lan = v6("::ffff:10.1.2.3");
 	CHECK(cairn_http_peer_is_loopback(SA(lo)));
 	CHECK(cairn_http_peer_is_loopback(SA(lo2)));
 	CHECK(cairn_http_peer_is_loopback(SA(lo6)));

@@ -3,9 +3,9 @@
  * duplicates, a since that does not match, mixed encryption and a bad
  * backup_num are refused naming the series; upto stops early. Loading reads
  * only <folder>/manifest.json and refuses a bad manifest by name. */
+#include "backup/series.h"
 #include "check.h"
 #include "memstore.h"
-#include "backup/series.h"
 
 #define MAXM 8
 

@@ -43,7 +43,8 @@ int main(void)
 				  {CAIRN_OP_SET, "name", 1, "\"b\""},
 				  {CAIRN_OP_SET, "age", 2, "\"3\""}};
 	CHECK(cairn_db_apply(db, 10, e1, 3, 2, &err) == 0);
-	struct cairn_edit e2[] = {{CAIRN_OP_DEL, "name", 1, NULL}, {CAIRN_OP_SET, "name", 1, "\"c\""}};
+	struct cairn_edit e2[] = {{CAIRN_OP_DEL, "name", 1, NULL},
+				  {CAIRN_OP_SET, "name", 1, "\"c\""}};
 	CHECK(cairn_db_apply(db, 20, e2, 2, 1, &err) == 0);
 	CHECK(cairn_db_drop(db, 30, "age", &err) == 0);
 	struct cairn_edit e3[] = {{CAIRN_OP_SET, "age", 2, "\"4\""}};

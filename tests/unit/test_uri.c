@@ -29,7 +29,8 @@ static void file_uri_with_three_slashes(void)
 static void minio_uri_with_port_and_query(void)
 {
 	cairn_err err = {0};
-	struct cairn_uri *u = cairn_uri_parse("MinIO://127.0.0.1:9000/bucket/pre%20fix?secure=false&region=eu-west-1", &err);
+	struct cairn_uri *u = cairn_uri_parse(
+	    "MinIO://127.0.0.1:9000/bucket/pre%20fix?secure=false&region=eu-west-1", &err);
 	CHECK(u != NULL);
 	if (!u)
 		return;

@@ -61,11 +61,11 @@ enum cairn_log_level {
  * transient one, report a missing object as such) without parsing the text. */
 enum cairn_err_code {
 	CAIRN_E_OTHER = 0,
-	CAIRN_E_NOTFOUND = 1,   /* no such object, bucket, path or secret */
+	CAIRN_E_NOTFOUND = 1,	/* no such object, bucket, path or secret */
 	CAIRN_E_PERMISSION = 2, /* authenticated, but not allowed */
-	CAIRN_E_AUTH = 3,       /* credentials missing or wrong */
-	CAIRN_E_TRANSIENT = 4,  /* may succeed if tried again (timeouts, 5xx, resets) */
-	CAIRN_E_CORRUPT = 5,    /* data is damaged: a bad checksum, MAC or format */
+	CAIRN_E_AUTH = 3,	/* credentials missing or wrong */
+	CAIRN_E_TRANSIENT = 4,	/* may succeed if tried again (timeouts, 5xx, resets) */
+	CAIRN_E_CORRUPT = 5,	/* data is damaged: a bad checksum, MAC or format */
 };
 
 /* An error travels as one human sentence: lower-case, no trailing period,
@@ -78,7 +78,7 @@ typedef struct cairn_err {
 } cairn_err;
 
 static inline CAIRN_PRINTF(3, 0) void cairn_err_vsetc(cairn_err *e, int code, const char *fmt,
-						       va_list ap)
+						      va_list ap)
 {
 	if (e) {
 		vsnprintf(e->msg, sizeof e->msg, fmt, ap);
@@ -173,7 +173,7 @@ struct cairn_plugin {
 	uint32_t abi_major;   /* CAIRN_ABI_MAJOR at the plugin's build */
 	uint32_t abi_minor;   /* CAIRN_ABI_MINOR at the plugin's build */
 	uint32_t struct_size; /* sizeof(struct cairn_plugin) at the plugin's build */
-	uint32_t kind;        /* enum cairn_plugin_kind */
+	uint32_t kind;	      /* enum cairn_plugin_kind */
 	const char *name;     /* "storage-s3" */
 	const char *version;  /* the plugin's own version, free form */
 	/* storage: URI schemes handled ("s3", NULL-terminated); keys: NULL */

@@ -40,7 +40,7 @@ struct cairn_uri {
 	const char *raw;    /* as the user wrote it */
 	const char *scheme; /* lower-case */
 	const char *host;   /* "" if none */
-	int port;           /* 0 if none */
+	int port;	    /* 0 if none */
 	const char *path;   /* begins with '/', or "" */
 	const struct cairn_kv *query;
 };

@@ -13,10 +13,10 @@
 #include <string.h>
 
 #include "cluster/zero_client.h"
+#include "format/records.h"
 #include "jsonfile.h"
 #include "log.h"
 #include "pipeline/object.h"
-#include "format/records.h"
 #include "store/db.h"
 
 struct enc_ctx {

@@ -54,13 +54,17 @@ struct zero {
 	size_t npending;
 	int64_t trial_start;
 	int64_t license_expiry; /* 0: none */
-	uint64_t backup_lock;   /* member id holding the cluster's backup lock, 0: free */
+	uint64_t backup_lock;	/* member id holding the cluster's backup lock, 0: free */
 	time_t backup_lock_since;
 	char *license_user;
 };
 
 static volatile sig_atomic_t stop_flag;
-static void on_signal(int sig) { (void)sig; stop_flag = 1; }
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_flag = 1;
+}
 
 static int save_state(struct zero *z, cairn_err *err)
 {
@@ -112,8 +116,11 @@ static int load_state(struct zero *z, cairn_err *err)
 	free(data);
 	if (!cJSON_IsObject(root)) {
 		cJSON_Delete(root);
-		return cairn_err_set(err, "%s is not valid zero state; restore it or start with a new -w "
-					  "directory", z->state_path);
+		return cairn_err_set(
+		    err,
+		    "%s is not valid zero state; restore it or start with a new -w "
+		    "directory",
+		    z->state_path);
 	}
 	/* Everything below the old ceilings may have been handed out. */
 	z->next_ts = z->ts_ceiling = cairn_json_u64(root, "ts_ceiling");
@@ -284,10 +291,11 @@ static int apply_license(struct zero *z, const char *body, cairn_err *err)
 	const cJSON *user = cJSON_GetObjectItemCaseSensitive(root, "user");
 	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(root, "expiry");
 	struct tm tm = {0};
-	const char *end = cJSON_IsString(exp) ? strptime(exp->valuestring, "%Y-%m-%dT%H:%M:%SZ", &tm)
-					      : NULL;
+	const char *end =
+	    cJSON_IsString(exp) ? strptime(exp->valuestring, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
 	if (!cJSON_IsString(user) || !end || *end) {
-		cairn_err_set(err, "the license needs \"user\" and \"expiry\" (YYYY-MM-DDTHH:MM:SSZ)");
+		cairn_err_set(err,
+			      "the license needs \"user\" and \"expiry\" (YYYY-MM-DDTHH:MM:SSZ)");
 		goto out;
 	}
 	int64_t t = (int64_t)timegm(&tm);
@@ -331,7 +339,8 @@ static void handle_connect(struct zero *z, const struct cairn_http_req *req,
 	const cJSON *addr = cJSON_GetObjectItemCaseSensitive(in, "addr");
 	if (!cJSON_IsString(addr) || !*addr->valuestring) {
 		cJSON_Delete(in);
-		cairn_http_error(resp, 400, "connect needs {\"addr\": \"host:port\", \"group\": N}");
+		cairn_http_error(resp, 400,
+				 "connect needs {\"addr\": \"host:port\", \"group\": N}");
 		return;
 	}
 	uint32_t group = (uint32_t)cairn_json_u64(in, "group");
@@ -425,8 +434,8 @@ static void handle(void *ctx, const struct cairn_http_req *req, struct cairn_htt
 			   num > MAX_LEASE) {
 			cairn_http_error(resp, 400, "assign needs num=N with 1 <= N <= %llu",
 					 (unsigned long long)MAX_LEASE);
-		} else if (lease(z, ts ? &z->next_ts : &z->next_uid, ts ? &z->ts_ceiling : &z->uid_ceiling,
-				 num, &start, &err) < 0) {
+		} else if (lease(z, ts ? &z->next_ts : &z->next_uid,
+				 ts ? &z->ts_ceiling : &z->uid_ceiling, num, &start, &err) < 0) {
 			cairn_http_error(resp, 500, "cannot persist lease: %s", err.msg);
 		} else {
 			cJSON *o = cJSON_CreateObject();
@@ -447,7 +456,8 @@ static void handle(void *ctx, const struct cairn_http_req *req, struct cairn_htt
 	} else if (!strcmp(req->path, "/internal/commit")) {
 		/* A commit timestamp that holds the watermark until reported done. */
 		uint64_t member = 0, start;
-		if (parse_u64(cairn_http_query(req, "member"), &member) < 0 || !member_by_id(z, member)) {
+		if (parse_u64(cairn_http_query(req, "member"), &member) < 0 ||
+		    !member_by_id(z, member)) {
 			cairn_http_error(resp, 400, "unknown member; the alpha must connect first");
 		} else if (lease(z, &z->next_ts, &z->ts_ceiling, 1, &start, &err) < 0) {
 			cairn_http_error(resp, 500, "cannot persist lease: %s", err.msg);
@@ -471,16 +481,19 @@ static void handle(void *ctx, const struct cairn_http_req *req, struct cairn_htt
 		const char *what = cairn_http_query(req, "what");
 		int take = !strcmp(req->path, "/internal/lock");
 		if (!what || strcmp(what, "backup") != 0 ||
-		    parse_u64(cairn_http_query(req, "member"), &member) < 0 || !member_by_id(z, member)) {
-			cairn_http_error(resp, 400, "lock needs what=backup and a connected member");
+		    parse_u64(cairn_http_query(req, "member"), &member) < 0 ||
+		    !member_by_id(z, member)) {
+			cairn_http_error(resp, 400,
+					 "lock needs what=backup and a connected member");
 		} else if (take && z->backup_lock && z->backup_lock != member &&
 			   holder_alive(member_by_id(z, z->backup_lock))) {
 			const struct member *h = member_by_id(z, z->backup_lock);
 			char when[32];
 			iso8601(z->backup_lock_since, when, sizeof when);
-			cairn_http_error(resp, 409, "another backup is already running on this cluster "
-						    "(coordinated by alpha %s since %s); wait for it to "
-						    "finish and try again",
+			cairn_http_error(resp, 409,
+					 "another backup is already running on this cluster "
+					 "(coordinated by alpha %s since %s); wait for it to "
+					 "finish and try again",
 					 h ? h->addr : "?", when);
 		} else {
 			if (take) {
@@ -540,10 +553,10 @@ out:
 }
 
 static const struct cairn_flag flags[] = {
-	{"http", 0, "localhost:6080", "address to serve HTTP on", 0},
-	{"wal", 'w', "zw", "directory for zero's state", 0},
-	{"enterprise_license", 0, NULL, "license file to apply at start", 0},
-	{NULL, 0, NULL, NULL, 0},
+    {"http", 0, "localhost:6080", "address to serve HTTP on", 0},
+    {"wal", 'w', "zw", "directory for zero's state", 0},
+    {"enterprise_license", 0, NULL, "license file to apply at start", 0},
+    {NULL, 0, NULL, NULL, 0},
 };
 
 int cairn_cmd_zero(int argc, char **argv)

@@ -3,9 +3,9 @@
  * key against a series before any object is read. */
 #ifndef CAIRN_RESTORE_COMMON_H
 #define CAIRN_RESTORE_COMMON_H
+#include "backup/series.h"
 #include "config.h"
 #include "pipeline/keyset.h"
-#include "backup/series.h"
 
 /* From the parsed flags: plugins (--plugin_dir), the key (ks NULL: no key
  * wanted; unkeyed if none is configured), the location (-l, required) and

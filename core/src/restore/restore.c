@@ -218,8 +218,8 @@ int cairn_cmd_restore(int argc, char **argv)
 	int rc = -1;
 	memset(&ks, 0, sizeof ks);
 	cairn_log_set_name("restore");
-	int pr = cairn_opts_parse_keyed("restore", "-p DIR -l LOCATION [-z ZERO]", restore_flags, argc,
-				  argv, &o, &err);
+	int pr = cairn_opts_parse_keyed("restore", "-p DIR -l LOCATION [-z ZERO]", restore_flags,
+					argc, argv, &o, &err);
 	if (pr != 0) {
 		rc = pr > 0 ? 0 : -1;
 		goto out;

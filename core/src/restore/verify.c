@@ -60,8 +60,8 @@ int cairn_cmd_verify(int argc, char **argv)
 	int rc = -1;
 	memset(&ks, 0, sizeof ks);
 	cairn_log_set_name("verify");
-	int pr = cairn_opts_parse_keyed("verify", "-l LOCATION [--backup_id ID]", verify_flags, argc,
-				  argv, &o, &err);
+	int pr = cairn_opts_parse_keyed("verify", "-l LOCATION [--backup_id ID]", verify_flags,
+					argc, argv, &o, &err);
 	if (pr != 0) {
 		rc = pr > 0 ? 0 : -1;
 		goto out;

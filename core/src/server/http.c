@@ -84,19 +84,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	}
 	struct cairn_http_resp resp = {500, NULL, 0, "application/json"};
 	if (cs->too_big) {
-		cairn_http_error(&resp, 413, "request body is larger than %zu bytes; send it in parts",
+		cairn_http_error(&resp, 413,
+				 "request body is larger than %zu bytes; send it in parts",
 				 s->max_body);
 	} else {
 		const union MHD_ConnectionInfo *ci =
-			MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-		struct cairn_http_req req = {method, url, cs->buf ? cs->buf : "", cs->len,
-					     ci ? ci->client_addr : NULL, conn};
+		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+		struct cairn_http_req req = {
+		    method, url, cs->buf ? cs->buf : "", cs->len, ci ? ci->client_addr : NULL,
+		    conn};
 		s->h(s->ctx, &req, &resp);
 	}
 	if (!resp.body)
 		cairn_http_reply(&resp, resp.status, "text/plain", "");
 	struct MHD_Response *r =
-		MHD_create_response_from_buffer(resp.body_len, resp.body, MHD_RESPMEM_MUST_FREE);
+	    MHD_create_response_from_buffer(resp.body_len, resp.body, MHD_RESPMEM_MUST_FREE);
 	if (!r) {
 		free(resp.body);
 		return MHD_NO;
@@ -138,8 +140,8 @@ struct cairn_http_server *cairn_http_start(const char *addr, cairn_http_handler 
 	s->max_body = max_body;
 	struct sockaddr_storage ss;
 	memset(&ss, 0, sizeof ss);
-	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-			 MHD_USE_ERROR_LOG;
+	unsigned flags =
+	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 	if (!*host || !strcmp(host, "0.0.0.0")) {
@@ -165,13 +167,15 @@ struct cairn_http_server *cairn_http_start(const char *addr, cairn_http_handler 
 		sin->sin_port = htons((uint16_t)port);
 		freeaddrinfo(ai);
 	}
-	s->d = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, s,
-				MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
-				MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)600, MHD_OPTION_END);
+	s->d =
+	    MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
+			     (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
+			     NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)600, MHD_OPTION_END);
 	if (!s->d) {
-		cairn_err_set(err, "cannot listen on %s: address in use or not available; "
-				   "choose another with --http", addr);
+		cairn_err_set(err,
+			      "cannot listen on %s: address in use or not available; "
+			      "choose another with --http",
+			      addr);
 		free(s);
 		return NULL;
 	}
@@ -320,8 +324,8 @@ static size_t fetch_write(char *ptr, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
-int cairn_http_fetch(const struct cairn_http_call *call, long *status, char **out,
-		     size_t *out_len, cairn_err *err)
+int cairn_http_fetch(const struct cairn_http_call *call, long *status, char **out, size_t *out_len,
+		     cairn_err *err)
 {
 	CURL *c = curl_easy_init();
 	struct curl_slist *hdrs = NULL;

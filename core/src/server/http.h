@@ -42,7 +42,7 @@ void cairn_http_reply(struct cairn_http_resp *resp, int status, const char *cont
 		      const char *body);
 /* Sets a JSON error response {"errors":[{"message":msg}]} (msg scrubbed). */
 void cairn_http_error(struct cairn_http_resp *resp, int status, const char *fmt, ...)
-	CAIRN_PRINTF(3, 4);
+    CAIRN_PRINTF(3, 4);
 /* Is the peer loopback (127.0.0.0/8, ::1, ::ffff:127.x)? */
 int cairn_http_peer_is_loopback(const struct sockaddr *sa);
 /* Does the peer match a comma list of IPs and CIDRs? */
@@ -53,16 +53,16 @@ struct cairn_http_call {
 	const char *method; /* "GET" or "POST" */
 	const char *url;
 	const char *content_type; /* NULL: none */
-	const char *body;         /* POST body, may be NULL */
+	const char *body;	  /* POST body, may be NULL */
 	size_t body_len;
 	const char *auth_token; /* sent as X-Cairn-AuthToken when set */
-	long timeout_ms;        /* the whole request, connecting included; 0: 10 s */
+	long timeout_ms;	/* the whole request, connecting included; 0: 10 s */
 };
 /* Performs the call; returns 0 with the HTTP status and the body (malloc'd,
  * NUL-terminated) whatever the status, or -1 when no answer came (refused,
  * timed out, reset: err->code CAIRN_E_TRANSIENT). */
-int cairn_http_fetch(const struct cairn_http_call *call, long *status, char **out,
-		     size_t *out_len, cairn_err *err);
+int cairn_http_fetch(const struct cairn_http_call *call, long *status, char **out, size_t *out_len,
+		     cairn_err *err);
 
 /* "localhost:6080" -> "127.0.0.1", 6080; checks the port. */
 int cairn_split_hostport(const char *addr, char *host, size_t hostlen, int *port, cairn_err *err);

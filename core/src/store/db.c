@@ -283,8 +283,8 @@ static int delete_star(struct cairn_db *db, MDB_txn *txn, const char *pred, size
 	mdb_cursor_close(c);
 	c = NULL;
 	for (size_t i = 0; i < n && rc == 0; i++)
-		rc = put_version(db, txn, keys[i], pl + HASH_LEN, ts, CAIRN_OP_DEL, objs[i], olens[i],
-				 1, 0);
+		rc = put_version(db, txn, keys[i], pl + HASH_LEN, ts, CAIRN_OP_DEL, objs[i],
+				 olens[i], 1, 0);
 out:
 	if (c)
 		mdb_cursor_close(c);
@@ -312,8 +312,8 @@ int cairn_db_apply(struct cairn_db *db, uint64_t commit_ts, const struct cairn_e
 		if (plen == 0 || plen > CAIRN_MAX_PRED) {
 			drops_free(&dl);
 			mdb_txn_abort(txn);
-			return cairn_err_set(err, "predicate \"%.40s\" must be 1 to %d bytes", e->pred,
-					     CAIRN_MAX_PRED);
+			return cairn_err_set(err, "predicate \"%.40s\" must be 1 to %d bytes",
+					     e->pred, CAIRN_MAX_PRED);
 		}
 		if (e->op == CAIRN_OP_DEL && !e->obj) {
 			rc = delete_star(db, txn, e->pred, plen, e->subj, commit_ts, &dl);
@@ -403,8 +403,13 @@ int cairn_db_scan(struct cairn_db *db, uint64_t read_ts, cairn_version_cb cb, vo
 		size_t plen = kp[0];
 		if (val[0] != CAIRN_OP_SET || dropped_after(&dl, (const char *)kp + 1, plen, ts))
 			continue;
-		struct cairn_version v = {CAIRN_OP_SET, ts, (const char *)kp + 1, plen,
-					  cairn_get_be64(kp + 1 + plen), val + 1, d.mv_size - 1};
+		struct cairn_version v = {CAIRN_OP_SET,
+					  ts,
+					  (const char *)kp + 1,
+					  plen,
+					  cairn_get_be64(kp + 1 + plen),
+					  val + 1,
+					  d.mv_size - 1};
 		if ((stop = cb(ctx, &v)) != 0)
 			break;
 	}
@@ -423,8 +428,8 @@ out:
 /* A drop as the version record changes() hands out. */
 static int emit_drop(const struct drop_rec *r, cairn_version_cb cb, void *ctx)
 {
-	struct cairn_version v = {r->pred ? CAIRN_OP_DROP_ATTR : CAIRN_OP_DROP_ALL, r->ts, r->pred,
-				  r->plen, 0, NULL, 0};
+	struct cairn_version v = {
+	    r->pred ? CAIRN_OP_DROP_ATTR : CAIRN_OP_DROP_ALL, r->ts, r->pred, r->plen, 0, NULL, 0};
 	return cb(ctx, &v);
 }
 
@@ -461,8 +466,13 @@ int cairn_db_changes(struct cairn_db *db, uint64_t since, uint64_t read_ts, cair
 			break;
 		size_t plen = kp[8];
 		const char *val = d.mv_data;
-		struct cairn_version v = {val[0], ts, (const char *)kp + 9, plen,
-					  cairn_get_be64(kp + 9 + plen), val + 1, d.mv_size - 1};
+		struct cairn_version v = {val[0],
+					  ts,
+					  (const char *)kp + 9,
+					  plen,
+					  cairn_get_be64(kp + 9 + plen),
+					  val + 1,
+					  d.mv_size - 1};
 		stop = cb(ctx, &v);
 	}
 	if (rc == MDB_NOTFOUND)
@@ -554,7 +564,8 @@ int cairn_db_load_put(struct cairn_db_loader *l, const struct cairn_version *v, 
 			      v->pred_len);
 	} else if (v->op == CAIRN_OP_SET || v->op == CAIRN_OP_DEL) {
 		if (!v->pred_len || v->pred_len > CAIRN_MAX_PRED)
-			return cairn_err_set(err, "record with a bad predicate length %zu", v->pred_len);
+			return cairn_err_set(err, "record with a bad predicate length %zu",
+					     v->pred_len);
 		unsigned char tk[KEY_MAX];
 		size_t tl = triple_key(tk, v->pred, v->pred_len, v->subj, v->obj, v->obj_len);
 		/* No log entries: the restored history ends at the backup's read_ts,
@@ -617,7 +628,9 @@ int cairn_group_id_read(const char *dir, uint32_t *group, cairn_err *err)
 	*group = 0;
 	int fd = open(path, O_RDONLY);
 	if (fd < 0)
-		return errno == ENOENT ? 0 : cairn_err_set(err, "cannot read %s: %s", path, strerror(errno));
+		return errno == ENOENT
+			   ? 0
+			   : cairn_err_set(err, "cannot read %s: %s", path, strerror(errno));
 	ssize_t n = read(fd, buf, sizeof buf - 1);
 	close(fd);
 	if (n <= 0)
