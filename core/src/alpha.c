@@ -724,6 +724,6 @@ quiet:
 	free(tablets.preds);
 	tablets.preds = NULL;
 	tablets.n = 0;
-	cairn_opts_free(&o);
+	cairn_opts_clear(&o);
 	return rc < 0 ? 1 : 0;
 }

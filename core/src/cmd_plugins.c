@@ -69,7 +69,7 @@ int cairn_cmd_plugins(int argc, char **argv)
 	if (rc != 0) {
 		if (rc < 0)
 			cairn_print_error(err.msg);
-		cairn_opts_free(&o);
+		cairn_opts_clear(&o);
 		return rc < 0 ? 2 : 0;
 	}
 	rc = 1;
@@ -93,6 +93,6 @@ int cairn_cmd_plugins(int argc, char **argv)
 	}
 	rc = 0;
 out:
-	cairn_opts_free(&o);
+	cairn_opts_clear(&o);
 	return rc;
 }

@@ -300,7 +300,7 @@ int cairn_opts_parse(const char *section, const char *usage, const struct cairn_
 	return parse_table(section, usage, flags, argc, argv, out, err);
 }
 
-void cairn_opts_free(struct cairn_opts *o)
+void cairn_opts_clear(struct cairn_opts *o)
 {
 	if (!o->values) {
 		free(o->merged);

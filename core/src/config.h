@@ -43,7 +43,7 @@ int cairn_opts_load_file(int argc, char **argv, cairn_err *err);
 const char *cairn_opts_file_value(const char *section, const char *key);
 int cairn_opts_wants_help(int argc, char **argv);
 void cairn_opts_print_usage(const char *section, const char *usage, const struct cairn_flag *flags);
-void cairn_opts_free(struct cairn_opts *o);
+void cairn_opts_clear(struct cairn_opts *o);
 const char *cairn_opt(const struct cairn_opts *o, const char *name);
 /* Boolean value: "true/1/yes/on" or "false/0/no/off"; -1 if unparseable. */
 int cairn_opt_bool(const struct cairn_opts *o, const char *name);

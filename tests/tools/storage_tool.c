@@ -294,7 +294,7 @@ out:
 		cairn_location_close(&loc);
 	cairn_plugins_unload();
 	if (have_opts)
-		cairn_opts_free(&opts);
+		cairn_opts_clear(&opts);
 	free(dflt);
 	free(params);
 	return rc;

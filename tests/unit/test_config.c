@@ -42,7 +42,7 @@ static void flags_override_file_which_overrides_defaults(void)
 	CHECK_STR(cairn_config_get("s3", "ca_file"), "/etc/ca.pem");
 	CHECK_STR(cairn_config_get("alpha", "postings"), "/fast/p");
 	CHECK_STR(cairn_kv_get(o.kv, "http"), "0.0.0.0:9000");
-	cairn_opts_free(&o);
+	cairn_opts_clear(&o);
 }
 
 static void bool_flags_take_equals_or_bare(void)
@@ -53,11 +53,11 @@ static void bool_flags_take_equals_or_bare(void)
 	CHECK(cairn_opts_parse("restore", NULL, flags, 3, argv, &o, &err) == 0);
 	CHECK(cairn_opt_bool(&o, "force_zero") == 0);
 	CHECK_STR(cairn_opt(&o, "http"), "h:1");
-	cairn_opts_free(&o);
+	cairn_opts_clear(&o);
 	char *argv2[] = {"restore", "--force_zero", NULL};
 	CHECK(cairn_opts_parse("restore", NULL, flags, 2, argv2, &o, &err) == 0);
 	CHECK(cairn_opt_bool(&o, "force_zero") == 1);
-	cairn_opts_free(&o);
+	cairn_opts_clear(&o);
 }
 
 static void mistakes_are_named(void)
@@ -67,35 +67,35 @@ static void mistakes_are_named(void)
 	char *a1[] = {"alpha", "--htp", "x", NULL};
 	CHECK(cairn_opts_parse("alpha", NULL, flags, 3, a1, &o, &err) == -1);
 	CHECK_CONTAINS(err.msg, "unknown flag --htp");
-	cairn_opts_free(&o);
+	cairn_opts_clear(&o);
 	char *a2[] = {"alpha", "--force_zero=maybe", NULL};
 	CHECK(cairn_opts_parse("alpha", NULL, flags, 2, a2, &o, &err) == -1);
 	CHECK_CONTAINS(err.msg, "wants true or false");
-	cairn_opts_free(&o);
+	cairn_opts_clear(&o);
 	char *a3[] = {"alpha", "--postings", NULL};
 	CHECK(cairn_opts_parse("alpha", NULL, flags, 2, a3, &o, &err) == -1);
 	CHECK_CONTAINS(err.msg, "needs a value");
-	cairn_opts_free(&o);
+	cairn_opts_clear(&o);
 	const char *bad = write_ini("c2.ini", "[alpha]\nhttp 0.0.0.0\n");
 	char *a4[] = {"alpha", "--config", (char *)bad, NULL};
 	CHECK(cairn_opts_parse("alpha", NULL, flags, 3, a4, &o, &err) == -1);
 	CHECK_CONTAINS(err.msg, "line 2");
-	cairn_opts_free(&o);
+	cairn_opts_clear(&o);
 	const char *typo = write_ini("c3.ini", "[alpha]\npostngs = /x\n");
 	char *a5[] = {"alpha", "--config", (char *)typo, NULL};
 	CHECK(cairn_opts_parse("alpha", NULL, flags, 3, a5, &o, &err) == -1);
 	CHECK_CONTAINS(err.msg, "unknown key \"postngs\" in [alpha]");
-	cairn_opts_free(&o);
+	cairn_opts_clear(&o);
 	char *a6[] = {"alpha", "--config", TEST_TMP "/nope.ini", NULL};
 	CHECK(cairn_opts_parse("alpha", NULL, flags, 3, a6, &o, &err) == -1);
 	CHECK_CONTAINS(err.msg, "cannot read config file");
-	cairn_opts_free(&o);
+	cairn_opts_clear(&o);
 	uint64_t n;
 	char *a7[] = {"alpha", "--backup_num", "-3", NULL};
 	CHECK(cairn_opts_parse("alpha", NULL, flags, 3, a7, &o, &err) == 0);
 	CHECK(cairn_opt_u64(&o, "backup_num", &n, &err) == -1);
 	CHECK_CONTAINS(err.msg, "non-negative number");
-	cairn_opts_free(&o);
+	cairn_opts_clear(&o);
 }
 
 static const struct cairn_flag verify_flags[] = {
@@ -123,13 +123,13 @@ static void key_provider_options_come_from_the_plugins(void)
 	CHECK_STR(cairn_opt(&o, "vault_format"), "base64");
 	CHECK(cairn_opt(&o, "encryption_key_file") == NULL);
 	CHECK_STR(cairn_kv_get(o.kv, "vault_addr"), "http://10.0.0.1:8200");
-	cairn_opts_free(&o);
+	cairn_opts_clear(&o);
 
 	/* The same directory again: the plugins are not loaded twice. */
 	char *bad[] = {"verify", "--plugin_dir", (char *)dir, "--vault_adr", "x", NULL};
 	CHECK(cairn_opts_parse_keyed("verify", NULL, verify_flags, 5, bad, &o, &err) == -1);
 	CHECK_CONTAINS(err.msg, "unknown flag --vault_adr");
-	cairn_opts_free(&o);
+	cairn_opts_clear(&o);
 
 	/* Without the plugins there are no such flags. */
 	cairn_plugins_unload();
@@ -137,7 +137,7 @@ static void key_provider_options_come_from_the_plugins(void)
 			NULL};
 	CHECK(cairn_opts_parse_keyed("verify", NULL, verify_flags, 5, none, &o, &err) == -1);
 	CHECK_CONTAINS(err.msg, "cannot open plugin directory");
-	cairn_opts_free(&o);
+	cairn_opts_clear(&o);
 	cairn_plugins_unload();
 }
 

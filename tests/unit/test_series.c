@@ -204,7 +204,7 @@ static void loading_reads_manifests_and_refuses_a_bad_one_by_name(void)
 		CHECK(set.m[0].read_ts == 10 && set.m[1].read_ts == 20);
 		CHECK_STR(set.m[0].dir, "cairn.20261130.000001.000");
 	}
-	cairn_series_free(&set);
+	cairn_series_clear(&set);
 	mem_put(&st, "cairn.20261130.000002.000/manifest.json", "{\"format\": ", 11);
 	CHECK(cairn_series_load(&loc, &set, &err) == -1);
 	CHECK_CONTAINS(err.msg, "manifest cairn.20261130.000002.000/manifest.json is invalid");

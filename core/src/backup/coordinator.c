@@ -331,7 +331,7 @@ out:
 	cairn_group_result_clear(&mine);
 	cairn_zero_state_clear(&st);
 	cairn_manifest_clear(&m);
-	cairn_series_free(&set);
+	cairn_series_clear(&set);
 	cairn_location_close(&loc);
 	OPENSSL_cleanse(&ks, sizeof ks);
 	return rc;

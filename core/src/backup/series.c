@@ -76,11 +76,11 @@ out:
 		free(ns.v[i]);
 	free(ns.v);
 	if (rc < 0)
-		cairn_series_free(set);
+		cairn_series_clear(set);
 	return rc;
 }
 
-void cairn_series_free(struct cairn_backup_set *set)
+void cairn_series_clear(struct cairn_backup_set *set)
 {
 	for (size_t i = 0; i < set->n; i++)
 		cairn_manifest_clear(&set->m[i]);

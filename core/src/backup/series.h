@@ -16,7 +16,7 @@ struct cairn_backup_set {
  * that fails validation fails the load, naming it: a silently skipped
  * manifest could fork a series. */
 int cairn_series_load(struct cairn_store_loc *loc, struct cairn_backup_set *set, cairn_err *err);
-void cairn_series_free(struct cairn_backup_set *set);
+void cairn_series_clear(struct cairn_backup_set *set);
 /* The newest backup (highest read_ts), or NULL. */
 const struct cairn_manifest *cairn_series_latest(const struct cairn_backup_set *set);
 /* The chain 1..N of series backup_id (NULL: the newest backup's series),

@@ -616,6 +616,6 @@ out:
 	free(z.pending);
 	free(z.license_user);
 	free(z.state_path);
-	cairn_opts_free(&o);
+	cairn_opts_clear(&o);
 	return rc < 0 ? 1 : 0;
 }

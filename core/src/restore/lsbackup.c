@@ -77,8 +77,8 @@ int cairn_cmd_lsbackup(int argc, char **argv)
 out:
 	if (rc < 0 && err.msg[0])
 		cairn_print_error(err.msg);
-	cairn_series_free(&set);
+	cairn_series_clear(&set);
 	cairn_location_close(&loc);
-	cairn_opts_free(&o);
+	cairn_opts_clear(&o);
 	return rc < 0 ? 1 : 0;
 }

@@ -278,8 +278,8 @@ out:
 	free(groups);
 	free(chain);
 	OPENSSL_cleanse(&ks, sizeof ks);
-	cairn_series_free(&set);
+	cairn_series_clear(&set);
 	cairn_location_close(&loc);
-	cairn_opts_free(&o);
+	cairn_opts_clear(&o);
 	return rc < 0 ? 1 : 0;
 }

@@ -113,8 +113,8 @@ out:
 		cairn_print_error(err.msg);
 	free(chain);
 	OPENSSL_cleanse(&ks, sizeof ks);
-	cairn_series_free(&set);
+	cairn_series_clear(&set);
 	cairn_location_close(&loc);
-	cairn_opts_free(&o);
+	cairn_opts_clear(&o);
 	return rc < 0 ? 1 : 0;
 }

@@ -50,7 +50,7 @@ static char *collected_keys(const char *src, const char *vars_json)
 	}
 	s = strdup(buf);
 out:
-	cairn_gql_fields_free(&f);
+	cairn_gql_fields_clear(&f);
 	cJSON_Delete(coerced);
 	cJSON_Delete(vars);
 	cairn_gql_free(doc);
@@ -105,8 +105,8 @@ static void test_collect_fields_merges_sub_selections_of_one_response_name(void)
 			CHECK_STR(sub.groups[1].key, "name");
 		}
 	}
-	cairn_gql_fields_free(&sub);
-	cairn_gql_fields_free(&root);
+	cairn_gql_fields_clear(&sub);
+	cairn_gql_fields_clear(&root);
 	cairn_gql_free(doc);
 }
 

@@ -55,7 +55,7 @@ static uint64_t hash_name(const char *s)
 	return h;
 }
 
-void gql_nix_free(struct name_index *ix)
+void gql_nix_clear(struct name_index *ix)
 {
 	free(ix->slots);
 	memset(ix, 0, sizeof *ix);

@@ -134,7 +134,7 @@ static int collect_set(struct collector *cl, const char *type,
 	return 0;
 }
 
-void cairn_gql_fields_free(struct cairn_gql_fields *fields)
+void cairn_gql_fields_clear(struct cairn_gql_fields *fields)
 {
 	size_t i;
 
@@ -172,9 +172,9 @@ int gql_collect(const struct cairn_gql_document *doc, const char *type,
 	rc = 0;
 out:
 	free(cl.visited);
-	gql_nix_free(&cl.keys);
+	gql_nix_clear(&cl.keys);
 	if (rc)
-		cairn_gql_fields_free(out);
+		cairn_gql_fields_clear(out);
 	return rc;
 }
 

@@ -127,7 +127,7 @@ static cJSON *complete_fields(struct exec *x, const struct cairn_gql_type_def *t
 	res = obj;
 	obj = NULL;
 out:
-	cairn_gql_fields_free(&f);
+	cairn_gql_fields_clear(&f);
 	cJSON_Delete(obj);
 	return res;
 }

@@ -236,7 +236,7 @@ int cairn_gql_collect_fields(const struct cairn_gql_document *doc, const char *t
 			     const struct cairn_gql_selection_set *const *sets, size_t nsets,
 			     const cJSON *vars, struct cairn_gql_fields *out,
 			     struct cairn_gql_error *err);
-void cairn_gql_fields_free(struct cairn_gql_fields *fields);
+void cairn_gql_fields_clear(struct cairn_gql_fields *fields);
 
 /* ---- execution through a resolver table ---- */
 

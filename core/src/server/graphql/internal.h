@@ -46,7 +46,7 @@ struct name_index {
 	size_t cap, n;
 };
 
-void gql_nix_free(struct name_index *ix);
+void gql_nix_clear(struct name_index *ix);
 const size_t *gql_nix_get(const struct name_index *ix, const char *key);
 /* Adds key -> val unless key is there already. Returns -1 when out of memory. */
 int gql_nix_put(struct name_index *ix, const char *key, size_t val);

@@ -535,7 +535,7 @@ void cairn_gql_free(struct cairn_gql_document *doc)
 		return;
 	if (doc->internal) {
 		gql_arena_free(doc->internal->arena);
-		gql_nix_free(&doc->internal->frags);
+		gql_nix_clear(&doc->internal->frags);
 		free(doc->internal);
 	}
 	free(doc);
@@ -577,6 +577,6 @@ const struct cairn_gql_arg *gql_duplicate_arg(const struct cairn_gql_arg *args, 
 		if (*failed)
 			break;
 	}
-	gql_nix_free(&ix);
+	gql_nix_clear(&ix);
 	return dup;
 }

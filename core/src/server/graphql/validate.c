@@ -387,7 +387,7 @@ static int check_merge(struct vctx *v, const struct cairn_gql_type_def *td,
 	rc = 0;
 out:
 	free(subs);
-	cairn_gql_fields_free(&f);
+	cairn_gql_fields_clear(&f);
 	return rc;
 }
 
@@ -421,7 +421,7 @@ static int check_operation_names(struct vctx *v)
 	}
 	rc = 0;
 out:
-	gql_nix_free(&ix);
+	gql_nix_clear(&ix);
 	return rc;
 }
 
