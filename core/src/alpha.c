@@ -525,17 +525,14 @@ static int run_backup(struct cairn_alpha *a, const struct cairn_backup_request *
 }
 
 /* The backup mutation's coerced arguments ({"input": {...}}) become a request. */
-static int admin_backup(void *ctx, const cJSON *args, char **task_id, char *errbuf, size_t errlen)
+static int admin_backup(void *ctx, const cJSON *args, char **task_id, cairn_err *err)
 {
 	struct cairn_backup_request req;
 	struct cairn_backup_done done;
-	cairn_err err = {0};
 	*task_id = NULL;
 	cairn_backup_request_from_json(cJSON_GetObjectItemCaseSensitive(args, "input"), &req);
-	if (run_backup(ctx, &req, &done, &err) < 0) {
-		snprintf(errbuf, errlen, "%s", err.msg);
+	if (run_backup(ctx, &req, &done, err) < 0)
 		return -1;
-	}
 	*task_id = strdup(done.dir);
 	return 0;
 }

@@ -33,7 +33,7 @@ static int input_flag(const cJSON *args, const char *name)
 	return cJSON_IsTrue(cJSON_GetObjectItem(cJSON_GetObjectItem(args, "input"), name));
 }
 
-static int fake_backup(void *ctx, const cJSON *args, char **task_id, char *err, size_t errlen)
+static int fake_backup(void *ctx, const cJSON *args, char **task_id, cairn_err *err)
 {
 	struct fake *f = ctx;
 	char *s;
@@ -49,7 +49,7 @@ static int fake_backup(void *ctx, const cJSON *args, char **task_id, char *err, 
 	f->anonymous = input_flag(args, "anonymous");
 	f->force_full = input_flag(args, "forceFull");
 	if (f->fail) {
-		snprintf(err, errlen, "%s", f->fail_msg);
+		cairn_err_set(err, "%s", f->fail_msg);
 		return -1;
 	}
 	if (f->task)
@@ -486,14 +486,13 @@ static void test_a_failing_resolver_gives_a_field_error_and_null(void)
 	free(out);
 }
 
-static int fail_second(void *ctx, const cJSON *args, char **task_id, char *err, size_t errlen)
+static int fail_second(void *ctx, const cJSON *args, char **task_id, cairn_err *err)
 {
 	int *calls = ctx;
 
 	(void)task_id;
 	if (++*calls == 2) {
-		snprintf(err, errlen, "second destination %s is full",
-			 input_str(args, "destination"));
+		cairn_err_set(err, "second destination %s is full", input_str(args, "destination"));
 		return -1;
 	}
 	return 0;

@@ -180,7 +180,7 @@ static void append(char *out, size_t cap, size_t *used, const char *s, size_t n)
 /* A resolver's message must not carry a credential back to the caller. */
 static void scrub(char *msg, size_t cap, const char *secret)
 {
-	char out[CAIRN_GQL_RESOLVER_ERR_MAX];
+	char out[sizeof((cairn_err *)0)->msg];
 	const char *p = msg, *hit;
 	size_t sl, used = 0;
 
@@ -193,7 +193,9 @@ static void scrub(char *msg, size_t cap, const char *secret)
 		p = hit + sl;
 	}
 	append(out, sizeof out, &used, p, strlen(p));
-	snprintf(msg, cap, "%s", out);
+	used = used < cap - 1 ? used : cap - 1;
+	memcpy(msg, out, used);
+	msg[used] = '\0';
 }
 
 static const char *input_string(const cJSON *input, const char *name)
@@ -208,7 +210,7 @@ static const char *input_string(const cJSON *input, const char *name)
 static const char *const backup_secret_fields[] = {"accessKey", "secretKey", "sessionToken"};
 
 /* Mutation.backup: runs the backup through the alpha, answers a BackupPayload. */
-static int resolve_backup(const struct cairn_gql_resolve *r, cJSON **out, char *err, size_t errlen)
+static int resolve_backup(const struct cairn_gql_resolve *r, cJSON **out, cairn_err *err)
 {
 	const struct cairn_admin_ops *ops = r->ctx;
 	const cJSON *input = cJSON_GetObjectItemCaseSensitive(r->args, "input");
@@ -217,16 +219,16 @@ static int resolve_backup(const struct cairn_gql_resolve *r, cJSON **out, char *
 	size_t i;
 
 	if (!ops->backup) {
-		snprintf(err, errlen, "backups are not available on this server");
-		return -1;
+		return cairn_err_set(err, "backups are not available on this server");
 	}
-	if (ops->backup(ops->ctx, r->args, &task, err, errlen)) {
+	if (ops->backup(ops->ctx, r->args, &task, err)) {
 		free(task);
-		err[errlen - 1] = '\0';
+		err->msg[sizeof err->msg - 1] = '\0';
 		for (i = 0; i < COUNT(backup_secret_fields); i++)
-			scrub(err, errlen, input_string(input, backup_secret_fields[i]));
-		if (!err[0])
-			snprintf(err, errlen, "backup failed");
+			scrub(err->msg, sizeof err->msg,
+			      input_string(input, backup_secret_fields[i]));
+		if (!err->msg[0])
+			cairn_err_set(err, "backup failed");
 		return -1;
 	}
 	payload = cJSON_CreateObject();
@@ -247,14 +249,13 @@ static int resolve_backup(const struct cairn_gql_resolve *r, cJSON **out, char *
 }
 
 /* Query.health: this node's NodeState, as a list of one. */
-static int resolve_health(const struct cairn_gql_resolve *r, cJSON **out, char *err, size_t errlen)
+static int resolve_health(const struct cairn_gql_resolve *r, cJSON **out, cairn_err *err)
 {
 	const struct cairn_admin_ops *ops = r->ctx;
 	cJSON *list, *node;
 
 	if (!ops->health) {
-		snprintf(err, errlen, "health is not available on this server");
-		return -1;
+		return cairn_err_set(err, "health is not available on this server");
 	}
 	if (!(list = cJSON_CreateArray()) || !(node = cJSON_CreateObject())) {
 		cJSON_Delete(list);

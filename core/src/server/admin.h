@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 
+#include <cairn/plugin.h>
 #include <cjson/cJSON.h>
 
 /* What the alpha does for the admin schema's fields. A callback left NULL
@@ -31,7 +32,7 @@ struct cairn_admin_ops {
 	 * request. Returns 0 and sets *task_id (malloc'd, may stay NULL) when
 	 * the backup is complete; -1 with a person-readable message in err
 	 * otherwise (credentials from the input are blanked out of it). */
-	int (*backup)(void *ctx, const cJSON *args, char **task_id, char *err, size_t errlen);
+	int (*backup)(void *ctx, const cJSON *args, char **task_id, cairn_err *err);
 	/* Fills node_state with instance, address, status, version, uptime. */
 	void (*health)(void *ctx, cJSON *node_state);
 };

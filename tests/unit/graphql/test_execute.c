@@ -139,19 +139,18 @@ static cJSON *make_node(const char *id)
 	return node;
 }
 
-static int resolve_node(const struct cairn_gql_resolve *r, cJSON **out, char *err, size_t n)
+static int resolve_node(const struct cairn_gql_resolve *r, cJSON **out, cairn_err *err)
 {
 	const cJSON *id = cJSON_GetObjectItem(r->args, "id");
 
 	(void)err;
-	(void)n;
 	note(r->ctx, "node");
 	*out = make_node(id->valuestring);
 	return 0;
 }
 
 /* Two friends, named after the parent: the resolver sees its parent's JSON. */
-static int resolve_friends(const struct cairn_gql_resolve *r, cJSON **out, char *err, size_t n)
+static int resolve_friends(const struct cairn_gql_resolve *r, cJSON **out, cairn_err *err)
 {
 	struct world *w = r->ctx;
 	const char *id = cJSON_GetObjectItem(r->parent, "id")->valuestring;
@@ -161,7 +160,7 @@ static int resolve_friends(const struct cairn_gql_resolve *r, cJSON **out, char 
 
 	note(w, "friends");
 	if (w->fail_on && !strcmp(id, w->fail_on)) {
-		snprintf(err, n, "%s", w->fail_msg);
+		cairn_err_set(err, "%s", w->fail_msg);
 		return -1;
 	}
 	*out = cJSON_CreateArray();
@@ -173,24 +172,22 @@ static int resolve_friends(const struct cairn_gql_resolve *r, cJSON **out, char 
 }
 
 /* The coerced arguments, as a string. */
-static int resolve_echo(const struct cairn_gql_resolve *r, cJSON **out, char *err, size_t n)
+static int resolve_echo(const struct cairn_gql_resolve *r, cJSON **out, cairn_err *err)
 {
 	char *s = cJSON_PrintUnformatted(r->args);
 
 	(void)err;
-	(void)n;
 	note(r->ctx, "echo");
 	*out = cJSON_CreateString(s);
 	free(s);
 	return 0;
 }
 
-static int resolve_rename(const struct cairn_gql_resolve *r, cJSON **out, char *err, size_t n)
+static int resolve_rename(const struct cairn_gql_resolve *r, cJSON **out, cairn_err *err)
 {
 	char what[64];
 
 	(void)err;
-	(void)n;
 	snprintf(what, sizeof what, "rename %.32s",
 		 cJSON_GetObjectItem(r->args, "id")->valuestring);
 	note(r->ctx, what);

@@ -61,18 +61,18 @@ static cJSON *resolve_field(struct exec *x, const struct cairn_gql_resolver *row
 	struct cairn_gql_resolve r = {x->ex->ctx, td, fd, parent, NULL};
 	struct cairn_gql_error gerr;
 	cJSON *args = NULL, *src = NULL, *res = NULL;
-	char err[CAIRN_GQL_RESOLVER_ERR_MAX] = "";
+	cairn_err err = {0};
 
 	if (cairn_gql_coerce_arguments(x->ex->schema, fd, g->fields[0], x->vars, &args, &gerr)) {
 		cairn_gql_add_error(&x->errors, gerr.message, gerr.line, gerr.col, path);
 		goto out;
 	}
 	r.args = args;
-	if (row->resolve(&r, &src, err, sizeof err)) {
-		err[sizeof err - 1] = '\0';
-		if (!err[0])
-			snprintf(err, sizeof err, "field \"%s\" could not be resolved", fd->name);
-		cairn_gql_add_error(&x->errors, err, 0, 0, path);
+	if (row->resolve(&r, &src, &err)) {
+		err.msg[sizeof err.msg - 1] = '\0';
+		if (!err.msg[0])
+			cairn_err_set(&err, "field \"%s\" could not be resolved", fd->name);
+		cairn_gql_add_error(&x->errors, err.msg, 0, 0, path);
 		goto out;
 	}
 	res = complete_value(x, fd->type, strlen(fd->type), src, g, path);

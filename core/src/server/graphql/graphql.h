@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 
+#include <cairn/plugin.h>
 #include <cjson/cJSON.h>
 
 struct cairn_gql_error {
@@ -249,15 +250,13 @@ struct cairn_gql_resolve {
 	const cJSON *args; /* the coerced arguments: an object of those that have a value */
 };
 
-#define CAIRN_GQL_RESOLVER_ERR_MAX 1024 /* errlen: the room a resolver gets for its message */
-
 /* Sets *out to the field's value as plain JSON for its whole type (NULL or a
  * JSON null: null); completion then shapes it to what was selected, so a
  * resolver never sees the query. *out is the resolver's to allocate and the
  * executor's to free. Returns 0, or -1 with a message a person can act on in
  * err: the field becomes null and the message a field error with its path. */
-typedef int (*cairn_gql_resolver_fn)(const struct cairn_gql_resolve *r, cJSON **out, char *err,
-				     size_t errlen);
+typedef int (*cairn_gql_resolver_fn)(const struct cairn_gql_resolve *r, cJSON **out,
+				     cairn_err *err);
 
 /* One row of a resolver table: the resolver for field on type. A field with
  * no row takes its parent's JSON member of the same name (NULL on a root
