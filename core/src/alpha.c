@@ -178,16 +178,168 @@ static int apply_drop(struct cairn_alpha *a, uint64_t ts, void *arg, cairn_err *
 	return cairn_db_drop(a->db, ts, arg, err);
 }
 
+/* A mutation's edits and the object texts they point to. */
+struct edit_list {
+	struct cairn_edit *edits;
+	char **texts;
+	size_t n, ntexts;
+};
+
+static void edit_list_clear(struct edit_list *l)
+{
+	for (size_t i = 0; i < l->ntexts; i++)
+		free(l->texts[i]);
+	free(l->texts);
+	free(l->edits);
+	memset(l, 0, sizeof *l);
+}
+
+/* Each step of a mutation returns 0, or the HTTP status of its failure with err set. */
+
+/* Blank nodes: one new uid per distinct name across the whole mutation,
+ * leased from zero. */
+static int assign_blanks(struct cairn_alpha *a, const struct cairn_rdf_mutation *m,
+			 struct blank_map *bm, cairn_err *err)
+{
+	for (size_t i = 0; i < m->ndel; i++)
+		if (m->del[i].s.kind == CAIRN_RDF_BLANK || m->del[i].o.kind == CAIRN_RDF_BLANK) {
+			cairn_err_set(err,
+				      "line %d: blank nodes cannot be deleted (they name new "
+				      "nodes); use the node's uid",
+				      m->del[i].line);
+			return 400;
+		}
+	for (size_t i = 0; i < m->nset; i++)
+		if ((m->set[i].s.kind == CAIRN_RDF_BLANK &&
+		     !blank_slot(bm, m->set[i].s.blank, 1)) ||
+		    (m->set[i].o.kind == CAIRN_RDF_BLANK &&
+		     !blank_slot(bm, m->set[i].o.blank, 1))) {
+			cairn_err_set(err, "out of memory");
+			return 500;
+		}
+	if (!bm->n)
+		return 0;
+	uint64_t start = 0;
+	if (cairn_zero_assign(a->zero, CAIRN_LEASE_UIDS, bm->n, &start, err) < 0)
+		return 503;
+	for (size_t i = 0; i < bm->n; i++)
+		bm->uids[i] = start + i;
+	return 0;
+}
+
+/* Explicit uids must have been leased, or a later blank node could collide.
+ * Sets *max_uid to the highest uid the mutation names. */
+static int check_uids(struct cairn_alpha *a, const struct cairn_rdf_mutation *m,
+		      struct blank_map *bm, uint64_t *max_uid, cairn_err *err)
+{
+	uint64_t max_explicit = 0;
+	*max_uid = 0;
+	for (size_t pass = 0; pass < 2; pass++) {
+		const struct cairn_rdf_quad *q = pass ? m->set : m->del;
+		size_t n = pass ? m->nset : m->ndel;
+		for (size_t i = 0; i < n; i++) {
+			uint64_t s = term_uid(&q[i].s, bm);
+			uint64_t o = q[i].o.kind == CAIRN_RDF_UID || q[i].o.kind == CAIRN_RDF_BLANK
+					 ? term_uid(&q[i].o, bm)
+					 : 0;
+			if (q[i].s.kind == CAIRN_RDF_UID && s > max_explicit)
+				max_explicit = s;
+			if (q[i].o.kind == CAIRN_RDF_UID && o > max_explicit)
+				max_explicit = o;
+			if (s > *max_uid)
+				*max_uid = s;
+			if (o > *max_uid)
+				*max_uid = o;
+		}
+	}
+	if (max_explicit <= cairn_db_max_uid(a->db))
+		return 0;
+	struct cairn_zero_state st;
+	if (cairn_zero_state(a->zero, &st, err) < 0)
+		return 503;
+	uint64_t leased = st.max_uid;
+	cairn_zero_state_clear(&st);
+	if (max_explicit > leased) {
+		cairn_err_set(err,
+			      "uid 0x%llx has not been leased by zero (max 0x%llx); use "
+			      "a blank node, or lease uids with zero's /assign?what=uids",
+			      (unsigned long long)max_explicit, (unsigned long long)leased);
+		return 400;
+	}
+	return 0;
+}
+
+/* The store's edits: deletes first, then sets, so that
+ * `delete {<s> <p> *} set {<s> <p> "x"}` replaces. */
+static int build_edits(const struct cairn_rdf_mutation *m, struct blank_map *bm,
+		       struct edit_list *l, cairn_err *err)
+{
+	l->edits = calloc(m->nset + m->ndel + 1, sizeof *l->edits);
+	l->texts = calloc(m->nset + m->ndel + 1, sizeof *l->texts);
+	if (!l->edits || !l->texts)
+		goto oom;
+	for (size_t pass = 0; pass < 2; pass++) {
+		const struct cairn_rdf_quad *q = pass ? m->set : m->del;
+		size_t n = pass ? m->nset : m->ndel;
+		for (size_t i = 0; i < n; i++) {
+			struct cairn_edit *e = &l->edits[l->n++];
+			e->op = pass ? CAIRN_OP_SET : CAIRN_OP_DEL;
+			e->pred = q[i].pred;
+			e->subj = term_uid(&q[i].s, bm);
+			if (q[i].o.kind == CAIRN_RDF_STAR) {
+				e->obj = NULL;
+				continue;
+			}
+			struct cairn_rdf_term t = q[i].o;
+			if (t.kind == CAIRN_RDF_BLANK) {
+				t.kind = CAIRN_RDF_UID;
+				t.uid = term_uid(&q[i].o, bm);
+			}
+			if (!(l->texts[l->ntexts] = cairn_rdf_object_text(&t)))
+				goto oom;
+			e->obj = l->texts[l->ntexts++];
+			if (strlen(e->obj) > (64u << 20)) {
+				cairn_err_set(err, "line %d: value is larger than 64 MiB",
+					      q[i].line);
+				return 400;
+			}
+		}
+	}
+	return 0;
+oom:
+	cairn_err_set(err, "out of memory");
+	return 500;
+}
+
+/* {"data":{"code":"Success","message":"Done","uids":{...}},"extensions":{"txn":{"commit_ts":N}}} */
+static void mutate_reply(struct cairn_http_resp *resp, const struct blank_map *bm, uint64_t ts)
+{
+	cJSON *out = cJSON_CreateObject(), *data = cJSON_AddObjectToObject(out, "data");
+	cJSON_AddStringToObject(data, "code", "Success");
+	cJSON_AddStringToObject(data, "message", "Done");
+	cJSON *uids = cJSON_AddObjectToObject(data, "uids");
+	for (size_t i = 0; i < bm->n; i++) {
+		char hex[24];
+		snprintf(hex, sizeof hex, "0x%llx", (unsigned long long)bm->uids[i]);
+		cJSON_AddStringToObject(uids, bm->names[i], hex);
+	}
+	cJSON *txn = cJSON_AddObjectToObject(cJSON_AddObjectToObject(out, "extensions"), "txn");
+	cairn_json_add_u64(txn, "commit_ts", ts);
+	char *s = cJSON_PrintUnformatted(out);
+	cJSON_Delete(out);
+	cairn_http_reply(resp, 200, "application/json", s ? s : "{}");
+	free(s);
+}
+
 static void handle_mutate(struct cairn_alpha *a, const struct cairn_http_req *req,
 			  struct cairn_http_resp *resp)
 {
 	struct cairn_rdf_mutation m;
 	struct blank_map bm = {0};
-	struct cairn_edit *edits = NULL;
-	char **texts = NULL;
-	size_t nedits = 0, ntexts = 0;
+	struct edit_list l = {0};
 	cairn_err err = {0};
-	int status = 400;
+	uint64_t max_uid = 0, ts = 0;
+	int status;
 	const char *commit_now = cairn_http_query(req, "commitNow");
 	if (strcmp(req->method, "POST") != 0) {
 		cairn_http_error(resp, 405, "POST an RDF mutation to /mutate?commitNow=true");
@@ -204,138 +356,28 @@ static void handle_mutate(struct cairn_alpha *a, const struct cairn_http_req *re
 		add_stat(a, &a->stats.mutation_errors);
 		return;
 	}
-	/* Blank nodes: one new uid per distinct name across the whole mutation. */
-	for (size_t i = 0; i < m.ndel; i++)
-		if (m.del[i].s.kind == CAIRN_RDF_BLANK || m.del[i].o.kind == CAIRN_RDF_BLANK) {
-			cairn_err_set(&err,
-				      "line %d: blank nodes cannot be deleted (they name new "
-				      "nodes); use the node's uid",
-				      m.del[i].line);
+	if ((status = assign_blanks(a, &m, &bm, &err)) ||
+	    (status = check_uids(a, &m, &bm, &max_uid, &err)) ||
+	    (status = build_edits(&m, &bm, &l, &err)))
+		goto fail;
+	for (size_t i = 0; i < l.n; i++)
+		if (claim_tablet(a, l.edits[i].pred, &err) < 0) {
+			status = 400;
 			goto fail;
 		}
-	for (size_t i = 0; i < m.nset; i++) {
-		if (m.set[i].s.kind == CAIRN_RDF_BLANK && !blank_slot(&bm, m.set[i].s.blank, 1))
-			goto oom;
-		if (m.set[i].o.kind == CAIRN_RDF_BLANK && !blank_slot(&bm, m.set[i].o.blank, 1))
-			goto oom;
-	}
-	if (bm.n) {
-		uint64_t start = 0;
-		if (cairn_zero_assign(a->zero, CAIRN_LEASE_UIDS, bm.n, &start, &err) < 0) {
-			status = 503;
-			goto fail;
-		}
-		for (size_t i = 0; i < bm.n; i++)
-			bm.uids[i] = start + i;
-	}
-	/* Explicit uids must have been leased, or a later blank node could collide. */
-	uint64_t max_uid = 0, max_explicit = 0;
-	for (size_t pass = 0; pass < 2; pass++) {
-		struct cairn_rdf_quad *q = pass ? m.set : m.del;
-		size_t n = pass ? m.nset : m.ndel;
-		for (size_t i = 0; i < n; i++) {
-			uint64_t s = term_uid(&q[i].s, &bm);
-			uint64_t o = q[i].o.kind == CAIRN_RDF_UID || q[i].o.kind == CAIRN_RDF_BLANK
-					 ? term_uid(&q[i].o, &bm)
-					 : 0;
-			if (q[i].s.kind == CAIRN_RDF_UID && s > max_explicit)
-				max_explicit = s;
-			if (q[i].o.kind == CAIRN_RDF_UID && o > max_explicit)
-				max_explicit = o;
-			if (s > max_uid)
-				max_uid = s;
-			if (o > max_uid)
-				max_uid = o;
-		}
-	}
-	if (max_explicit > cairn_db_max_uid(a->db)) {
-		struct cairn_zero_state st;
-		if (cairn_zero_state(a->zero, &st, &err) < 0) {
-			status = 503;
-			goto fail;
-		}
-		uint64_t leased = st.max_uid;
-		cairn_zero_state_clear(&st);
-		if (max_explicit > leased) {
-			cairn_err_set(&err,
-				      "uid 0x%llx has not been leased by zero (max 0x%llx); use "
-				      "a blank node, or lease uids with zero's /assign?what=uids",
-				      (unsigned long long)max_explicit, (unsigned long long)leased);
-			goto fail;
-		}
-	}
-	edits = calloc(m.nset + m.ndel + 1, sizeof *edits);
-	texts = calloc(m.nset + m.ndel + 1, sizeof *texts);
-	if (!edits || !texts)
-		goto oom;
-	/* Deletes first, then sets: `delete {<s> <p> *} set {<s> <p> "x"}` replaces. */
-	for (size_t pass = 0; pass < 2; pass++) {
-		struct cairn_rdf_quad *q = pass ? m.set : m.del;
-		size_t n = pass ? m.nset : m.ndel;
-		for (size_t i = 0; i < n; i++) {
-			struct cairn_edit *e = &edits[nedits++];
-			e->op = pass ? CAIRN_OP_SET : CAIRN_OP_DEL;
-			e->pred = q[i].pred;
-			e->subj = term_uid(&q[i].s, &bm);
-			if (q[i].o.kind == CAIRN_RDF_STAR) {
-				e->obj = NULL;
-				continue;
-			}
-			struct cairn_rdf_term t = q[i].o;
-			if (t.kind == CAIRN_RDF_BLANK) {
-				t.kind = CAIRN_RDF_UID;
-				t.uid = term_uid(&q[i].o, &bm);
-			}
-			texts[ntexts] = cairn_rdf_object_text(&t);
-			if (!texts[ntexts])
-				goto oom;
-			e->obj = texts[ntexts++];
-			if (strlen(e->obj) > (64u << 20)) {
-				cairn_err_set(&err, "line %d: value is larger than 64 MiB",
-					      q[i].line);
-				goto fail;
-			}
-		}
-	}
-	for (size_t i = 0; i < nedits; i++)
-		if (claim_tablet(a, edits[i].pred, &err) < 0)
-			goto fail;
-
-	struct apply_args aa = {edits, nedits, max_uid};
-	uint64_t ts = 0;
-	int rc = commit(a, apply_edits, &aa, &ts, &err);
-	if (rc < 0) {
+	struct apply_args aa = {l.edits, l.n, max_uid};
+	if (commit(a, apply_edits, &aa, &ts, &err) < 0) {
 		status = ts ? 500 : 503;
 		goto fail;
 	}
-	cJSON *out = cJSON_CreateObject(), *data = cJSON_AddObjectToObject(out, "data");
-	cJSON_AddStringToObject(data, "code", "Success");
-	cJSON_AddStringToObject(data, "message", "Done");
-	cJSON *uids = cJSON_AddObjectToObject(data, "uids");
-	for (size_t i = 0; i < bm.n; i++) {
-		char hex[24];
-		snprintf(hex, sizeof hex, "0x%llx", (unsigned long long)bm.uids[i]);
-		cJSON_AddStringToObject(uids, bm.names[i], hex);
-	}
-	cJSON *txn = cJSON_AddObjectToObject(cJSON_AddObjectToObject(out, "extensions"), "txn");
-	cairn_json_add_u64(txn, "commit_ts", ts);
-	char *s = cJSON_PrintUnformatted(out);
-	cJSON_Delete(out);
-	cairn_http_reply(resp, 200, "application/json", s ? s : "{}");
-	free(s);
+	mutate_reply(resp, &bm, ts);
 	add_stat(a, &a->stats.mutations);
 	goto out;
-oom:
-	cairn_err_set(&err, "out of memory");
-	status = 500;
 fail:
 	add_stat(a, &a->stats.mutation_errors);
 	cairn_http_error(resp, status, "%s", err.msg);
 out:
-	for (size_t i = 0; i < ntexts; i++)
-		free(texts[i]);
-	free(texts);
-	free(edits);
+	edit_list_clear(&l);
 	blank_free(&bm);
 	cairn_rdf_clear(&m);
 }

@@ -414,142 +414,195 @@ static int holder_alive(const struct member *m)
 	return ok;
 }
 
+static void handle_health(struct zero *z, const struct cairn_http_req *req,
+			  struct cairn_http_resp *resp)
+{
+	(void)z;
+	(void)req;
+	cairn_http_reply(resp, 200, "application/json",
+			 "{\"status\":\"healthy\",\"version\":\"" CAIRN_VERSION "\"}");
+}
+
+static void handle_state_req(struct zero *z, const struct cairn_http_req *req,
+			     struct cairn_http_resp *resp)
+{
+	(void)req;
+	handle_state(z, resp);
+}
+
+/* GET /assign?what=timestamps|uids&num=N: a lease, persisted before it is answered. */
+static void handle_assign(struct zero *z, const struct cairn_http_req *req,
+			  struct cairn_http_resp *resp)
+{
+	cairn_err err = {0};
+	const char *what = cairn_http_query(req, "what");
+	uint64_t num = 0, start;
+	int ts = what && !strcmp(what, "timestamps"), uids = what && !strcmp(what, "uids");
+	if (!ts && !uids) {
+		cairn_http_error(resp, 400, "assign needs what=timestamps or what=uids");
+	} else if (parse_u64(cairn_http_query(req, "num"), &num) < 0 || num == 0 ||
+		   num > MAX_LEASE) {
+		cairn_http_error(resp, 400, "assign needs num=N with 1 <= N <= %llu",
+				 (unsigned long long)MAX_LEASE);
+	} else if (lease(z, ts ? &z->next_ts : &z->next_uid, ts ? &z->ts_ceiling : &z->uid_ceiling,
+			 num, &start, &err) < 0) {
+		cairn_http_error(resp, 500, "cannot persist lease: %s", err.msg);
+	} else {
+		cJSON *o = cJSON_CreateObject();
+		cairn_json_add_u64(o, "startId", start);
+		cairn_json_add_u64(o, "endId", start + num - 1);
+		reply_json(resp, 200, o);
+	}
+}
+
+static void handle_license(struct zero *z, const struct cairn_http_req *req,
+			   struct cairn_http_resp *resp)
+{
+	cairn_err err = {0};
+	if (strcmp(req->method, "POST") != 0)
+		cairn_http_error(resp, 405, "POST the license file to /enterpriseLicense");
+	else if (apply_license(z, req->body, &err) < 0)
+		cairn_http_error(resp, 400, "license not applied: %s", err.msg);
+	else
+		cairn_http_reply(resp, 200, "application/json",
+				 "{\"code\":\"Success\",\"message\":\"License applied.\"}");
+}
+
+/* POST /internal/commit?member=M: a commit timestamp that holds the
+ * watermark until reported done. */
+static void handle_commit(struct zero *z, const struct cairn_http_req *req,
+			  struct cairn_http_resp *resp)
+{
+	cairn_err err = {0};
+	uint64_t member = 0, start;
+	struct pending *np;
+	if (parse_u64(cairn_http_query(req, "member"), &member) < 0 || !member_by_id(z, member)) {
+		cairn_http_error(resp, 400, "unknown member; the alpha must connect first");
+	} else if (lease(z, &z->next_ts, &z->ts_ceiling, 1, &start, &err) < 0) {
+		cairn_http_error(resp, 500, "cannot persist lease: %s", err.msg);
+	} else if (!(np = realloc(z->pending, (z->npending + 1) * sizeof *np))) {
+		cairn_http_error(resp, 500, "out of memory");
+	} else {
+		z->pending = np;
+		np[z->npending].ts = start;
+		np[z->npending].member = member;
+		z->npending++;
+		cJSON *o = cJSON_CreateObject();
+		cairn_json_add_u64(o, "ts", start);
+		reply_json(resp, 200, o);
+	}
+}
+
+/* POST /internal/lock|unlock?what=backup&member=M: one backup at a time in the cluster. */
+static void handle_lock(struct zero *z, const struct cairn_http_req *req,
+			struct cairn_http_resp *resp)
+{
+	uint64_t member = 0;
+	const char *what = cairn_http_query(req, "what");
+	int take = !strcmp(req->path, "/internal/lock");
+	if (!what || strcmp(what, "backup") != 0 ||
+	    parse_u64(cairn_http_query(req, "member"), &member) < 0 || !member_by_id(z, member)) {
+		cairn_http_error(resp, 400, "lock needs what=backup and a connected member");
+	} else if (take && z->backup_lock && z->backup_lock != member &&
+		   holder_alive(member_by_id(z, z->backup_lock))) {
+		const struct member *h = member_by_id(z, z->backup_lock);
+		char when[32];
+		iso8601(z->backup_lock_since, when, sizeof when);
+		cairn_http_error(resp, 409,
+				 "another backup is already running on this cluster "
+				 "(coordinated by alpha %s since %s); wait for it to "
+				 "finish and try again",
+				 h ? h->addr : "?", when);
+	} else {
+		if (take) {
+			z->backup_lock = member;
+			z->backup_lock_since = time(NULL);
+		} else if (z->backup_lock == member) {
+			z->backup_lock = 0;
+		}
+		cairn_http_reply(resp, 200, "application/json", "{}");
+	}
+}
+
+/* POST /internal/done?ts=T: commit T is applied (or aborted). */
+static void handle_done(struct zero *z, const struct cairn_http_req *req,
+			struct cairn_http_resp *resp)
+{
+	uint64_t ts = 0;
+	parse_u64(cairn_http_query(req, "ts"), &ts);
+	size_t k = 0;
+	for (size_t i = 0; i < z->npending; i++)
+		if (z->pending[i].ts != ts)
+			z->pending[k++] = z->pending[i];
+	z->npending = k;
+	cairn_http_reply(resp, 200, "application/json", "{}");
+}
+
+/* POST /internal/tablet?pred=P&group=G: who serves P? The first group to ask gets it. */
+static void handle_tablet(struct zero *z, const struct cairn_http_req *req,
+			  struct cairn_http_resp *resp)
+{
+	cairn_err err = {0};
+	const char *pred = cairn_http_query(req, "pred");
+	uint64_t group = 0;
+	size_t i;
+	parse_u64(cairn_http_query(req, "group"), &group);
+	if (!pred || !*pred || !group) {
+		cairn_http_error(resp, 400, "tablet needs pred and group");
+		return;
+	}
+	for (i = 0; i < z->ntablets && strcmp(z->tablets[i].pred, pred) != 0; i++)
+		;
+	if (i == z->ntablets) {
+		struct tablet *nt = realloc(z->tablets, (z->ntablets + 1) * sizeof *nt);
+		if (!nt) {
+			cairn_http_error(resp, 500, "out of memory");
+			return;
+		}
+		z->tablets = nt;
+		nt[i].pred = strdup(pred);
+		nt[i].group = (uint32_t)group;
+		z->ntablets++;
+		if (save_state(z, &err) < 0) {
+			z->ntablets--;
+			free(nt[i].pred);
+			cairn_http_error(resp, 500, "%s", err.msg);
+			return;
+		}
+	}
+	cJSON *o = cJSON_CreateObject();
+	cairn_json_add_u64(o, "group", z->tablets[i].group);
+	reply_json(resp, 200, o);
+}
+
+/* Zero's endpoints. Every one runs under zero's one lock. */
+static const struct route {
+	const char *path;
+	void (*fn)(struct zero *z, const struct cairn_http_req *req, struct cairn_http_resp *resp);
+} routes[] = {
+    {"/health", handle_health},
+    {"/state", handle_state_req},
+    {"/assign", handle_assign},
+    {"/enterpriseLicense", handle_license},
+    {"/internal/connect", handle_connect},
+    {"/internal/commit", handle_commit},
+    {"/internal/lock", handle_lock},
+    {"/internal/unlock", handle_lock},
+    {"/internal/done", handle_done},
+    {"/internal/tablet", handle_tablet},
+};
+
 static void handle(void *ctx, const struct cairn_http_req *req, struct cairn_http_resp *resp)
 {
 	struct zero *z = ctx;
-	cairn_err err = {0};
-	pthread_mutex_lock(&z->mu);
-	if (!strcmp(req->path, "/health")) {
-		cairn_http_reply(resp, 200, "application/json",
-				 "{\"status\":\"healthy\",\"version\":\"" CAIRN_VERSION "\"}");
-	} else if (!strcmp(req->path, "/state")) {
-		handle_state(z, resp);
-	} else if (!strcmp(req->path, "/assign")) {
-		const char *what = cairn_http_query(req, "what");
-		uint64_t num = 0, start;
-		int ts = what && !strcmp(what, "timestamps"), uids = what && !strcmp(what, "uids");
-		if (!ts && !uids) {
-			cairn_http_error(resp, 400, "assign needs what=timestamps or what=uids");
-		} else if (parse_u64(cairn_http_query(req, "num"), &num) < 0 || num == 0 ||
-			   num > MAX_LEASE) {
-			cairn_http_error(resp, 400, "assign needs num=N with 1 <= N <= %llu",
-					 (unsigned long long)MAX_LEASE);
-		} else if (lease(z, ts ? &z->next_ts : &z->next_uid,
-				 ts ? &z->ts_ceiling : &z->uid_ceiling, num, &start, &err) < 0) {
-			cairn_http_error(resp, 500, "cannot persist lease: %s", err.msg);
-		} else {
-			cJSON *o = cJSON_CreateObject();
-			cairn_json_add_u64(o, "startId", start);
-			cairn_json_add_u64(o, "endId", start + num - 1);
-			reply_json(resp, 200, o);
+	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+		if (!strcmp(req->path, routes[i].path)) {
+			pthread_mutex_lock(&z->mu);
+			routes[i].fn(z, req, resp);
+			pthread_mutex_unlock(&z->mu);
+			return;
 		}
-	} else if (!strcmp(req->path, "/enterpriseLicense")) {
-		if (strcmp(req->method, "POST") != 0)
-			cairn_http_error(resp, 405, "POST the license file to /enterpriseLicense");
-		else if (apply_license(z, req->body, &err) < 0)
-			cairn_http_error(resp, 400, "license not applied: %s", err.msg);
-		else
-			cairn_http_reply(resp, 200, "application/json",
-					 "{\"code\":\"Success\",\"message\":\"License applied.\"}");
-	} else if (!strcmp(req->path, "/internal/connect")) {
-		handle_connect(z, req, resp);
-	} else if (!strcmp(req->path, "/internal/commit")) {
-		/* A commit timestamp that holds the watermark until reported done. */
-		uint64_t member = 0, start;
-		if (parse_u64(cairn_http_query(req, "member"), &member) < 0 ||
-		    !member_by_id(z, member)) {
-			cairn_http_error(resp, 400, "unknown member; the alpha must connect first");
-		} else if (lease(z, &z->next_ts, &z->ts_ceiling, 1, &start, &err) < 0) {
-			cairn_http_error(resp, 500, "cannot persist lease: %s", err.msg);
-		} else {
-			struct pending *np = realloc(z->pending, (z->npending + 1) * sizeof *np);
-			if (!np) {
-				cairn_http_error(resp, 500, "out of memory");
-			} else {
-				z->pending = np;
-				np[z->npending].ts = start;
-				np[z->npending].member = member;
-				z->npending++;
-				cJSON *o = cJSON_CreateObject();
-				cairn_json_add_u64(o, "ts", start);
-				reply_json(resp, 200, o);
-			}
-		}
-	} else if (!strcmp(req->path, "/internal/lock") || !strcmp(req->path, "/internal/unlock")) {
-		/* One backup at a time in the cluster. */
-		uint64_t member = 0;
-		const char *what = cairn_http_query(req, "what");
-		int take = !strcmp(req->path, "/internal/lock");
-		if (!what || strcmp(what, "backup") != 0 ||
-		    parse_u64(cairn_http_query(req, "member"), &member) < 0 ||
-		    !member_by_id(z, member)) {
-			cairn_http_error(resp, 400,
-					 "lock needs what=backup and a connected member");
-		} else if (take && z->backup_lock && z->backup_lock != member &&
-			   holder_alive(member_by_id(z, z->backup_lock))) {
-			const struct member *h = member_by_id(z, z->backup_lock);
-			char when[32];
-			iso8601(z->backup_lock_since, when, sizeof when);
-			cairn_http_error(resp, 409,
-					 "another backup is already running on this cluster "
-					 "(coordinated by alpha %s since %s); wait for it to "
-					 "finish and try again",
-					 h ? h->addr : "?", when);
-		} else {
-			if (take) {
-				z->backup_lock = member;
-				z->backup_lock_since = time(NULL);
-			} else if (z->backup_lock == member) {
-				z->backup_lock = 0;
-			}
-			cairn_http_reply(resp, 200, "application/json", "{}");
-		}
-	} else if (!strcmp(req->path, "/internal/done")) {
-		uint64_t ts = 0;
-		parse_u64(cairn_http_query(req, "ts"), &ts);
-		size_t k = 0;
-		for (size_t i = 0; i < z->npending; i++)
-			if (z->pending[i].ts != ts)
-				z->pending[k++] = z->pending[i];
-		z->npending = k;
-		cairn_http_reply(resp, 200, "application/json", "{}");
-	} else if (!strcmp(req->path, "/internal/tablet")) {
-		/* Who serves pred? The first group to ask gets it. */
-		const char *pred = cairn_http_query(req, "pred");
-		uint64_t group = 0;
-		parse_u64(cairn_http_query(req, "group"), &group);
-		size_t i;
-		if (!pred || !*pred || !group) {
-			cairn_http_error(resp, 400, "tablet needs pred and group");
-			goto out;
-		}
-		for (i = 0; i < z->ntablets && strcmp(z->tablets[i].pred, pred) != 0; i++)
-			;
-		if (i == z->ntablets) {
-			struct tablet *nt = realloc(z->tablets, (z->ntablets + 1) * sizeof *nt);
-			if (!nt) {
-				cairn_http_error(resp, 500, "out of memory");
-				goto out;
-			}
-			z->tablets = nt;
-			nt[i].pred = strdup(pred);
-			nt[i].group = (uint32_t)group;
-			z->ntablets++;
-			if (save_state(z, &err) < 0) {
-				z->ntablets--;
-				free(nt[i].pred);
-				cairn_http_error(resp, 500, "%s", err.msg);
-				goto out;
-			}
-		}
-		cJSON *o = cJSON_CreateObject();
-		cairn_json_add_u64(o, "group", z->tablets[i].group);
-		reply_json(resp, 200, o);
-	} else {
-		cairn_http_error(resp, 404, "no such endpoint %s", req->path);
-	}
-out:
-	pthread_mutex_unlock(&z->mu);
+	cairn_http_error(resp, 404, "no such endpoint %s", req->path);
 }
 
 static const struct cairn_flag flags[] = {
