@@ -19,14 +19,23 @@ struct stage {
 	int in_eof, done;
 };
 
-static int stage_init(struct stage *s, struct cairn_filter *f, cairn_err *err)
+/* Appends a stage for f to st[0..*n) (both chains have at most
+ * CAIRN_CHAIN_MAX); f is the chain's from now on, even on failure. */
+static int stage_add(struct stage *st, size_t *n, struct cairn_filter *f, cairn_err *err)
 {
+	struct stage *s = &st[*n];
+	if (*n == CAIRN_CHAIN_MAX) {
+		cairn_filter_free(f);
+		return cairn_err_set(err, "too many filters in one chain (at most %d)",
+				     CAIRN_CHAIN_MAX);
+	}
 	s->f = f;
 	if (f->ops->step && !(s->buf = malloc(CAIRN_FILTER_BUF))) {
 		cairn_filter_free(f);
 		s->f = NULL;
 		return cairn_err_set(err, "out of memory");
 	}
+	(*n)++;
 	return 0;
 }
 
@@ -66,15 +75,7 @@ struct cairn_wchain *cairn_wchain_new(cairn_sink_fn sink, void *ctx)
 
 int cairn_wchain_add(struct cairn_wchain *c, struct cairn_filter *f, cairn_err *err)
 {
-	if (c->n == CAIRN_CHAIN_MAX) {
-		cairn_filter_free(f);
-		return cairn_err_set(err, "too many filters in one chain (at most %d)",
-				     CAIRN_CHAIN_MAX);
-	}
-	if (stage_init(&c->st[c->n], f, err) < 0)
-		return -1;
-	c->n++;
-	return 0;
+	return stage_add(c->st, &c->n, f, err);
 }
 
 /* Hands len bytes (and, with finish, the end of input) to stage i. */
@@ -150,15 +151,7 @@ struct cairn_rchain *cairn_rchain_new(cairn_source_fn source, void *ctx)
 
 int cairn_rchain_add(struct cairn_rchain *c, struct cairn_filter *f, cairn_err *err)
 {
-	if (c->n == CAIRN_CHAIN_MAX) {
-		cairn_filter_free(f);
-		return cairn_err_set(err, "too many filters in one chain (at most %d)",
-				     CAIRN_CHAIN_MAX);
-	}
-	if (stage_init(&c->st[c->n], f, err) < 0)
-		return -1;
-	c->n++;
-	return 0;
+	return stage_add(c->st, &c->n, f, err);
 }
 
 /* Up to cap bytes out of the first n stages (n = 0: the source itself). */
