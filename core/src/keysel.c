@@ -87,6 +87,54 @@ static void set_options(const struct cairn_loaded_plugin *p, const struct cairn_
 		out[len - 1] = 0;
 }
 
+/* How one provider is configured, for a hint: "--encryption_key_file" for a
+ * provider with one option, "the --vault_* flags" for options that share a
+ * prefix, else its first option. */
+static void provider_hint(const struct cairn_keys_ops *ops, char *out, size_t len)
+{
+	const char *const *k = ops->config_keys;
+	size_t common, n = 0;
+	if (!k || !k[0]) {
+		out[0] = 0;
+		return;
+	}
+	common = strlen(k[0]);
+	for (; k[n]; n++) {
+		size_t c = 0;
+		while (c < common && k[n][c] == k[0][c])
+			c++;
+		common = c;
+	}
+	while (common && k[0][common - 1] != '_')
+		common--;
+	if (n > 1 && common)
+		snprintf(out, len, "the --%.*s* flags", (int)common, k[0]);
+	else
+		snprintf(out, len, "--%s", k[0]);
+}
+
+void cairn_key_provider_hint(char *out, size_t len)
+{
+	size_t off = 0, count = 0, total = 0;
+	out[0] = 0;
+	for (size_t i = 0; i < cairn_plugins_count(); i++)
+		total += cairn_plugins_at(i)->desc->kind == CAIRN_PLUGIN_KEYS;
+	for (size_t i = 0; i < cairn_plugins_count() && off + 1 < len; i++) {
+		const struct cairn_plugin *d = cairn_plugins_at(i)->desc;
+		char one[128];
+		if (d->kind != CAIRN_PLUGIN_KEYS)
+			continue;
+		provider_hint(d->ops, one, sizeof one);
+		count++;
+		off += (size_t)snprintf(out + off, len - off, "%s%s",
+					count == 1 ? "" : (count == total ? " or " : ", "), one);
+	}
+	if (!count)
+		snprintf(out, len, "a key-provider plugin (none is loaded; check --plugin_dir)");
+	else if (off >= len)
+		out[len - 1] = 0;
+}
+
 int cairn_key_load(const struct cairn_kv *cfg, unsigned char *key, size_t *len, cairn_err *err)
 {
 	const struct cairn_loaded_plugin *chosen = NULL;

@@ -29,6 +29,10 @@ int cairn_opts_parse_keyed(const char *section, const char *usage, const struct 
  * {NULL}; its strings belong to the plugins. NULL when out of memory. */
 struct cairn_flag *cairn_key_provider_flags(const struct cairn_flag *have);
 
+/* How to give a key, from the loaded providers' options, for messages:
+ * "--encryption_key_file or the --vault_* flags". */
+void cairn_key_provider_hint(char *out, size_t len);
+
 /* Asks every loaded key provider whether cfg selects it. None: *len = 0 (no
  * encryption). Two: an error naming both. One: fetches the key and refuses
  * any length but 16, 24 or 32 bytes. */

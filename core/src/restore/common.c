@@ -43,11 +43,13 @@ int cairn_series_check_key(const struct cairn_manifest *first, const struct cair
 	size_t want = cairn_cipher_key_len(first->cipher);
 	if (!want)
 		want = 32;
-	if (!ks->key_len)
+	if (!ks->key_len) {
+		char how[256];
+		cairn_key_provider_hint(how, sizeof how);
 		return cairn_err_set(err,
-				     "backup series %s is encrypted (%s): give the key with "
-				     "--encryption_key_file or the --vault_* flags",
-				     first->backup_id, first->cipher);
+				     "backup series %s is encrypted (%s): give the key with %s",
+				     first->backup_id, first->cipher, how);
+	}
 	if (ks->key_len != want)
 		return cairn_err_set(err,
 				     "backup series %s was encrypted with %s, which takes a "
