@@ -14,6 +14,7 @@
 
 #include "backup/backup.h"
 #include "backup/group.h"
+#include "cluster/member.h"
 #include "cluster/zero_client.h"
 #include "commands.h"
 #include "config.h"
@@ -42,7 +43,8 @@ struct cairn_alpha {
 	char *http_addr; /* what we serve on, as told to zero */
 	uint32_t group;
 	uint64_t member_id;
-	pthread_mutex_t write_mu;	  /* one commit at a time: ts order = apply order */
+	struct cairn_member member; /* commits in flight and finished, as zero must know them */
+	pthread_mutex_t write_mu;   /* one commit at a time: ts order = apply order */
 	unsigned char key[CAIRN_KEY_MAX]; /* encryption key, if any */
 	size_t key_len;
 	time_t started;
@@ -142,20 +144,19 @@ static void add_stat(struct cairn_alpha *a, uint64_t *counter)
 }
 
 /* One commit: a timestamp from zero (which holds the watermark below it),
- * the write, then "done" so the watermark can pass it. Under write_mu, so
- * commit order and apply order are the same. *ts stays 0 if zero could not
- * be reached. */
+ * the write (one LMDB transaction: all of it or nothing), then "done", told
+ * to zero until it has heard it (cluster/member.c), so the watermark can
+ * pass it. Under write_mu, so commit order and apply order are the same.
+ * *ts stays 0 if zero could not be reached. */
 typedef int (*commit_fn)(struct cairn_alpha *a, uint64_t ts, void *arg, cairn_err *err);
 
 static int commit(struct cairn_alpha *a, commit_fn fn, void *arg, uint64_t *ts, cairn_err *err)
 {
 	pthread_mutex_lock(&a->write_mu);
-	int rc = cairn_zero_commit_begin(a->zero, a->member_id, ts, err);
-	if (rc == 0)
+	int rc = cairn_member_begin(&a->member, ts, err);
+	if (rc == 0) {
 		rc = fn(a, *ts, arg, err);
-	if (*ts) {
-		cairn_err derr = {0};
-		cairn_zero_commit_done(a->zero, *ts, &derr);
+		cairn_member_finish(&a->member, *ts);
 	}
 	pthread_mutex_unlock(&a->write_mu);
 	return rc;
@@ -734,7 +735,10 @@ int cairn_cmd_alpha(int argc, char **argv)
 		goto out;
 	a.zero = strdup(cairn_opt(&o, "zero"));
 	uint32_t g = 0;
-	if (cairn_zero_connect(a.zero, a.http_addr, a.group, &a.member_id, &g, &err) < 0)
+	if (cairn_member_id_read(dir, &a.member_id, &err) < 0 ||
+	    cairn_zero_connect(a.zero, a.http_addr, a.group, &a.member_id, &g, &err) < 0 ||
+	    cairn_member_id_write(dir, a.member_id, &err) < 0 ||
+	    cairn_member_start(&a.member, a.zero, a.member_id, &err) < 0)
 		goto out;
 	if (!a.group && cairn_group_id_write(dir, g, &err) < 0)
 		goto out;
@@ -755,6 +759,7 @@ out:
 		cairn_print_error(err.msg);
 quiet:
 	cairn_http_stop(srv);
+	cairn_member_stop(&a.member);
 	cairn_db_close(a.db);
 	free(a.zero);
 	free(a.http_addr);

@@ -93,13 +93,19 @@ int cairn_read_file(const char *path, size_t max, char **data, size_t *len, cair
 	return 0;
 }
 
-uint64_t cairn_json_u64(const cJSON *obj, const char *name)
+uint64_t cairn_json_u64_value(const cJSON *v)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
 	if (!cJSON_IsNumber(v) || v->valuedouble < 0)
 		return 0;
 	return (uint64_t)v->valuedouble;
 }
+
+uint64_t cairn_json_u64(const cJSON *obj, const char *name)
+{
+	return cairn_json_u64_value(cJSON_GetObjectItemCaseSensitive(obj, name));
+}
+
+cJSON *cairn_json_u64_create(uint64_t v) { return cJSON_CreateNumber((double)v); }
 
 void cairn_json_add_u64(cJSON *obj, const char *name, uint64_t v)
 {

@@ -67,13 +67,33 @@ static int pick_folder(struct cairn_store_loc *loc, const struct cairn_backup_se
 	}
 }
 
+/* How long a backup waits for a restarted zero to hear from every alpha. */
+#define RECOVERY_WAIT_MS 30000
+
 /* Asks zero whether backups are licensed, and for the read timestamp (its
- * watermark); fills *st with zero's state (for the groups). */
+ * watermark); fills *st with zero's state (for the groups). A zero that
+ * restarted cannot prove a watermark until every alpha has told it what it
+ * has in flight: wait for that, then fail naming the alpha it waits for,
+ * rather than read at a timestamp older than the cluster. */
 static int zero_plan(const struct cairn_backup_source *src, struct cairn_zero_state *st,
 		     uint64_t *read_ts, cairn_err *err)
 {
-	if (cairn_zero_state(src->zero, st, err) < 0)
-		return -1;
+	for (int waited = 0;; waited += 100) {
+		if (cairn_zero_state(src->zero, st, err) < 0)
+			return -1;
+		if (!st->recovering)
+			break;
+		if (waited >= RECOVERY_WAIT_MS)
+			return cairn_err_setc(
+			    err, CAIRN_E_TRANSIENT,
+			    "zero restarted and has not heard from %s since, so it "
+			    "cannot prove which commits are complete; start that "
+			    "alpha, or remove it with zero's /removeNode, and back up "
+			    "again",
+			    st->waiting);
+		cairn_zero_state_clear(st);
+		usleep(100 * 1000);
+	}
 	if (!st->license_enabled)
 		return cairn_err_set(err,
 				     "backups need an enterprise license: the %s ended on %s; "

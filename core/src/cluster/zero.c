@@ -29,6 +29,10 @@ struct member {
 	uint64_t id;
 	uint32_t group;
 	char *addr;
+	/* Reported in since this zero started (connect, or a heartbeat with its
+	 * commits in flight): until every member has, the watermark cannot pass
+	 * the persisted floor. Not persisted. */
+	int checked_in;
 };
 
 struct tablet {
@@ -55,6 +59,7 @@ struct zero {
 	int64_t trial_start;
 	int64_t license_expiry; /* 0: none */
 	uint64_t backup_lock;	/* member id holding the cluster's backup lock, 0: free */
+	uint64_t wm_floor;	/* a watermark proven before the last restart (persisted) */
 	time_t backup_lock_since;
 	char *license_user;
 };
@@ -66,12 +71,36 @@ static void on_signal(int sig)
 	stop_flag = 1;
 }
 
+/* Whether every member has reported in since this zero started. */
+static int recovered(const struct zero *z)
+{
+	for (size_t i = 0; i < z->nmembers; i++)
+		if (!z->members[i].checked_in)
+			return 0;
+	return 1;
+}
+
+/* The highest T such that every commit <= T is applied or aborted: below the
+ * oldest pending commit, and, until every member has reported in after a
+ * restart, no higher than the floor proven before it. */
+static uint64_t watermark(const struct zero *z)
+{
+	uint64_t w = z->next_ts - 1;
+	for (size_t i = 0; i < z->npending; i++)
+		if (z->pending[i].ts - 1 < w)
+			w = z->pending[i].ts - 1;
+	if (!recovered(z) && z->wm_floor < w)
+		w = z->wm_floor;
+	return w;
+}
+
 static int save_state(struct zero *z, cairn_err *err)
 {
 	cJSON *root = cJSON_CreateObject(), *ms = cJSON_AddArrayToObject(root, "members"),
 	      *ts = cJSON_AddArrayToObject(root, "tablets");
 	cairn_json_add_u64(root, "ts_ceiling", z->ts_ceiling);
 	cairn_json_add_u64(root, "uid_ceiling", z->uid_ceiling);
+	cairn_json_add_u64(root, "watermark_floor", watermark(z));
 	cairn_json_add_u64(root, "next_member_id", z->next_member_id);
 	cairn_json_add_u64(root, "trial_start", (uint64_t)z->trial_start);
 	cairn_json_add_u64(root, "license_expiry", (uint64_t)z->license_expiry);
@@ -130,6 +159,10 @@ static int load_state(struct zero *z, cairn_err *err)
 	if (!z->next_uid)
 		z->next_uid = z->uid_ceiling = 1;
 	z->next_member_id = cairn_json_u64(root, "next_member_id");
+	/* Commits in flight when the last zero stopped are known only to their
+	 * alphas: below this floor everything was done; above it the watermark
+	 * waits until every member has reported in (handle_heartbeat). */
+	z->wm_floor = cairn_json_u64(root, "watermark_floor");
 	z->trial_start = (int64_t)cairn_json_u64(root, "trial_start");
 	z->license_expiry = (int64_t)cairn_json_u64(root, "license_expiry");
 	const cJSON *u = cJSON_GetObjectItemCaseSensitive(root, "license_user");
@@ -146,6 +179,7 @@ static int load_state(struct zero *z, cairn_err *err)
 		nm[z->nmembers].id = cairn_json_u64(it, "id");
 		nm[z->nmembers].group = (uint32_t)cairn_json_u64(it, "group");
 		nm[z->nmembers].addr = strdup(a->valuestring);
+		nm[z->nmembers].checked_in = 0;
 		z->nmembers++;
 	}
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "tablets"))
@@ -179,15 +213,6 @@ static int lease(struct zero *z, uint64_t *next, uint64_t *ceiling, uint64_t num
 	*start = *next;
 	*next += num;
 	return 0;
-}
-
-static uint64_t watermark(const struct zero *z)
-{
-	uint64_t w = z->next_ts - 1;
-	for (size_t i = 0; i < z->npending; i++)
-		if (z->pending[i].ts - 1 < w)
-			w = z->pending[i].ts - 1;
-	return w;
 }
 
 static int license_enabled(const struct zero *z, int *trial, int64_t *expiry)
@@ -253,6 +278,17 @@ static void handle_state(struct zero *z, struct cairn_http_resp *resp)
 	cairn_json_add_u64(root, "maxTxnTs", z->next_ts - 1);
 	cairn_json_add_u64(root, "maxUID", z->next_uid - 1);
 	cairn_json_add_u64(root, "watermark", watermark(z));
+	/* After a restart, until every member has reported in: who is missing. */
+	cJSON_AddBoolToObject(root, "recovering", !recovered(z));
+	cJSON *waiting = cJSON_AddArrayToObject(root, "waitingFor");
+	for (size_t i = 0; i < z->nmembers; i++)
+		if (!z->members[i].checked_in) {
+			cJSON *w = cJSON_CreateObject();
+			cairn_json_add_u64(w, "id", z->members[i].id);
+			cairn_json_add_u64(w, "group", z->members[i].group);
+			cJSON_AddStringToObject(w, "addr", z->members[i].addr);
+			cJSON_AddItemToArray(waiting, w);
+		}
 	int trial;
 	int64_t expiry;
 	char when[32];
@@ -328,6 +364,32 @@ static struct member *member_by_id(struct zero *z, uint64_t id)
 	return NULL;
 }
 
+/* Forgets member i and its commits in flight. Caller holds z->mu. */
+static void remove_member_at(struct zero *z, size_t i)
+{
+	uint64_t id = z->members[i].id;
+	size_t k = 0;
+	for (size_t j = 0; j < z->npending; j++)
+		if (z->pending[j].member != id)
+			z->pending[k++] = z->pending[j];
+	z->npending = k;
+	if (z->backup_lock == id)
+		z->backup_lock = 0;
+	free(z->members[i].addr);
+	memmove(&z->members[i], &z->members[i + 1], (z->nmembers - i - 1) * sizeof *z->members);
+	z->nmembers--;
+}
+
+/* Removes every member but keep that claims addr: one address, one process. */
+static void drop_members_at(struct zero *z, const char *addr, uint64_t keep)
+{
+	for (size_t i = 0; i < z->nmembers;)
+		if (z->members[i].id != keep && !strcmp(z->members[i].addr, addr))
+			remove_member_at(z, i);
+		else
+			i++;
+}
+
 /* An alpha (re)joins: a known address keeps its id and group; its pending
  * commits died with its previous process, so they no longer hold the
  * watermark back. */
@@ -344,12 +406,28 @@ static void handle_connect(struct zero *z, const struct cairn_http_req *req,
 		return;
 	}
 	uint32_t group = (uint32_t)cairn_json_u64(in, "group");
-	struct member *m = NULL;
-	for (size_t i = 0; i < z->nmembers; i++)
-		if (!strcmp(z->members[i].addr, addr->valuestring))
-			m = &z->members[i];
-	if (m && group && m->group != group) {
-		m->group = group; /* the postings directory decides */
+	/* The member is its postings directory (the id it keeps there), not its
+	 * address: an alpha restarted on another port stays one member. Any
+	 * other member on that address is a process that is gone. */
+	struct member *m = member_by_id(z, cairn_json_u64(in, "id"));
+	if (!m)
+		for (size_t i = 0; i < z->nmembers; i++)
+			if (!strcmp(z->members[i].addr, addr->valuestring))
+				m = &z->members[i];
+	if (m) {
+		char *na = strdup(addr->valuestring);
+		if (!na) {
+			cJSON_Delete(in);
+			cairn_http_error(resp, 500, "out of memory");
+			return;
+		}
+		free(m->addr);
+		m->addr = na;
+		uint64_t id = m->id;
+		drop_members_at(z, na, id);
+		m = member_by_id(z, id);
+		if (group && m->group != group)
+			m->group = group; /* the postings directory decides */
 	}
 	if (!m) {
 		uint32_t g = group;
@@ -374,6 +452,7 @@ static void handle_connect(struct zero *z, const struct cairn_http_req *req,
 		m->group = g;
 		m->addr = strdup(addr->valuestring);
 	}
+	m->checked_in = 1; /* a process that just started has nothing in flight */
 	if (z->backup_lock == m->id)
 		z->backup_lock = 0; /* its holder restarted: that backup is over */
 	size_t k = 0;
@@ -524,18 +603,107 @@ static void handle_lock(struct zero *z, const struct cairn_http_req *req,
 	}
 }
 
-/* POST /internal/done?ts=T: commit T is applied (or aborted). */
+/* Drops member's pending commits listed in arr (a JSON array of
+ * timestamps): each is applied or aborted. Repeating one changes nothing. */
+static void finish_pending(struct zero *z, uint64_t member, const cJSON *arr)
+{
+	const cJSON *t;
+	cJSON_ArrayForEach(t, arr)
+	{
+		uint64_t ts = cairn_json_u64_value(t);
+		size_t k = 0;
+		for (size_t i = 0; i < z->npending; i++)
+			if (z->pending[i].ts != ts || z->pending[i].member != member)
+				z->pending[k++] = z->pending[i];
+		z->npending = k;
+	}
+}
+
+static int has_pending(const struct zero *z, uint64_t ts)
+{
+	for (size_t i = 0; i < z->npending; i++)
+		if (z->pending[i].ts == ts)
+			return 1;
+	return 0;
+}
+
+/* The body of /internal/done and /internal/heartbeat, from a connected member. */
+static cJSON *member_body(struct zero *z, const struct cairn_http_req *req,
+			  struct cairn_http_resp *resp, uint64_t *member)
+{
+	cJSON *in = cJSON_ParseWithLength(req->body, req->body_len);
+	*member = 0;
+	if (strcmp(req->method, "POST") != 0 || !cJSON_IsObject(in) ||
+	    parse_u64(cairn_http_query(req, "member"), member) < 0 || !member_by_id(z, *member)) {
+		cJSON_Delete(in);
+		cairn_http_error(
+		    resp, 400,
+		    "POST a JSON object with ?member=M of a connected member; the alpha "
+		    "must connect first");
+		return NULL;
+	}
+	return in;
+}
+
+/* POST /internal/done?member=M {"done":[T...]}: the member's commits T are
+ * applied (or aborted). Idempotent, so the alpha retries until it is heard. */
 static void handle_done(struct zero *z, const struct cairn_http_req *req,
 			struct cairn_http_resp *resp)
 {
-	uint64_t ts = 0;
-	parse_u64(cairn_http_query(req, "ts"), &ts);
-	size_t k = 0;
-	for (size_t i = 0; i < z->npending; i++)
-		if (z->pending[i].ts != ts)
-			z->pending[k++] = z->pending[i];
-	z->npending = k;
+	uint64_t member;
+	cJSON *in = member_body(z, req, resp, &member);
+	if (!in)
+		return;
+	finish_pending(z, member, cJSON_GetObjectItemCaseSensitive(in, "done"));
+	cJSON_Delete(in);
 	cairn_http_reply(resp, 200, "application/json", "{}");
+}
+
+/* POST /internal/heartbeat?member=M {"inflight":[T], "beginning":bool,
+ * "done":[T...]}: what the member has in flight and what it finished. A
+ * restarted zero learns the commits in flight from its members this way;
+ * a member counts as reported in once it says what it has in flight (not
+ * while it is waiting for a timestamp). The answer lists the member's
+ * pending commits as zero sees them, so that the alpha can finish those
+ * whose timestamp never reached it. */
+static void handle_heartbeat(struct zero *z, const struct cairn_http_req *req,
+			     struct cairn_http_resp *resp)
+{
+	uint64_t member;
+	cJSON *in = member_body(z, req, resp, &member), *out, *pend;
+	const cJSON *t;
+	if (!in)
+		return;
+	finish_pending(z, member, cJSON_GetObjectItemCaseSensitive(in, "done"));
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(in, "inflight"))
+	{
+		uint64_t ts = cairn_json_u64_value(t);
+		struct pending *np;
+		if (!ts || ts >= z->next_ts || has_pending(z, ts))
+			continue;
+		if (!(np = realloc(z->pending, (z->npending + 1) * sizeof *np))) {
+			cJSON_Delete(in);
+			cairn_http_error(resp, 500, "out of memory");
+			return;
+		}
+		z->pending = np;
+		np[z->npending].ts = ts;
+		np[z->npending].member = member;
+		z->npending++;
+	}
+	struct member *m = member_by_id(z, member);
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(in, "beginning")) && !m->checked_in) {
+		m->checked_in = 1;
+		cairn_info("alpha %s (member %llu) reported in%s", m->addr,
+			   (unsigned long long)member, recovered(z) ? "; every member has" : "");
+	}
+	cJSON_Delete(in);
+	out = cJSON_CreateObject();
+	pend = cJSON_AddArrayToObject(out, "pending");
+	for (size_t i = 0; i < z->npending; i++)
+		if (z->pending[i].member == member)
+			cJSON_AddItemToArray(pend, cairn_json_u64_create(z->pending[i].ts));
+	reply_json(resp, 200, out);
 }
 
 /* POST /internal/tablet?pred=P&group=G: who serves P? The first group to ask gets it. */
@@ -589,6 +757,7 @@ static const struct route {
     {"/internal/lock", handle_lock},
     {"/internal/unlock", handle_lock},
     {"/internal/done", handle_done},
+    {"/internal/heartbeat", handle_heartbeat},
     {"/internal/tablet", handle_tablet},
 };
 

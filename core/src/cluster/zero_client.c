@@ -16,18 +16,23 @@
 #define WATERMARK_WAIT_MS 30000
 #define WATERMARK_POLL_MS 50
 
-/* One request to zero; the parsed JSON answer, or NULL with err. */
-static cJSON *call(const char *zero, const char *method, const char *path, cairn_err *err)
+/* One request to zero (POST with body, "{}" if NULL); the parsed JSON
+ * answer, or NULL with err. */
+static cJSON *call_body(const char *zero, const char *method, const char *path, const char *body,
+			cairn_err *err)
 {
 	char url[1024], *out = NULL;
 	long status = 0;
+	int post = !strcmp(method, "POST");
 	snprintf(url, sizeof url, "http://%s%s", zero, path);
+	if (post && !body)
+		body = "{}";
 	struct cairn_http_call c = {
 	    .method = method,
 	    .url = url,
-	    .content_type = !strcmp(method, "POST") ? "application/json" : NULL,
-	    .body = !strcmp(method, "POST") ? "{}" : NULL,
-	    .body_len = !strcmp(method, "POST") ? 2 : 0,
+	    .content_type = post ? "application/json" : NULL,
+	    .body = post ? body : NULL,
+	    .body_len = post ? strlen(body) : 0,
 	    .timeout_ms = ZERO_DEADLINE_MS,
 	};
 	if (cairn_http_fetch(&c, &status, &out, NULL, err) < 0) {
@@ -48,6 +53,11 @@ static cJSON *call(const char *zero, const char *method, const char *path, cairn
 	}
 	free(out);
 	return j;
+}
+
+static cJSON *call(const char *zero, const char *method, const char *path, cairn_err *err)
+{
+	return call_body(zero, method, path, NULL, err);
 }
 
 /* A call whose answer carries one number. */
@@ -116,6 +126,14 @@ int cairn_zero_state(const char *zero, struct cairn_zero_state *st, cairn_err *e
 	st->license_trial = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(lic, "trial"));
 	snprintf(st->license_expiry, sizeof st->license_expiry, "%s",
 		 cJSON_IsString(exp) ? exp->valuestring : "");
+	st->recovering = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "recovering"));
+	const cJSON *w = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "waitingFor"), 0);
+	const cJSON *waddr = cJSON_GetObjectItemCaseSensitive(w, "addr");
+	if (w)
+		snprintf(st->waiting, sizeof st->waiting, "alpha %.200s (member %llu, group %llu)",
+			 cJSON_IsString(waddr) ? waddr->valuestring : "?",
+			 (unsigned long long)cairn_json_u64(w, "id"),
+			 (unsigned long long)cairn_json_u64(w, "group"));
 	const cJSON *groups = cJSON_GetObjectItemCaseSensitive(j, "groups");
 	size_t ng = (size_t)cJSON_GetArraySize(groups);
 	st->groups = ng ? calloc(ng, sizeof *st->groups) : NULL;
@@ -143,6 +161,8 @@ int cairn_zero_connect(const char *zero, const char *addr, uint32_t group, uint6
 	cJSON *req = cJSON_CreateObject();
 	cJSON_AddStringToObject(req, "addr", addr);
 	cairn_json_add_u64(req, "group", group);
+	if (*member_id)
+		cairn_json_add_u64(req, "id", *member_id);
 	int ok = req && cJSON_PrintPreallocated(req, body, sizeof body, 0);
 	cJSON_Delete(req);
 	if (!ok)
@@ -186,13 +206,59 @@ int cairn_zero_commit_begin(const char *zero, uint64_t member_id, uint64_t *ts, 
 	return call_u64(zero, "POST", path, "ts", ts, err);
 }
 
-int cairn_zero_commit_done(const char *zero, uint64_t ts, cairn_err *err)
+/* {"done":[...], ...}: a member's report, as JSON text (malloc'd). */
+static char *report_json(uint64_t inflight, int beginning, const uint64_t *done, size_t ndone,
+			 int with_inflight)
 {
-	char path[128];
-	snprintf(path, sizeof path, "/internal/done?ts=%llu", (unsigned long long)ts);
-	cJSON *j = call(zero, "POST", path, err);
+	cJSON *j = cJSON_CreateObject(), *d = cJSON_AddArrayToObject(j, "done");
+	for (size_t i = 0; i < ndone; i++)
+		cJSON_AddItemToArray(d, cairn_json_u64_create(done[i]));
+	if (with_inflight) {
+		cJSON *f = cJSON_AddArrayToObject(j, "inflight");
+		if (inflight)
+			cJSON_AddItemToArray(f, cairn_json_u64_create(inflight));
+		cJSON_AddBoolToObject(j, "beginning", beginning);
+	}
+	char *s = cJSON_PrintUnformatted(j);
+	cJSON_Delete(j);
+	return s;
+}
+
+int cairn_zero_commit_done(const char *zero, uint64_t member_id, const uint64_t *ts, size_t n,
+			   cairn_err *err)
+{
+	char path[128], *body = report_json(0, 0, ts, n, 0);
+	if (!body)
+		return cairn_err_set(err, "out of memory");
+	snprintf(path, sizeof path, "/internal/done?member=%llu", (unsigned long long)member_id);
+	cJSON *j = call_body(zero, "POST", path, body, err);
+	free(body);
 	cJSON_Delete(j);
 	return j ? 0 : -1;
+}
+
+int cairn_zero_heartbeat(const char *zero, uint64_t member_id, uint64_t inflight, int beginning,
+			 const uint64_t *done, size_t ndone, uint64_t *pending, size_t max,
+			 size_t *npending, cairn_err *err)
+{
+	char path[128], *body = report_json(inflight, beginning, done, ndone, 1);
+	const cJSON *t;
+	*npending = 0;
+	if (!body)
+		return cairn_err_set(err, "out of memory");
+	snprintf(path, sizeof path, "/internal/heartbeat?member=%llu",
+		 (unsigned long long)member_id);
+	cJSON *j = call_body(zero, "POST", path, body, err);
+	free(body);
+	if (!j)
+		return -1;
+	cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(j, "pending"))
+	{
+		if (*npending < max)
+			pending[(*npending)++] = cairn_json_u64_value(t);
+	}
+	cJSON_Delete(j);
+	return 0;
 }
 
 int cairn_zero_tablet(const char *zero, const char *pred, uint32_t group, uint32_t *owner,

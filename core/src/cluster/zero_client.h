@@ -25,6 +25,11 @@ struct cairn_zero_state {
 	uint64_t max_txn_ts; /* the highest timestamp handed out */
 	uint64_t max_uid;    /* the highest uid leased */
 	int license_enabled, license_trial;
+	/* Restarted and not yet heard from every member: the watermark stays at
+	 * a floor proven before the restart. waiting names one missing member
+	 * ("alpha 127.0.0.1:8080 (member 3, group 2)"). */
+	int recovering;
+	char waiting[320];
 	char license_expiry[40]; /* ISO 8601, "" if none */
 	struct cairn_zero_group *groups;
 	size_t ngroups;
@@ -35,7 +40,8 @@ void cairn_zero_state_clear(struct cairn_zero_state *st);
 int cairn_zero_state(const char *zero, struct cairn_zero_state *st, cairn_err *err);
 
 /* An alpha joins (POST /internal/connect): addr is what it serves on, group 0
- * lets zero choose. Sets the member id and the group zero assigned. */
+ * lets zero choose, *member_id the id its postings directory keeps (0: none
+ * yet). Sets the member id and the group zero assigned. */
 int cairn_zero_connect(const char *zero, const char *addr, uint32_t group, uint64_t *member_id,
 		       uint32_t *group_out, cairn_err *err);
 
@@ -47,7 +53,18 @@ int cairn_zero_assign(const char *zero, enum cairn_zero_lease what, uint64_t num
 /* POST /internal/commit: a commit timestamp that holds the watermark below it
  * until cairn_zero_commit_done reports it applied (or aborted). */
 int cairn_zero_commit_begin(const char *zero, uint64_t member_id, uint64_t *ts, cairn_err *err);
-int cairn_zero_commit_done(const char *zero, uint64_t ts, cairn_err *err);
+/* Reports commits applied or aborted. Idempotent: repeat it until it succeeds. */
+int cairn_zero_commit_done(const char *zero, uint64_t member_id, const uint64_t *ts, size_t n,
+			   cairn_err *err);
+
+/* POST /internal/heartbeat: the member's commit in flight (0: none; with
+ * beginning set, it is waiting for a timestamp and cannot say) and the
+ * commits it finished that zero may not have heard of. Fills pending (up to
+ * max) with the member's commits zero still holds pending, *npending with
+ * their count. */
+int cairn_zero_heartbeat(const char *zero, uint64_t member_id, uint64_t inflight, int beginning,
+			 const uint64_t *done, size_t ndone, uint64_t *pending, size_t max,
+			 size_t *npending, cairn_err *err);
 
 /* POST /internal/tablet: the group that serves pred (the first group to ask gets it). */
 int cairn_zero_tablet(const char *zero, const char *pred, uint32_t group, uint32_t *owner,

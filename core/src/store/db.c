@@ -621,11 +621,14 @@ int cairn_db_load_end(struct cairn_db_loader *l, uint64_t max_uid, uint64_t max_
 	return 0;
 }
 
-int cairn_group_id_read(const char *dir, uint32_t *group, cairn_err *err)
+/* A small file in a postings directory holding one number in [1, max]:
+ * *v = 0 if it is absent. */
+static int num_file_read(const char *dir, const char *name, uint64_t max, const char *what,
+			 uint64_t *v, cairn_err *err)
 {
 	char path[4096], buf[32];
-	snprintf(path, sizeof path, "%s/group_id", dir);
-	*group = 0;
+	snprintf(path, sizeof path, "%s/%s", dir, name);
+	*v = 0;
 	int fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return errno == ENOENT
@@ -634,24 +637,26 @@ int cairn_group_id_read(const char *dir, uint32_t *group, cairn_err *err)
 	ssize_t n = read(fd, buf, sizeof buf - 1);
 	close(fd);
 	if (n <= 0)
-		return cairn_err_set(err, "%s is empty; it should hold the group number", path);
+		return cairn_err_set(err, "%s is empty; it should hold the %s", path, what);
 	buf[n] = 0;
 	char *end;
-	unsigned long g = strtoul(buf, &end, 10);
+	errno = 0;
+	unsigned long long x = strtoull(buf, &end, 10);
 	while (*end == '\n' || *end == ' ')
 		end++;
-	if (*end || g == 0 || g > 1000000)
-		return cairn_err_set(err, "%s does not hold a group number", path);
-	*group = (uint32_t)g;
+	if (*end || errno || x == 0 || x > max || buf[0] == '-')
+		return cairn_err_set(err, "%s does not hold a %s", path, what);
+	*v = x;
 	return 0;
 }
 
-int cairn_group_id_write(const char *dir, uint32_t group, cairn_err *err)
+/* Writes it atomically (temp, fsync, rename). */
+static int num_file_write(const char *dir, const char *name, uint64_t v, cairn_err *err)
 {
 	char path[4096], tmp[4200], buf[32];
-	snprintf(path, sizeof path, "%s/group_id", dir);
+	snprintf(path, sizeof path, "%s/%s", dir, name);
 	snprintf(tmp, sizeof tmp, "%s.tmp", path);
-	int n = snprintf(buf, sizeof buf, "%u\n", group);
+	int n = snprintf(buf, sizeof buf, "%llu\n", (unsigned long long)v);
 	int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 	if (fd < 0)
 		return cairn_err_set(err, "cannot write %s: %s", path, strerror(errno));
@@ -664,4 +669,27 @@ int cairn_group_id_write(const char *dir, uint32_t group, cairn_err *err)
 	if (rename(tmp, path) < 0)
 		return cairn_err_set(err, "cannot write %s: %s", path, strerror(errno));
 	return 0;
+}
+
+int cairn_group_id_read(const char *dir, uint32_t *group, cairn_err *err)
+{
+	uint64_t v = 0;
+	int rc = num_file_read(dir, "group_id", 1000000, "group number", &v, err);
+	*group = (uint32_t)v;
+	return rc;
+}
+
+int cairn_group_id_write(const char *dir, uint32_t group, cairn_err *err)
+{
+	return num_file_write(dir, "group_id", group, err);
+}
+
+int cairn_member_id_read(const char *dir, uint64_t *id, cairn_err *err)
+{
+	return num_file_read(dir, "member_id", UINT64_MAX, "member id", id, err);
+}
+
+int cairn_member_id_write(const char *dir, uint64_t id, cairn_err *err)
+{
+	return num_file_write(dir, "member_id", id, err);
 }

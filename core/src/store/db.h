@@ -91,4 +91,8 @@ int cairn_db_load_end(struct cairn_db_loader *l, uint64_t max_uid, uint64_t max_
 /* group_id file in a postings directory: 0 if absent. */
 int cairn_group_id_read(const char *dir, uint32_t *group, cairn_err *err);
 int cairn_group_id_write(const char *dir, uint32_t group, cairn_err *err);
+/* member_id file: this postings directory's member id at its zero, so that
+ * an alpha restarted (on any address) is the same member; 0 if absent. */
+int cairn_member_id_read(const char *dir, uint64_t *id, cairn_err *err);
+int cairn_member_id_write(const char *dir, uint64_t id, cairn_err *err);
 #endif
