@@ -155,6 +155,10 @@ static int commit(struct cairn_alpha *a, commit_fn fn, void *arg, uint64_t *ts, 
 	pthread_mutex_lock(&a->write_mu);
 	int rc = cairn_member_begin(&a->member, ts, err);
 	if (rc == 0) {
+		/* Fault injection for tests: a commit that stays in flight a while. */
+		const char *pause = getenv("CAIRN_FAULT_COMMIT_PAUSE_MS");
+		if (pause)
+			usleep((useconds_t)atoi(pause) * 1000);
 		rc = fn(a, *ts, arg, err);
 		cairn_member_finish(&a->member, *ts);
 	}
