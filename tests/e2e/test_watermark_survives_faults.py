@@ -8,7 +8,9 @@ still in flight, whatever zero does:
    it again once it is back, and the watermark passes the commit;
 3. a restarted zero that cannot hear from an alpha (SIGSTOPped) makes a backup
    wait, then fail naming that alpha; it never reads below the cluster;
-4. a repeated "done", or a "done" from another member, changes nothing.
+4. a repeated "done", or a "done" from another member, changes nothing;
+5. an alpha that dies in the middle of a commit and stays dead: backups wait,
+   then fail naming it; restarted, its commit is aborted.
 """
 import json
 import os
@@ -54,8 +56,8 @@ def restart_zero(down_s=0.0):
 # 1. zero killed and restarted while a commit is in flight.
 res = []
 t = threading.Thread(target=mutate_async, args=("in-flight-1", res))
-t.start()
 before = zero.state()["maxTxnTs"]
+t.start()
 wait_for(lambda: zero.state()["maxTxnTs"] > before, "the commit to get its timestamp")
 ts_inflight = zero.state()["maxTxnTs"]
 restart_zero()
@@ -131,6 +133,31 @@ finally:
     alpha2.proc.p.send_signal(signal.SIGCONT)
 wait_for(lambda: not zero.state()["recovering"], "the stopped alpha to report in")
 alpha.backup_ok(dest)
+
+# 5. an alpha killed in the middle of a commit and not restarted: its commit
+# stays in flight, so a backup waits, then fails naming that alpha; once it
+# is restarted the commit is aborted (never applied) and backups go on.
+res = []
+t = threading.Thread(target=mutate_async, args=("never-acknowledged", res))
+before = zero.state()["maxTxnTs"]
+t.start()
+wait_for(lambda: zero.state()["maxTxnTs"] > before, "the doomed commit to get its timestamp")
+alpha.proc.stop(signal.SIGKILL)
+try:
+    t.join()
+except Exception:
+    pass
+out = alpha2.backup(dest)  # at once: its group cannot answer
+msg = out.get("errors", [{}])[0].get("message", "")
+expect("group 1" in msg and alpha.addr in msg, out)
+time.sleep(10)  # now the commit has been in flight long enough to hold backups back
+t0 = time.time()
+out = alpha2.backup(dest)
+msg = out.get("errors", [{}])[0].get("message", "")
+expect("has been in flight" in msg and alpha.addr in msg, out)
+print("an alpha died mid-commit: backup waited %.0f s and failed: %s" % (time.time() - t0, msg[:100]))
+alpha = Alpha(wd, zero, postings=alpha.postings, env={"CAIRN_FAULT_COMMIT_PAUSE_MS": str(PAUSE_MS)})
+alpha2.backup_ok(dest)
 alpha2.stop()
 
 # Every acknowledged write is in the newest backup's restore.
@@ -147,6 +174,7 @@ check = Alpha(wd, z2, postings=os.path.join(rdir, "p1"))
 exported = check.export()
 for v in ("seed", "in-flight-1", "in-flight-2", "in-flight-3"):
     expect(lit(v) in exported, (v, exported[:2000]))
+expect(lit("never-acknowledged") not in exported, "a commit killed in flight was restored")
 check.stop()
 z2.stop()
 print("1 passed, 0 failed")

@@ -67,8 +67,10 @@ static int pick_folder(struct cairn_store_loc *loc, const struct cairn_backup_se
 	}
 }
 
-/* How long a backup waits for a restarted zero to hear from every alpha. */
+/* How long a backup waits for a restarted zero to hear from every alpha, or
+ * for a commit that has been in flight for STALLED_MS to finish. */
 #define RECOVERY_WAIT_MS 30000
+#define STALLED_MS 10000
 
 /* Asks zero whether backups are licensed, and for the read timestamp (its
  * watermark); fills *st with zero's state (for the groups). A zero that
@@ -81,9 +83,10 @@ static int zero_plan(const struct cairn_backup_source *src, struct cairn_zero_st
 	for (int waited = 0;; waited += 100) {
 		if (cairn_zero_state(src->zero, st, err) < 0)
 			return -1;
-		if (!st->recovering)
+		int stalled = st->oldest_pending_ts && st->oldest_pending_age_ms >= STALLED_MS;
+		if (!st->recovering && !stalled)
 			break;
-		if (waited >= RECOVERY_WAIT_MS)
+		if (waited >= RECOVERY_WAIT_MS && st->recovering)
 			return cairn_err_setc(
 			    err, CAIRN_E_TRANSIENT,
 			    "zero restarted and has not heard from %s since, so it "
@@ -91,6 +94,16 @@ static int zero_plan(const struct cairn_backup_source *src, struct cairn_zero_st
 			    "alpha, or remove it with zero's /removeNode, and back up "
 			    "again",
 			    st->waiting);
+		if (waited >= RECOVERY_WAIT_MS)
+			return cairn_err_setc(
+			    err, CAIRN_E_TRANSIENT,
+			    "commit %llu of %s has been in flight for %llu s, so no "
+			    "backup can include what was committed after it; that "
+			    "alpha may have died in the middle of it: restart it (the "
+			    "commit is then aborted) or remove it with zero's "
+			    "/removeNode, and back up again",
+			    (unsigned long long)st->oldest_pending_ts, st->oldest_pending,
+			    (unsigned long long)(st->oldest_pending_age_ms / 1000));
 		cairn_zero_state_clear(st);
 		usleep(100 * 1000);
 	}

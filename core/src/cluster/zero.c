@@ -42,7 +42,15 @@ struct tablet {
 
 struct pending {
 	uint64_t ts, member;
+	int64_t since_ms; /* when zero learned of it (monotonic) */
 };
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
 
 struct zero {
 	pthread_mutex_t mu;
@@ -69,6 +77,14 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop_flag = 1;
+}
+
+static struct member *member_by_id(const struct zero *z, uint64_t id)
+{
+	for (size_t i = 0; i < z->nmembers; i++)
+		if (z->members[i].id == id)
+			return &z->members[i];
+	return NULL;
 }
 
 /* Whether every member has reported in since this zero started. */
@@ -278,6 +294,20 @@ static void handle_state(struct zero *z, struct cairn_http_resp *resp)
 	cairn_json_add_u64(root, "maxTxnTs", z->next_ts - 1);
 	cairn_json_add_u64(root, "maxUID", z->next_uid - 1);
 	cairn_json_add_u64(root, "watermark", watermark(z));
+	/* The oldest commit in flight: one that stays there holds every backup back. */
+	const struct pending *old = NULL;
+	for (size_t i = 0; i < z->npending; i++)
+		if (!old || z->pending[i].ts < old->ts)
+			old = &z->pending[i];
+	if (old) {
+		const struct member *om = member_by_id(z, old->member);
+		cJSON *o = cJSON_AddObjectToObject(root, "oldestPending");
+		cairn_json_add_u64(o, "ts", old->ts);
+		cairn_json_add_u64(o, "member", old->member);
+		cairn_json_add_u64(o, "group", om ? om->group : 0);
+		cJSON_AddStringToObject(o, "addr", om ? om->addr : "?");
+		cairn_json_add_u64(o, "ageMs", (uint64_t)(now_ms() - old->since_ms));
+	}
 	/* After a restart, until every member has reported in: who is missing. */
 	cJSON_AddBoolToObject(root, "recovering", !recovered(z));
 	cJSON *waiting = cJSON_AddArrayToObject(root, "waitingFor");
@@ -354,14 +384,6 @@ static int apply_license(struct zero *z, const char *body, cairn_err *err)
 out:
 	cJSON_Delete(root);
 	return rc;
-}
-
-static struct member *member_by_id(struct zero *z, uint64_t id)
-{
-	for (size_t i = 0; i < z->nmembers; i++)
-		if (z->members[i].id == id)
-			return &z->members[i];
-	return NULL;
 }
 
 /* Forgets member i and its commits in flight. Caller holds z->mu. */
@@ -565,6 +587,7 @@ static void handle_commit(struct zero *z, const struct cairn_http_req *req,
 		z->pending = np;
 		np[z->npending].ts = start;
 		np[z->npending].member = member;
+		np[z->npending].since_ms = now_ms();
 		z->npending++;
 		cJSON *o = cJSON_CreateObject();
 		cairn_json_add_u64(o, "ts", start);
@@ -689,6 +712,7 @@ static void handle_heartbeat(struct zero *z, const struct cairn_http_req *req,
 		z->pending = np;
 		np[z->npending].ts = ts;
 		np[z->npending].member = member;
+		np[z->npending].since_ms = now_ms();
 		z->npending++;
 	}
 	struct member *m = member_by_id(z, member);

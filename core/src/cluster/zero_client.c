@@ -134,6 +134,16 @@ int cairn_zero_state(const char *zero, struct cairn_zero_state *st, cairn_err *e
 			 cJSON_IsString(waddr) ? waddr->valuestring : "?",
 			 (unsigned long long)cairn_json_u64(w, "id"),
 			 (unsigned long long)cairn_json_u64(w, "group"));
+	const cJSON *op = cJSON_GetObjectItemCaseSensitive(j, "oldestPending");
+	const cJSON *oaddr = cJSON_GetObjectItemCaseSensitive(op, "addr");
+	st->oldest_pending_ts = cairn_json_u64(op, "ts");
+	st->oldest_pending_age_ms = cairn_json_u64(op, "ageMs");
+	if (op)
+		snprintf(st->oldest_pending, sizeof st->oldest_pending,
+			 "alpha %.200s (member %llu, group %llu)",
+			 cJSON_IsString(oaddr) ? oaddr->valuestring : "?",
+			 (unsigned long long)cairn_json_u64(op, "member"),
+			 (unsigned long long)cairn_json_u64(op, "group"));
 	const cJSON *groups = cJSON_GetObjectItemCaseSensitive(j, "groups");
 	size_t ng = (size_t)cJSON_GetArraySize(groups);
 	st->groups = ng ? calloc(ng, sizeof *st->groups) : NULL;

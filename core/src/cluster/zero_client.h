@@ -30,6 +30,9 @@ struct cairn_zero_state {
 	 * ("alpha 127.0.0.1:8080 (member 3, group 2)"). */
 	int recovering;
 	char waiting[320];
+	/* The oldest commit in flight (0: none), how long it has been, and whose. */
+	uint64_t oldest_pending_ts, oldest_pending_age_ms;
+	char oldest_pending[320];
 	char license_expiry[40]; /* ISO 8601, "" if none */
 	struct cairn_zero_group *groups;
 	size_t ngroups;
