@@ -48,7 +48,7 @@ static uint64_t *copy_unheard(struct cairn_member *m, size_t *n)
 {
 	uint64_t *c = malloc((m->nunheard + 1) * sizeof *c);
 	*n = 0;
-	if (c) {
+	if (c && m->nunheard) {
 		memcpy(c, m->unheard, m->nunheard * sizeof *c);
 		*n = m->nunheard;
 	}
