@@ -523,11 +523,13 @@ static void handle_metrics(struct cairn_alpha *a, struct cairn_http_resp *resp)
 	    "# HELP cairn_backup_running 1 while a backup runs.\n"
 	    "# TYPE cairn_backup_running gauge\ncairn_backup_running %d\n"
 	    "# HELP cairn_max_commit_ts Highest commit timestamp applied here.\n"
-	    "# TYPE cairn_max_commit_ts gauge\ncairn_max_commit_ts %llu\n",
+	    "# TYPE cairn_max_commit_ts gauge\ncairn_max_commit_ts %llu\n"
+	    "# HELP cairn_commits_unreported Commits finished that zero has not heard of yet.\n"
+	    "# TYPE cairn_commits_unreported gauge\ncairn_commits_unreported %zu\n",
 	    (unsigned long long)st->mutations, (unsigned long long)st->mutation_errors,
 	    (unsigned long long)st->backups, (unsigned long long)st->backup_failures,
 	    (unsigned long long)st->last_backup_read_ts, st->backup_running,
-	    (unsigned long long)cairn_db_max_ts(a->db));
+	    (unsigned long long)cairn_db_max_ts(a->db), cairn_member_unheard(&a->member));
 	pthread_mutex_unlock(&a->stats.mu);
 	cairn_http_reply(resp, 200, "text/plain; version=0.0.4", n < 0 ? "" : s);
 	free(s);

@@ -87,8 +87,11 @@ t.join()  # the commit finishes while zero is down: done is refused
 expect(res and res[0][0] == 200, res)
 commit_ts2 = res[0][1]["extensions"]["txn"]["commit_ts"]
 time.sleep(1.0)
+st_, metrics = http("GET", alpha.url + "/metrics")
+expect(b"cairn_commits_unreported 1" in metrics, metrics)
 zero = Zero(wd, wal=wal, port=port)
 wait_for(lambda: zero.state()["watermark"] >= commit_ts2, "the lost done to be told again")
+wait_for(lambda: b"cairn_commits_unreported 0" in http("GET", alpha.url + "/metrics")[1], "the metric to clear")
 log = alpha.proc.output()
 expect("heartbeat will tell it" in log, log[-3000:])
 print("done lost while zero was down: told again; watermark %d >= %d" % (zero.state()["watermark"], commit_ts2))
