@@ -3,6 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -93,15 +96,61 @@ int cairn_read_file(const char *path, size_t max, char **data, size_t *len, cair
 	return 0;
 }
 
-uint64_t cairn_json_u64(const cJSON *obj, const char *name)
+#define EXACT_LIMIT 9007199254740992.0 /* 2^53: doubles are exact below it */
+
+/* The string form: 1 to 20 decimal digits, no sign, no leading zero, at
+ * most 2^64-1. */
+static int parse_digits(const char *s, uint64_t *out)
+{
+	size_t n = strlen(s);
+	uint64_t v = 0;
+	if (n == 0 || n > 20 || (n > 1 && s[0] == '0'))
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		unsigned d = (unsigned)(*s - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+int cairn_json_get_u64(const cJSON *obj, const char *name, uint64_t *out, cairn_err *err)
 {
 	const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, name);
-	if (!cJSON_IsNumber(v) || v->valuedouble < 0)
+	/* Raw: a number this process wrote and has not printed yet. */
+	if ((cJSON_IsString(v) || cJSON_IsRaw(v)) && parse_digits(v->valuestring, out) == 0)
 		return 0;
-	return (uint64_t)v->valuedouble;
+	if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < EXACT_LIMIT &&
+	    floor(v->valuedouble) == v->valuedouble) {
+		*out = (uint64_t)v->valuedouble;
+		return 0;
+	}
+	return cairn_err_set(err,
+			     "\"%s\" must be a whole number from 0 to 2^64-1 (written as a "
+			     "string of digits from 2^53 up)",
+			     name);
+}
+
+uint64_t cairn_json_u64(const cJSON *obj, const char *name)
+{
+	uint64_t v = 0;
+	cairn_err err = {0};
+	return cairn_json_get_u64(obj, name, &v, &err) == 0 ? v : 0;
 }
 
 void cairn_json_add_u64(cJSON *obj, const char *name, uint64_t v)
 {
-	cJSON_AddNumberToObject(obj, name, (double)v);
+	char s[24];
+	snprintf(s, sizeof s, "%llu", (unsigned long long)v);
+	/* Raw, because cJSON prints a double with 15 significant digits when
+	 * its looser round-trip test passes, which turns 2^53-1 into
+	 * 9.00719925474099e+15. */
+	if (v < (1ull << 53))
+		cJSON_AddRawToObject(obj, name, s);
+	else
+		cJSON_AddStringToObject(obj, name, s);
 }
