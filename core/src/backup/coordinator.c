@@ -317,7 +317,7 @@ static int run(const struct cairn_backup_source *src, const struct cairn_backup_
 	if (plan_remotes(src, &st, body, &remotes, &nremotes, err) < 0 ||
 	    write_objects(src, &loc, &job, &mine, remotes, nremotes, &m, err) < 0 ||
 	    fill_manifest(&m, done->dir, &mine, remotes, nremotes, err) < 0 ||
-	    write_manifest(&loc, &m, err) < 0)
+	    cairn_manifest_seal(&m, ks.mac_key, err) < 0 || write_manifest(&loc, &m, err) < 0)
 		goto out;
 	cairn_info("backup %s #%llu complete: %s (%zu group(s))", m.backup_id,
 		   (unsigned long long)m.backup_num, done->dir, m.nobjs);
