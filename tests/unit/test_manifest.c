@@ -308,6 +308,28 @@ static void a_plain_manifest_is_not_sealed(void)
 	cairn_manifest_clear(&m);
 }
 
+/* The writer refuses what the reader would: a predicate in two groups, a
+ * drop outside the backup, a group without an object. */
+static void a_manifest_the_reader_would_refuse_is_not_sealed(void)
+{
+	struct cairn_manifest m;
+	cairn_err err = {0};
+	CHECK(cairn_manifest_parse(good, strlen(good), "cairn.x", &m, &err) == 0);
+	cJSON_AddItemToObject(m.groups, "2", cJSON_Parse("[\"name\"]"));
+	CHECK(cairn_manifest_seal(&m, key_a, &err) == -1);
+	CHECK_CONTAINS(err.msg, "the manifest of backup cairn.x would be invalid");
+	CHECK_CONTAINS(err.msg, "predicate \"name\" is listed twice");
+	cJSON_DeleteItemFromObject(m.groups, "2");
+	cJSON_AddItemToObject(m.groups, "2", cJSON_CreateArray());
+	CHECK(cairn_manifest_seal(&m, key_a, &err) == -1);
+	CHECK_CONTAINS(err.msg, "each group has exactly one object");
+	cJSON_DeleteItemFromObject(m.groups, "2");
+	cJSON_AddItemToArray(m.drops, cJSON_Parse("{\"ts\":3}"));
+	CHECK(cairn_manifest_seal(&m, key_a, &err) == -1);
+	CHECK_CONTAINS(err.msg, "drop_operations[0] has no \"op\"");
+	cairn_manifest_clear(&m);
+}
+
 int main(void)
 {
 	good_manifest_round_trips();
@@ -317,5 +339,6 @@ int main(void)
 	manifest_values_above_2_53_round_trip_exactly();
 	an_encrypted_manifest_changed_without_the_key_fails_its_mac();
 	a_plain_manifest_is_not_sealed();
+	a_manifest_the_reader_would_refuse_is_not_sealed();
 	CHECK_DONE();
 }

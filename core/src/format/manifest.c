@@ -520,6 +520,13 @@ out:
 int cairn_manifest_seal(struct cairn_manifest *m, const unsigned char mac_key[32], cairn_err *err)
 {
 	m->manifest_hmac[0] = 0;
+	/* What the reader would refuse is never written (and the canonical
+	 * form may assume well-formed lists). */
+	if (check_groups(m->groups, err) < 0 || check_drops(m->drops, m, err) < 0 ||
+	    check_groups_match_objects(m->groups, m, err) < 0) {
+		cairn_err_prefix(err, "the manifest of backup %s would be invalid", m->dir);
+		return -1;
+	}
 	if (!m->encrypted)
 		return 0;
 	return compute_mac(m, mac_key, m->manifest_hmac, err);

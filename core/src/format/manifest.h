@@ -47,7 +47,9 @@ char *cairn_manifest_to_json(const struct cairn_manifest *m);
 /* An encrypted manifest's MAC: HMAC-SHA256 under mac_key (the keyset's,
  * which the objects' HMACs use) over a canonical form of every field
  * (docs/FORMAT.md), so JSON spacing and key order do not matter but every
- * value does. seal sets m->manifest_hmac (a plain manifest gets none). */
+ * value does. seal first checks that the fields agree as the reader
+ * requires (-1 naming what does not), then sets m->manifest_hmac (a plain
+ * manifest gets none). */
 int cairn_manifest_seal(struct cairn_manifest *m, const unsigned char mac_key[32], cairn_err *err);
 /* -1 (CAIRN_E_CORRUPT) if m is encrypted and its manifest_hmac is missing or
  * does not match: the manifest was changed by someone without the key, or
