@@ -2,7 +2,8 @@
 backup's manifest carries an HMAC over every field restore uses: lowering
 max_uid, changing read_ts (and the object path with it), a predicate name, a
 drop or an object's size by hand makes restore and verify refuse it as
-tampered, and restore writes nothing; removing the MAC is refused too. A
+tampered, and restore writes nothing; removing the MAC is refused too, and
+no incremental backup is chained onto a tampered manifest. A
 plain manifest is checked against its objects: a lowered max_uid or a wrong
 record count is refused, and values above 2^53 are kept exactly."""
 import json
@@ -132,6 +133,13 @@ ls = run(["lsbackup", "-l", enc_dest] + plugins)
 expect(ls.returncode == 0 and "MACs cannot be checked" in ls.stdout, ls.stdout)
 v = run(["verify", "-l", os.path.join(wd, "enc-max_uid")] + plugins)
 expect(v.returncode == 0 and "give the key to check MACs" in v.stdout, v.stdout + v.stderr)
+
+# An incremental is never chained onto a tampered manifest.
+alpha = Alpha(wd, zero, postings=os.path.join(wd, "p"), extra=["--encryption_key_file", keyfile])
+out = alpha.backup(os.path.join(wd, "enc-predicate"))
+expect("errors" in out and TAMPERED in out["errors"][0]["message"], out)
+alpha.backup_ok(os.path.join(wd, "enc-predicate"), force_full=True)
+alpha.stop()
 
 # Plain: a lowered max_uid disagrees with the uids in the objects.
 msg = refused(edited(plain_dest, pl[0], "plain-max_uid", lower_max_uid), "but its manifest's max_uid is 10", [])

@@ -299,7 +299,8 @@ static int run(const struct cairn_backup_source *src, const struct cairn_backup_
 
 	if (cairn_backup_open_destination(req, &loc, err) < 0 ||
 	    zero_plan(src, &st, &read_ts, err) < 0 || cairn_series_load(&loc, &set, err) < 0 ||
-	    cairn_series_plan_next(&set, req->force_full, read_ts, check, &m, err) < 0)
+	    cairn_series_plan_next(&set, req->force_full, read_ts, check, &m, err) < 0 ||
+	    (!m.full && cairn_manifest_check_mac(cairn_series_latest(&set), ks.mac_key, err) < 0))
 		goto out;
 	if (m.encrypted)
 		snprintf(m.cipher, sizeof m.cipher, "%s", cairn_cipher_name(ks.key_len));
