@@ -1,4 +1,5 @@
-/* jsonfile.h — small durable-file helpers shared by zero, alpha and restore. */
+/* jsonfile.h — small durable-file helpers and the exact 64-bit JSON integer rule, shared by zero,
+ * alpha, backup and restore. */
 #ifndef CAIRN_JSONFILE_H
 #define CAIRN_JSONFILE_H
 #include <cairn/plugin.h>

@@ -1,5 +1,7 @@
 /* manifest.json is untrusted input: a good one round-trips, and each hostile
  * or broken field is refused with its name. */
+#include <time.h>
+
 #include "check.h"
 #include "format/manifest.h"
 #include "jsonfile.h"
@@ -330,6 +332,42 @@ static void a_manifest_the_reader_would_refuse_is_not_sealed(void)
 	cairn_manifest_clear(&m);
 }
 
+/* Repeats are found by sorting: 300,000 predicates (a quadratic check would
+ * take minutes) are checked in well under the limit, and one repeat among
+ * them is still found. */
+static void many_predicates_are_checked_in_n_log_n(void)
+{
+	const size_t n = 300000;
+	size_t cap = strlen(good) + n * 12 + 64, len = 0;
+	char *buf = malloc(cap);
+	const char *at = strstr(good, "[\"name\"]");
+	CHECK(buf != NULL && at != NULL);
+	if (!buf || !at) {
+		free(buf);
+		return;
+	}
+	for (int repeat = 0; repeat < 2; repeat++) {
+		len = (size_t)snprintf(buf, cap, "%.*s[", (int)(at - good), good);
+		for (size_t i = 0; i < n; i++)
+			len += (size_t)snprintf(buf + len, cap - len, "%s\"p%zu\"", i ? "," : "",
+						repeat && i == n - 1 ? (size_t)7 : i);
+		len += (size_t)snprintf(buf + len, cap - len, "]%s", at + strlen("[\"name\"]"));
+		struct cairn_manifest m;
+		cairn_err err = {0};
+		clock_t t0 = clock();
+		int rc = cairn_manifest_parse(buf, len, "d", &m, &err);
+		CHECK((double)(clock() - t0) / CLOCKS_PER_SEC < 20.0);
+		if (!repeat) {
+			CHECK(rc == 0);
+			cairn_manifest_clear(&m);
+		} else {
+			CHECK(rc == -1);
+			CHECK_CONTAINS(err.msg, "predicate \"p7\" is listed twice");
+		}
+	}
+	free(buf);
+}
+
 int main(void)
 {
 	good_manifest_round_trips();
@@ -340,5 +378,6 @@ int main(void)
 	an_encrypted_manifest_changed_without_the_key_fails_its_mac();
 	a_plain_manifest_is_not_sealed();
 	a_manifest_the_reader_would_refuse_is_not_sealed();
+	many_predicates_are_checked_in_n_log_n();
 	CHECK_DONE();
 }

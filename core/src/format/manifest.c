@@ -110,9 +110,28 @@ static int parse_objects(const cJSON *root, struct cairn_manifest *m, cairn_err 
 
 /* groups: {"<id>": ["pred", ...]}, ids written as cairn writes them (no
  * leading zero, no repeats), each predicate 1-255 bytes and in one group only. */
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sorted, so that a hostile manifest of millions of names costs n log n. */
+static const char *first_repeat(const char **v, size_t n)
+{
+	if (n > 1)
+		qsort(v, n, sizeof *v, cmp_str);
+	for (size_t i = 1; i < n; i++)
+		if (!strcmp(v[i - 1], v[i]))
+			return v[i];
+	return NULL;
+}
+
 static int check_groups(const cJSON *groups, cairn_err *err)
 {
-	const cJSON *g, *p, *g2, *p2;
+	const cJSON *g, *p;
+	const char **ids = NULL, **preds = NULL, *dup;
+	size_t ng = 0, np = 0;
+	int rc = -1;
 	cJSON_ArrayForEach(g, groups)
 	{
 		char *end, canon[16];
@@ -121,10 +140,7 @@ static int check_groups(const cJSON *groups, cairn_err *err)
 		if (*end || !id || id > 1000000 || strcmp(canon, g->string) || !cJSON_IsArray(g))
 			return cairn_err_set(
 			    err, "groups: \"%s\" is not a group number with a list", g->string);
-		for (g2 = groups->child; g2 != g; g2 = g2->next)
-			if (!strcmp(g2->string, g->string))
-				return cairn_err_set(err, "groups: group %s is listed twice",
-						     g->string);
+		ng++;
 		cJSON_ArrayForEach(p, g)
 		{
 			if (!cJSON_IsString(p) || !*p->valuestring ||
@@ -133,22 +149,31 @@ static int check_groups(const cJSON *groups, cairn_err *err)
 						     "groups: group %s has a predicate that is not "
 						     "a string of 1 to %d bytes",
 						     g->string, MAX_PRED);
-			/* Quadratic, but a manifest is at most 16 MiB and this runs once. */
-			for (g2 = groups->child; g2; g2 = g2->next)
-				cJSON_ArrayForEach(p2, g2)
-				{
-					if (p2 == p)
-						goto next;
-					if (cJSON_IsString(p2) &&
-					    !strcmp(p2->valuestring, p->valuestring))
-						return cairn_err_set(
-						    err, "groups: predicate \"%s\" is listed twice",
-						    p->valuestring);
-				}
-		next:;
+			np++;
 		}
 	}
-	return 0;
+	ids = malloc((ng + 1) * sizeof *ids);
+	preds = malloc((np + 1) * sizeof *preds);
+	if (!ids || !preds) {
+		cairn_err_set(err, "out of memory");
+		goto out;
+	}
+	ng = np = 0;
+	cJSON_ArrayForEach(g, groups)
+	{
+		ids[ng++] = g->string;
+		cJSON_ArrayForEach(p, g) preds[np++] = p->valuestring;
+	}
+	if ((dup = first_repeat(ids, ng)) != NULL)
+		cairn_err_set(err, "groups: group %s is listed twice", dup);
+	else if ((dup = first_repeat(preds, np)) != NULL)
+		cairn_err_set(err, "groups: predicate \"%s\" is listed twice", dup);
+	else
+		rc = 0;
+out:
+	free(ids);
+	free(preds);
+	return rc;
 }
 
 /* drop_operations: {"op":"drop_attr","attr":"x","ts":N} or
