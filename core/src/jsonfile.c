@@ -3,6 +3,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -93,11 +96,56 @@ int cairn_read_file(const char *path, size_t max, char **data, size_t *len, cair
 	return 0;
 }
 
+#define EXACT_LIMIT 9007199254740992.0 /* 2^53: doubles are exact below it */
+
+/* The string form: 1 to 20 decimal digits, no sign, no leading zero, at
+ * most 2^64-1. */
+static int parse_digits(const char *s, uint64_t *out)
+{
+	size_t n = strlen(s);
+	uint64_t v = 0;
+	if (n == 0 || n > 20 || (n > 1 && s[0] == '0'))
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		unsigned d = (unsigned)(*s - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+/* A u64 in either form; -1 if v is not one. */
+static int value_u64(const cJSON *v, uint64_t *out)
+{
+	/* Raw: a number this process wrote and has not printed yet. */
+	if ((cJSON_IsString(v) || cJSON_IsRaw(v)) && parse_digits(v->valuestring, out) == 0)
+		return 0;
+	if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < EXACT_LIMIT &&
+	    floor(v->valuedouble) == v->valuedouble) {
+		*out = (uint64_t)v->valuedouble;
+		return 0;
+	}
+	return -1;
+}
+
 uint64_t cairn_json_u64_value(const cJSON *v)
 {
-	if (!cJSON_IsNumber(v) || v->valuedouble < 0)
+	uint64_t out = 0;
+	return value_u64(v, &out) == 0 ? out : 0;
+}
+
+int cairn_json_get_u64(const cJSON *obj, const char *name, uint64_t *out, cairn_err *err)
+{
+	if (value_u64(cJSON_GetObjectItemCaseSensitive(obj, name), out) == 0)
 		return 0;
-	return (uint64_t)v->valuedouble;
+	return cairn_err_set(err,
+			     "\"%s\" must be a whole number from 0 to 2^64-1 (written as a "
+			     "string of digits from 2^53 up)",
+			     name);
 }
 
 uint64_t cairn_json_u64(const cJSON *obj, const char *name)
@@ -105,9 +153,17 @@ uint64_t cairn_json_u64(const cJSON *obj, const char *name)
 	return cairn_json_u64_value(cJSON_GetObjectItemCaseSensitive(obj, name));
 }
 
-cJSON *cairn_json_u64_create(uint64_t v) { return cJSON_CreateNumber((double)v); }
+cJSON *cairn_json_u64_create(uint64_t v)
+{
+	char s[24];
+	snprintf(s, sizeof s, "%llu", (unsigned long long)v);
+	/* Raw, because cJSON prints a double with 15 significant digits when
+	 * its looser round-trip test passes, which turns 2^53-1 into
+	 * 9.00719925474099e+15. */
+	return v < (1ull << 53) ? cJSON_CreateRaw(s) : cJSON_CreateString(s);
+}
 
 void cairn_json_add_u64(cJSON *obj, const char *name, uint64_t v)
 {
-	cJSON_AddNumberToObject(obj, name, (double)v);
+	cJSON_AddItemToObject(obj, name, cairn_json_u64_create(v));
 }

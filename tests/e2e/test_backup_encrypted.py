@@ -87,9 +87,10 @@ m = json.load(open(mf))
 m["objects"][0]["sha256"] = hashlib.sha256(bytes(data)).hexdigest()
 json.dump(m, open(mf, "w"))
 refused(["--encryption_key_file", keyfile], "fails its MAC check", loc=tam)
-# Tampered without fixing the sha256.
+# Tampered without fixing the sha256 (the manifest as written, so its MAC holds).
 data[31] ^= 0x01
 open(obj, "wb").write(bytes(data))
+shutil.copy(os.path.join(dest, b[1]["path"], "manifest.json"), mf)
 refused(["--encryption_key_file", keyfile], "does not match the sha256", loc=tam)
 
 # verify with and without the key

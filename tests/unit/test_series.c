@@ -167,6 +167,7 @@ static void put_manifest(struct cairn_storage *st, const char *dir, uint64_t num
 	snprintf(m.backup_id, sizeof m.backup_id, "%s", "20261130-abcdef");
 	snprintf(m.created, sizeof m.created, "%s", "2026-11-30T00:00:00Z");
 	m.groups = cJSON_CreateObject();
+	cJSON_AddItemToObject(m.groups, "1", cJSON_CreateArray());
 	m.drops = cJSON_CreateArray();
 	struct cairn_manifest_obj o;
 	memset(&o, 0, sizeof o);

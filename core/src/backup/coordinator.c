@@ -332,7 +332,8 @@ static int run(const struct cairn_backup_source *src, const struct cairn_backup_
 
 	if (cairn_backup_open_destination(req, &loc, err) < 0 ||
 	    zero_plan(src, &st, &read_ts, err) < 0 || cairn_series_load(&loc, &set, err) < 0 ||
-	    cairn_series_plan_next(&set, req->force_full, read_ts, check, &m, err) < 0)
+	    cairn_series_plan_next(&set, req->force_full, read_ts, check, &m, err) < 0 ||
+	    (!m.full && cairn_manifest_check_mac(cairn_series_latest(&set), ks.mac_key, err) < 0))
 		goto out;
 	if (m.encrypted)
 		snprintf(m.cipher, sizeof m.cipher, "%s", cairn_cipher_name(ks.key_len));
@@ -350,7 +351,7 @@ static int run(const struct cairn_backup_source *src, const struct cairn_backup_
 	if (plan_remotes(src, &st, body, &remotes, &nremotes, err) < 0 ||
 	    write_objects(src, &loc, &job, &mine, remotes, nremotes, &m, err) < 0 ||
 	    fill_manifest(&m, done->dir, &mine, remotes, nremotes, err) < 0 ||
-	    write_manifest(&loc, &m, err) < 0)
+	    cairn_manifest_seal(&m, ks.mac_key, err) < 0 || write_manifest(&loc, &m, err) < 0)
 		goto out;
 	cairn_info("backup %s #%llu complete: %s (%zu group(s))", m.backup_id,
 		   (unsigned long long)m.backup_num, done->dir, m.nobjs);

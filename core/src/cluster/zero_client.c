@@ -67,12 +67,12 @@ static int call_u64(const char *zero, const char *method, const char *path, cons
 	cJSON *j = call(zero, method, path, err);
 	if (!j)
 		return -1;
-	const cJSON *f = cJSON_GetObjectItemCaseSensitive(j, field);
-	*v = cairn_json_u64(j, field);
+	cairn_err ferr = {0};
+	int rc = cairn_json_get_u64(j, field, v, &ferr);
 	cJSON_Delete(j);
-	if (!cJSON_IsNumber(f))
-		return cairn_err_set(err, "zero at %s answered %s without \"%s\"", zero, path,
-				     field);
+	if (rc < 0)
+		return cairn_err_set(err, "zero at %s answered %s without a valid \"%s\": %s", zero,
+				     path, field, ferr.msg);
 	return 0;
 }
 

@@ -1,25 +1,25 @@
-/* manifest.c — manifest.json read and write (cJSON). The reader assumes a
- * hostile author: sizes, names and numbers are all range-checked, and object
- * paths must be exactly r<read_ts>-g<group>.backup, so a manifest can never
- * point outside its folder. */
+/* manifest.c — manifest.json read and write (cJSON), and its MAC. The
+ * reader assumes a hostile author: sizes, names and numbers are all
+ * range-checked, the fields must agree with each other, and object paths
+ * must be exactly r<read_ts>-g<group>.backup, so a manifest can never point
+ * outside its folder. An encrypted manifest is sealed with an HMAC over a
+ * canonical form of its fields; only the key holder can check it. */
 #include "format/manifest.h"
 
 #include <ctype.h>
-#include <math.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_EXACT 9007199254740991.0 /* 2^53 - 1: JSON numbers stay exact below it */
+#include "jsonfile.h"
+
+#define MAX_PRED 255 /* as in the record format */
 
 static int get_u64(const cJSON *o, const char *name, uint64_t *out, cairn_err *err)
 {
-	const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, name);
-	if (!cJSON_IsNumber(v) || v->valuedouble < 0 || v->valuedouble > MAX_EXACT ||
-	    floor(v->valuedouble) != v->valuedouble)
-		return cairn_err_set(err, "\"%s\" must be a whole number from 0 to 2^53", name);
-	*out = (uint64_t)v->valuedouble;
-	return 0;
+	return cairn_json_get_u64(o, name, out, err);
 }
 
 static const char *get_str(const cJSON *o, const char *name, size_t max, cairn_err *err)
@@ -108,6 +108,159 @@ static int parse_objects(const cJSON *root, struct cairn_manifest *m, cairn_err 
 	return 0;
 }
 
+/* groups: {"<id>": ["pred", ...]}, ids written as cairn writes them (no
+ * leading zero, no repeats), each predicate 1-255 bytes and in one group only. */
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+/* Sorted, so that a hostile manifest of millions of names costs n log n. */
+static const char *first_repeat(const char **v, size_t n)
+{
+	if (n > 1)
+		qsort(v, n, sizeof *v, cmp_str);
+	for (size_t i = 1; i < n; i++)
+		if (!strcmp(v[i - 1], v[i]))
+			return v[i];
+	return NULL;
+}
+
+static int check_groups(const cJSON *groups, cairn_err *err)
+{
+	const cJSON *g, *p;
+	const char **ids = NULL, **preds = NULL, *dup;
+	size_t ng = 0, np = 0;
+	int rc = -1;
+	cJSON_ArrayForEach(g, groups)
+	{
+		char *end, canon[16];
+		unsigned long id = strtoul(g->string, &end, 10);
+		snprintf(canon, sizeof canon, "%lu", id);
+		if (*end || !id || id > 1000000 || strcmp(canon, g->string) || !cJSON_IsArray(g))
+			return cairn_err_set(
+			    err, "groups: \"%s\" is not a group number with a list", g->string);
+		ng++;
+		cJSON_ArrayForEach(p, g)
+		{
+			if (!cJSON_IsString(p) || !*p->valuestring ||
+			    strlen(p->valuestring) > MAX_PRED)
+				return cairn_err_set(err,
+						     "groups: group %s has a predicate that is not "
+						     "a string of 1 to %d bytes",
+						     g->string, MAX_PRED);
+			np++;
+		}
+	}
+	ids = malloc((ng + 1) * sizeof *ids);
+	preds = malloc((np + 1) * sizeof *preds);
+	if (!ids || !preds) {
+		cairn_err_set(err, "out of memory");
+		goto out;
+	}
+	ng = np = 0;
+	cJSON_ArrayForEach(g, groups)
+	{
+		ids[ng++] = g->string;
+		cJSON_ArrayForEach(p, g) preds[np++] = p->valuestring;
+	}
+	if ((dup = first_repeat(ids, ng)) != NULL)
+		cairn_err_set(err, "groups: group %s is listed twice", dup);
+	else if ((dup = first_repeat(preds, np)) != NULL)
+		cairn_err_set(err, "groups: predicate \"%s\" is listed twice", dup);
+	else
+		rc = 0;
+out:
+	free(ids);
+	free(preds);
+	return rc;
+}
+
+/* drop_operations: {"op":"drop_attr","attr":"x","ts":N} or
+ * {"op":"drop_all","ts":N}, at a ts this backup covers; a full backup holds
+ * what was visible at read_ts, so it lists none. */
+static int check_drops(const cJSON *drops, const struct cairn_manifest *m, cairn_err *err)
+{
+	const cJSON *d;
+	size_t i = 0;
+	if (m->full && cJSON_GetArraySize(drops) > 0)
+		return cairn_err_set(err, "drop_operations: a full backup lists none");
+	cJSON_ArrayForEach(d, drops)
+	{
+		if (!cJSON_IsObject(d))
+			return cairn_err_set(err, "drop_operations[%zu] is not an object", i);
+		const cJSON *op = cJSON_GetObjectItemCaseSensitive(d, "op");
+		const cJSON *attr = cJSON_GetObjectItemCaseSensitive(d, "attr");
+		uint64_t ts;
+		if (!cJSON_IsString(op))
+			return cairn_err_set(err, "drop_operations[%zu] has no \"op\"", i);
+		if (!strcmp(op->valuestring, "drop_attr")) {
+			if (!cJSON_IsString(attr) || !*attr->valuestring ||
+			    strlen(attr->valuestring) > MAX_PRED)
+				return cairn_err_set(err,
+						     "drop_operations[%zu]: \"attr\" must be a "
+						     "string of 1 to %d bytes",
+						     i, MAX_PRED);
+		} else if (strcmp(op->valuestring, "drop_all") != 0 || attr) {
+			return cairn_err_set(err,
+					     "drop_operations[%zu]: op must be \"drop_attr\" (with "
+					     "attr) or \"drop_all\"",
+					     i);
+		}
+		if (get_u64(d, "ts", &ts, err) < 0) {
+			cairn_err_prefix(err, "drop_operations[%zu]", i);
+			return -1;
+		}
+		if (ts <= m->since || ts > m->read_ts)
+			return cairn_err_set(
+			    err,
+			    "drop_operations[%zu]: ts %llu is outside the backup's "
+			    "(since, read_ts] = (%llu, %llu]",
+			    i, (unsigned long long)ts, (unsigned long long)m->since,
+			    (unsigned long long)m->read_ts);
+		i++;
+	}
+	return 0;
+}
+
+/* One object per listed group, one listed group per object. */
+static int check_groups_match_objects(const cJSON *groups, const struct cairn_manifest *m,
+				      cairn_err *err)
+{
+	if ((size_t)cJSON_GetArraySize(groups) != m->nobjs)
+		return cairn_err_set(err,
+				     "\"groups\" lists %d group(s) but there are %zu object(s); "
+				     "each group has exactly one object",
+				     cJSON_GetArraySize(groups), m->nobjs);
+	for (size_t i = 0; i < m->nobjs; i++) {
+		char gid[16];
+		snprintf(gid, sizeof gid, "%u", m->objs[i].group);
+		if (!cJSON_GetObjectItemCaseSensitive(groups, gid))
+			return cairn_err_set(err,
+					     "object %s is for group %u, which \"groups\" "
+					     "does not list",
+					     m->objs[i].path, m->objs[i].group);
+	}
+	return 0;
+}
+
+/* manifest_hmac belongs to encrypted manifests only: on a plain one it
+ * means "encrypted" was changed to false. Absent on an encrypted one is left
+ * to cairn_manifest_check_mac, so that lsbackup still lists the backup. */
+static int parse_mac(const cJSON *root, struct cairn_manifest *m, cairn_err *err)
+{
+	const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "manifest_hmac");
+	if (!v)
+		return 0;
+	if (!m->encrypted)
+		return cairn_err_set(err, "a manifest that is not encrypted has no manifest_hmac; "
+					  "was \"encrypted\" changed?");
+	if (!cJSON_IsString(v) || !is_hex(v->valuestring, 64))
+		return cairn_err_set(err, "manifest_hmac must be 64 lower-case hex digits");
+	memcpy(m->manifest_hmac, v->valuestring, 65);
+	return 0;
+}
+
 int cairn_manifest_parse(const char *json, size_t len, const char *dir, struct cairn_manifest *m,
 			 cairn_err *err)
 {
@@ -191,20 +344,12 @@ int cairn_manifest_parse(const char *json, size_t len, const char *dir, struct c
 		cairn_err_set(err, "\"groups\" must be an object and \"drop_operations\" a list");
 		goto out;
 	}
-	const cJSON *g;
-	cJSON_ArrayForEach(g, groups)
-	{
-		char *end;
-		unsigned long id = strtoul(g->string, &end, 10);
-		if (*end || !id || id > 1000000 || !cJSON_IsArray(g)) {
-			cairn_err_set(err, "groups: \"%s\" is not a group number with a list",
-				      g->string);
-			goto out;
-		}
-	}
+	if (check_groups(groups, err) < 0 || check_drops(drops, m, err) < 0)
+		goto out;
 	if ((s = get_str(root, "created", 31, err)) != NULL)
 		snprintf(m->created, sizeof m->created, "%s", s);
-	if (parse_objects(root, m, err) < 0)
+	if (parse_objects(root, m, err) < 0 || check_groups_match_objects(groups, m, err) < 0 ||
+	    parse_mac(root, m, err) < 0)
 		goto out;
 	m->groups = cJSON_Duplicate(groups, 1);
 	m->drops = cJSON_Duplicate(drops, 1);
@@ -221,10 +366,10 @@ char *cairn_manifest_to_json(const struct cairn_manifest *m)
 	cJSON *r = cJSON_CreateObject();
 	cJSON_AddStringToObject(r, "format", CAIRN_MANIFEST_FORMAT);
 	cJSON_AddStringToObject(r, "type", m->full ? "full" : "incremental");
-	cJSON_AddNumberToObject(r, "since", (double)m->since);
-	cJSON_AddNumberToObject(r, "read_ts", (double)m->read_ts);
+	cairn_json_add_u64(r, "since", m->since);
+	cairn_json_add_u64(r, "read_ts", m->read_ts);
 	cJSON_AddStringToObject(r, "backup_id", m->backup_id);
-	cJSON_AddNumberToObject(r, "backup_num", (double)m->backup_num);
+	cairn_json_add_u64(r, "backup_num", m->backup_num);
 	cJSON_AddBoolToObject(r, "encrypted", m->encrypted);
 	if (m->encrypted) {
 		cJSON_AddStringToObject(r, "cipher", m->cipher);
@@ -235,23 +380,206 @@ char *cairn_manifest_to_json(const struct cairn_manifest *m)
 			      m->groups ? cJSON_Duplicate(m->groups, 1) : cJSON_CreateObject());
 	cJSON_AddItemToObject(r, "drop_operations",
 			      m->drops ? cJSON_Duplicate(m->drops, 1) : cJSON_CreateArray());
-	cJSON_AddNumberToObject(r, "max_uid", (double)m->max_uid);
+	cairn_json_add_u64(r, "max_uid", m->max_uid);
 	cJSON_AddStringToObject(r, "created", m->created);
 	cJSON *objs = cJSON_AddArrayToObject(r, "objects");
 	for (size_t i = 0; i < m->nobjs; i++) {
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddNumberToObject(o, "group", m->objs[i].group);
 		cJSON_AddStringToObject(o, "path", m->objs[i].path);
-		cJSON_AddNumberToObject(o, "size", (double)m->objs[i].size);
-		cJSON_AddNumberToObject(o, "records", (double)m->objs[i].records);
+		cairn_json_add_u64(o, "size", m->objs[i].size);
+		cairn_json_add_u64(o, "records", m->objs[i].records);
 		cJSON_AddStringToObject(o, "sha256", m->objs[i].sha256);
 		if (m->encrypted)
 			cJSON_AddStringToObject(o, "hmac", m->objs[i].hmac);
 		cJSON_AddItemToArray(objs, o);
 	}
+	if (m->encrypted && m->manifest_hmac[0])
+		cJSON_AddStringToObject(r, "manifest_hmac", m->manifest_hmac);
 	char *s = cJSON_Print(r);
 	cJSON_Delete(r);
 	return s;
+}
+
+/* The canonical form the MAC covers (docs/FORMAT.md): a label, then every
+ * field as "name=value\n" in a fixed order; strings as <length>:<bytes> so
+ * no value can run into the next; numbers in decimal; groups by id. */
+struct canon {
+	char *p;
+	size_t len, cap;
+	int oom;
+};
+
+static void put(struct canon *c, const char *data, size_t n)
+{
+	if (c->oom)
+		return;
+	if (c->len + n > c->cap) {
+		size_t cap = (c->cap ? c->cap * 2 : 1024) + n;
+		char *np = realloc(c->p, cap);
+		if (!np) {
+			c->oom = 1;
+			return;
+		}
+		c->p = np;
+		c->cap = cap;
+	}
+	memcpy(c->p + c->len, data, n);
+	c->len += n;
+}
+
+static void put_num(struct canon *c, const char *name, uint64_t v)
+{
+	char b[96];
+	int n = snprintf(b, sizeof b, "%s=%llu\n", name, (unsigned long long)v);
+	put(c, b, (size_t)n);
+}
+
+static void put_str(struct canon *c, const char *name, const char *v)
+{
+	char b[96];
+	size_t vl = strlen(v);
+	int n = snprintf(b, sizeof b, "%s=%zu:", name, vl);
+	put(c, b, (size_t)n);
+	put(c, v, vl);
+	put(c, "\n", 1);
+}
+
+static int cmp_group(const void *a, const void *b)
+{
+	unsigned long x = strtoul((*(const cJSON *const *)a)->string, NULL, 10);
+	unsigned long y = strtoul((*(const cJSON *const *)b)->string, NULL, 10);
+	return x < y ? -1 : x > y;
+}
+
+static void put_groups(struct canon *c, const cJSON *groups)
+{
+	size_t n = (size_t)cJSON_GetArraySize(groups), i = 0;
+	const cJSON **v = calloc(n ? n : 1, sizeof *v), *g, *p;
+	if (!v) {
+		c->oom = 1;
+		return;
+	}
+	cJSON_ArrayForEach(g, groups) v[i++] = g;
+	qsort(v, n, sizeof *v, cmp_group);
+	put_num(c, "groups", n);
+	for (i = 0; i < n; i++) {
+		put_num(c, "group", strtoul(v[i]->string, NULL, 10));
+		put_num(c, "predicates", (uint64_t)cJSON_GetArraySize(v[i]));
+		cJSON_ArrayForEach(p, v[i]) put_str(c, "predicate", p->valuestring);
+	}
+	free(v);
+}
+
+static void put_drops(struct canon *c, const cJSON *drops)
+{
+	const cJSON *d;
+	put_num(c, "drop_operations", (uint64_t)cJSON_GetArraySize(drops));
+	cJSON_ArrayForEach(d, drops)
+	{
+		const cJSON *attr = cJSON_GetObjectItemCaseSensitive(d, "attr");
+		put_str(c, "op", cJSON_GetObjectItemCaseSensitive(d, "op")->valuestring);
+		put_str(c, "attr", cJSON_IsString(attr) ? attr->valuestring : "");
+		put_num(c, "ts", cairn_json_u64(d, "ts"));
+	}
+}
+
+/* Only for a manifest that parsed (or that cairn built): every list is
+ * well-formed, so the canonical form cannot fail but for memory. */
+static int canonical(const struct cairn_manifest *m, struct canon *c)
+{
+	static const char label[] = "cairn backup manifest mac v1\n";
+	put(c, label, sizeof label - 1);
+	put_str(c, "format", CAIRN_MANIFEST_FORMAT);
+	put_str(c, "type", m->full ? "full" : "incremental");
+	put_num(c, "since", m->since);
+	put_num(c, "read_ts", m->read_ts);
+	put_str(c, "backup_id", m->backup_id);
+	put_num(c, "backup_num", m->backup_num);
+	put_num(c, "encrypted", (uint64_t)(m->encrypted != 0));
+	put_str(c, "cipher", m->cipher);
+	put_str(c, "key_check", m->key_check);
+	put_str(c, "compression", "gzip");
+	put_num(c, "max_uid", m->max_uid);
+	put_str(c, "created", m->created);
+	put_groups(c, m->groups);
+	put_drops(c, m->drops);
+	put_num(c, "objects", m->nobjs);
+	for (size_t i = 0; i < m->nobjs; i++) {
+		const struct cairn_manifest_obj *o = &m->objs[i];
+		put_num(c, "group", o->group);
+		put_str(c, "path", o->path);
+		put_num(c, "size", o->size);
+		put_num(c, "records", o->records);
+		put_str(c, "sha256", o->sha256);
+		put_str(c, "hmac", o->hmac);
+	}
+	return c->oom ? -1 : 0;
+}
+
+static int compute_mac(const struct cairn_manifest *m, const unsigned char mac_key[32],
+		       char out[65], cairn_err *err)
+{
+	struct canon c = {0};
+	unsigned char h[32];
+	size_t hl = 0;
+	int rc = -1;
+	if (canonical(m, &c) < 0) {
+		cairn_err_set(err, "out of memory");
+		goto out;
+	}
+	if (!EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, mac_key, 32, (const unsigned char *)c.p,
+		       c.len, h, sizeof h, &hl) ||
+	    hl != sizeof h) {
+		cairn_err_set(err, "cannot compute the manifest's HMAC (OpenSSL failed)");
+		goto out;
+	}
+	for (int i = 0; i < 32; i++)
+		snprintf(out + 2 * i, 3, "%02x", h[i]);
+	rc = 0;
+out:
+	free(c.p);
+	return rc;
+}
+
+int cairn_manifest_seal(struct cairn_manifest *m, const unsigned char mac_key[32], cairn_err *err)
+{
+	m->manifest_hmac[0] = 0;
+	/* What the reader would refuse is never written (and the canonical
+	 * form may assume well-formed lists). */
+	if (check_groups(m->groups, err) < 0 || check_drops(m->drops, m, err) < 0 ||
+	    check_groups_match_objects(m->groups, m, err) < 0) {
+		cairn_err_prefix(err, "the manifest of backup %s would be invalid", m->dir);
+		return -1;
+	}
+	if (!m->encrypted)
+		return 0;
+	return compute_mac(m, mac_key, m->manifest_hmac, err);
+}
+
+int cairn_manifest_check_mac(const struct cairn_manifest *m, const unsigned char mac_key[32],
+			     cairn_err *err)
+{
+	char want[65];
+	if (!m->encrypted)
+		return 0;
+	if (!m->manifest_hmac[0])
+		return cairn_err_setc(
+		    err, CAIRN_E_CORRUPT,
+		    "manifest %s is encrypted but has no manifest_hmac, so what it "
+		    "says cannot be trusted: it was written by an older cairn or "
+		    "the field was removed; take a new full backup (forceFull: "
+		    "true) and restore from that",
+		    m->dir);
+	if (compute_mac(m, mac_key, want, err) < 0)
+		return -1;
+	if (CRYPTO_memcmp(want, m->manifest_hmac, 64) != 0)
+		return cairn_err_setc(err, CAIRN_E_CORRUPT,
+				      "manifest %s fails its MAC check: it was changed after the "
+				      "backup (or the key is not the one it was written with); "
+				      "restore it from a copy, or take a new full backup",
+				      m->dir);
+	return 0;
 }
 
 void cairn_manifest_clear(struct cairn_manifest *m)

@@ -29,14 +29,32 @@ struct cairn_manifest {
 	cJSON *groups;	    /* {"1": ["pred", ...]} */
 	cJSON *drops;	    /* [{"op":"drop_attr","attr":"x","ts":N}, {"op":"drop_all","ts":N}] */
 	char created[32];
+	char manifest_hmac[65]; /* encrypted: the MAC over all of the above; "" if absent */
 	struct cairn_manifest_obj *objs;
 	size_t nobjs;
 };
 
-/* Parses and validates; err says which field is wrong. dir is copied. */
+/* Parses and validates; err says which field is wrong. dir is copied.
+ * Besides each field's type and range, the fields must agree with each
+ * other: one object per group and one group per object, paths from read_ts
+ * and group, since/backup_num by type, drops inside (since, read_ts], no
+ * predicate in two groups. An encrypted manifest's MAC needs the key: it is
+ * checked by cairn_manifest_check_mac, not here. */
 int cairn_manifest_parse(const char *json, size_t len, const char *dir, struct cairn_manifest *m,
 			 cairn_err *err);
-/* The JSON text (malloc'd). */
+/* The JSON text (malloc'd); it carries m->manifest_hmac if set. */
 char *cairn_manifest_to_json(const struct cairn_manifest *m);
+/* An encrypted manifest's MAC: HMAC-SHA256 under mac_key (the keyset's,
+ * which the objects' HMACs use) over a canonical form of every field
+ * (docs/FORMAT.md), so JSON spacing and key order do not matter but every
+ * value does. seal first checks that the fields agree as the reader
+ * requires (-1 naming what does not), then sets m->manifest_hmac (a plain
+ * manifest gets none). */
+int cairn_manifest_seal(struct cairn_manifest *m, const unsigned char mac_key[32], cairn_err *err);
+/* -1 (CAIRN_E_CORRUPT) if m is encrypted and its manifest_hmac is missing or
+ * does not match: the manifest was changed by someone without the key, or
+ * was written before manifests were sealed. 0 for a plain manifest. */
+int cairn_manifest_check_mac(const struct cairn_manifest *m, const unsigned char mac_key[32],
+			     cairn_err *err);
 void cairn_manifest_clear(struct cairn_manifest *m);
 #endif

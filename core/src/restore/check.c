@@ -2,6 +2,7 @@
 #include "restore/check.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "format/records.h"
@@ -70,6 +71,40 @@ static int compare(const char *name, const struct cairn_manifest *m,
 	return 0;
 }
 
+/* The uid an object names ("<0x2a>"), 0 for a literal. */
+static uint64_t obj_uid(const struct cairn_version *v)
+{
+	char buf[24];
+	if (v->obj_len < 5 || v->obj_len > 20 || memcmp(v->obj, "<0x", 3) != 0)
+		return 0;
+	memcpy(buf, v->obj + 3, v->obj_len - 4);
+	buf[v->obj_len - 4] = 0;
+	return strtoull(buf, NULL, 16);
+}
+
+/* What the manifest says of an object's contents, which it may not know
+ * from the bytes alone: how many records, and that no uid in them is above
+ * max_uid (a lower max_uid would make the restored cluster hand out
+ * existing uids again). */
+static int check_contents(const char *name, const struct cairn_manifest *m,
+			  const struct cairn_manifest_obj *o, uint64_t count, uint64_t max_uid,
+			  cairn_err *err)
+{
+	if (count != o->records)
+		return cairn_err_setc(err, CAIRN_E_CORRUPT,
+				      "object %s holds %llu records but its manifest says %llu: "
+				      "the manifest was changed or belongs to other objects",
+				      name, (unsigned long long)count,
+				      (unsigned long long)o->records);
+	if (max_uid > m->max_uid)
+		return cairn_err_setc(err, CAIRN_E_CORRUPT,
+				      "object %s holds uid 0x%llx but its manifest's max_uid is "
+				      "%llu: the manifest was changed; restore it from a copy",
+				      name, (unsigned long long)max_uid,
+				      (unsigned long long)m->max_uid);
+	return 0;
+}
+
 /* Decodes every record of r, checking it belongs to m, into l (or nowhere). */
 static int decode_records(struct cairn_obj_reader *r, const char *name,
 			  const struct cairn_manifest *m, const struct cairn_manifest_obj *o,
@@ -78,7 +113,7 @@ static int decode_records(struct cairn_obj_reader *r, const char *name,
 	struct cairn_rec_decoder *d = NULL;
 	struct cairn_rec_header h;
 	struct cairn_version v;
-	uint64_t prev_ts = 0;
+	uint64_t prev_ts = 0, count = 0, max_uid = 0;
 	int rc = -1, got;
 	if (cairn_rec_decoder_open(r, name, &h, &d, err) < 0)
 		goto out;
@@ -104,12 +139,17 @@ static int decode_records(struct cairn_obj_reader *r, const char *name,
 			goto out;
 		}
 		prev_ts = v.ts;
+		count++;
+		if (v.subj > max_uid)
+			max_uid = v.subj;
+		if (obj_uid(&v) > max_uid)
+			max_uid = obj_uid(&v);
 		if (l && cairn_db_load_put(l, &v, err) < 0) {
 			cairn_err_prefix(err, "object %s", name);
 			goto out;
 		}
 	}
-	if (got < 0)
+	if (got < 0 || check_contents(name, m, o, count, max_uid, err) < 0)
 		goto out;
 	rc = 0;
 out:

@@ -35,11 +35,9 @@ out:
 	return rc;
 }
 
-int cairn_series_check_key(const struct cairn_manifest *first, const struct cairn_keyset *ks,
+static int check_first_key(const struct cairn_manifest *first, const struct cairn_keyset *ks,
 			   cairn_err *err)
 {
-	if (!first->encrypted)
-		return 0;
 	size_t want = cairn_cipher_key_len(first->cipher);
 	if (!want)
 		want = 32;
@@ -62,5 +60,25 @@ int cairn_series_check_key(const struct cairn_manifest *first, const struct cair
 				     "wrong key: backup series %s was encrypted with a different "
 				     "key than the one given",
 				     first->backup_id);
+	return 0;
+}
+
+int cairn_series_check_key(const struct cairn_manifest *const *chain, size_t n,
+			   const struct cairn_keyset *ks, cairn_err *err)
+{
+	if (!n || !chain[0]->encrypted)
+		return 0;
+	if (check_first_key(chain[0], ks, err) < 0)
+		return -1;
+	for (size_t k = 0; k < n; k++) {
+		if (!chain[k]->encrypted || strcmp(chain[k]->key_check, chain[0]->key_check) != 0)
+			return cairn_err_setc(err, CAIRN_E_CORRUPT,
+					      "manifest %s does not match the encryption of its "
+					      "series %s: it was changed after the backup; restore "
+					      "it from a copy, or take a new full backup",
+					      chain[k]->dir, chain[0]->backup_id);
+		if (cairn_manifest_check_mac(chain[k], ks->mac_key, err) < 0)
+			return -1;
+	}
 	return 0;
 }

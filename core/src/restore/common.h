@@ -12,8 +12,10 @@
  * every backup in it. */
 int cairn_backups_open(struct cairn_opts *o, struct cairn_store_loc *loc,
 		       struct cairn_backup_set *set, struct cairn_keyset *ks, cairn_err *err);
-/* The key against the series' first manifest: present if the series is
- * encrypted, of the cipher's length, and matching its key_check. */
-int cairn_series_check_key(const struct cairn_manifest *first, const struct cairn_keyset *ks,
-			   cairn_err *err);
+/* The key against a chain of one series: present if the series is
+ * encrypted, of the cipher's length, matching the first manifest's
+ * key_check; then every manifest's MAC, so that nothing a manifest says is
+ * used before it is known to be what the backup wrote. */
+int cairn_series_check_key(const struct cairn_manifest *const *chain, size_t n,
+			   const struct cairn_keyset *ks, cairn_err *err);
 #endif

@@ -29,7 +29,7 @@ int cairn_cmd_lsbackup(int argc, char **argv)
 	cairn_err err = {0};
 	struct cairn_store_loc loc = {0};
 	struct cairn_backup_set set = {0};
-	int rc = -1;
+	int rc = -1, any_encrypted = 0;
 	cairn_log_set_name("lsbackup");
 	int pr =
 	    cairn_opts_parse("lsbackup", "-l LOCATION [--json]", ls_flags, argc, argv, &o, &err);
@@ -71,7 +71,13 @@ int cairn_cmd_lsbackup(int argc, char **argv)
 			       (unsigned long long)m->backup_num, (unsigned long long)m->since,
 			       (unsigned long long)m->read_ts, m->encrypted ? "yes" : "no",
 			       (unsigned long long)total_size(m));
+			if (m->encrypted)
+				any_encrypted = 1;
 		}
+		if (any_encrypted)
+			printf(
+			    "Encrypted backups are listed as their manifests say: without the key "
+			    "their MACs cannot be checked (cairn verify with the key does).\n");
 	}
 	rc = 0;
 out:

@@ -229,7 +229,7 @@ int cairn_cmd_restore(int argc, char **argv)
 	if (check_flags(&o, &upto, &err) < 0 || cairn_backups_open(&o, &loc, &set, &ks, &err) < 0)
 		goto out;
 	if (cairn_series_chain(&set, cairn_opt(&o, "backup_id"), upto, &chain, &n, &err) < 0 ||
-	    cairn_series_check_key(chain[0], &ks, &err) < 0)
+	    cairn_series_check_key(chain, n, &ks, &err) < 0)
 		goto out;
 	const struct cairn_manifest *last = chain[n - 1];
 	if (plan_groups(pdir, last, &groups, &ng, &err) < 0)

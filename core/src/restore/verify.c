@@ -89,7 +89,7 @@ int cairn_cmd_verify(int argc, char **argv)
 		 * are a well-formed backup. */
 		int keyless = chain_encrypted_without_key(&set, id, &ks);
 		if (cairn_series_chain(&set, id, 0, &chain, &n, &err) < 0 ||
-		    (!keyless && cairn_series_check_key(chain[0], &ks, &err) < 0) ||
+		    (!keyless && cairn_series_check_key(chain, n, &ks, &err) < 0) ||
 		    verify_chain(&loc, chain, n, &ks, !keyless, &err) < 0)
 			goto out;
 		printf("series %s: %zu backup(s) up to read_ts %llu verified%s\n", id, n,
