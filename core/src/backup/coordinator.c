@@ -235,6 +235,45 @@ static int fill_manifest(struct cairn_manifest *m, const char *dir,
 	return 0;
 }
 
+/* Every group's object as this alpha sees the destination: present, of the
+ * size and sha256 its group reported. A "shared" destination that is a
+ * directory local to each alpha fails here, naming the group, before any
+ * manifest could name an object restore will not find. */
+static int check_objects(struct cairn_store_loc *loc, const struct cairn_manifest *m,
+			 cairn_err *err)
+{
+	for (size_t i = 0; i < m->nobjs; i++) {
+		const struct cairn_manifest_obj *o = &m->objs[i];
+		struct cairn_obj_info info;
+		char name[160];
+		int exists = 0;
+		uint64_t size = 0;
+		snprintf(name, sizeof name, "%s/%s", m->dir, o->path);
+		if (loc->ops->stat(loc->st, name, &exists, &size, err) < 0)
+			return cairn_err_prefix(err, "cannot check group %u's object %s", o->group,
+						name);
+		if (!exists)
+			return cairn_err_setc(
+			    err, CAIRN_E_NOTFOUND,
+			    "group %u wrote its object %s, but this alpha does not find it at the "
+			    "destination: every alpha must see one shared destination (a "
+			    "directory local to each alpha is not one); no manifest was written",
+			    o->group, name);
+		if (cairn_obj_hash(loc, name, NULL, &info, err) < 0)
+			return cairn_err_prefix(err, "cannot check group %u's object %s", o->group,
+						name);
+		if (info.size != o->size || strcmp(info.sha256, o->sha256) != 0)
+			return cairn_err_setc(
+			    err, CAIRN_E_CORRUPT,
+			    "group %u's object %s at the destination is not the one it wrote (%llu "
+			    "bytes, %llu expected, or another sha256): every alpha must see one "
+			    "shared destination; no manifest was written",
+			    o->group, name, (unsigned long long)info.size,
+			    (unsigned long long)o->size);
+	}
+	return 0;
+}
+
 static int write_manifest(struct cairn_store_loc *loc, const struct cairn_manifest *m,
 			  cairn_err *err)
 {
@@ -243,6 +282,11 @@ static int write_manifest(struct cairn_store_loc *loc, const struct cairn_manife
 	const char *pause = getenv("CAIRN_FAULT_BACKUP_PAUSE_MS");
 	if (pause)
 		usleep((useconds_t)atoi(pause) * 1000);
+	/* Checked after the pause, just before the manifest: nothing can have
+	 * removed an object between this check and the manifest but a backup
+	 * that ran while this one had lost the cluster's lock. */
+	if (check_objects(loc, m, err) < 0)
+		return -1;
 	char *json = cairn_manifest_to_json(m);
 	char mname[128];
 	if (!json)
@@ -251,6 +295,77 @@ static int write_manifest(struct cairn_store_loc *loc, const struct cairn_manife
 	int rc = cairn_location_write_all(loc, mname, json, strlen(json), err);
 	free(json);
 	return rc;
+}
+
+/* What a location holds under cairn.*: every object's name, and which
+ * folders have a manifest. */
+struct listing {
+	char **names;
+	size_t n;
+};
+
+static int list_one(void *ctx, const char *name, uint64_t size, cairn_err *err)
+{
+	(void)size;
+	struct listing *ls = ctx;
+	char **nv = realloc(ls->names, (ls->n + 1) * sizeof *nv);
+	if (!nv)
+		return cairn_err_set(err, "out of memory");
+	ls->names = nv;
+	if (!(ls->names[ls->n] = strdup(name)))
+		return cairn_err_set(err, "out of memory");
+	ls->n++;
+	return 0;
+}
+
+static int folder_has_manifest(const struct listing *ls, const char *name)
+{
+	size_t fl = (size_t)(strchr(name, '/') - name);
+	for (size_t i = 0; i < ls->n; i++)
+		if (!strncmp(ls->names[i], name, fl + 1) &&
+		    !strcmp(ls->names[i] + fl + 1, "manifest.json"))
+			return 1;
+	return 0;
+}
+
+/* Removes what failed and killed backups left: the objects of every folder
+ * without manifest.json whose name sorts before the backup that just
+ * completed (dir). Such a backup started before this one took the
+ * cluster's backup lock and did not finish while this one held it: it
+ * ended, or lost the lock (its own check before its manifest then finds its
+ * objects gone and fails it rather than forking the series). A folder named
+ * after dir may belong to a backup that is running and is never touched.
+ * The storage plugin removes its own temporaries with a folder's last
+ * object (storage-nfs does). Failures are warnings: the backup is done. */
+static void remove_abandoned(struct cairn_store_loc *loc, const char *dir)
+{
+	struct listing ls = {0};
+	cairn_err err = {0};
+	size_t removed = 0;
+	if (cairn_location_list(loc, "cairn.", list_one, &ls, &err) < 0) {
+		cairn_warn("cannot list the destination to remove failed backups' objects: %s",
+			   err.msg);
+		goto out;
+	}
+	for (size_t i = 0; i < ls.n; i++) {
+		const char *name = ls.names[i], *slash = strchr(name, '/');
+		/* Only folders named as this code names them (a timestamp). */
+		if (!slash || (size_t)(slash - name) != strlen(dir) ||
+		    strncmp(name, dir, (size_t)(slash - name)) >= 0 ||
+		    folder_has_manifest(&ls, name))
+			continue;
+		if (loc->ops->remove(loc->st, name, &err) < 0) {
+			cairn_warn("cannot remove %s, left by a failed backup: %s", name, err.msg);
+			continue;
+		}
+		removed++;
+	}
+	if (removed)
+		cairn_info("removed %zu object(s) left by failed or interrupted backups", removed);
+out:
+	for (size_t i = 0; i < ls.n; i++)
+		free(ls.names[i]);
+	free(ls.names);
 }
 
 /* Runs the remote groups' parts in parallel with this group's, then checks them. */
@@ -321,6 +436,7 @@ static int run(const struct cairn_backup_source *src, const struct cairn_backup_
 		goto out;
 	cairn_info("backup %s #%llu complete: %s (%zu group(s))", m.backup_id,
 		   (unsigned long long)m.backup_num, done->dir, m.nobjs);
+	remove_abandoned(&loc, done->dir);
 	done->read_ts = read_ts;
 	rc = 0;
 out:
