@@ -133,6 +133,14 @@ int cairn_series_chain(const struct cairn_backup_set *set, const char *backup_id
 	if (!latest)
 		return cairn_err_set(err, "no backups found at this location (a backup is a "
 					  "cairn.* folder with a manifest.json)");
+	const char *newest_bad = set->nbad ? set->bad[set->nbad - 1] : NULL;
+	if ((!backup_id || !*backup_id) && newest_bad && strcmp(newest_bad, latest->dir) > 0)
+		return cairn_err_set(err,
+				     "the newest backup folder %s has an unreadable manifest, so "
+				     "the newest readable backup (%s) may not be the newest; give "
+				     "--backup_id (cairn lsbackup lists the readable series) or "
+				     "move that folder away",
+				     newest_bad, latest->dir);
 	const char *id = backup_id && *backup_id ? backup_id : latest->backup_id;
 	uint64_t max = 0;
 	for (size_t i = 0; i < set->n; i++)
@@ -173,11 +181,24 @@ int cairn_series_chain(const struct cairn_backup_set *set, const char *backup_id
 	}
 	for (uint64_t k = 0; k < max; k++) {
 		if (!c[k]) {
-			cairn_err_set(err,
-				      "series %s is broken: backup %llu of %llu is missing; "
-				      "restore with --backup_num %llu or find the missing folder",
-				      id, (unsigned long long)k + 1, (unsigned long long)max,
-				      (unsigned long long)k);
+			char hint[160] = "";
+			if (set->nbad)
+				snprintf(hint, sizeof hint,
+					 " (%zu folder(s) with an unreadable manifest were skipped, "
+					 "first %s)",
+					 set->nbad, set->bad[0]);
+			if (k == 0)
+				cairn_err_set(err,
+					      "series %s is broken: its full backup (1 of %llu) is "
+					      "missing%s; find the missing folder",
+					      id, (unsigned long long)max, hint);
+			else
+				cairn_err_set(err,
+					      "series %s is broken: backup %llu of %llu is "
+					      "missing%s; restore with --backup_num %llu or find "
+					      "the missing folder",
+					      id, (unsigned long long)k + 1, (unsigned long long)max,
+					      hint, (unsigned long long)k);
 			goto fail;
 		}
 		if (k == 0 && !c[0]->full) {

@@ -26,6 +26,8 @@ const struct cairn_manifest *cairn_series_latest(const struct cairn_backup_set *
 /* The chain 1..N of series backup_id (NULL: the newest backup's series),
  * stopping at backup_num upto (0: all). Checks one full, no gaps, no
  * duplicates, since == previous read_ts, encryption the same throughout.
+ * Without backup_id, refuses when a folder newer than the newest readable
+ * backup has an unreadable manifest (it may be the real newest backup).
  * *chain points into set. */
 int cairn_series_chain(const struct cairn_backup_set *set, const char *backup_id, uint64_t upto,
 		       const struct cairn_manifest ***chain, size_t *n, cairn_err *err);
