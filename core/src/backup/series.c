@@ -183,10 +183,11 @@ int cairn_series_chain(const struct cairn_backup_set *set, const char *backup_id
 		if (!c[k]) {
 			char hint[160] = "";
 			if (set->nbad)
-				snprintf(hint, sizeof hint,
-					 " (%zu folder(s) with an unreadable manifest were skipped, "
-					 "first %s)",
-					 set->nbad, set->bad[0]);
+				snprintf(
+				    hint, sizeof hint,
+				    " (%zu folder(s) with an unreadable manifest were skipped, "
+				    "first %s)",
+				    set->nbad, set->bad[0]);
 			if (k == 0)
 				cairn_err_set(err,
 					      "series %s is broken: its full backup (1 of %llu) is "
@@ -197,8 +198,8 @@ int cairn_series_chain(const struct cairn_backup_set *set, const char *backup_id
 					      "series %s is broken: backup %llu of %llu is "
 					      "missing%s; restore with --backup_num %llu or find "
 					      "the missing folder",
-					      id, (unsigned long long)k + 1, (unsigned long long)max,
-					      hint, (unsigned long long)k);
+					      id, (unsigned long long)k + 1,
+					      (unsigned long long)max, hint, (unsigned long long)k);
 			goto fail;
 		}
 		if (k == 0 && !c[0]->full) {
