@@ -5,7 +5,10 @@
  * destination, writes its own group's object and asks one alpha of every
  * other group for theirs in parallel, checks every answer, and writes
  * manifest.json last: a backup that fails or is killed leaves a folder that
- * is never taken for a backup. */
+ * is never taken for a backup. Before the manifest, every group's object is
+ * read back through this alpha's own handle (present, size, sha256). After
+ * it, the folders without manifest that earlier backups left are removed
+ * (the rule is at remove_abandoned). */
 #include "backup/backup.h"
 
 #include <openssl/crypto.h>
@@ -265,11 +268,10 @@ static int check_objects(struct cairn_store_loc *loc, const struct cairn_manifes
 		if (info.size != o->size || strcmp(info.sha256, o->sha256) != 0)
 			return cairn_err_setc(
 			    err, CAIRN_E_CORRUPT,
-			    "group %u's object %s at the destination is not the one it wrote (%llu "
-			    "bytes, %llu expected, or another sha256): every alpha must see one "
-			    "shared destination; no manifest was written",
-			    o->group, name, (unsigned long long)info.size,
-			    (unsigned long long)o->size);
+			    "group %u's object %s at the destination is not the one it wrote (%s): "
+			    "every alpha must see one shared destination; no manifest was written",
+			    o->group, name,
+			    info.size != o->size ? "another size" : "another sha256");
 	}
 	return 0;
 }
@@ -318,14 +320,29 @@ static int list_one(void *ctx, const char *name, uint64_t size, cairn_err *err)
 	return 0;
 }
 
-static int folder_has_manifest(const struct listing *ls, const char *name)
+static int cmp_name(const void *a, const void *b)
 {
-	size_t fl = (size_t)(strchr(name, '/') - name);
-	for (size_t i = 0; i < ls->n; i++)
-		if (!strncmp(ls->names[i], name, fl + 1) &&
-		    !strcmp(ls->names[i] + fl + 1, "manifest.json"))
-			return 1;
-	return 0;
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The length of name's folder ("cairn.X/..."), 0 if it is not in one. */
+static size_t folder_len(const char *name)
+{
+	const char *slash = strchr(name, '/');
+	return slash ? (size_t)(slash - name) : 0;
+}
+
+/* Whether the folder of names[i] (the names sorted, so a folder's objects
+ * are together) holds a manifest.json; *end: one past its last object. */
+static int folder_has_manifest(char *const *names, size_t n, size_t i, size_t *end)
+{
+	size_t fl = folder_len(names[i]);
+	int has = 0;
+	for (*end = i;
+	     *end < n && folder_len(names[*end]) == fl && !strncmp(names[*end], names[i], fl + 1);
+	     (*end)++)
+		has |= !strcmp(names[*end] + fl + 1, "manifest.json");
+	return has;
 }
 
 /* Removes what failed and killed backups left: the objects of every folder
@@ -347,18 +364,23 @@ static void remove_abandoned(struct cairn_store_loc *loc, const char *dir)
 			   err.msg);
 		goto out;
 	}
-	for (size_t i = 0; i < ls.n; i++) {
-		const char *name = ls.names[i], *slash = strchr(name, '/');
-		/* Only folders named as this code names them (a timestamp). */
-		if (!slash || (size_t)(slash - name) != strlen(dir) ||
-		    strncmp(name, dir, (size_t)(slash - name)) >= 0 ||
-		    folder_has_manifest(&ls, name))
+	qsort(ls.names, ls.n, sizeof *ls.names, cmp_name);
+	for (size_t i = 0, end; i < ls.n; i = end) {
+		size_t fl = folder_len(ls.names[i]);
+		end = i + 1;
+		/* Only folders named as this code names them (a time stamp),
+		 * started before dir, and without a manifest. */
+		if (fl != strlen(dir) || strncmp(ls.names[i], dir, fl) >= 0 ||
+		    folder_has_manifest(ls.names, ls.n, i, &end))
 			continue;
-		if (loc->ops->remove(loc->st, name, &err) < 0) {
-			cairn_warn("cannot remove %s, left by a failed backup: %s", name, err.msg);
-			continue;
+		for (size_t k = i; k < end; k++) {
+			if (loc->ops->remove(loc->st, ls.names[k], &err) < 0) {
+				cairn_warn("cannot remove %s, left by a failed backup: %s",
+					   ls.names[k], err.msg);
+				continue;
+			}
+			removed++;
 		}
-		removed++;
 	}
 	if (removed)
 		cairn_info("removed %zu object(s) left by failed or interrupted backups", removed);
