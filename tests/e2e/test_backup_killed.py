@@ -54,15 +54,26 @@ interrupted = os.path.dirname(objs[0])
 expect(not os.path.exists(os.path.join(interrupted, "manifest.json")))
 expect(len(lsbackup(dest)) == 1, "an interrupted folder must not be listed as a backup")
 
-# A write killed in the same folder left a storage-nfs temporary.
-tmp = os.path.join(interrupted, ".tmp-r9-g2.backup.999999.0")
-open(tmp, "wb").write(b"partial")
+# A write killed in the same folder left a storage-nfs temporary; an older
+# backup killed while its only object was still a temporary left a folder
+# holding that and the marker every backup writes first.
+expect(sorted(os.listdir(interrupted)) == sorted(["backup.started", os.path.basename(objs[0])]),
+       os.listdir(interrupted))
+open(os.path.join(interrupted, ".tmp-r9-g2.backup.999999.0"), "wb").write(b"partial")
+older = os.path.join(dest, "cairn.20000101.000000.000")
+os.makedirs(older)
+open(os.path.join(older, "backup.started"), "w").write("started")
+open(os.path.join(older, ".tmp-r5-g1.backup.999998.0"), "wb").write(b"partial")
 
 # The next backup is incremental on the last complete one, and removes the
 # killed backup's folder.
 alpha = Alpha(wd, zero, postings=postings)
 alpha.backup_ok(dest)
 expect(not os.path.exists(interrupted), "the killed backup's folder is still there")
+expect(not os.path.exists(older), "the folder of a backup killed mid-object is still there")
+for x in lsbackup(dest):
+    expect(sorted(os.listdir(os.path.join(dest, x["path"]))) == ["manifest.json", "r%d-g1.backup" % x["read_ts"]],
+           os.listdir(os.path.join(dest, x["path"])))
 b = lsbackup(dest)
 expect(len(b) == 2 and b[1]["type"] == "incremental" and b[1]["backup_num"] == 2, b)
 expect(b[1]["since"] == b[0]["read_ts"] and b[1]["backup_id"] == b[0]["backup_id"], b)

@@ -70,6 +70,30 @@ static int pick_folder(struct cairn_store_loc *loc, const struct cairn_backup_se
 	}
 }
 
+/* A small object written before any group's object: a backup killed while
+ * its objects were still hidden temporaries (storage-nfs's .tmp-*) leaves a
+ * folder that a listing still shows, so a later backup finds and removes it.
+ * The completed backup removes its own. */
+#define STARTED_MARK "backup.started"
+
+static int mark_started(struct cairn_store_loc *loc, const char *dir, cairn_err *err)
+{
+	static const char text[] = "a cairn backup started here; without a manifest.json "
+				   "this folder is removed by a later backup\n";
+	char name[128];
+	snprintf(name, sizeof name, "%s/" STARTED_MARK, dir);
+	return cairn_location_write_all(loc, name, text, sizeof text - 1, err);
+}
+
+static void unmark_started(struct cairn_store_loc *loc, const char *dir)
+{
+	char name[128];
+	cairn_err err = {0};
+	snprintf(name, sizeof name, "%s/" STARTED_MARK, dir);
+	if (loc->ops->remove(loc->st, name, &err) < 0)
+		cairn_warn("cannot remove %s: %s", name, err.msg);
+}
+
 /* Asks zero whether backups are licensed, and for the read timestamp (its
  * watermark); fills *st with zero's state (for the groups). */
 static int zero_plan(const struct cairn_backup_source *src, struct cairn_zero_state *st,
@@ -440,7 +464,8 @@ static int run(const struct cairn_backup_source *src, const struct cairn_backup_
 		goto out;
 	if (m.encrypted)
 		snprintf(m.cipher, sizeof m.cipher, "%s", cairn_cipher_name(ks.key_len));
-	if (pick_folder(&loc, &set, &m, done->dir, sizeof done->dir, err) < 0)
+	if (pick_folder(&loc, &set, &m, done->dir, sizeof done->dir, err) < 0 ||
+	    mark_started(&loc, done->dir, err) < 0)
 		goto out;
 	struct cairn_group_job job = {done->dir, m.full, m.since, read_ts};
 	cairn_info("backup %s #%llu (%s) at read_ts %llu%s to %s", m.backup_id,
@@ -458,6 +483,7 @@ static int run(const struct cairn_backup_source *src, const struct cairn_backup_
 		goto out;
 	cairn_info("backup %s #%llu complete: %s (%zu group(s))", m.backup_id,
 		   (unsigned long long)m.backup_num, done->dir, m.nobjs);
+	unmark_started(&loc, done->dir);
 	remove_abandoned(&loc, done->dir);
 	done->read_ts = read_ts;
 	rc = 0;
