@@ -300,6 +300,32 @@ static int check_objects(struct cairn_store_loc *loc, const struct cairn_manifes
 	return 0;
 }
 
+/* An incremental whose backup_num another backup of its series took while
+ * it ran (this one lost the cluster's backup lock: its holder looked dead to
+ * zero, or zero restarted) would fork the series: refused, leaving a folder
+ * a later backup removes. */
+static int check_not_forked(struct cairn_store_loc *loc, const struct cairn_manifest *m,
+			    cairn_err *err)
+{
+	struct cairn_backup_set now = {0};
+	int rc = 0;
+	if (m->full)
+		return 0; /* a new series: its id is new */
+	if (cairn_series_load(loc, &now, err) < 0)
+		return cairn_err_prefix(err, "cannot re-read the series before the manifest");
+	for (size_t i = 0; i < now.n && rc == 0; i++)
+		if (!strcmp(now.m[i].backup_id, m->backup_id) &&
+		    now.m[i].backup_num >= m->backup_num)
+			rc = cairn_err_set(err,
+					   "backup %llu of series %s was written by another backup "
+					   "(%s) while this one ran, which had lost the cluster's "
+					   "backup lock; no manifest was written: back up again",
+					   (unsigned long long)m->backup_num, m->backup_id,
+					   now.m[i].dir);
+	cairn_series_clear(&now);
+	return rc;
+}
+
 static int write_manifest(struct cairn_store_loc *loc, const struct cairn_manifest *m,
 			  cairn_err *err)
 {
@@ -311,7 +337,7 @@ static int write_manifest(struct cairn_store_loc *loc, const struct cairn_manife
 	/* Checked after the pause, just before the manifest: nothing can have
 	 * removed an object between this check and the manifest but a backup
 	 * that ran while this one had lost the cluster's lock. */
-	if (check_objects(loc, m, err) < 0)
+	if (check_objects(loc, m, err) < 0 || check_not_forked(loc, m, err) < 0)
 		return -1;
 	char *json = cairn_manifest_to_json(m);
 	char mname[128];
