@@ -252,6 +252,46 @@ static int nfs_stat(struct cairn_storage *st, const char *name, int *exists, uin
 	return rc;
 }
 
+/* After the last object of a directory below the root is removed, the
+ * directory goes too, with the hidden temporaries that writes killed in it
+ * left behind: the host removes a folder's last object only when whatever
+ * wrote there is over (a failed or killed backup). A directory that still
+ * holds anything else is left as it is. */
+static void remove_dir_if_abandoned(const struct cairn_storage *st, const char *path)
+{
+	char *dir = strdup(path), *s = dir ? strrchr(dir, '/') : NULL;
+	if (!s || s == dir) {
+		free(dir);
+		return;
+	}
+	*s = 0;
+	if (strlen(dir) <= strlen(st->root)) {
+		free(dir);
+		return;
+	}
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	int only_tmp = d != NULL;
+	while (only_tmp && (e = readdir(d)) != NULL)
+		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..") &&
+		    strncmp(e->d_name, ".tmp-", 5) != 0)
+			only_tmp = 0;
+	if (only_tmp) {
+		rewinddir(d);
+		while ((e = readdir(d)) != NULL) {
+			char *t = strncmp(e->d_name, ".tmp-", 5) ? NULL : join(dir, e->d_name);
+			if (t)
+				unlink(t);
+			free(t);
+		}
+		if (rmdir(dir) == 0)
+			fsync_dir(dir);
+	}
+	if (d)
+		closedir(d);
+	free(dir);
+}
+
 static int nfs_remove(struct cairn_storage *st, const char *name, cairn_err *err)
 {
 	if (check_name(name, err) < 0)
@@ -260,10 +300,12 @@ static int nfs_remove(struct cairn_storage *st, const char *name, cairn_err *err
 	int rc = 0;
 	if (!p)
 		return cairn_err_set(err, "out of memory");
-	if (unlink(p) < 0 && errno != ENOENT)
+	if (unlink(p) < 0 && errno != ENOENT) {
 		rc = io_err(err, errno, "cannot remove", p);
-	else
+	} else {
 		fsync_dir(p);
+		remove_dir_if_abandoned(st, p);
+	}
 	free(p);
 	return rc;
 }

@@ -91,12 +91,14 @@ mf = os.path.join(d, b[0]["path"], "manifest.json")
 m = json.load(open(mf))
 m["objects"][0]["path"] = "../../../etc/passwd"
 json.dump(m, open(mf, "w"))
-refused(d, "manifest %s/manifest.json is invalid" % b[0]["path"])
+refused(d, "its full backup (1 of 3) is missing (1 folder(s) with an unreadable manifest were "
+        "skipped, first %s)" % b[0]["path"])
 
-# Not JSON at all.
+# Not JSON at all, in the newest folder: the newest readable backup may not
+# be the newest, so restore does not pick it by default.
 d = copy_of("garbage")
 open(os.path.join(d, b[2]["path"], "manifest.json"), "w").write("{\"format\": ")
-refused(d, "is invalid: not a JSON object")
+refused(d, "the newest backup folder %s has an unreadable manifest" % b[2]["path"])
 
 # Unknown series, backup_num beyond the series, no backups.
 refused(dest, "no backup series with id \"nope\"", ["--backup_id", "nope"])

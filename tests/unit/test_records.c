@@ -228,12 +228,12 @@ static void hostile_records_are_refused(void)
 	raw_header(&r);
 	raw_set(&r, 'S', 5, "p", 1, 1, 0, NULL);
 	raw_end(&r, 1);
-	refused(&r, "bad value length 0");
+	refused(&r, "has an empty value");
 
 	/* A length far beyond the stream: refused, not allocated. */
 	raw_header(&r);
 	raw_set(&r, 'S', 5, "p", 1, 1, 0xffffffffu, "x");
-	refused(&r, "bad value length 4294967295");
+	refused(&r, "claims a value of 4294967295 bytes, more than the 64 MiB");
 
 	raw_header(&r);
 	raw_set(&r, 'S', 5, "p", 1, 1, CAIRN_REC_MAX_OBJ, "x");

@@ -2,7 +2,8 @@
  * 2, 3, ... each since the previous read_ts, one key throughout; gaps,
  * duplicates, a since that does not match, mixed encryption and a bad
  * backup_num are refused naming the series; upto stops early. Loading reads
- * only <folder>/manifest.json and refuses a bad manifest by name. */
+ * only <folder>/manifest.json and skips a bad manifest, naming it; a bad
+ * manifest newer than every good one makes the next backup a new series. */
 #include "backup/series.h"
 #include "check.h"
 #include "memstore.h"
@@ -185,7 +186,7 @@ static void put_manifest(struct cairn_storage *st, const char *dir, uint64_t num
 	cJSON_Delete(m.drops);
 }
 
-static void loading_reads_manifests_and_refuses_a_bad_one_by_name(void)
+static void loading_reads_only_folder_manifests_in_order(void)
 {
 	struct cairn_storage st = {0};
 	struct cairn_store_loc loc;
@@ -206,11 +207,60 @@ static void loading_reads_manifests_and_refuses_a_bad_one_by_name(void)
 		CHECK_STR(set.m[0].dir, "cairn.20261130.000001.000");
 	}
 	cairn_series_clear(&set);
-	mem_put(&st, "cairn.20261130.000002.000/manifest.json", "{\"format\": ", 11);
-	CHECK(cairn_series_load(&loc, &set, &err) == -1);
-	CHECK_CONTAINS(err.msg, "manifest cairn.20261130.000002.000/manifest.json is invalid");
-	CHECK(set.n == 0 && set.m == NULL);
 	mem_clear(&st);
+}
+
+/* One damaged manifest is reported and skipped: every other backup at the
+ * location stays usable, and the damaged folder is remembered. */
+static void loading_skips_an_unreadable_manifest_and_keeps_the_others(void)
+{
+	struct cairn_storage st = {0};
+	struct cairn_store_loc loc;
+	struct cairn_backup_set set;
+	cairn_err err = {0};
+	mem_loc(&loc, &st);
+	put_manifest(&st, "cairn.20261130.000001.000", 1, 0, 10);
+	put_manifest(&st, "cairn.20261130.000002.000", 2, 10, 20);
+	mem_put(&st, "cairn.20261130.000002.000/manifest.json", "{\"format\": ", 11);
+	mem_put(&st, "cairn.20261130.000003.000/manifest.json", "not json", 8);
+	CHECK(cairn_series_load(&loc, &set, &err) == 0);
+	CHECK(set.n == 1 && set.nbad == 2);
+	if (set.n == 1 && set.nbad == 2) {
+		CHECK_STR(set.m[0].dir, "cairn.20261130.000001.000");
+		CHECK_STR(set.bad[0], "cairn.20261130.000002.000");
+		CHECK_STR(set.bad[1], "cairn.20261130.000003.000");
+	}
+	cairn_series_clear(&set);
+	CHECK(set.nbad == 0 && set.bad == NULL);
+	mem_clear(&st);
+}
+
+/* A folder newer than the newest readable backup whose manifest cannot be
+ * read may have been that series' newest backup: an incremental on the one
+ * before would fork the series, so the next backup starts a new one. An
+ * older damaged folder does not change the plan. */
+static void an_unreadable_newest_manifest_makes_the_next_backup_a_new_full_series(void)
+{
+	struct fixture f = {0};
+	struct cairn_manifest next;
+	cairn_err err = {0};
+	char *bad[] = {"cairn.20261130.000000.000", "cairn.20261130.000009.000"};
+	add(&f, "s1", 1, 0, 10);
+	add(&f, "s1", 2, 10, 20);
+	f.set.bad = bad;
+	f.set.nbad = 1; /* older than the newest readable backup */
+	memset(&next, 0, sizeof next);
+	CHECK(cairn_series_plan_next(&f.set, 0, 30, "", &next, &err) == 0);
+	CHECK(!next.full && next.backup_num == 3 && next.since == 20);
+	CHECK_STR(next.backup_id, "s1");
+	f.set.bad = bad + 1; /* newer than it */
+	memset(&next, 0, sizeof next);
+	CHECK(cairn_series_plan_next(&f.set, 0, 30, "", &next, &err) == 0);
+	CHECK(next.full && next.backup_num == 1 && next.since == 0);
+	CHECK(strcmp(next.backup_id, "s1") != 0);
+	f.set.bad = NULL;
+	f.set.nbad = 0;
+	fixture_free(&f);
 }
 
 int main(void)
@@ -218,6 +268,8 @@ int main(void)
 	a_good_series_chains_in_order();
 	the_default_is_the_newest_backups_series();
 	broken_series_are_refused();
-	loading_reads_manifests_and_refuses_a_bad_one_by_name();
+	loading_reads_only_folder_manifests_in_order();
+	loading_skips_an_unreadable_manifest_and_keeps_the_others();
+	an_unreadable_newest_manifest_makes_the_next_backup_a_new_full_series();
 	CHECK_DONE();
 }

@@ -5,7 +5,10 @@
  * destination, writes its own group's object and asks one alpha of every
  * other group for theirs in parallel, checks every answer, and writes
  * manifest.json last: a backup that fails or is killed leaves a folder that
- * is never taken for a backup. */
+ * is never taken for a backup. Before the manifest, every group's object is
+ * read back through this alpha's own handle (present, size, sha256). After
+ * it, the folders without manifest that earlier backups left are removed
+ * (the rule is at remove_abandoned). */
 #include "backup/backup.h"
 
 #include <openssl/crypto.h>
@@ -71,6 +74,30 @@ static int pick_folder(struct cairn_store_loc *loc, const struct cairn_backup_se
  * for a commit that has been in flight for STALLED_MS to finish. */
 #define RECOVERY_WAIT_MS 30000
 #define STALLED_MS 10000
+
+/* A small object written before any group's object: a backup killed while
+ * its objects were still hidden temporaries (storage-nfs's .tmp-*) leaves a
+ * folder that a listing still shows, so a later backup finds and removes it.
+ * The completed backup removes its own. */
+#define STARTED_MARK "backup.started"
+
+static int mark_started(struct cairn_store_loc *loc, const char *dir, cairn_err *err)
+{
+	static const char text[] = "a cairn backup started here; without a manifest.json "
+				   "this folder is removed by a later backup\n";
+	char name[128];
+	snprintf(name, sizeof name, "%s/" STARTED_MARK, dir);
+	return cairn_location_write_all(loc, name, text, sizeof text - 1, err);
+}
+
+static void unmark_started(struct cairn_store_loc *loc, const char *dir)
+{
+	char name[128];
+	cairn_err err = {0};
+	snprintf(name, sizeof name, "%s/" STARTED_MARK, dir);
+	if (loc->ops->remove(loc->st, name, &err) < 0)
+		cairn_warn("cannot remove %s: %s", name, err.msg);
+}
 
 /* Asks zero whether backups are licensed, and for the read timestamp (its
  * watermark); fills *st with zero's state (for the groups). A zero that
@@ -268,6 +295,70 @@ static int fill_manifest(struct cairn_manifest *m, const char *dir,
 	return 0;
 }
 
+/* Every group's object as this alpha sees the destination: present, of the
+ * size and sha256 its group reported. A "shared" destination that is a
+ * directory local to each alpha fails here, naming the group, before any
+ * manifest could name an object restore will not find. */
+static int check_objects(struct cairn_store_loc *loc, const struct cairn_manifest *m,
+			 cairn_err *err)
+{
+	for (size_t i = 0; i < m->nobjs; i++) {
+		const struct cairn_manifest_obj *o = &m->objs[i];
+		struct cairn_obj_info info;
+		char name[160];
+		int exists = 0;
+		uint64_t size = 0;
+		snprintf(name, sizeof name, "%s/%s", m->dir, o->path);
+		if (loc->ops->stat(loc->st, name, &exists, &size, err) < 0)
+			return cairn_err_prefix(err, "cannot check group %u's object %s", o->group,
+						name);
+		if (!exists)
+			return cairn_err_setc(
+			    err, CAIRN_E_NOTFOUND,
+			    "group %u wrote its object %s, but this alpha does not find it at the "
+			    "destination: every alpha must see one shared destination (a "
+			    "directory local to each alpha is not one); no manifest was written",
+			    o->group, name);
+		if (cairn_obj_hash(loc, name, NULL, &info, err) < 0)
+			return cairn_err_prefix(err, "cannot check group %u's object %s", o->group,
+						name);
+		if (info.size != o->size || strcmp(info.sha256, o->sha256) != 0)
+			return cairn_err_setc(
+			    err, CAIRN_E_CORRUPT,
+			    "group %u's object %s at the destination is not the one it wrote (%s): "
+			    "every alpha must see one shared destination; no manifest was written",
+			    o->group, name,
+			    info.size != o->size ? "another size" : "another sha256");
+	}
+	return 0;
+}
+
+/* An incremental whose backup_num another backup of its series took while
+ * it ran (this one lost the cluster's backup lock: its holder looked dead to
+ * zero, or zero restarted) would fork the series: refused, leaving a folder
+ * a later backup removes. */
+static int check_not_forked(struct cairn_store_loc *loc, const struct cairn_manifest *m,
+			    cairn_err *err)
+{
+	struct cairn_backup_set now = {0};
+	int rc = 0;
+	if (m->full)
+		return 0; /* a new series: its id is new */
+	if (cairn_series_load(loc, &now, err) < 0)
+		return cairn_err_prefix(err, "cannot re-read the series before the manifest");
+	for (size_t i = 0; i < now.n && rc == 0; i++)
+		if (!strcmp(now.m[i].backup_id, m->backup_id) &&
+		    now.m[i].backup_num >= m->backup_num)
+			rc = cairn_err_set(err,
+					   "backup %llu of series %s was written by another backup "
+					   "(%s) while this one ran, which had lost the cluster's "
+					   "backup lock; no manifest was written: back up again",
+					   (unsigned long long)m->backup_num, m->backup_id,
+					   now.m[i].dir);
+	cairn_series_clear(&now);
+	return rc;
+}
+
 static int write_manifest(struct cairn_store_loc *loc, const struct cairn_manifest *m,
 			  cairn_err *err)
 {
@@ -276,6 +367,11 @@ static int write_manifest(struct cairn_store_loc *loc, const struct cairn_manife
 	const char *pause = getenv("CAIRN_FAULT_BACKUP_PAUSE_MS");
 	if (pause)
 		usleep((useconds_t)atoi(pause) * 1000);
+	/* Checked after the pause, just before the manifest: nothing can have
+	 * removed an object between this check and the manifest but a backup
+	 * that ran while this one had lost the cluster's lock. */
+	if (check_objects(loc, m, err) < 0 || check_not_forked(loc, m, err) < 0)
+		return -1;
 	char *json = cairn_manifest_to_json(m);
 	char mname[128];
 	if (!json)
@@ -284,6 +380,97 @@ static int write_manifest(struct cairn_store_loc *loc, const struct cairn_manife
 	int rc = cairn_location_write_all(loc, mname, json, strlen(json), err);
 	free(json);
 	return rc;
+}
+
+/* What a location holds under cairn.*: every object's name, and which
+ * folders have a manifest. */
+struct listing {
+	char **names;
+	size_t n;
+};
+
+static int list_one(void *ctx, const char *name, uint64_t size, cairn_err *err)
+{
+	(void)size;
+	struct listing *ls = ctx;
+	char **nv = realloc(ls->names, (ls->n + 1) * sizeof *nv);
+	if (!nv)
+		return cairn_err_set(err, "out of memory");
+	ls->names = nv;
+	if (!(ls->names[ls->n] = strdup(name)))
+		return cairn_err_set(err, "out of memory");
+	ls->n++;
+	return 0;
+}
+
+static int cmp_name(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The length of name's folder ("cairn.X/..."), 0 if it is not in one. */
+static size_t folder_len(const char *name)
+{
+	const char *slash = strchr(name, '/');
+	return slash ? (size_t)(slash - name) : 0;
+}
+
+/* Whether the folder of names[i] (the names sorted, so a folder's objects
+ * are together) holds a manifest.json; *end: one past its last object. */
+static int folder_has_manifest(char *const *names, size_t n, size_t i, size_t *end)
+{
+	size_t fl = folder_len(names[i]);
+	int has = 0;
+	for (*end = i;
+	     *end < n && folder_len(names[*end]) == fl && !strncmp(names[*end], names[i], fl + 1);
+	     (*end)++)
+		has |= !strcmp(names[*end] + fl + 1, "manifest.json");
+	return has;
+}
+
+/* Removes what failed and killed backups left: the objects of every folder
+ * without manifest.json whose name sorts before the backup that just
+ * completed (dir). Such a backup started before this one took the
+ * cluster's backup lock and did not finish while this one held it: it
+ * ended, or lost the lock (its own check before its manifest then finds its
+ * objects gone and fails it rather than forking the series). A folder named
+ * after dir may belong to a backup that is running and is never touched.
+ * The storage plugin removes its own temporaries with a folder's last
+ * object (storage-nfs does). Failures are warnings: the backup is done. */
+static void remove_abandoned(struct cairn_store_loc *loc, const char *dir)
+{
+	struct listing ls = {0};
+	cairn_err err = {0};
+	size_t removed = 0;
+	if (cairn_location_list(loc, "cairn.", list_one, &ls, &err) < 0) {
+		cairn_warn("cannot list the destination to remove failed backups' objects: %s",
+			   err.msg);
+		goto out;
+	}
+	qsort(ls.names, ls.n, sizeof *ls.names, cmp_name);
+	for (size_t i = 0, end; i < ls.n; i = end) {
+		size_t fl = folder_len(ls.names[i]);
+		end = i + 1;
+		/* Only folders named as this code names them (a time stamp),
+		 * started before dir, and without a manifest. */
+		if (fl != strlen(dir) || strncmp(ls.names[i], dir, fl) >= 0 ||
+		    folder_has_manifest(ls.names, ls.n, i, &end))
+			continue;
+		for (size_t k = i; k < end; k++) {
+			if (loc->ops->remove(loc->st, ls.names[k], &err) < 0) {
+				cairn_warn("cannot remove %s, left by a failed backup: %s",
+					   ls.names[k], err.msg);
+				continue;
+			}
+			removed++;
+		}
+	}
+	if (removed)
+		cairn_info("removed %zu object(s) left by failed or interrupted backups", removed);
+out:
+	for (size_t i = 0; i < ls.n; i++)
+		free(ls.names[i]);
+	free(ls.names);
 }
 
 /* Runs the remote groups' parts in parallel with this group's, then checks them. */
@@ -337,7 +524,8 @@ static int run(const struct cairn_backup_source *src, const struct cairn_backup_
 		goto out;
 	if (m.encrypted)
 		snprintf(m.cipher, sizeof m.cipher, "%s", cairn_cipher_name(ks.key_len));
-	if (pick_folder(&loc, &set, &m, done->dir, sizeof done->dir, err) < 0)
+	if (pick_folder(&loc, &set, &m, done->dir, sizeof done->dir, err) < 0 ||
+	    mark_started(&loc, done->dir, err) < 0)
 		goto out;
 	struct cairn_group_job job = {done->dir, m.full, m.since, read_ts};
 	cairn_info("backup %s #%llu (%s) at read_ts %llu%s to %s", m.backup_id,
@@ -355,6 +543,8 @@ static int run(const struct cairn_backup_source *src, const struct cairn_backup_
 		goto out;
 	cairn_info("backup %s #%llu complete: %s (%zu group(s))", m.backup_id,
 		   (unsigned long long)m.backup_num, done->dir, m.nobjs);
+	unmark_started(&loc, done->dir);
+	remove_abandoned(&loc, done->dir);
 	done->read_ts = read_ts;
 	rc = 0;
 out:

@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "log.h"
+
 struct names {
 	char **v;
 	size_t n;
@@ -39,6 +41,23 @@ static int cmp_manifest(const void *a, const void *b)
 	return strcmp(x->dir, y->dir);
 }
 
+static int add_bad(struct cairn_backup_set *set, const char *dir, cairn_err *err)
+{
+	char **nv = realloc(set->bad, (set->nbad + 1) * sizeof *nv);
+	if (!nv)
+		return cairn_err_set(err, "out of memory");
+	set->bad = nv;
+	if (!(set->bad[set->nbad] = strdup(dir)))
+		return cairn_err_set(err, "out of memory");
+	set->nbad++;
+	return 0;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 int cairn_series_load(struct cairn_store_loc *loc, struct cairn_backup_set *set, cairn_err *err)
 {
 	struct names ns = {0};
@@ -56,20 +75,29 @@ int cairn_series_load(struct cairn_store_loc *loc, struct cairn_backup_set *set,
 		size_t len = 0;
 		cairn_err perr = {0};
 		snprintf(dir, sizeof dir, "%.*s", (int)(strchr(ns.v[i], '/') - ns.v[i]), ns.v[i]);
-		if (cairn_location_read_all(loc, ns.v[i], CAIRN_MANIFEST_MAX, &data, &len, err) < 0)
-			goto out;
-		int pr = cairn_manifest_parse(data, len, dir, &set->m[set->n], &perr);
-		free(data);
-		if (pr < 0) {
-			cairn_err_set(err,
-				      "manifest %s is invalid: %s; move that folder away or "
-				      "restore it from a copy",
-				      ns.v[i], perr.msg);
+		int pr =
+		    cairn_location_read_all(loc, ns.v[i], CAIRN_MANIFEST_MAX, &data, &len, &perr);
+		if (pr < 0 && perr.code == CAIRN_E_TRANSIENT) {
+			*err = perr;
+			cairn_err_prefix(err, "cannot read %s", ns.v[i]);
 			goto out;
 		}
-		set->n++;
+		if (pr == 0)
+			pr = cairn_manifest_parse(data, len, dir, &set->m[set->n], &perr);
+		free(data);
+		if (pr == 0) {
+			set->n++;
+			continue;
+		}
+		cairn_warn("skipping backup folder %s: its manifest.json is unreadable or invalid "
+			   "(%s); move that folder away or restore it from a copy",
+			   dir, perr.msg);
+		if (add_bad(set, dir, err) < 0)
+			goto out;
 	}
 	qsort(set->m, set->n, sizeof *set->m, cmp_manifest);
+	if (set->nbad)
+		qsort(set->bad, set->nbad, sizeof *set->bad, cmp_str);
 	rc = 0;
 out:
 	for (size_t i = 0; i < ns.n; i++)
@@ -85,6 +113,9 @@ void cairn_series_clear(struct cairn_backup_set *set)
 	for (size_t i = 0; i < set->n; i++)
 		cairn_manifest_clear(&set->m[i]);
 	free(set->m);
+	for (size_t i = 0; i < set->nbad; i++)
+		free(set->bad[i]);
+	free(set->bad);
 	memset(set, 0, sizeof *set);
 }
 
@@ -102,6 +133,14 @@ int cairn_series_chain(const struct cairn_backup_set *set, const char *backup_id
 	if (!latest)
 		return cairn_err_set(err, "no backups found at this location (a backup is a "
 					  "cairn.* folder with a manifest.json)");
+	const char *newest_bad = set->nbad ? set->bad[set->nbad - 1] : NULL;
+	if ((!backup_id || !*backup_id) && newest_bad && strcmp(newest_bad, latest->dir) > 0)
+		return cairn_err_set(err,
+				     "the newest backup folder %s has an unreadable manifest, so "
+				     "the newest readable backup (%s) may not be the newest; give "
+				     "--backup_id (cairn lsbackup lists the readable series) or "
+				     "move that folder away",
+				     newest_bad, latest->dir);
 	const char *id = backup_id && *backup_id ? backup_id : latest->backup_id;
 	uint64_t max = 0;
 	for (size_t i = 0; i < set->n; i++)
@@ -142,11 +181,25 @@ int cairn_series_chain(const struct cairn_backup_set *set, const char *backup_id
 	}
 	for (uint64_t k = 0; k < max; k++) {
 		if (!c[k]) {
-			cairn_err_set(err,
-				      "series %s is broken: backup %llu of %llu is missing; "
-				      "restore with --backup_num %llu or find the missing folder",
-				      id, (unsigned long long)k + 1, (unsigned long long)max,
-				      (unsigned long long)k);
+			char hint[160] = "";
+			if (set->nbad)
+				snprintf(
+				    hint, sizeof hint,
+				    " (%zu folder(s) with an unreadable manifest were skipped, "
+				    "first %s)",
+				    set->nbad, set->bad[0]);
+			if (k == 0)
+				cairn_err_set(err,
+					      "series %s is broken: its full backup (1 of %llu) is "
+					      "missing%s; find the missing folder",
+					      id, (unsigned long long)max, hint);
+			else
+				cairn_err_set(err,
+					      "series %s is broken: backup %llu of %llu is "
+					      "missing%s; restore with --backup_num %llu or find "
+					      "the missing folder",
+					      id, (unsigned long long)k + 1,
+					      (unsigned long long)max, hint, (unsigned long long)k);
 			goto fail;
 		}
 		if (k == 0 && !c[0]->full) {
@@ -199,6 +252,14 @@ int cairn_series_plan_next(const struct cairn_backup_set *set, int force_full, u
 {
 	const struct cairn_manifest *last = cairn_series_latest(set);
 	int encrypts = key_check && *key_check;
+	const char *newest_bad = set->nbad ? set->bad[set->nbad - 1] : NULL;
+	if (last && !force_full && newest_bad && strcmp(newest_bad, last->dir) > 0) {
+		cairn_warn("the newest backup folder %s has an unreadable manifest and may be the "
+			   "newest backup of series %s: starting a new full series rather than "
+			   "risk forking it",
+			   newest_bad, last->backup_id);
+		force_full = 1;
+	}
 	if (last && !force_full) {
 		if (last->encrypted != encrypts)
 			return cairn_err_set(err,

@@ -9,12 +9,16 @@
 struct cairn_backup_set {
 	struct cairn_manifest *m; /* valid manifests, by read_ts, then folder name (time) */
 	size_t n;
+	char **bad; /* folders whose manifest.json is unreadable or invalid, sorted */
+	size_t nbad;
 };
 
 /* Reads every <folder>/manifest.json at the location. A folder without a
- * manifest is an interrupted backup and is not a backup at all. Any manifest
- * that fails validation fails the load, naming it: a silently skipped
- * manifest could fork a series. */
+ * manifest is an interrupted backup and is not a backup at all. A manifest
+ * that cannot be read or fails validation is reported (one warning naming
+ * the folder and why) and skipped, so it blocks no other series; its folder
+ * is kept in set->bad. A transient read error fails the load: skipping a
+ * manifest only because the storage hiccuped could restore an older backup. */
 int cairn_series_load(struct cairn_store_loc *loc, struct cairn_backup_set *set, cairn_err *err);
 void cairn_series_clear(struct cairn_backup_set *set);
 /* The newest backup (highest read_ts), or NULL. */
@@ -22,13 +26,18 @@ const struct cairn_manifest *cairn_series_latest(const struct cairn_backup_set *
 /* The chain 1..N of series backup_id (NULL: the newest backup's series),
  * stopping at backup_num upto (0: all). Checks one full, no gaps, no
  * duplicates, since == previous read_ts, encryption the same throughout.
+ * Without backup_id, refuses when a folder newer than the newest readable
+ * backup has an unreadable manifest (it may be the real newest backup).
  * *chain points into set. */
 int cairn_series_chain(const struct cairn_backup_set *set, const char *backup_id, uint64_t upto,
 		       const struct cairn_manifest ***chain, size_t *n, cairn_err *err);
 /* Plans the next backup of a cluster at read_ts: an incremental on the newest
  * backup at the location (its backup_id, backup_num + 1, since = its
  * read_ts), or a new series (full, backup_num 1, a new backup_id) when there
- * is none or force_full. key_check is the key's fingerprint, "" without
+ * is none or force_full, or when a folder newer than the newest backup has an
+ * unreadable manifest: that may have been the newest backup of the series,
+ * and an incremental on the one before it would fork the series (a warning
+ * names the folder). key_check is the key's fingerprint, "" without
  * encryption. Refuses an incremental that would mix encrypted and plain
  * backups or two keys, or that would go back in time. Sets m's full, since,
  * read_ts, backup_num, backup_id, encrypted and key_check. */

@@ -117,9 +117,9 @@ static int need(struct cairn_rec_decoder *d, size_t n, cairn_err *err)
 		d->pos = 0;
 	}
 	if (n > d->cap) {
-		size_t nc = d->cap;
-		while (nc < n)
-			nc *= 2;
+		/* Doubling, but never past what is needed: a value at the 64 MiB
+		 * limit costs its size once, not twice. */
+		size_t nc = d->cap * 2 < n ? n : d->cap * 2;
 		unsigned char *nb = realloc(d->buf, nc);
 		if (!nb)
 			return cairn_err_set(err, "out of memory");
@@ -230,10 +230,16 @@ int cairn_rec_next(struct cairn_rec_decoder *d, struct cairn_version *v, cairn_e
 	size_t olen = 0;
 	if (op == CAIRN_OP_SET || op == CAIRN_OP_DEL) {
 		olen = cairn_get_be32(p + 11 + plen + 8);
-		if (olen == 0 || olen > CAIRN_REC_MAX_OBJ)
-			return cairn_err_set(err,
-					     "object %s: record %llu has a bad value length %zu",
-					     d->name, (unsigned long long)d->count, olen);
+		if (olen == 0)
+			return cairn_err_set(err, "object %s: record %llu has an empty value",
+					     d->name, (unsigned long long)d->count);
+		if (olen > CAIRN_REC_MAX_OBJ)
+			return cairn_err_setc(
+			    err, CAIRN_E_CORRUPT,
+			    "object %s: record %llu claims a value of %zu bytes, more "
+			    "than the 64 MiB an alpha accepts; the object is damaged "
+			    "or crafted",
+			    d->name, (unsigned long long)d->count, olen);
 		if (need(d, fixed + olen, err) != 0)
 			return cairn_err_set(err, "object %s is truncated (value cut short)",
 					     d->name);

@@ -1,7 +1,9 @@
 /* verify.c — `cairn verify`: every series at a location (or the one asked
  * for) checked as a chain. Each object is read once: its size, sha256 and,
  * with the key, its HMAC are checked while its records are decoded. An
- * encrypted series without its key gets presence, sizes and sha256. */
+ * encrypted series without its key gets presence, sizes and sha256. A folder
+ * whose manifest is unreadable is reported and skipped; verify of every
+ * series then still checks all others but exits non-zero. */
 #include <openssl/crypto.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -99,6 +101,14 @@ int cairn_cmd_verify(int argc, char **argv)
 			     "check MACs and records)"
 			   : "");
 		nseries++;
+	}
+	if (!only && set.nbad) {
+		/* Every other series was checked; the location still is not whole. */
+		cairn_err_set(&err,
+			      "%zu backup folder(s) have an unreadable manifest (first %s); move "
+			      "them away or restore them from a copy",
+			      set.nbad, set.bad[0]);
+		goto out;
 	}
 	if (!nseries) {
 		cairn_err_set(&err,

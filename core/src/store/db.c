@@ -17,6 +17,9 @@
 #define HASH_LEN 16
 #define KEY_MAX (1 + CAIRN_MAX_PRED + 8 + HASH_LEN + 8)
 #define LOAD_BATCH 50000
+/* A write transaction holds its dirty pages in memory until it commits:
+ * a restore commits after this many value bytes, whatever the record count. */
+#define LOAD_BATCH_BYTES ((size_t)32 << 20)
 
 struct cairn_db {
 	MDB_env *env;
@@ -137,24 +140,27 @@ static int put_version(struct cairn_db *db, MDB_txn *txn, const unsigned char *t
 		       unsigned data_flags)
 {
 	unsigned char key[KEY_MAX + 8];
-	unsigned char *val = malloc(olen + 1);
 	int rc;
-	if (!val)
-		return ENOMEM;
-	val[0] = (unsigned char)op;
-	memcpy(val + 1, obj, olen);
 	memcpy(key, tk, tklen);
 	cairn_put_be64(key + tklen, ~ts);
-	MDB_val k = {tklen + 8, key}, d = {olen + 1, val};
-	rc = mdb_put(txn, db->data, &k, &d, data_flags);
-	if (rc == 0 && with_log) {
+	/* The value is written in place (MDB_RESERVE): no copy of a large
+	 * value on the heap beside the page LMDB holds for it. */
+	MDB_val k = {tklen + 8, key}, d = {olen + 1, NULL};
+	rc = mdb_put(txn, db->data, &k, &d, data_flags | MDB_RESERVE);
+	if (rc)
+		return rc;
+	((unsigned char *)d.mv_data)[0] = (unsigned char)op;
+	memcpy((unsigned char *)d.mv_data + 1, obj, olen);
+	if (with_log) {
 		cairn_put_be64(key, ts);
 		memcpy(key + 8, tk, tklen);
-		MDB_val lk = {tklen + 8, key};
-		rc = mdb_put(txn, db->log, &lk, &d, 0);
+		MDB_val lk = {tklen + 8, key}, ld = {olen + 1, NULL};
+		if ((rc = mdb_put(txn, db->log, &lk, &ld, MDB_RESERVE)) != 0)
+			return rc;
+		((unsigned char *)ld.mv_data)[0] = (unsigned char)op;
+		memcpy((unsigned char *)ld.mv_data + 1, obj, olen);
 	}
-	free(val);
-	return rc;
+	return 0;
 }
 
 struct drop_rec {
@@ -527,11 +533,18 @@ out:
 	return stop;
 }
 
+size_t cairn_db_version_key(const struct cairn_version *v, unsigned char *out)
+{
+	size_t tl = triple_key(out, v->pred, v->pred_len, v->subj, v->obj, v->obj_len);
+	cairn_put_be64(out + tl, ~v->ts);
+	return tl + 8;
+}
+
 struct cairn_db_loader {
 	struct cairn_db *db;
 	MDB_txn *txn;
 	int append;
-	size_t pending;
+	size_t pending, pending_bytes;
 	uint64_t max_ts;
 };
 
@@ -579,12 +592,13 @@ int cairn_db_load_put(struct cairn_db_loader *l, const struct cairn_version *v, 
 	}
 	if (rc)
 		return lmdb_err(err, rc, "cannot write restored postings");
-	if (++l->pending >= LOAD_BATCH) {
+	l->pending_bytes += v->obj_len + v->pred_len;
+	if (++l->pending >= LOAD_BATCH || l->pending_bytes >= LOAD_BATCH_BYTES) {
 		if ((rc = mdb_txn_commit(l->txn)) != 0) {
 			l->txn = NULL;
 			return lmdb_err(err, rc, "cannot commit restored postings");
 		}
-		l->pending = 0;
+		l->pending = l->pending_bytes = 0;
 		if ((rc = mdb_txn_begin(l->db->env, NULL, 0, &l->txn)) != 0) {
 			l->txn = NULL;
 			return lmdb_err(err, rc, "cannot continue restore write");

@@ -78,8 +78,15 @@ int cairn_db_changes(struct cairn_db *db, uint64_t since, uint64_t read_ts, cair
 /* Each distinct predicate with any version stored (cb gets pred only). */
 int cairn_db_predicates(struct cairn_db *db, cairn_version_cb cb, void *ctx, cairn_err *err);
 
+/* The data-table key of a SET or DEL version (at most CAIRN_DB_KEY_MAX
+ * bytes): a full backup's records must come in strictly ascending order of
+ * it (memcmp, then length), which is what a restore's append needs. */
+#define CAIRN_DB_KEY_MAX (1 + CAIRN_MAX_PRED + 8 + 16 + 8)
+size_t cairn_db_version_key(const struct cairn_version *v, unsigned char *out);
+
 /* Bulk load for restore: puts versions as they are (sets, deletes, drops),
- * committing every so often. append: the caller promises data keys in
+ * committing every so many records or bytes, so memory stays bounded
+ * whatever the values' sizes. append: the caller promises data keys in
  * strictly ascending order with one version each (a full backup). */
 struct cairn_db_loader;
 int cairn_db_load_begin(struct cairn_db *db, int append, struct cairn_db_loader **out,
