@@ -24,6 +24,7 @@
 #include "server/admin.h"
 #include "server/http.h"
 #include "store/db.h"
+#include "store/restored.h"
 
 #define MAX_BODY (256u << 20)
 
@@ -99,6 +100,17 @@ struct tablet_cache {
 };
 static struct tablet_cache tablets = {PTHREAD_MUTEX_INITIALIZER, NULL, 0};
 
+static void remember_tablet(const char *pred)
+{
+	pthread_mutex_lock(&tablets.mu);
+	char **np = realloc(tablets.preds, (tablets.n + 1) * sizeof *np);
+	if (np) {
+		tablets.preds = np;
+		np[tablets.n++] = strdup(pred);
+	}
+	pthread_mutex_unlock(&tablets.mu);
+}
+
 static int claim_tablet(struct cairn_alpha *a, const char *pred, cairn_err *err)
 {
 	pthread_mutex_lock(&tablets.mu);
@@ -116,13 +128,7 @@ static int claim_tablet(struct cairn_alpha *a, const char *pred, cairn_err *err)
 				     "predicate <%s> is served by group %u, not this alpha's "
 				     "group %u; send the mutation to an alpha of group %u",
 				     pred, g, a->group, g);
-	pthread_mutex_lock(&tablets.mu);
-	char **np = realloc(tablets.preds, (tablets.n + 1) * sizeof *np);
-	if (np) {
-		tablets.preds = np;
-		np[tablets.n++] = strdup(pred);
-	}
-	pthread_mutex_unlock(&tablets.mu);
+	remember_tablet(pred);
 	return 0;
 }
 
@@ -692,6 +698,53 @@ static void handle(void *ctx, const struct cairn_http_req *req, struct cairn_htt
 	}
 }
 
+/* Before serving: zero must never hand out a timestamp or uid the data
+ * already holds (a restored directory's restore.json, or the store itself),
+ * and must know this group owns the predicates restored into it, so that a
+ * forgotten /assign after a restore is harmless and another group's alpha
+ * refuses their writes. */
+static int claim_restored(struct cairn_alpha *a, const char *dir, cairn_err *err)
+{
+	struct cairn_restored r;
+	int got = cairn_restored_read(dir, &r, err);
+	if (got < 0)
+		return -1;
+	uint64_t ts = cairn_db_max_ts(a->db), uid = cairn_db_max_uid(a->db);
+	if (r.read_ts > ts)
+		ts = r.read_ts;
+	if (r.max_uid > uid)
+		uid = r.max_uid;
+	if (cairn_zero_move_past(a->zero, CAIRN_LEASE_TIMESTAMPS, ts, err) < 0 ||
+	    cairn_zero_move_past(a->zero, CAIRN_LEASE_UIDS, uid, err) < 0) {
+		cairn_err_prefix(err, "cannot move zero past this directory's data");
+		goto fail;
+	}
+	for (size_t i = 0; i < r.npreds; i++) {
+		uint32_t owner = 0;
+		if (cairn_zero_tablet(a->zero, r.preds[i], a->group, &owner, err) < 0)
+			goto fail;
+		if (owner != a->group) {
+			cairn_err_set(err,
+				      "predicate <%s> restored into %s for group %u is already "
+				      "owned by group %u in zero's state; start this directory "
+				      "against a new zero, or restore into the group that owns it",
+				      r.preds[i], dir, a->group, owner);
+			goto fail;
+		}
+		remember_tablet(r.preds[i]);
+	}
+	if (!got)
+		cairn_info("restored data (version %llu, max uid %llu, %zu predicates): zero "
+			   "moved past it and the predicates claimed for group %u",
+			   (unsigned long long)r.read_ts, (unsigned long long)r.max_uid, r.npreds,
+			   a->group);
+	cairn_restored_clear(&r);
+	return 0;
+fail:
+	cairn_restored_clear(&r);
+	return -1;
+}
+
 static const struct cairn_flag flags[] = {
     {"http", 0, "localhost:8080", "address to serve HTTP on", 0},
     {"postings", 'p', "p", "postings directory (LMDB)", 0},
@@ -739,6 +792,8 @@ int cairn_cmd_alpha(int argc, char **argv)
 	if (!a.group && cairn_group_id_write(dir, g, &err) < 0)
 		goto out;
 	a.group = g;
+	if (claim_restored(&a, dir, &err) < 0)
+		goto out;
 	srv = cairn_http_start(cairn_opt(&o, "http"), handle, &a, MAX_BODY, &err);
 	if (!srv)
 		goto out;

@@ -1,0 +1,1 @@
+cairn_py_test(e2e_restored_alpha_claims_on_start e2e/test_restored_alpha_claims_on_start.py)
