@@ -1,1 +1,2 @@
 cairn_py_test(e2e_restored_alpha_claims_on_start e2e/test_restored_alpha_claims_on_start.py)
+cairn_py_test(e2e_zero_remove_node e2e/test_zero_remove_node.py)
