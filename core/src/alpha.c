@@ -636,7 +636,8 @@ static void handle_export(struct cairn_alpha *a, const struct cairn_http_req *re
 		cairn_http_error(resp, 500, "%s", rc < 0 ? err.msg : "out of memory");
 		goto out;
 	}
-	qsort(b.lines, b.n, sizeof *b.lines, cmp_line);
+	if (b.n) /* qsort(NULL, 0) is undefined */
+		qsort(b.lines, b.n, sizeof *b.lines, cmp_line);
 	char *body = malloc(b.bytes + 1), *w = body;
 	if (!body) {
 		cairn_http_error(resp, 500, "out of memory");
