@@ -1,7 +1,9 @@
 /* alpha.c — `cairn alpha`: one group's data node. It wires the store, the
  * HTTP server, zero (cluster/zero_client.h) and backups (backup/backup.h)
- * together: mutations, drops, export, health, metrics and /admin here; the
- * backup itself in backup/. */
+ * together: mutations, drops (here and, through /internal/alter, in every
+ * other group), export, health, metrics and /admin here; the backup itself
+ * in backup/. Before serving it makes zero move past its data and claims a
+ * restored directory's predicates (store/restored.h). */
 #include <cairn/keys.h>
 #include <cjson/cJSON.h>
 #include <openssl/crypto.h>
@@ -25,6 +27,7 @@
 #include "server/admin.h"
 #include "server/http.h"
 #include "store/db.h"
+#include "store/restored.h"
 
 #define MAX_BODY (256u << 20)
 
@@ -101,6 +104,17 @@ struct tablet_cache {
 };
 static struct tablet_cache tablets = {PTHREAD_MUTEX_INITIALIZER, NULL, 0};
 
+static void remember_tablet(const char *pred)
+{
+	pthread_mutex_lock(&tablets.mu);
+	char **np = realloc(tablets.preds, (tablets.n + 1) * sizeof *np);
+	if (np) {
+		tablets.preds = np;
+		np[tablets.n++] = strdup(pred);
+	}
+	pthread_mutex_unlock(&tablets.mu);
+}
+
 static int claim_tablet(struct cairn_alpha *a, const char *pred, cairn_err *err)
 {
 	pthread_mutex_lock(&tablets.mu);
@@ -118,13 +132,7 @@ static int claim_tablet(struct cairn_alpha *a, const char *pred, cairn_err *err)
 				     "predicate <%s> is served by group %u, not this alpha's "
 				     "group %u; send the mutation to an alpha of group %u",
 				     pred, g, a->group, g);
-	pthread_mutex_lock(&tablets.mu);
-	char **np = realloc(tablets.preds, (tablets.n + 1) * sizeof *np);
-	if (np) {
-		tablets.preds = np;
-		np[tablets.n++] = strdup(pred);
-	}
-	pthread_mutex_unlock(&tablets.mu);
+	remember_tablet(pred);
 	return 0;
 }
 
@@ -387,36 +395,189 @@ out:
 	cairn_rdf_clear(&m);
 }
 
-static void handle_alter(struct cairn_alpha *a, const struct cairn_http_req *req,
-			 struct cairn_http_resp *resp)
+/* A drop in another group goes to one of its alphas; a drop is one commit. */
+#define ALTER_FORWARD_DEADLINE_MS 30000
+
+/* {"drop_attr": "name"} or {"drop_all": true}: *pred is the attribute
+ * (malloc'd), NULL for drop_all. Answers 400 itself and returns -1 if the
+ * body is neither. */
+static int alter_parse(const struct cairn_http_req *req, struct cairn_http_resp *resp, char **pred)
 {
-	cairn_err err = {0};
 	cJSON *in = cJSON_Parse(req->body);
 	const cJSON *attr = cJSON_GetObjectItemCaseSensitive(in, "drop_attr");
 	const cJSON *all = cJSON_GetObjectItemCaseSensitive(in, "drop_all");
+	*pred = NULL;
 	if (!cJSON_IsObject(in) || (!cJSON_IsString(attr) && !cJSON_IsTrue(all)) ||
 	    (cJSON_IsString(attr) && !*attr->valuestring)) {
 		cJSON_Delete(in);
 		cairn_http_error(resp, 400,
 				 "alter needs {\"drop_attr\": \"name\"} or "
 				 "{\"drop_all\": true}");
-		return;
+		return -1;
 	}
-	char *pred = cJSON_IsString(attr) ? strdup(attr->valuestring) : NULL;
+	*pred = cJSON_IsString(attr) ? strdup(attr->valuestring) : NULL;
 	cJSON_Delete(in);
-	uint64_t ts = 0;
-	int rc = commit(a, apply_drop, pred, &ts, &err);
-	free(pred);
-	if (rc < 0) {
-		cairn_http_error(resp, ts ? 500 : 503, "%s", err.msg);
-		return;
-	}
-	char body[160];
+	return 0;
+}
+
+static void alter_reply(struct cairn_alpha *a, struct cairn_http_resp *resp, uint64_t ts)
+{
+	char body[200];
 	snprintf(body, sizeof body,
-		 "{\"data\":{\"code\":\"Success\",\"message\":\"Done\"},\"extensions\":{\"txn\":"
-		 "{\"commit_ts\":%llu}}}",
-		 (unsigned long long)ts);
+		 "{\"data\":{\"code\":\"Success\",\"message\":\"Done\",\"group\":%u},"
+		 "\"extensions\":{\"txn\":{\"commit_ts\":%llu}}}",
+		 a->group, (unsigned long long)ts);
 	cairn_http_reply(resp, 200, "application/json", body);
+}
+
+/* The drop in group g through one of its alphas (newest member first: the
+ * most likely to be running), checking that the one that answered is g's. */
+static int alter_forward(struct cairn_alpha *a, const struct cairn_zero_group *g, const char *body,
+			 cairn_err *err)
+{
+	char url[512];
+	cairn_err_set(err, "group %u has no alpha; start one", g->id);
+	for (size_t i = g->naddrs; i-- > 0;) {
+		char *out = NULL;
+		long status = 0;
+		snprintf(url, sizeof url, "http://%s/internal/alter", g->addrs[i]);
+		struct cairn_http_call c = {"POST",
+					    url,
+					    "application/json",
+					    body,
+					    strlen(body),
+					    cairn_opt(a->opts, "auth_token"),
+					    ALTER_FORWARD_DEADLINE_MS};
+		if (cairn_http_fetch(&c, &status, &out, NULL, err) < 0) {
+			cairn_err_prefix(err, "group %u: cannot reach alpha %s", g->id,
+					 g->addrs[i]);
+			continue;
+		}
+		cJSON *j = cJSON_Parse(out);
+		const cJSON *m = cJSON_GetObjectItemCaseSensitive(
+		    cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "errors"), 0),
+		    "message");
+		uint64_t got = cairn_json_u64(cJSON_GetObjectItemCaseSensitive(j, "data"), "group");
+		int rc = 0;
+		if (status != 200)
+			rc = cairn_err_setc(
+			    err, status >= 500 ? CAIRN_E_TRANSIENT : CAIRN_E_OTHER,
+			    "group %u: alpha %s answered %ld: %s", g->id, g->addrs[i], status,
+			    cJSON_IsString(m) ? m->valuestring : "no usable answer");
+		else if (got != g->id)
+			rc = cairn_err_set(err, "group %u: alpha %s now serves group %llu", g->id,
+					   g->addrs[i], (unsigned long long)got);
+		cJSON_Delete(j);
+		free(out);
+		if (rc == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* Appends s to the NUL-terminated buf of size len, cutting what does not fit. */
+static void append(char *buf, size_t len, const char *s)
+{
+	size_t used = strlen(buf), n = strlen(s);
+	if (used + 1 >= len)
+		return;
+	if (n > len - used - 1)
+		n = len - used - 1;
+	memcpy(buf + used, s, n);
+	buf[used + n] = 0;
+}
+
+/* The groups other than this one that the drop applies to, each told in
+ * turn: drop_all every group that has members or predicates; drop_attr
+ * only the group zero says owns the predicate (a group that does not own
+ * it holds none of it: its writes were refused). Returns how many failed;
+ * msg lists them. */
+static size_t alter_other_groups(struct cairn_alpha *a, const struct cairn_zero_state *st,
+				 uint32_t owner, const char *pred, char *msg, size_t msglen)
+{
+	size_t failed = 0;
+	char *body = NULL;
+	cJSON *o = cJSON_CreateObject();
+	if (pred)
+		cJSON_AddStringToObject(o, "drop_attr", pred);
+	else
+		cJSON_AddBoolToObject(o, "drop_all", 1);
+	body = cJSON_PrintUnformatted(o);
+	cJSON_Delete(o);
+	for (size_t i = 0; i < st->ngroups; i++) {
+		const struct cairn_zero_group *g = &st->groups[i];
+		cairn_err gerr = {0};
+		if (g->id == a->group || (pred && g->id != owner) ||
+		    (!g->naddrs && !g->npredicates))
+			continue;
+		if (body && alter_forward(a, g, body, &gerr) == 0)
+			continue;
+		if (!body)
+			cairn_err_set(&gerr, "group %u: out of memory", g->id);
+		if (failed)
+			append(msg, msglen, "; ");
+		append(msg, msglen, gerr.msg);
+		failed++;
+	}
+	free(body);
+	return failed;
+}
+
+/* POST /alter: the drop in this alpha's group, then in every other group it
+ * applies to (alter_other_groups). Success only if every one applied it;
+ * otherwise an error naming the groups that did not (a drop is safe to
+ * send again). */
+static void handle_alter(struct cairn_alpha *a, const struct cairn_http_req *req,
+			 struct cairn_http_resp *resp)
+{
+	cairn_err err = {0};
+	struct cairn_zero_state st = {0};
+	char *pred = NULL, failures[1024] = "";
+	uint32_t owner = 0;
+	uint64_t ts = 0;
+	if (alter_parse(req, resp, &pred) < 0)
+		return;
+	const char *what = pred ? "drop_attr" : "drop_all";
+	if (cairn_zero_state(a->zero, &st, &err) < 0 ||
+	    (pred && cairn_zero_tablet_owner(a->zero, pred, &owner, &err) < 0)) {
+		cairn_http_error(resp, 503, "%s not applied in any group: %s", what, err.msg);
+		goto out;
+	}
+	if (commit(a, apply_drop, pred, &ts, &err) < 0) {
+		cairn_http_error(resp, ts ? 500 : 503,
+				 "%s not applied in any group (group %u, this alpha: %s)", what,
+				 a->group, err.msg);
+		goto out;
+	}
+	if (alter_other_groups(a, &st, owner, pred, failures, sizeof failures) > 0) {
+		cairn_error("%s applied in group %u but not everywhere: %s", what, a->group,
+			    failures);
+		cairn_http_error(resp, 503,
+				 "%s applied in group %u but not in every group: %s; start the "
+				 "missing groups' alphas and send the drop again",
+				 what, a->group, failures);
+		goto out;
+	}
+	alter_reply(a, resp, ts);
+out:
+	cairn_zero_state_clear(&st);
+	free(pred);
+}
+
+/* POST /internal/alter: another alpha's drop, for this group only. */
+static void handle_internal_alter(struct cairn_alpha *a, const struct cairn_http_req *req,
+				  struct cairn_http_resp *resp)
+{
+	cairn_err err = {0};
+	char *pred = NULL;
+	uint64_t ts = 0;
+	if (alter_parse(req, resp, &pred) < 0)
+		return;
+	if (commit(a, apply_drop, pred, &ts, &err) < 0)
+		cairn_http_error(resp, ts ? 500 : 503, "%s", err.msg);
+	else
+		alter_reply(a, resp, ts);
+	free(pred);
 }
 
 struct export_buf {
@@ -480,7 +641,8 @@ static void handle_export(struct cairn_alpha *a, const struct cairn_http_req *re
 		cairn_http_error(resp, 500, "%s", rc < 0 ? err.msg : "out of memory");
 		goto out;
 	}
-	qsort(b.lines, b.n, sizeof *b.lines, cmp_line);
+	if (b.n) /* qsort(NULL, 0) is undefined */
+		qsort(b.lines, b.n, sizeof *b.lines, cmp_line);
 	char *body = malloc(b.bytes + 1), *w = body;
 	if (!body) {
 		cairn_http_error(resp, 500, "out of memory");
@@ -690,6 +852,13 @@ static void handle(void *ctx, const struct cairn_http_req *req, struct cairn_htt
 		handle_export(a, req, resp);
 	} else if (!strcmp(req->path, "/admin")) {
 		handle_admin(a, req, resp);
+	} else if (!strcmp(req->path, "/internal/alter")) {
+		if (!admin_allowed(a, req, resp))
+			return;
+		if (strcmp(req->method, "POST") != 0)
+			cairn_http_error(resp, 405, "POST to /internal/alter");
+		else
+			handle_internal_alter(a, req, resp);
 	} else if (!strcmp(req->path, "/internal/backup")) {
 		handle_group_backup(a, req, resp);
 	} else if (!strcmp(req->path, "/metrics")) {
@@ -697,6 +866,53 @@ static void handle(void *ctx, const struct cairn_http_req *req, struct cairn_htt
 	} else {
 		cairn_http_error(resp, 404, "no such endpoint %s", req->path);
 	}
+}
+
+/* Before serving: zero must never hand out a timestamp or uid the data
+ * already holds (a restored directory's restore.json, or the store itself),
+ * and must know this group owns the predicates restored into it, so that a
+ * forgotten /assign after a restore is harmless and another group's alpha
+ * refuses their writes. */
+static int claim_restored(struct cairn_alpha *a, const char *dir, cairn_err *err)
+{
+	struct cairn_restored r;
+	int got = cairn_restored_read(dir, &r, err);
+	if (got < 0)
+		return -1;
+	uint64_t ts = cairn_db_max_ts(a->db), uid = cairn_db_max_uid(a->db);
+	if (r.read_ts > ts)
+		ts = r.read_ts;
+	if (r.max_uid > uid)
+		uid = r.max_uid;
+	if (cairn_zero_move_past(a->zero, CAIRN_LEASE_TIMESTAMPS, ts, err) < 0 ||
+	    cairn_zero_move_past(a->zero, CAIRN_LEASE_UIDS, uid, err) < 0) {
+		cairn_err_prefix(err, "cannot move zero past this directory's data");
+		goto fail;
+	}
+	for (size_t i = 0; i < r.npreds; i++) {
+		uint32_t owner = 0;
+		if (cairn_zero_tablet(a->zero, r.preds[i], a->group, &owner, err) < 0)
+			goto fail;
+		if (owner != a->group) {
+			cairn_err_set(err,
+				      "predicate <%s> restored into %s for group %u is already "
+				      "owned by group %u in zero's state; start this directory "
+				      "against a new zero, or restore into the group that owns it",
+				      r.preds[i], dir, a->group, owner);
+			goto fail;
+		}
+		remember_tablet(r.preds[i]);
+	}
+	if (!got)
+		cairn_info("restored data (version %llu, max uid %llu, %zu predicates): zero "
+			   "moved past it and the predicates claimed for group %u",
+			   (unsigned long long)r.read_ts, (unsigned long long)r.max_uid, r.npreds,
+			   a->group);
+	cairn_restored_clear(&r);
+	return 0;
+fail:
+	cairn_restored_clear(&r);
+	return -1;
 }
 
 static const struct cairn_flag flags[] = {
@@ -749,6 +965,8 @@ int cairn_cmd_alpha(int argc, char **argv)
 	if (!a.group && cairn_group_id_write(dir, g, &err) < 0)
 		goto out;
 	a.group = g;
+	if (claim_restored(&a, dir, &err) < 0)
+		goto out;
 	srv = cairn_http_start(cairn_opt(&o, "http"), handle, &a, MAX_BODY, &err);
 	if (!srv)
 		goto out;

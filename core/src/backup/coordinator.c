@@ -182,9 +182,10 @@ static int post_to_group(struct remote_job *job, long *status, char **out)
 			 *tried ? ", " : "", job->addr);
 	}
 	return cairn_err_setc(&job->err, CAIRN_E_TRANSIENT,
-			      "cannot reach any alpha of group %u (tried %s); start one before "
-			      "backing up",
-			      job->group, tried);
+			      "cannot reach any alpha of group %u (tried %s); start its alpha, "
+			      "or if it is gone for good remove it with zero's "
+			      "/removeNode?id=N&group=%u (ids in zero's /state)",
+			      job->group, tried, job->group);
 }
 
 static void *remote_run(void *arg)

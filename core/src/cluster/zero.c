@@ -767,6 +767,103 @@ static void handle_tablet(struct zero *z, const struct cairn_http_req *req,
 	reply_json(resp, 200, o);
 }
 
+/* The last member of group g is gone: its predicates have no one to serve
+ * or back them up, and would block every backup. Moved (in zero's order)
+ * to the end of z->tablets past *kept, so the caller can free them once
+ * that is persisted, or put them back. Caller holds z->mu. */
+static void split_orphan_tablets(struct zero *z, uint32_t g, size_t *kept)
+{
+	size_t k = 0;
+	*kept = z->ntablets;
+	for (size_t i = 0; i < z->nmembers; i++)
+		if (z->members[i].group == g)
+			return;
+	struct tablet *t = z->tablets;
+	for (size_t i = 0; i < z->ntablets; i++) /* stable partition: kept first */
+		for (size_t j = i; j > k && t[j].group != g && t[j - 1].group == g; j--) {
+			struct tablet x = t[j];
+			t[j] = t[j - 1];
+			t[j - 1] = x;
+		}
+	while (k < z->ntablets && t[k].group != g)
+		k++;
+	*kept = k;
+}
+
+/* GET /removeNode?id=N&group=G (Dgraph's): forget member N of group G, an
+ * alpha that is gone for good. Its pending commits go with it (it can no
+ * longer report them done), so it no longer holds the watermark back or
+ * blocks a backup; if it was its group's last member, the group's
+ * predicates are released (the next group to write one claims it).
+ * Admin-only: callers on this machine. */
+static void handle_remove_node(struct zero *z, const struct cairn_http_req *req,
+			       struct cairn_http_resp *resp)
+{
+	cairn_err err = {0};
+	uint64_t id = 0, group = 0;
+	size_t kept;
+	if (!cairn_http_peer_is_loopback(req->peer)) {
+		cairn_http_error(resp, 403, "removeNode answers only callers on zero's machine");
+		return;
+	}
+	if (parse_u64(cairn_http_query(req, "id"), &id) < 0 || !id ||
+	    parse_u64(cairn_http_query(req, "group"), &group) < 0 || !group) {
+		cairn_http_error(resp, 400,
+				 "removeNode needs id=N&group=G (the member's id and group "
+				 "in zero's /state)");
+		return;
+	}
+	struct member *m = member_by_id(z, id);
+	if (!m) {
+		cairn_http_error(resp, 404, "no member %llu; see zero's /state for the members",
+				 (unsigned long long)id);
+		return;
+	}
+	if (m->group != group) {
+		cairn_http_error(resp, 400,
+				 "member %llu is in group %u, not group %llu; nothing removed",
+				 (unsigned long long)id, m->group, (unsigned long long)group);
+		return;
+	}
+	size_t idx = (size_t)(m - z->members), ntablets = z->ntablets;
+	struct member gone = *m;
+	memmove(m, m + 1, (z->nmembers - idx - 1) * sizeof *m);
+	z->nmembers--;
+	split_orphan_tablets(z, gone.group, &kept);
+	z->ntablets = kept;
+	if (save_state(z, &err) < 0) { /* put both back: memory stays as on disk */
+		z->ntablets = ntablets;
+		memmove(&z->members[idx + 1], &z->members[idx], (z->nmembers - idx) * sizeof *m);
+		z->members[idx] = gone;
+		z->nmembers++;
+		cairn_http_error(resp, 500, "member not removed: %s", err.msg);
+		return;
+	}
+	for (size_t i = kept; i < ntablets; i++) {
+		cairn_info("released predicate <%s>: group %u has no member left",
+			   z->tablets[i].pred, gone.group);
+		free(z->tablets[i].pred);
+	}
+	size_t k = 0;
+	for (size_t i = 0; i < z->npending; i++)
+		if (z->pending[i].member != id)
+			z->pending[k++] = z->pending[i];
+	z->npending = k;
+	if (z->backup_lock == id)
+		z->backup_lock = 0;
+	cairn_info("removed member %llu (%s) of group %u", (unsigned long long)id, gone.addr,
+		   gone.group);
+	free(gone.addr);
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "code", "Success");
+	cJSON_AddStringToObject(o, "message",
+				kept < ntablets
+				    ? "Node removed; it was its group's last member, so "
+				      "the group's predicates were released."
+				    : "Node removed.");
+	reply_json(resp, 200, o);
+}
+
 /* Zero's endpoints. Every one runs under zero's one lock. */
 static const struct route {
 	const char *path;
@@ -783,6 +880,7 @@ static const struct route {
     {"/internal/done", handle_done},
     {"/internal/heartbeat", handle_heartbeat},
     {"/internal/tablet", handle_tablet},
+    {"/removeNode", handle_remove_node},
 };
 
 static void handle(void *ctx, const struct cairn_http_req *req, struct cairn_http_resp *resp)

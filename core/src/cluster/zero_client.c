@@ -288,6 +288,24 @@ int cairn_zero_tablet(const char *zero, const char *pred, uint32_t group, uint32
 	return rc;
 }
 
+int cairn_zero_tablet_owner(const char *zero, const char *pred, uint32_t *owner, cairn_err *err)
+{
+	cJSON *j = call(zero, "GET", "/state", err), *g, *p;
+	if (!j)
+		return -1;
+	*owner = 0;
+	cJSON_ArrayForEach(g, cJSON_GetObjectItemCaseSensitive(j, "groups"))
+	{
+		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(g, "predicates"))
+		{
+			if (cJSON_IsString(p) && !strcmp(p->valuestring, pred) && g->string)
+				*owner = (uint32_t)strtoul(g->string, NULL, 10);
+		}
+	}
+	cJSON_Delete(j);
+	return 0;
+}
+
 int cairn_zero_backup_lock(const char *zero, uint64_t member_id, int take, cairn_err *err)
 {
 	char path[128];

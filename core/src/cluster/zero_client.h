@@ -73,6 +73,9 @@ int cairn_zero_heartbeat(const char *zero, uint64_t member_id, uint64_t inflight
 int cairn_zero_tablet(const char *zero, const char *pred, uint32_t group, uint32_t *owner,
 		      cairn_err *err);
 
+/* GET /state: the group that owns pred, 0 if none does yet (claims nothing). */
+int cairn_zero_tablet_owner(const char *zero, const char *pred, uint32_t *owner, cairn_err *err);
+
 /* POST /internal/lock or /internal/unlock: the cluster's one-backup-at-a-time lock,
  * held by a member. */
 int cairn_zero_backup_lock(const char *zero, uint64_t member_id, int take, cairn_err *err);

@@ -28,6 +28,7 @@
 #include "restore/check.h"
 #include "restore/common.h"
 #include "store/db.h"
+#include "store/restored.h"
 
 static const struct cairn_flag restore_flags[] = {
     {"postings", 'p', NULL, "directory to write p1, p2, ... into", 0},
@@ -144,6 +145,45 @@ fail:
 	return -1;
 }
 
+/* restore.json beside group_id (store/restored.h): the alpha that starts
+ * on the directory moves zero past the data and claims the group's
+ * predicates (every predicate the chain lists for it) before serving. */
+static int write_restore_meta(const struct restore_group *g,
+			      const struct cairn_manifest *const *chain, size_t n, uint64_t max_uid,
+			      cairn_err *err)
+{
+	struct cairn_restored r = {chain[n - 1]->read_ts, max_uid, NULL, 0};
+	char gid[16];
+	int rc = -1;
+	snprintf(gid, sizeof gid, "%u", g->group);
+	for (size_t k = 0; k < n; k++) {
+		const cJSON *p;
+		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(chain[k]->groups, gid))
+		{
+			size_t i;
+			if (!cJSON_IsString(p))
+				continue;
+			for (i = 0; i < r.npreds && strcmp(r.preds[i], p->valuestring) != 0; i++)
+				;
+			if (i < r.npreds)
+				continue;
+			char **np = realloc(r.preds, (r.npreds + 1) * sizeof *np);
+			if (!np || !(np[r.npreds] = strdup(p->valuestring))) {
+				if (np)
+					r.preds = np;
+				cairn_err_set(err, "out of memory");
+				goto out;
+			}
+			r.preds = np;
+			r.npreds++;
+		}
+	}
+	rc = cairn_restored_write(g->tmp, &r, err);
+out:
+	cairn_restored_clear(&r);
+	return rc;
+}
+
 /* All groups or none. */
 static int move_into_place(struct restore_group *groups, size_t ng, cairn_err *err)
 {
@@ -252,7 +292,8 @@ int cairn_cmd_restore(int argc, char **argv)
 		if (chain[k]->max_uid > max_uid)
 			max_uid = chain[k]->max_uid;
 	for (size_t gi = 0; gi < ng; gi++)
-		if (build_group(&loc, chain, n, &ks, &groups[gi], &err) < 0)
+		if (build_group(&loc, chain, n, &ks, &groups[gi], &err) < 0 ||
+		    write_restore_meta(&groups[gi], chain, n, max_uid, &err) < 0)
 			goto out;
 	if (move_into_place(groups, ng, &err) < 0)
 		goto out;
