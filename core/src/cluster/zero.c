@@ -387,9 +387,10 @@ out:
 }
 
 /* Forgets member i and its commits in flight. Caller holds z->mu. */
-static void remove_member_at(struct zero *z, size_t i)
+/* What a member that is gone leaves behind: its commits in flight (its
+ * process never finished them) and the backup lock if it held it. */
+static void forget_member_work(struct zero *z, uint64_t id)
 {
-	uint64_t id = z->members[i].id;
 	size_t k = 0;
 	for (size_t j = 0; j < z->npending; j++)
 		if (z->pending[j].member != id)
@@ -397,6 +398,11 @@ static void remove_member_at(struct zero *z, size_t i)
 	z->npending = k;
 	if (z->backup_lock == id)
 		z->backup_lock = 0;
+}
+
+static void remove_member_at(struct zero *z, size_t i)
+{
+	forget_member_work(z, z->members[i].id);
 	free(z->members[i].addr);
 	memmove(&z->members[i], &z->members[i + 1], (z->nmembers - i - 1) * sizeof *z->members);
 	z->nmembers--;
@@ -475,13 +481,9 @@ static void handle_connect(struct zero *z, const struct cairn_http_req *req,
 		m->addr = strdup(addr->valuestring);
 	}
 	m->checked_in = 1; /* a process that just started has nothing in flight */
-	if (z->backup_lock == m->id)
-		z->backup_lock = 0; /* its holder restarted: that backup is over */
-	size_t k = 0;
-	for (size_t i = 0; i < z->npending; i++)
-		if (z->pending[i].member != m->id)
-			z->pending[k++] = z->pending[i];
-	z->npending = k;
+	/* Its previous process is gone: its commits in flight were never
+	 * committed, and a backup it coordinated is over. */
+	forget_member_work(z, m->id);
 	cJSON_Delete(in);
 	if (save_state(z, &err) < 0) {
 		cairn_http_error(resp, 500, "%s", err.msg);
@@ -844,13 +846,7 @@ static void handle_remove_node(struct zero *z, const struct cairn_http_req *req,
 			   z->tablets[i].pred, gone.group);
 		free(z->tablets[i].pred);
 	}
-	size_t k = 0;
-	for (size_t i = 0; i < z->npending; i++)
-		if (z->pending[i].member != id)
-			z->pending[k++] = z->pending[i];
-	z->npending = k;
-	if (z->backup_lock == id)
-		z->backup_lock = 0;
+	forget_member_work(z, id);
 	cairn_info("removed member %llu (%s) of group %u", (unsigned long long)id, gone.addr,
 		   gone.group);
 	free(gone.addr);
