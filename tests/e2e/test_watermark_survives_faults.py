@@ -45,6 +45,17 @@ def wait_for(cond, what, timeout=30):
     raise AssertionError("timed out waiting for " + what)
 
 
+def start_commit(value):
+    """Sends a mutation on its own thread and returns once zero has handed
+    it a timestamp (it is then in flight for PAUSE_MS): (thread, result list, ts)."""
+    res = []
+    t = threading.Thread(target=mutate_async, args=(value, res))
+    before = zero.state()["maxTxnTs"]
+    t.start()
+    wait_for(lambda: zero.state()["maxTxnTs"] > before, "%s to get its timestamp" % value)
+    return t, res, zero.state()["maxTxnTs"]
+
+
 def restart_zero(down_s=0.0):
     global zero
     port, wal = zero.port, zero.wal
@@ -54,12 +65,7 @@ def restart_zero(down_s=0.0):
 
 
 # 1. zero killed and restarted while a commit is in flight.
-res = []
-t = threading.Thread(target=mutate_async, args=("in-flight-1", res))
-before = zero.state()["maxTxnTs"]
-t.start()
-wait_for(lambda: zero.state()["maxTxnTs"] > before, "the commit to get its timestamp")
-ts_inflight = zero.state()["maxTxnTs"]
+t, res, ts_inflight = start_commit("in-flight-1")
 restart_zero()
 st = zero.state()
 expect(st["watermark"] < ts_inflight, ("a restarted zero passed a commit in flight", st, ts_inflight))
@@ -76,11 +82,7 @@ print("zero killed during a commit: watermark held below %d, then passed it; bac
       (commit_ts, b["read_ts"]))
 
 # 2. zero down when the commit finishes: its done is told again later.
-res = []
-t = threading.Thread(target=mutate_async, args=("in-flight-2", res))
-before = zero.state()["maxTxnTs"]
-t.start()
-wait_for(lambda: zero.state()["maxTxnTs"] > before, "the second commit to get its timestamp")
+t, res, _ = start_commit("in-flight-2")
 port, wal = zero.port, zero.wal
 zero.stop(signal.SIGKILL)
 t.join()  # the commit finishes while zero is down: done is refused
@@ -97,12 +99,7 @@ expect("heartbeat will tell it" in log, log[-3000:])
 print("done lost while zero was down: told again; watermark %d >= %d" % (zero.state()["watermark"], commit_ts2))
 
 # 4. a repeated done, or one from a member that does not hold the commit, changes nothing.
-res = []
-t = threading.Thread(target=mutate_async, args=("in-flight-3", res))
-before = zero.state()["maxTxnTs"]
-t.start()
-wait_for(lambda: zero.state()["maxTxnTs"] > before, "the third commit to get its timestamp")
-ts3 = zero.state()["maxTxnTs"]
+t, res, ts3 = start_commit("in-flight-3")
 member = int(open(os.path.join(alpha.postings, "member_id")).read())
 other = Alpha(wd, zero, postings=os.path.join(wd, "p2"))
 other_member = int(open(os.path.join(other.postings, "member_id")).read())
@@ -140,11 +137,7 @@ alpha.backup_ok(dest)
 # 5. an alpha killed in the middle of a commit and not restarted: its commit
 # stays in flight, so a backup waits, then fails naming that alpha; once it
 # is restarted the commit is aborted (never applied) and backups go on.
-res = []
-t = threading.Thread(target=mutate_async, args=("never-acknowledged", res))
-before = zero.state()["maxTxnTs"]
-t.start()
-wait_for(lambda: zero.state()["maxTxnTs"] > before, "the doomed commit to get its timestamp")
+t, res, _ = start_commit("never-acknowledged")
 alpha.proc.stop(signal.SIGKILL)
 try:
     t.join()
