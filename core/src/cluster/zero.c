@@ -260,18 +260,25 @@ static void iso8601(int64_t t, char *buf, size_t len)
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+/* /state's entry for group id in groups, made on first use. */
+static cJSON *state_group(cJSON *groups, uint32_t id)
+{
+	char gid[16];
+	snprintf(gid, sizeof gid, "%u", id);
+	cJSON *g = cJSON_GetObjectItemCaseSensitive(groups, gid);
+	if (!g) {
+		g = cJSON_AddObjectToObject(groups, gid);
+		cJSON_AddObjectToObject(g, "members");
+		cJSON_AddArrayToObject(g, "predicates");
+	}
+	return g;
+}
+
 static void handle_state(struct zero *z, struct cairn_http_resp *resp)
 {
 	cJSON *root = cJSON_CreateObject(), *groups = cJSON_AddObjectToObject(root, "groups");
 	for (size_t i = 0; i < z->nmembers; i++) {
-		char gid[16];
-		snprintf(gid, sizeof gid, "%u", z->members[i].group);
-		cJSON *g = cJSON_GetObjectItemCaseSensitive(groups, gid);
-		if (!g) {
-			g = cJSON_AddObjectToObject(groups, gid);
-			cJSON_AddObjectToObject(g, "members");
-			cJSON_AddArrayToObject(g, "predicates");
-		}
+		cJSON *g = state_group(groups, z->members[i].group);
 		cJSON *m = cJSON_CreateObject();
 		cairn_json_add_u64(m, "id", z->members[i].id);
 		cJSON_AddStringToObject(m, "addr", z->members[i].addr);
@@ -280,14 +287,7 @@ static void handle_state(struct zero *z, struct cairn_http_resp *resp)
 		cJSON_AddItemToObject(cJSON_GetObjectItemCaseSensitive(g, "members"), mid, m);
 	}
 	for (size_t i = 0; i < z->ntablets; i++) {
-		char gid[16];
-		snprintf(gid, sizeof gid, "%u", z->tablets[i].group);
-		cJSON *g = cJSON_GetObjectItemCaseSensitive(groups, gid);
-		if (!g) {
-			g = cJSON_AddObjectToObject(groups, gid);
-			cJSON_AddObjectToObject(g, "members");
-			cJSON_AddArrayToObject(g, "predicates");
-		}
+		cJSON *g = state_group(groups, z->tablets[i].group);
 		cJSON_AddItemToArray(cJSON_GetObjectItemCaseSensitive(g, "predicates"),
 				     cJSON_CreateString(z->tablets[i].pred));
 	}
