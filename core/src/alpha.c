@@ -440,14 +440,15 @@ static int alter_forward(struct cairn_alpha *a, const struct cairn_zero_group *g
 	for (size_t i = g->naddrs; i-- > 0;) {
 		char *out = NULL;
 		long status = 0;
-		snprintf(url, sizeof url, "http://%s/internal/alter", g->addrs[i]);
-		struct cairn_http_call c = {"POST",
-					    url,
-					    "application/json",
-					    body,
-					    strlen(body),
-					    cairn_opt(a->opts, "auth_token"),
-					    ALTER_FORWARD_DEADLINE_MS};
+		cairn_http_url(url, sizeof url, g->addrs[i], "/internal/alter");
+		struct cairn_http_call c = {.method = "POST",
+					    .url = url,
+					    .content_type = "application/json",
+					    .body = body,
+					    .body_len = strlen(body),
+					    .auth_token = cairn_opt(a->opts, "auth_token"),
+					    .timeout_ms = ALTER_FORWARD_DEADLINE_MS,
+					    .internal = 1};
 		if (cairn_http_fetch(&c, &status, &out, NULL, err) < 0) {
 			cairn_err_prefix(err, "group %u: cannot reach alpha %s", g->id,
 					 g->addrs[i]);
@@ -967,7 +968,8 @@ int cairn_cmd_alpha(int argc, char **argv)
 	a.group = g;
 	if (claim_restored(&a, dir, &err) < 0)
 		goto out;
-	srv = cairn_http_start(cairn_opt(&o, "http"), handle, &a, MAX_BODY, &err);
+	struct cairn_http_opts hopts = {.max_body = MAX_BODY};
+	srv = cairn_http_start(cairn_opt(&o, "http"), handle, &a, &hopts, &err);
 	if (!srv)
 		goto out;
 	signal(SIGINT, on_signal);

@@ -168,14 +168,15 @@ static int post_to_group(struct remote_job *job, long *status, char **out)
 	char url[512], tried[1024] = "";
 	for (size_t i = 0; i < job->naddrs; i++) {
 		snprintf(job->addr, sizeof job->addr, "%s", job->addrs[i]);
-		snprintf(url, sizeof url, "http://%s/internal/backup", job->addr);
-		struct cairn_http_call c = {"POST",
-					    url,
-					    "application/json",
-					    job->body,
-					    strlen(job->body),
-					    job->auth_token,
-					    GROUP_BACKUP_DEADLINE_MS};
+		cairn_http_url(url, sizeof url, job->addr, "/internal/backup");
+		struct cairn_http_call c = {.method = "POST",
+					    .url = url,
+					    .content_type = "application/json",
+					    .body = job->body,
+					    .body_len = strlen(job->body),
+					    .auth_token = job->auth_token,
+					    .timeout_ms = GROUP_BACKUP_DEADLINE_MS,
+					    .internal = 1};
 		if (cairn_http_fetch(&c, status, out, NULL, &job->err) == 0)
 			return 0;
 		snprintf(tried + strlen(tried), sizeof tried - strlen(tried), "%s%s",

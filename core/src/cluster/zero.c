@@ -506,7 +506,7 @@ static int holder_alive(const struct member *m)
 	cairn_err err = {0};
 	if (!m)
 		return 0;
-	snprintf(url, sizeof url, "http://%s/health", m->addr);
+	cairn_http_url(url, sizeof url, m->addr, "/health");
 	/* Asked under zero's lock: a short deadline (issue: no network wait under it at all). */
 	struct cairn_http_call c = {.method = "GET", .url = url, .timeout_ms = 2000};
 	int ok = cairn_http_fetch(&c, &status, &out, NULL, &err) == 0 && status == 200;
@@ -931,7 +931,8 @@ int cairn_cmd_zero(int argc, char **argv)
 		}
 		free(body);
 	}
-	srv = cairn_http_start(cairn_opt(&o, "http"), handle, &z, 16 << 20, &err);
+	struct cairn_http_opts hopts = {.max_body = 16u << 20};
+	srv = cairn_http_start(cairn_opt(&o, "http"), handle, &z, &hopts, &err);
 	if (!srv)
 		goto out;
 	signal(SIGINT, on_signal);

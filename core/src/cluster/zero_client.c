@@ -24,7 +24,7 @@ static cJSON *call_body(const char *zero, const char *method, const char *path, 
 	char url[1024], *out = NULL;
 	long status = 0;
 	int post = !strcmp(method, "POST");
-	snprintf(url, sizeof url, "http://%s%s", zero, path);
+	cairn_http_url(url, sizeof url, zero, path);
 	if (post && !body)
 		body = "{}";
 	struct cairn_http_call c = {
@@ -34,6 +34,7 @@ static cJSON *call_body(const char *zero, const char *method, const char *path, 
 	    .body = post ? body : NULL,
 	    .body_len = post ? strlen(body) : 0,
 	    .timeout_ms = ZERO_DEADLINE_MS,
+	    .internal = 1,
 	};
 	if (cairn_http_fetch(&c, &status, &out, NULL, err) < 0) {
 		cairn_err_prefix(err, "cannot reach zero at %s: is `cairn zero` running there?",
@@ -177,9 +178,14 @@ int cairn_zero_connect(const char *zero, const char *addr, uint32_t group, uint6
 	cJSON_Delete(req);
 	if (!ok)
 		return cairn_err_set(err, "the address %s is too long to register with zero", addr);
-	snprintf(url, sizeof url, "http://%s/internal/connect", zero);
-	struct cairn_http_call c = {"POST",	  url,	"application/json", body,
-				    strlen(body), NULL, ZERO_DEADLINE_MS};
+	cairn_http_url(url, sizeof url, zero, "/internal/connect");
+	struct cairn_http_call c = {.method = "POST",
+				    .url = url,
+				    .content_type = "application/json",
+				    .body = body,
+				    .body_len = strlen(body),
+				    .timeout_ms = ZERO_DEADLINE_MS,
+				    .internal = 1};
 	if (cairn_http_fetch(&c, &status, &out, NULL, err) < 0)
 		return cairn_err_prefix(
 		    err, "cannot reach zero at %s: is `cairn zero` running there?", zero);

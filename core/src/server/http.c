@@ -124,7 +124,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 }
 
 struct cairn_http_server *cairn_http_start(const char *addr, cairn_http_handler h, void *ctx,
-					   size_t max_body, cairn_err *err)
+					   const struct cairn_http_opts *opts, cairn_err *err)
 {
 	char host[256];
 	int port;
@@ -137,7 +137,7 @@ struct cairn_http_server *cairn_http_start(const char *addr, cairn_http_handler 
 	}
 	s->h = h;
 	s->ctx = ctx;
-	s->max_body = max_body;
+	s->max_body = opts && opts->max_body ? opts->max_body : (16u << 20);
 	struct sockaddr_storage ss;
 	memset(&ss, 0, sizeof ss);
 	unsigned flags =
@@ -303,6 +303,12 @@ int cairn_http_peer_in_list(const struct sockaddr *sa, const char *list)
 		hit = match_entry(addr, t);
 	free(copy);
 	return hit;
+}
+
+int cairn_http_url(char *url, size_t n, const char *addr, const char *path)
+{
+	int w = snprintf(url, n, "http://%s%s", addr, path);
+	return w < 0 || (size_t)w >= n ? -1 : 0;
 }
 
 struct fetch_buf {

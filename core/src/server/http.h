@@ -30,9 +30,19 @@ typedef void (*cairn_http_handler)(void *ctx, const struct cairn_http_req *req,
 
 struct cairn_http_server;
 
+/* How a listener is run. Zero fields take the defaults noted. */
+struct cairn_http_opts {
+	size_t max_body;		/* one request's body; 0: 16 MiB */
+	const char *tls_cert, *tls_key; /* PEM files: serve HTTPS when both are set */
+	const char *tls_ca;		/* PEM CA bundle: also ask clients for certificates */
+	unsigned max_conns;		/* open connections in all; 0: default */
+	unsigned max_conns_per_peer;	/* from one non-loopback address; 0: default */
+	unsigned idle_timeout_s;	/* close a connection idle this long; 0: default */
+};
+
 /* addr: "host:port" (host may be empty for all interfaces). */
 struct cairn_http_server *cairn_http_start(const char *addr, cairn_http_handler h, void *ctx,
-					   size_t max_body, cairn_err *err);
+					   const struct cairn_http_opts *opts, cairn_err *err);
 void cairn_http_stop(struct cairn_http_server *s);
 
 const char *cairn_http_query(const struct cairn_http_req *req, const char *key);
@@ -57,12 +67,18 @@ struct cairn_http_call {
 	size_t body_len;
 	const char *auth_token; /* sent as X-Cairn-AuthToken when set */
 	long timeout_ms;	/* the whole request, connecting included; 0: 10 s */
+	int internal;		/* a call between members of the cluster */
 };
 /* Performs the call; returns 0 with the HTTP status and the body (malloc'd,
  * NUL-terminated) whatever the status, or -1 when no answer came (refused,
  * timed out, reset: err->code CAIRN_E_TRANSIENT). */
 int cairn_http_fetch(const struct cairn_http_call *call, long *status, char **out, size_t *out_len,
 		     cairn_err *err);
+
+/* url = scheme "://" addr path, the scheme being this process's client
+ * scheme (http, or https once TLS is configured). Returns -1 if it does
+ * not fit. */
+int cairn_http_url(char *url, size_t n, const char *addr, const char *path);
 
 /* "localhost:6080" -> "127.0.0.1", 6080; checks the port. */
 int cairn_split_hostport(const char *addr, char *host, size_t hostlen, int *port, cairn_err *err);
