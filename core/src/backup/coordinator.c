@@ -99,8 +99,8 @@ static void unmark_started(struct cairn_store_loc *loc, const char *dir)
 		cairn_warn("cannot remove %s: %s", name, err.msg);
 }
 
-/* Asks zero whether backups are licensed, and for the read timestamp (its
- * watermark); fills *st with zero's state (for the groups). A zero that
+/* Asks zero for the read timestamp (its watermark); fills *st with zero's
+ * state (for the groups). A zero that
  * restarted cannot prove a watermark until every alpha has told it what it
  * has in flight: wait for that, then fail naming the alpha it waits for,
  * rather than read at a timestamp older than the cluster. */
@@ -134,12 +134,6 @@ static int zero_plan(const struct cairn_backup_source *src, struct cairn_zero_st
 		cairn_zero_state_clear(st);
 		usleep(100 * 1000);
 	}
-	if (!st->license_enabled)
-		return cairn_err_set(err,
-				     "backups need an enterprise license: the %s ended on %s; "
-				     "apply a license with zero's POST /enterpriseLicense",
-				     st->license_trial ? "30-day trial" : "license",
-				     *st->license_expiry ? st->license_expiry : "?");
 	*read_ts = st->watermark;
 	if (*read_ts == 0) /* nothing committed yet: take a timestamp of our own */
 		return cairn_zero_assign(src->zero, CAIRN_LEASE_TIMESTAMPS, 1, read_ts, err);
@@ -567,7 +561,10 @@ int cairn_backup_run(const struct cairn_backup_source *src, const struct cairn_b
 		     struct cairn_backup_done *done, cairn_err *err)
 {
 	memset(done, 0, sizeof *done);
-	if (cairn_zero_backup_lock(src->zero, src->member_id, 1, err) < 0)
+	/* Asked at every backup, before anything is written: a trial or a
+	 * license that ends stops backups without a restart. */
+	if (cairn_zero_backup_licensed(src->zero, err) < 0 ||
+	    cairn_zero_backup_lock(src->zero, src->member_id, 1, err) < 0)
 		return -1;
 	int rc = run(src, req, done, err);
 	cairn_err uerr = {0};

@@ -239,7 +239,8 @@ char *cairn_group_backup_serve(const struct cairn_backup_source *src, const char
 	}
 	/* Commits up to read_ts are applied here before zero's watermark passes
 	 * them; wait for that, as an export at read_ts would. */
-	if (cairn_zero_wait_watermark(src->zero, job.read_ts, err) < 0 ||
+	if (cairn_zero_backup_licensed(src->zero, err) < 0 ||
+	    cairn_zero_wait_watermark(src->zero, job.read_ts, err) < 0 ||
 	    cairn_backup_open_destination(&req, &loc, err) < 0 ||
 	    cairn_group_backup_write(src, &loc, &job, &res, err) < 0)
 		goto out;

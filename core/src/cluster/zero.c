@@ -18,6 +18,7 @@
 #include "commands.h"
 #include "config.h"
 #include "jsonfile.h"
+#include "license.h"
 #include "log.h"
 #include "server/http.h"
 
@@ -65,11 +66,12 @@ struct zero {
 	struct pending *pending;
 	size_t npending;
 	int64_t trial_start;
-	int64_t license_expiry; /* 0: none */
+	char *license_document; /* the license file applied, persisted as is; NULL: trial */
 	uint64_t backup_lock;	/* member id holding the cluster's backup lock, 0: free */
 	uint64_t wm_floor;	/* a watermark proven before the last restart (persisted) */
 	time_t backup_lock_since;
-	char *license_user;
+	EVP_PKEY *license_key; /* what licenses are verified with */
+	struct cairn_license license;
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -119,9 +121,8 @@ static int save_state(struct zero *z, cairn_err *err)
 	cairn_json_add_u64(root, "watermark_floor", watermark(z));
 	cairn_json_add_u64(root, "next_member_id", z->next_member_id);
 	cairn_json_add_u64(root, "trial_start", (uint64_t)z->trial_start);
-	cairn_json_add_u64(root, "license_expiry", (uint64_t)z->license_expiry);
-	if (z->license_user)
-		cJSON_AddStringToObject(root, "license_user", z->license_user);
+	if (z->license_document) /* verified again when loaded */
+		cJSON_AddStringToObject(root, "license", z->license_document);
 	for (size_t i = 0; i < z->nmembers; i++) {
 		cJSON *m = cJSON_CreateObject();
 		cairn_json_add_u64(m, "id", z->members[i].id);
@@ -142,6 +143,28 @@ static int save_state(struct zero *z, cairn_err *err)
 	int rc = cairn_write_file_atomic(z->state_path, s, strlen(s), err);
 	free(s);
 	return rc;
+}
+
+/* The license state.json holds, verified as any other: one that no longer
+ * verifies (altered, or the public key changed) is not applied, and zero
+ * runs as if none had been. An expired one stays: /state says so. */
+static void load_license(struct zero *z, const cJSON *root)
+{
+	const cJSON *doc = cJSON_GetObjectItemCaseSensitive(root, "license");
+	cairn_err err = {0};
+	if (!doc && cJSON_GetObjectItemCaseSensitive(root, "license_expiry"))
+		cairn_warn("%s holds an unsigned license of an older cairn, which is not applied; "
+			   "apply a signed one (`cairn license`, POST /enterpriseLicense)",
+			   z->state_path);
+	if (!cJSON_IsString(doc))
+		return;
+	if (cairn_license_verify(doc->valuestring, strlen(doc->valuestring), z->license_key,
+				 &z->license, &err) < 0) {
+		cairn_warn("the license in %s is not applied: %s", z->state_path, err.msg);
+		memset(&z->license, 0, sizeof z->license);
+		return;
+	}
+	z->license_document = strdup(doc->valuestring);
 }
 
 static int load_state(struct zero *z, cairn_err *err)
@@ -180,10 +203,7 @@ static int load_state(struct zero *z, cairn_err *err)
 	 * waits until every member has reported in (handle_heartbeat). */
 	z->wm_floor = cairn_json_u64(root, "watermark_floor");
 	z->trial_start = (int64_t)cairn_json_u64(root, "trial_start");
-	z->license_expiry = (int64_t)cairn_json_u64(root, "license_expiry");
-	const cJSON *u = cJSON_GetObjectItemCaseSensitive(root, "license_user");
-	if (cJSON_IsString(u))
-		z->license_user = strdup(u->valuestring);
+	load_license(z, root);
 	const cJSON *it;
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "members"))
 	{
@@ -231,13 +251,15 @@ static int lease(struct zero *z, uint64_t *next, uint64_t *ceiling, uint64_t num
 	return 0;
 }
 
+/* Whether backups are licensed now: a license applied replaces the trial,
+ * and either ends at its expiry, without a restart. */
 static int license_enabled(const struct zero *z, int *trial, int64_t *expiry)
 {
 	int64_t now = time(NULL);
-	if (z->license_expiry > now) {
+	if (z->license_document) {
 		*trial = 0;
-		*expiry = z->license_expiry;
-		return 1;
+		*expiry = z->license.expiry;
+		return now < *expiry;
 	}
 	*trial = 1;
 	*expiry = z->trial_start + TRIAL_DAYS * 86400;
@@ -258,6 +280,21 @@ static void iso8601(int64_t t, char *buf, size_t len)
 	time_t tt = (time_t)t;
 	gmtime_r(&tt, &tm);
 	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The license as /state and /internal/license show it; maxNodes 0: no limit. */
+static void license_json(const struct zero *z, cJSON *lic)
+{
+	int trial;
+	int64_t expiry;
+	char when[32];
+	cJSON_AddBoolToObject(lic, "enabled", license_enabled(z, &trial, &expiry));
+	iso8601(expiry, when, sizeof when);
+	cJSON_AddStringToObject(lic, "expiry", when);
+	cJSON_AddBoolToObject(lic, "trial", trial);
+	if (!trial)
+		cJSON_AddStringToObject(lic, "user", z->license.user);
+	cairn_json_add_u64(lic, "maxNodes", trial ? 0 : z->license.max_nodes);
 }
 
 /* /state's entry for group id in groups, made on first use. */
@@ -319,16 +356,7 @@ static void handle_state(struct zero *z, struct cairn_http_resp *resp)
 			cJSON_AddStringToObject(w, "addr", z->members[i].addr);
 			cJSON_AddItemToArray(waiting, w);
 		}
-	int trial;
-	int64_t expiry;
-	char when[32];
-	cJSON *lic = cJSON_AddObjectToObject(root, "license");
-	cJSON_AddBoolToObject(lic, "enabled", license_enabled(z, &trial, &expiry));
-	iso8601(expiry, when, sizeof when);
-	cJSON_AddStringToObject(lic, "expiry", when);
-	cJSON_AddBoolToObject(lic, "trial", trial);
-	if (!trial && z->license_user)
-		cJSON_AddStringToObject(lic, "user", z->license_user);
+	license_json(z, cJSON_AddObjectToObject(root, "license"));
 	reply_json(resp, 200, root);
 }
 
@@ -344,46 +372,38 @@ static int parse_u64(const char *s, uint64_t *out)
 	return 0;
 }
 
-/* A license is a JSON object {"user": "...", "expiry": "YYYY-MM-DDTHH:MM:SSZ"}.
- * Returns 0 and applies it, or -1 with the reason. Caller holds z->mu. */
-static int apply_license(struct zero *z, const char *body, cairn_err *err)
+/* A license file (license.h), verified against zero's public key; refused
+ * with the reason, the license in force staying, if it is malformed,
+ * altered, signed with another key, expired, or allows fewer nodes than the
+ * cluster has. Caller holds z->mu. */
+static int apply_license(struct zero *z, const char *body, size_t len, cairn_err *err)
 {
-	cJSON *root = cJSON_Parse(body);
-	int rc = -1;
-	if (!cJSON_IsObject(root)) {
-		cairn_err_set(err, "the license is not a JSON object with \"user\" and \"expiry\"");
-		goto out;
-	}
-	const cJSON *user = cJSON_GetObjectItemCaseSensitive(root, "user");
-	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(root, "expiry");
-	struct tm tm = {0};
-	const char *end =
-	    cJSON_IsString(exp) ? strptime(exp->valuestring, "%Y-%m-%dT%H:%M:%SZ", &tm) : NULL;
-	if (!cJSON_IsString(user) || !end || *end) {
-		cairn_err_set(err,
-			      "the license needs \"user\" and \"expiry\" (YYYY-MM-DDTHH:MM:SSZ)");
-		goto out;
-	}
-	int64_t t = (int64_t)timegm(&tm);
-	if (t <= time(NULL)) {
-		cairn_err_set(err, "the license expired on %s", exp->valuestring);
-		goto out;
-	}
-	int64_t old_exp = z->license_expiry;
-	char *old_user = z->license_user;
-	z->license_expiry = t;
-	z->license_user = strdup(user->valuestring);
+	struct cairn_license lic, old = z->license;
+	char when[32], *doc;
+	if (cairn_license_accept(body, len, z->license_key, (int64_t)time(NULL), &lic, err) < 0)
+		return -1;
+	if (lic.max_nodes && z->nmembers > lic.max_nodes)
+		return cairn_err_set(err,
+				     "the license allows %llu node(s) and the cluster has %zu "
+				     "members; remove members with /removeNode or get a license "
+				     "for more nodes",
+				     (unsigned long long)lic.max_nodes, z->nmembers);
+	if (!(doc = strndup(body, len)))
+		return cairn_err_set(err, "out of memory");
+	char *old_doc = z->license_document;
+	z->license_document = doc;
+	z->license = lic;
 	if (save_state(z, err) < 0) {
-		free(z->license_user);
-		z->license_user = old_user;
-		z->license_expiry = old_exp;
-		goto out;
+		z->license_document = old_doc;
+		z->license = old;
+		free(doc);
+		return -1;
 	}
-	free(old_user);
-	rc = 0;
-out:
-	cJSON_Delete(root);
-	return rc;
+	free(old_doc);
+	iso8601(lic.expiry, when, sizeof when);
+	cairn_info("license of \"%s\" applied: %llu node(s)%s, until %s", lic.user,
+		   (unsigned long long)lic.max_nodes, lic.max_nodes ? "" : " (no limit)", when);
+	return 0;
 }
 
 /* Forgets member i and its commits in flight. Caller holds z->mu. */
@@ -456,6 +476,17 @@ static void handle_connect(struct zero *z, const struct cairn_http_req *req,
 		m = member_by_id(z, id);
 		if (group && m->group != group)
 			m->group = group; /* the postings directory decides */
+	}
+	if (!m && z->license_document && z->license.max_nodes &&
+	    z->nmembers >= z->license.max_nodes) {
+		cJSON_Delete(in);
+		cairn_http_error(
+		    resp, 403,
+		    "the license of \"%s\" allows %llu node(s) and the cluster has "
+		    "them all; remove a member with /removeNode or apply a license for "
+		    "more nodes",
+		    z->license.user, (unsigned long long)z->license.max_nodes);
+		return;
 	}
 	if (!m) {
 		uint32_t g = group;
@@ -564,11 +595,22 @@ static void handle_license(struct zero *z, const struct cairn_http_req *req,
 	cairn_err err = {0};
 	if (strcmp(req->method, "POST") != 0)
 		cairn_http_error(resp, 405, "POST the license file to /enterpriseLicense");
-	else if (apply_license(z, req->body, &err) < 0)
+	else if (apply_license(z, req->body, req->body_len, &err) < 0)
 		cairn_http_error(resp, 400, "license not applied: %s", err.msg);
 	else
 		cairn_http_reply(resp, 200, "application/json",
 				 "{\"code\":\"Success\",\"message\":\"License applied.\"}");
+}
+
+/* GET /internal/license: whether backups are licensed now; every alpha asks
+ * before it writes backup data. */
+static void handle_internal_license(struct zero *z, const struct cairn_http_req *req,
+				    struct cairn_http_resp *resp)
+{
+	(void)req;
+	cJSON *o = cJSON_CreateObject();
+	license_json(z, o);
+	reply_json(resp, 200, o);
 }
 
 /* POST /internal/commit?member=M: a commit timestamp that holds the
@@ -876,6 +918,7 @@ static const struct route {
     {"/internal/done", handle_done},
     {"/internal/heartbeat", handle_heartbeat},
     {"/internal/tablet", handle_tablet},
+    {"/internal/license", handle_internal_license},
     {"/removeNode", handle_remove_node},
 };
 
@@ -896,6 +939,8 @@ static const struct cairn_flag flags[] = {
     {"http", 0, "localhost:6080", "address to serve HTTP on", 0},
     {"wal", 'w', "zw", "directory for zero's state", 0},
     {"enterprise_license", 0, NULL, "license file to apply at start", 0},
+    {"license_public_key", 0, NULL,
+     "PEM Ed25519 public key that licenses are verified with (default: the vendor's, built in)", 0},
     {NULL, 0, NULL, NULL, 0},
 };
 
@@ -917,15 +962,22 @@ int cairn_cmd_zero(int argc, char **argv)
 		cairn_err_set(&err, "cannot use state directory %s: %m", dir);
 		goto out;
 	}
+	z.license_key = cairn_license_public_key(cairn_opt(&o, "license_public_key"), &err);
+	if (!z.license_key) {
+		cairn_err_prefix(&err, "license_public_key");
+		goto out;
+	}
 	if (asprintf(&z.state_path, "%s/state.json", dir) < 0 || load_state(&z, &err) < 0)
 		goto out;
 	const char *lic = cairn_opt(&o, "enterprise_license");
 	if (lic) {
 		char *body = NULL;
-		int r = cairn_read_file(lic, 1 << 20, &body, NULL, &err);
+		size_t blen = 0;
+		int r = cairn_read_file(lic, CAIRN_LICENSE_MAX_BYTES, &body, &blen, &err);
 		if (r == 1)
 			cairn_err_set(&err, "license file %s does not exist", lic);
-		if (r != 0 || apply_license(&z, body, &err) < 0) {
+		if (r != 0 || apply_license(&z, body, blen, &err) < 0) {
+			cairn_err_prefix(&err, "license %s not applied", lic);
 			free(body);
 			goto out;
 		}
@@ -955,7 +1007,8 @@ out:
 	free(z.members);
 	free(z.tablets);
 	free(z.pending);
-	free(z.license_user);
+	free(z.license_document);
+	EVP_PKEY_free(z.license_key);
 	free(z.state_path);
 	cairn_opts_clear(&o);
 	return rc < 0 ? 1 : 0;

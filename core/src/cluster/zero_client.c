@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "jsonfile.h"
+#include "license.h"
 #include "server/http.h"
 
 /* Zero answers from memory or after one fsync of a small file. */
@@ -121,12 +122,6 @@ int cairn_zero_state(const char *zero, struct cairn_zero_state *st, cairn_err *e
 	st->watermark = cairn_json_u64(j, "watermark");
 	st->max_txn_ts = cairn_json_u64(j, "maxTxnTs");
 	st->max_uid = cairn_json_u64(j, "maxUID");
-	const cJSON *lic = cJSON_GetObjectItemCaseSensitive(j, "license");
-	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(lic, "expiry");
-	st->license_enabled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(lic, "enabled"));
-	st->license_trial = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(lic, "trial"));
-	snprintf(st->license_expiry, sizeof st->license_expiry, "%s",
-		 cJSON_IsString(exp) ? exp->valuestring : "");
 	st->recovering = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "recovering"));
 	const cJSON *w = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "waitingFor"), 0);
 	const cJSON *waddr = cJSON_GetObjectItemCaseSensitive(w, "addr");
@@ -162,6 +157,30 @@ bad:
 	cairn_zero_state_clear(st);
 	return cairn_err_set(err, "zero at %s answered /state with a group it cannot describe",
 			     zero);
+}
+
+int cairn_zero_backup_licensed(const char *zero, cairn_err *err)
+{
+	cJSON *j = call(zero, "GET", "/internal/license", err);
+	if (!j)
+		return cairn_err_prefix(err, "cannot ask zero whether backups are licensed, so no "
+					     "backup data is written");
+	const cJSON *exp = cJSON_GetObjectItemCaseSensitive(j, "expiry");
+	const cJSON *user = cJSON_GetObjectItemCaseSensitive(j, "user");
+	int rc = 0;
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "enabled"))) {
+		char what[300];
+		if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "trial")))
+			snprintf(what, sizeof what, "the 30-day trial");
+		else
+			snprintf(what, sizeof what, "the license of \"%.200s\"",
+				 cJSON_IsString(user) ? user->valuestring : "?");
+		rc = cairn_err_set(err, "backups need an enterprise license: %s ended on %s; %s",
+				   what, cJSON_IsString(exp) ? exp->valuestring : "?",
+				   CAIRN_LICENSE_HOWTO);
+	}
+	cJSON_Delete(j);
+	return rc;
 }
 
 int cairn_zero_connect(const char *zero, const char *addr, uint32_t group, uint64_t *member_id,

@@ -24,7 +24,6 @@ struct cairn_zero_state {
 	uint64_t watermark;  /* every commit <= watermark is applied or aborted */
 	uint64_t max_txn_ts; /* the highest timestamp handed out */
 	uint64_t max_uid;    /* the highest uid leased */
-	int license_enabled, license_trial;
 	/* Restarted and not yet heard from every member: the watermark stays at
 	 * a floor proven before the restart. waiting names one missing member
 	 * ("alpha 127.0.0.1:8080 (member 3, group 2)"). */
@@ -33,11 +32,15 @@ struct cairn_zero_state {
 	/* The oldest commit in flight (0: none), how long it has been, and whose. */
 	uint64_t oldest_pending_ts, oldest_pending_age_ms;
 	char oldest_pending[320];
-	char license_expiry[40]; /* ISO 8601, "" if none */
 	struct cairn_zero_group *groups;
 	size_t ngroups;
 };
 void cairn_zero_state_clear(struct cairn_zero_state *st);
+
+/* GET /internal/license: 0 if zero says backups are licensed now; -1 with
+ * the reason and how to apply a license if not, or if zero cannot be asked
+ * (fails closed). Every path that writes backup data calls it first. */
+int cairn_zero_backup_licensed(const char *zero, cairn_err *err);
 
 /* GET /state. */
 int cairn_zero_state(const char *zero, struct cairn_zero_state *st, cairn_err *err);
