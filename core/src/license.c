@@ -343,7 +343,8 @@ static int parse_payload(const char *payload, size_t len, struct cairn_license *
 			      "the license's \"user\" must be a string of 1 to %d bytes without "
 			      "control characters",
 			      CAIRN_LICENSE_MAX_USER);
-	else if (cairn_json_get_u64(j, "max_nodes", &out->max_nodes, &ferr) < 0 ||
+	else if (!cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(j, "max_nodes")) ||
+		 cairn_json_get_u64(j, "max_nodes", &out->max_nodes, &ferr) < 0 ||
 		 out->max_nodes > CAIRN_LICENSE_MAX_NODES)
 		cairn_err_set(err,
 			      "the license's \"max_nodes\" must be a whole number from 0 to %d",
