@@ -396,3 +396,21 @@ class VaultRole:
     def flags(self, addr, path=None):
         f = ["--vault_addr", addr, "--vault_roleid_file", self.roleid_file, "--vault_secretid_file", self.secretid_file]
         return f + (["--vault_path", path] if path else [])
+
+
+def license_keys(wd, name="vendor"):
+    """A throw-away Ed25519 key pair made with openssl: (private, public) PEM
+    paths. The private key is a secret no log may hold."""
+    key, pub = os.path.join(wd, name + ".key"), os.path.join(wd, name + ".pub")
+    subprocess.run(["openssl", "genpkey", "-algorithm", "ed25519", "-out", key], check=True, capture_output=True)
+    subprocess.run(["openssl", "pkey", "-in", key, "-pubout", "-out", pub], check=True, capture_output=True)
+    note_secret("".join(open(key).read().split("\n")[1:-2]))
+    return key, pub
+
+
+def sign_license(wd, key, user, expiry, max_nodes=None, name=None):
+    """`cairn license`; the license file's path."""
+    out = os.path.join(wd, (name or "license-%s" % user.replace(" ", "_")) + ".json")
+    args = ["license", "--key", key, "--user", user, "--expiry", expiry, "--out", out]
+    run(args + (["--max_nodes", str(max_nodes)] if max_nodes is not None else []), check=True)
+    return out

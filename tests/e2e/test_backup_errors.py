@@ -8,7 +8,7 @@ import os
 import threading
 import time
 
-from cairnlib import Alpha, Model, Zero, http, lit, load_sample, lsbackup, note_secret, workdir, expect
+from cairnlib import Alpha, Model, Zero, http, license_keys, lit, load_sample, lsbackup, note_secret, sign_license, workdir, expect
 
 wd = workdir("backup-errors")
 dest = os.path.join(wd, "backups")
@@ -95,14 +95,16 @@ state = os.path.join(zero.wal, "state.json")
 s = json.load(open(state))
 s["trial_start"] = int(time.time()) - 31 * 86400
 json.dump(s, open(state, "w"))
-zero = Zero(wd, wal=zero.wal)
+key, pub = license_keys(wd)
+zero = Zero(wd, wal=zero.wal, extra=["--license_public_key", pub])
 alpha = Alpha(wd, zero)
 n = len(lsbackup(dest))
 out = alpha.backup(dest)
 expect("enterprise license" in out["errors"][0]["message"] and "30-day trial" in out["errors"][0]["message"], out)
-st, body = http("POST", "http://%s/enterpriseLicense" % zero.addr, json.dumps({"user": "acme", "expiry": "2001-01-01T00:00:00Z"}))
-expect(st == 400 and b"expired" in body, body)
+# An unsigned license (what older cairns took) is refused; a signed one applies.
 st, body = http("POST", "http://%s/enterpriseLicense" % zero.addr, json.dumps({"user": "acme", "expiry": "2099-01-01T00:00:00Z"}))
+expect(st == 400 and b"not a signed cairn license" in body, body)
+st, body = http("POST", "http://%s/enterpriseLicense" % zero.addr, open(sign_license(wd, key, "acme", "2099-01-01")).read())
 expect(st == 200, body)
 expect(zero.state()["license"]["enabled"] is True)
 alpha.backup_ok(dest)
