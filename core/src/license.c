@@ -230,9 +230,10 @@ int cairn_license_parse_date(const char *s, int64_t *out, cairn_err *err)
 			*out = t;
 			return 0;
 		}
-		int oh = digits(z + 1, 2), om = digits(z + 4, 2);
-		if ((z[0] == '+' || z[0] == '-') && strlen(z) == 6 && oh >= 0 && oh <= 23 &&
-		    z[3] == ':' && om >= 0 && om <= 59) {
+		int six = strlen(z) == 6, oh = six ? digits(z + 1, 2) : -1,
+		    om = six ? digits(z + 4, 2) : -1;
+		if ((z[0] == '+' || z[0] == '-') && oh >= 0 && oh <= 23 && z[3] == ':' && om >= 0 &&
+		    om <= 59) {
 			int64_t off = (int64_t)(oh * 3600 + om * 60);
 			*out = z[0] == '+' ? t - off : t + off;
 			return 0;
