@@ -27,6 +27,8 @@
 #include "log.h"
 #include "restore/check.h"
 #include "restore/common.h"
+#include "server/http.h"
+#include "server/tls.h"
 #include "store/db.h"
 #include "store/restored.h"
 
@@ -38,6 +40,7 @@ static const struct cairn_flag restore_flags[] = {
     {"backup_id", 0, NULL, "series to restore (default: the newest backup's)", 0},
     {"backup_num", 0, NULL, "restore the series up to this backup (default: all)", 0},
     CAIRN_KEY_FLAGS,
+    CAIRN_TLS_CA_FLAG,
     {NULL, 0, NULL, NULL, 0},
 };
 
@@ -266,6 +269,8 @@ int cairn_cmd_restore(int argc, char **argv)
 	}
 	pdir = cairn_opt(&o, "postings");
 	zero = cairn_opt(&o, "zero");
+	if (cairn_http_client_tls(cairn_opt(&o, "tls_ca"), &err) < 0)
+		goto out;
 	if (check_flags(&o, &upto, &err) < 0 || cairn_backups_open(&o, &loc, &set, &ks, &err) < 0)
 		goto out;
 	if (cairn_series_chain(&set, cairn_opt(&o, "backup_id"), upto, &chain, &n, &err) < 0 ||
