@@ -213,13 +213,14 @@ static int update_zero(const char *zero, uint64_t read_ts, uint64_t max_uid, cai
 	}
 	if (cairn_zero_move_past(zero, CAIRN_LEASE_TIMESTAMPS, read_ts, err) < 0 ||
 	    cairn_zero_move_past(zero, CAIRN_LEASE_UIDS, max_uid, err) < 0) {
-		char msg[sizeof err->msg];
+		char msg[sizeof err->msg], base[512];
 		snprintf(msg, sizeof msg, "%s", err->msg);
+		cairn_http_url(base, sizeof base, zero, ""); /* https with --tls_ca */
 		return cairn_err_set(err,
 				     "the data is restored, but zero was not updated: %s; run "
-				     "curl \"http://%s/assign?what=timestamps&num=%llu\" and "
-				     "curl \"http://%s/assign?what=uids&num=%llu\" on the new zero",
-				     msg, zero, (unsigned long long)read_ts, zero,
+				     "curl \"%s/assign?what=timestamps&num=%llu\" and "
+				     "curl \"%s/assign?what=uids&num=%llu\" on the new zero",
+				     msg, base, (unsigned long long)read_ts, base,
 				     (unsigned long long)(max_uid ? max_uid : 1));
 	}
 	printf("Zero at %s now hands out timestamps above %llu and uids above %llu\n", zero,
