@@ -3,8 +3,11 @@ https with a certificate from a throw-away CA (openssl, SAN IP:127.0.0.1)
 and call each other over https; mutations on both groups, a two-group
 backup (the coordinating alpha calls the other group's alpha), and
 `cairn restore -z` against a TLS zero with --tls_ca restore both groups:
-alphas started on them over TLS export what the originals held."""
+alphas started on them over TLS export what the originals held; zero's
+probe of the alpha holding the backup lock goes over https too."""
 import os
+import threading
+import time
 
 from cairnlib import TLS, Alpha, Zero, expect, lit, lsbackup, note_secret, restore, workdir
 
@@ -51,6 +54,23 @@ r2 = Alpha(wd, zero2, postings=os.path.join(wd, "restored", "p2"), tls=tls)
 got1, got2 = r1.export(), r2.export()
 expect(got1 == want1 and got2 == want2, "restored exports differ")
 print("restored over TLS: %d + %d triples equal" % (got1.count("\n"), got2.count("\n")))
-for p in (r1, r2, zero2, a1, a2, zero):
+for p in (r1, r2, zero2):
+    p.stop()
+
+# Zero calls alphas too: asked for the backup lock while a backup runs, it
+# probes the holder's /health over https; a failed probe would free the lock.
+a1.stop()
+a1 = Alpha(wd, zero, postings=os.path.join(wd, "p-a1"), tls=tls, env={"CAIRN_FAULT_BACKUP_PAUSE_MS": "3000"})
+res = {}
+t = threading.Thread(target=lambda: res.setdefault("r", a1.backup(dest)))
+t.start()
+time.sleep(1.0)
+other = a2.backup(dest)
+t.join()
+expect("errors" not in res["r"], res)
+expect("already running on this cluster" in other["errors"][0]["message"], other)
+expect("is gone" not in zero.proc.output(), zero.proc.output()[-2000:])
+print("zero probed the backup's alpha over https: the second backup was refused")
+for p in (a1, a2, zero):
     p.stop()
 print("1 passed, 0 failed")

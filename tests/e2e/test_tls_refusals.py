@@ -4,7 +4,7 @@ that did not sign zero's certificate, does not start and names zero and
 --tls_ca; `cairn restore -z` likewise; a certificate that does not name
 the address called (localhost for 127.0.0.1) is refused; a key that is not the certificate's,
 a certificate without a key and a member serving TLS without a CA are
-refused at start-up, and no message or log holds the key."""
+refused at start-up (flags or ini), and no message or log holds the key."""
 import http.client
 import os
 
@@ -92,6 +92,13 @@ for cmd in ("zero", "alpha"):
         expect(out.returncode != 0 and len(msg.splitlines()) == 1 and want in msg, (cmd, flags, msg))
         expect(key_text.splitlines()[1] not in out.stdout + out.stderr, "key material in the output")
         counted += 1
+# The same flags in the ini file: a certificate there without its CA.
+ini = os.path.join(wd, "zero.ini")
+with open(ini, "w") as f:
+    f.write("[zero]\ntls_cert = %s\ntls_key = %s\n" % (tls.cert, tls.key))
+out = run(["zero", "--http", "127.0.0.1:0", "-w", os.path.join(wd, "zw-ini"), "--config", ini], timeout=60)
+expect(out.returncode != 0 and "--tls_cert needs --tls_ca" in out.stderr, out.stderr)
+counted += 1
 print("refusals checked: %d" % counted)
 for p in (a1, zero):
     p.stop()
