@@ -202,6 +202,28 @@ static int move_into_place(struct restore_group *groups, size_t ng, cairn_err *e
 	return 0;
 }
 
+/* Zero answers /health: a wrong address or --tls_ca is found before
+ * anything is written, not after. */
+static int check_zero(const char *zero, cairn_err *err)
+{
+	char url[512], *out = NULL;
+	long status = 0;
+	if (!zero || !*zero)
+		return 0;
+	if (cairn_http_url(url, sizeof url, zero, "/health") < 0)
+		return cairn_err_set(err, "zero address %s is too long", zero);
+	struct cairn_http_call c = {
+	    .method = "GET", .url = url, .timeout_ms = 10000, .internal = 1};
+	int rc = cairn_http_fetch(&c, &status, &out, NULL, err);
+	free(out);
+	if (rc == 0 && status != 200)
+		rc = cairn_err_set(err, "%s answered %ld", url, status);
+	if (rc < 0)
+		return cairn_err_prefix(err, "cannot reach zero at %s, so nothing was restored",
+					zero);
+	return 0;
+}
+
 static int update_zero(const char *zero, uint64_t read_ts, uint64_t max_uid, cairn_err *err)
 {
 	if (!zero || !*zero) {
@@ -278,7 +300,7 @@ int cairn_cmd_restore(int argc, char **argv)
 	    cairn_series_check_key(chain, n, &ks, &err) < 0)
 		goto out;
 	const struct cairn_manifest *last = chain[n - 1];
-	if (plan_groups(pdir, last, &groups, &ng, &err) < 0)
+	if (plan_groups(pdir, last, &groups, &ng, &err) < 0 || check_zero(zero, &err) < 0)
 		goto out;
 	printf("Restoring series %s, backups 1 to %llu (read_ts %llu) from %s\n",
 	       chain[0]->backup_id, (unsigned long long)n, (unsigned long long)last->read_ts,
