@@ -26,6 +26,7 @@
 #include "rdf.h"
 #include "server/admin.h"
 #include "server/http.h"
+#include "server/tls.h"
 #include "store/db.h"
 #include "store/restored.h"
 
@@ -923,6 +924,7 @@ static const struct cairn_flag flags[] = {
     CAIRN_KEY_FLAGS,
     {"whitelist", 0, NULL, "comma list of IPs and CIDRs allowed to use /admin", 0},
     {"auth_token", 0, NULL, "token required in X-Cairn-AuthToken for /admin", CAIRN_FLAG_SECRET},
+    CAIRN_TLS_FLAGS,
     {NULL, 0, NULL, NULL, 0},
 };
 
@@ -944,6 +946,8 @@ int cairn_cmd_alpha(int argc, char **argv)
 	a.opts = &o;
 	if (cairn_load_plugins_from(cairn_opt(&o, "plugin_dir")) < 0)
 		goto quiet;
+	if (cairn_tls_member_setup(&o, &err) < 0)
+		goto out;
 	/* The key is read at start, so a wrong key is found now, not at backup time. */
 	if (cairn_key_load(o.kv, a.key, &a.key_len, &err) < 0)
 		goto out;
@@ -969,6 +973,8 @@ int cairn_cmd_alpha(int argc, char **argv)
 	if (claim_restored(&a, dir, &err) < 0)
 		goto out;
 	struct cairn_http_opts hopts = {.max_body = MAX_BODY};
+	hopts.tls_cert = cairn_opt(&o, "tls_cert");
+	hopts.tls_key = cairn_opt(&o, "tls_key");
 	srv = cairn_http_start(cairn_opt(&o, "http"), handle, &a, &hopts, &err);
 	if (!srv)
 		goto out;

@@ -9,11 +9,13 @@ import os
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 
 CAIRN = os.environ.get("CAIRN_BIN", "cairn")
@@ -41,12 +43,19 @@ def free_port():
     return port
 
 
-def http(method, url, body=None, headers=None, timeout=120):
-    """Returns (status, body bytes). Never raises for HTTP error statuses."""
+# https servers started with a TLS argument: address -> ssl context with their CA.
+_TLS_CONTEXTS = {}
+
+
+def http(method, url, body=None, headers=None, timeout=120, context=None):
+    """Returns (status, body bytes). Never raises for HTTP error statuses.
+    An https URL of a server started here is checked against its CA."""
     data = body.encode() if isinstance(body, str) else body
     req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    if context is None and url.startswith("https://"):
+        context = _TLS_CONTEXTS.get(urllib.parse.urlsplit(url).netloc)
     try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
+        with urllib.request.urlopen(req, timeout=timeout, context=context) as r:
             return r.status, r.read()
     except urllib.error.HTTPError as e:
         return e.code, e.read()
@@ -152,16 +161,57 @@ def wait_http(url, proc=None, timeout=30):
     raise AssertionError("%s did not come up" % url)
 
 
+class TLS:
+    """A throw-away CA and one certificate (and key) for 127.0.0.1 signed by
+    it, made with the openssl command line. flags() are a member's."""
+
+    def __init__(self, wd, name="tls", san="IP:127.0.0.1"):
+        self.dir = os.path.join(wd, name)
+        os.makedirs(self.dir, exist_ok=True)
+        self.ca, self.ca_key = os.path.join(self.dir, "ca.crt"), os.path.join(self.dir, "ca.key")
+        self.cert, self.key = os.path.join(self.dir, "node.crt"), os.path.join(self.dir, "node.key")
+        ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        self._openssl(["req", "-x509"] + ec + ["-keyout", self.ca_key, "-out", self.ca, "-days", "2",
+                      "-subj", "/CN=cairn test CA " + name])
+        csr, ext = os.path.join(self.dir, "node.csr"), os.path.join(self.dir, "ext.cnf")
+        with open(ext, "w") as f:
+            f.write("subjectAltName=%s\nextendedKeyUsage=serverAuth,clientAuth\n" % san)
+        self._openssl(["req"] + ec + ["-keyout", self.key, "-out", csr, "-subj", "/CN=cairn node"])
+        self._openssl(["x509", "-req", "-in", csr, "-CA", self.ca, "-CAkey", self.ca_key, "-CAcreateserial",
+                       "-out", self.cert, "-days", "2", "-extfile", ext])
+
+    @staticmethod
+    def _openssl(args):
+        p = subprocess.run(["openssl"] + args, capture_output=True, text=True, timeout=60)
+        expect(p.returncode == 0, "openssl %s: %s" % (" ".join(args), p.stderr))
+
+    def flags(self):
+        return ["--tls_cert", self.cert, "--tls_key", self.key, "--tls_ca", self.ca]
+
+    def context(self):
+        return ssl.create_default_context(cafile=self.ca)
+
+
+def _serve_tls(addr, tls):
+    """The scheme for a server at addr; its CA is remembered for http()."""
+    if not tls:
+        return "http"
+    _TLS_CONTEXTS[addr] = tls.context()
+    return "https"
+
+
 class Zero:
-    def __init__(self, wd, wal=None, port=None, extra=None):
+    def __init__(self, wd, wal=None, port=None, extra=None, tls=None):
         self.port = port or free_port()
         self.addr = "127.0.0.1:%d" % self.port
+        self.url = _serve_tls(self.addr, tls) + "://" + self.addr
         self.wal = wal or os.path.join(wd, "zw")
-        self.proc = Proc("zero-%d" % self.port, ["zero", "--http", self.addr, "-w", self.wal] + (extra or []), wd)
-        wait_http("http://%s/health" % self.addr, self.proc)
+        tls_flags = tls.flags() if tls else []
+        self.proc = Proc("zero-%d" % self.port, ["zero", "--http", self.addr, "-w", self.wal] + tls_flags + (extra or []), wd)
+        wait_http(self.url + "/health", self.proc)
 
     def get(self, path):
-        st, body = http("GET", "http://%s%s" % (self.addr, path))
+        st, body = http("GET", self.url + path)
         expect(st == 200, (path, st, body))
         return json.loads(body)
 
@@ -176,12 +226,12 @@ class Zero:
 
 
 class Alpha:
-    def __init__(self, wd, zero, postings=None, port=None, extra=None, env=None, name=None):
+    def __init__(self, wd, zero, postings=None, port=None, extra=None, env=None, name=None, tls=None):
         self.port = port or free_port()
         self.addr = "127.0.0.1:%d" % self.port
-        self.url = "http://" + self.addr
+        self.url = _serve_tls(self.addr, tls) + "://" + self.addr
         self.postings = postings or os.path.join(wd, "p")
-        args = ["alpha", "--http", self.addr, "-p", self.postings, "-z", zero.addr]
+        args = ["alpha", "--http", self.addr, "-p", self.postings, "-z", zero.addr] + (tls.flags() if tls else [])
         if PLUGIN_DIR:
             args += ["--plugin_dir", PLUGIN_DIR]
         self.proc = Proc(name or "alpha-%d" % self.port, args + (extra or []), wd, env)

@@ -21,6 +21,7 @@
 #include "license.h"
 #include "log.h"
 #include "server/http.h"
+#include "server/tls.h"
 
 #define LEASE_STEP 10000
 #define TRIAL_DAYS 30
@@ -941,6 +942,7 @@ static const struct cairn_flag flags[] = {
     {"enterprise_license", 0, NULL, "license file to apply at start", 0},
     {"license_public_key", 0, NULL,
      "PEM Ed25519 public key that licenses are verified with (default: the vendor's, built in)", 0},
+    CAIRN_TLS_FLAGS,
     {NULL, 0, NULL, NULL, 0},
 };
 
@@ -957,6 +959,8 @@ int cairn_cmd_zero(int argc, char **argv)
 	if (rc != 0)
 		goto out;
 	rc = -1;
+	if (cairn_tls_member_setup(&o, &err) < 0)
+		goto out;
 	const char *dir = cairn_opt(&o, "wal");
 	if (mkdir(dir, 0700) < 0 && access(dir, W_OK) < 0) {
 		cairn_err_set(&err, "cannot use state directory %s: %m", dir);
@@ -984,6 +988,8 @@ int cairn_cmd_zero(int argc, char **argv)
 		free(body);
 	}
 	struct cairn_http_opts hopts = {.max_body = 16u << 20};
+	hopts.tls_cert = cairn_opt(&o, "tls_cert");
+	hopts.tls_key = cairn_opt(&o, "tls_key");
 	srv = cairn_http_start(cairn_opt(&o, "http"), handle, &z, &hopts, &err);
 	if (!srv)
 		goto out;

@@ -27,6 +27,8 @@
 #include "log.h"
 #include "restore/check.h"
 #include "restore/common.h"
+#include "server/http.h"
+#include "server/tls.h"
 #include "store/db.h"
 #include "store/restored.h"
 
@@ -38,6 +40,7 @@ static const struct cairn_flag restore_flags[] = {
     {"backup_id", 0, NULL, "series to restore (default: the newest backup's)", 0},
     {"backup_num", 0, NULL, "restore the series up to this backup (default: all)", 0},
     CAIRN_KEY_FLAGS,
+    CAIRN_TLS_CA_FLAG,
     {NULL, 0, NULL, NULL, 0},
 };
 
@@ -199,6 +202,28 @@ static int move_into_place(struct restore_group *groups, size_t ng, cairn_err *e
 	return 0;
 }
 
+/* Zero answers /health: a wrong address or --tls_ca is found before
+ * anything is written, not after. */
+static int check_zero(const char *zero, cairn_err *err)
+{
+	char url[512], *out = NULL;
+	long status = 0;
+	if (!zero || !*zero)
+		return 0;
+	if (cairn_http_url(url, sizeof url, zero, "/health") < 0)
+		return cairn_err_set(err, "zero address %s is too long", zero);
+	struct cairn_http_call c = {
+	    .method = "GET", .url = url, .timeout_ms = 10000, .internal = 1};
+	int rc = cairn_http_fetch(&c, &status, &out, NULL, err);
+	free(out);
+	if (rc == 0 && status != 200)
+		rc = cairn_err_set(err, "%s answered %ld", url, status);
+	if (rc < 0)
+		return cairn_err_prefix(err, "cannot reach zero at %s, so nothing was restored",
+					zero);
+	return 0;
+}
+
 static int update_zero(const char *zero, uint64_t read_ts, uint64_t max_uid, cairn_err *err)
 {
 	if (!zero || !*zero) {
@@ -210,13 +235,14 @@ static int update_zero(const char *zero, uint64_t read_ts, uint64_t max_uid, cai
 	}
 	if (cairn_zero_move_past(zero, CAIRN_LEASE_TIMESTAMPS, read_ts, err) < 0 ||
 	    cairn_zero_move_past(zero, CAIRN_LEASE_UIDS, max_uid, err) < 0) {
-		char msg[sizeof err->msg];
+		char msg[sizeof err->msg], base[512];
 		snprintf(msg, sizeof msg, "%s", err->msg);
+		cairn_http_url(base, sizeof base, zero, ""); /* https with --tls_ca */
 		return cairn_err_set(err,
 				     "the data is restored, but zero was not updated: %s; run "
-				     "curl \"http://%s/assign?what=timestamps&num=%llu\" and "
-				     "curl \"http://%s/assign?what=uids&num=%llu\" on the new zero",
-				     msg, zero, (unsigned long long)read_ts, zero,
+				     "curl \"%s/assign?what=timestamps&num=%llu\" and "
+				     "curl \"%s/assign?what=uids&num=%llu\" on the new zero",
+				     msg, base, (unsigned long long)read_ts, base,
 				     (unsigned long long)(max_uid ? max_uid : 1));
 	}
 	printf("Zero at %s now hands out timestamps above %llu and uids above %llu\n", zero,
@@ -266,13 +292,15 @@ int cairn_cmd_restore(int argc, char **argv)
 	}
 	pdir = cairn_opt(&o, "postings");
 	zero = cairn_opt(&o, "zero");
+	if (cairn_http_client_tls(cairn_opt(&o, "tls_ca"), &err) < 0)
+		goto out;
 	if (check_flags(&o, &upto, &err) < 0 || cairn_backups_open(&o, &loc, &set, &ks, &err) < 0)
 		goto out;
 	if (cairn_series_chain(&set, cairn_opt(&o, "backup_id"), upto, &chain, &n, &err) < 0 ||
 	    cairn_series_check_key(chain, n, &ks, &err) < 0)
 		goto out;
 	const struct cairn_manifest *last = chain[n - 1];
-	if (plan_groups(pdir, last, &groups, &ng, &err) < 0)
+	if (plan_groups(pdir, last, &groups, &ng, &err) < 0 || check_zero(zero, &err) < 0)
 		goto out;
 	printf("Restoring series %s, backups 1 to %llu (read_ts %llu) from %s\n",
 	       chain[0]->backup_id, (unsigned long long)n, (unsigned long long)last->read_ts,

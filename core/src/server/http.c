@@ -10,12 +10,14 @@
 #include <string.h>
 
 #include "log.h"
+#include "server/tls.h"
 
 struct cairn_http_server {
 	struct MHD_Daemon *d;
 	cairn_http_handler h;
 	void *ctx;
 	size_t max_body;
+	char *tls_cert, *tls_key; /* PEM text while the daemon runs */
 };
 
 struct conn_state {
@@ -123,6 +125,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 }
 
+static void free_tls(struct cairn_http_server *s)
+{
+	free(s->tls_cert);
+	cairn_tls_free_pem(s->tls_key);
+	s->tls_cert = s->tls_key = NULL;
+}
+
 struct cairn_http_server *cairn_http_start(const char *addr, cairn_http_handler h, void *ctx,
 					   const struct cairn_http_opts *opts, cairn_err *err)
 {
@@ -167,10 +176,44 @@ struct cairn_http_server *cairn_http_start(const char *addr, cairn_http_handler 
 		sin->sin_port = htons((uint16_t)port);
 		freeaddrinfo(ai);
 	}
+	/* TLS: the files are checked here, so a wrong one stops the start. */
+	struct MHD_OptionItem tls_opts[3] = {{MHD_OPTION_END, 0, NULL}};
+	if (opts && (opts->tls_cert || opts->tls_key)) {
+		if (!opts->tls_cert || !opts->tls_key) {
+			cairn_err_set(err, "serving TLS needs both --tls_cert and --tls_key");
+			free(s);
+			return NULL;
+		}
+		if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
+			cairn_err_set(err, "this libmicrohttpd was built without TLS; install one "
+					   "with GnuTLS or drop --tls_cert");
+			free(s);
+			return NULL;
+		}
+		if (cairn_tls_load_pair(opts->tls_cert, opts->tls_key, &s->tls_cert, &s->tls_key,
+					err) < 0) {
+			free(s);
+			return NULL;
+		}
+		flags |= MHD_USE_TLS;
+		tls_opts[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert};
+		tls_opts[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key};
+		tls_opts[2] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
+	}
 	s->d =
 	    MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
 			     (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-			     NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)600, MHD_OPTION_END);
+			     NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)600, MHD_OPTION_ARRAY,
+			     tls_opts, MHD_OPTION_END);
+	if (!s->d && s->tls_cert) {
+		cairn_err_set(err,
+			      "cannot serve TLS on %s with %s and %s: the port is in use or "
+			      "GnuTLS refused the certificate or key",
+			      addr, opts->tls_cert, opts->tls_key);
+		free_tls(s);
+		free(s);
+		return NULL;
+	}
 	if (!s->d) {
 		cairn_err_set(err,
 			      "cannot listen on %s: address in use or not available; "
@@ -187,6 +230,7 @@ void cairn_http_stop(struct cairn_http_server *s)
 	if (!s)
 		return;
 	MHD_stop_daemon(s->d);
+	free_tls(s);
 	free(s);
 }
 
@@ -305,9 +349,25 @@ int cairn_http_peer_in_list(const struct sockaddr *sa, const char *list)
 	return hit;
 }
 
+/* The CA the client checks peers against: set once at start-up, before any
+ * call (cairn_http_client_tls); NULL: plain HTTP. */
+static char *client_ca;
+
+int cairn_http_client_tls(const char *ca_file, cairn_err *err)
+{
+	free(client_ca);
+	client_ca = NULL;
+	if (!ca_file || !*ca_file)
+		return 0;
+	if (cairn_tls_check_ca(ca_file, err) < 0)
+		return -1;
+	client_ca = strdup(ca_file);
+	return client_ca ? 0 : cairn_err_set(err, "out of memory");
+}
+
 int cairn_http_url(char *url, size_t n, const char *addr, const char *path)
 {
-	int w = snprintf(url, n, "http://%s%s", addr, path);
+	int w = snprintf(url, n, "%s://%s%s", client_ca ? "https" : "http", addr, path);
 	return w < 0 || (size_t)w >= n ? -1 : 0;
 }
 
@@ -328,6 +388,40 @@ static size_t fetch_write(char *ptr, size_t size, size_t nmemb, void *ud)
 	b->len += n;
 	b->p[b->len] = 0;
 	return n;
+}
+
+/* TLS failures say which peer and what to check; the rest may pass. */
+static void fetch_error(const char *url, CURLcode cc, const char *detail, cairn_err *err)
+{
+	switch (cc) {
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+		cairn_err_setc(err, CAIRN_E_AUTH,
+			       "TLS with %s failed (%s): check that it serves TLS and that "
+			       "--tls_ca holds the CA that signed its certificate for that address",
+			       url, *detail ? detail : curl_easy_strerror(cc));
+		return;
+	case CURLE_GOT_NOTHING:
+	case CURLE_RECV_ERROR:
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		if (!client_ca) {
+			cairn_err_setc(err, CAIRN_E_TRANSIENT,
+				       "%s: %s; if it serves TLS, give this command --tls_ca", url,
+				       curl_easy_strerror(cc));
+			return;
+		}
+		break;
+	default:
+		break;
+	}
+	cairn_err_setc(err, CAIRN_E_TRANSIENT, "%s: %s", url, curl_easy_strerror(cc));
 }
 
 int cairn_http_fetch(const struct cairn_http_call *call, long *status, char **out, size_t *out_len,
@@ -364,9 +458,18 @@ int cairn_http_fetch(const struct cairn_http_call *call, long *status, char **ou
 	}
 	if (hdrs)
 		curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	char errbuf[CURL_ERROR_SIZE] = "";
+	curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
+	if (client_ca) {
+		/* Only the cluster's CA: not the system's store. */
+		curl_easy_setopt(c, CURLOPT_CAINFO, client_ca);
+		curl_easy_setopt(c, CURLOPT_CAPATH, NULL);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
+		curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
+	}
 	CURLcode cc = curl_easy_perform(c);
 	if (cc != CURLE_OK) {
-		cairn_err_setc(err, CAIRN_E_TRANSIENT, "%s: %s", call->url, curl_easy_strerror(cc));
+		fetch_error(call->url, cc, errbuf, err);
 		goto out;
 	}
 	curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, status);

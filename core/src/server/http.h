@@ -34,7 +34,7 @@ struct cairn_http_server;
 struct cairn_http_opts {
 	size_t max_body;		/* one request's body; 0: 16 MiB */
 	const char *tls_cert, *tls_key; /* PEM files: serve HTTPS when both are set */
-	const char *tls_ca;		/* PEM CA bundle: also ask clients for certificates */
+	const char *tls_ca;		/* unused here: see cairn_http_client_tls */
 	unsigned max_conns;		/* open connections in all; 0: default */
 	unsigned max_conns_per_peer;	/* from one non-loopback address; 0: default */
 	unsigned idle_timeout_s;	/* close a connection idle this long; 0: default */
@@ -74,6 +74,11 @@ struct cairn_http_call {
  * timed out, reset: err->code CAIRN_E_TRANSIENT). */
 int cairn_http_fetch(const struct cairn_http_call *call, long *status, char **out, size_t *out_len,
 		     cairn_err *err);
+
+/* This process's client TLS, set once at start-up before any call: with a
+ * CA file (PEM) every URL is https and peers must present a certificate
+ * signed by that CA for the address called; NULL: plain http. */
+int cairn_http_client_tls(const char *ca_file, cairn_err *err);
 
 /* url = scheme "://" addr path, the scheme being this process's client
  * scheme (http, or https once TLS is configured). Returns -1 if it does
