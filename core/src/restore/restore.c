@@ -27,6 +27,7 @@
 #include "log.h"
 #include "restore/check.h"
 #include "restore/common.h"
+#include "server/member_auth.h"
 #include "store/db.h"
 #include "store/restored.h"
 
@@ -35,6 +36,7 @@ static const struct cairn_flag restore_flags[] = {
     {"location", 'l', NULL, "where the backups are (directory or URI)", 0},
     {"zero", 'z', NULL, "zero to move past the restored timestamp and uids", 0},
     {"force_zero", 0, "true", "refuse to run without --zero", CAIRN_FLAG_BOOL},
+    {"cluster_secret_file", 0, NULL, "the cluster secret, to sign the calls to zero", 0},
     {"backup_id", 0, NULL, "series to restore (default: the newest backup's)", 0},
     {"backup_num", 0, NULL, "restore the series up to this backup (default: all)", 0},
     CAIRN_KEY_FLAGS,
@@ -266,7 +268,10 @@ int cairn_cmd_restore(int argc, char **argv)
 	}
 	pdir = cairn_opt(&o, "postings");
 	zero = cairn_opt(&o, "zero");
-	if (check_flags(&o, &upto, &err) < 0 || cairn_backups_open(&o, &loc, &set, &ks, &err) < 0)
+	if (check_flags(&o, &upto, &err) < 0 ||
+	    (cairn_opt(&o, "cluster_secret_file") &&
+	     cairn_member_auth_load(cairn_opt(&o, "cluster_secret_file"), &err) < 0) ||
+	    cairn_backups_open(&o, &loc, &set, &ks, &err) < 0)
 		goto out;
 	if (cairn_series_chain(&set, cairn_opt(&o, "backup_id"), upto, &chain, &n, &err) < 0 ||
 	    cairn_series_check_key(chain, n, &ks, &err) < 0)

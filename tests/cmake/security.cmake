@@ -1,0 +1,3 @@
+# Issue 10: cluster membership, internal-call authentication, admin operations.
+cairn_unit_test(test_whitelist_parser ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_whitelist_parser.c)
+cairn_unit_test(test_member_auth ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_member_auth.c)
