@@ -46,7 +46,7 @@ expect(st == 401, (st, body))
 # Group 2's alpha is down: drop_all is an error naming group 2, never Success.
 load()
 a2.stop(signal.SIGKILL)
-st, body = http("POST", a1.url + "/alter", json.dumps({"drop_all": True}), {"Content-Type": "application/json"})
+st, body = http("POST", a1.url + "/alter", json.dumps({"drop_all": True}), a1.headers({"Content-Type": "application/json"}))
 text = body.decode()
 expect(st == 503 and "group 2" in text and "Success" not in text, (st, text))
 expect("not in every group" in text, text)
