@@ -210,7 +210,8 @@ int cairn_access_init(struct cairn_access *a, const struct cairn_opts *o, cairn_
 		return cairn_err_set(err, "give --auth_token or --auth_token_file, not both");
 	}
 	if (file && *file) {
-		if (cairn_secret_file_read(file, "auth_token_file", 8, &a->token, err) < 0) {
+		if (cairn_secret_file_read(file, "auth_token_file", CAIRN_MEMBER_SECRET_MIN,
+					   &a->token, err) < 0) {
 			cairn_access_clear(a);
 			return -1;
 		}
