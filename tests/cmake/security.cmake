@@ -5,3 +5,4 @@ cairn_py_test(e2e_admin_from_another_machine e2e/test_admin_from_another_machine
 cairn_py_test(e2e_fake_member_refused e2e/test_fake_member_refused.py)
 cairn_py_test(e2e_cluster_secret e2e/test_cluster_secret.py)
 cairn_py_test(e2e_security_startup_refusals e2e/test_security_startup_refusals.py)
+cairn_py_test(e2e_zero_bounds e2e/test_zero_bounds.py)
