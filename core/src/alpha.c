@@ -449,7 +449,7 @@ static int alter_forward(struct cairn_alpha *a, const struct cairn_zero_group *g
 					    .content_type = "application/json",
 					    .body = body,
 					    .body_len = strlen(body),
-					    .auth_token = cairn_opt(a->opts, "auth_token"),
+					    .auth_token = a->access.token,
 					    .timeout_ms = ALTER_FORWARD_DEADLINE_MS,
 					    .internal = 1};
 		if (cairn_http_fetch(&c, &status, &out, NULL, err) < 0) {
@@ -703,9 +703,9 @@ static void handle_metrics(struct cairn_alpha *a, struct cairn_http_resp *resp)
 
 static struct cairn_backup_source backup_source(const struct cairn_alpha *a)
 {
-	struct cairn_backup_source src = {
-	    a->db,   a->group,	   a->key_len ? a->key : NULL,	    a->key_len,
-	    a->zero, a->member_id, cairn_opt(a->opts, "auth_token")};
+	struct cairn_backup_source src = {a->db,	  a->group, a->key_len ? a->key : NULL,
+					  a->key_len,	  a->zero,  a->member_id,
+					  a->access.token};
 	return src;
 }
 
@@ -954,17 +954,18 @@ int cairn_cmd_alpha(int argc, char **argv)
 	a.opts = &o;
 	if (cairn_load_plugins_from(cairn_opt(&o, "plugin_dir")) < 0)
 		goto quiet;
-	/* The key is read at start, so a wrong key is found now, not at backup time. */
-	if (cairn_key_load(o.kv, a.key, &a.key_len, &err) < 0)
-		goto out;
-	const char *dir = cairn_opt(&o, "postings");
-	if (cairn_db_open(dir, &a.db, &err) < 0 || cairn_group_id_read(dir, &a.group, &err) < 0)
-		goto out;
+	/* Who may call, and the address to advertise: checked before anything is opened. */
 	if (cairn_access_init(&a.access, &o, &err) < 0 ||
 	    (cairn_opt(&o, "cluster_secret_file") &&
 	     cairn_member_auth_load(cairn_opt(&o, "cluster_secret_file"), &err) < 0) ||
 	    cairn_addr_advertised(cairn_opt(&o, "my"), cairn_opt(&o, "http"), &a.http_addr, &err) <
 		0)
+		goto out;
+	/* The key is read at start, so a wrong key is found now, not at backup time. */
+	if (cairn_key_load(o.kv, a.key, &a.key_len, &err) < 0)
+		goto out;
+	const char *dir = cairn_opt(&o, "postings");
+	if (cairn_db_open(dir, &a.db, &err) < 0 || cairn_group_id_read(dir, &a.group, &err) < 0)
 		goto out;
 	a.zero = strdup(cairn_opt(&o, "zero"));
 	uint32_t g = 0;
