@@ -24,8 +24,10 @@
 #include "keysel.h"
 #include "log.h"
 #include "rdf.h"
+#include "server/access.h"
 #include "server/admin.h"
 #include "server/http.h"
+#include "server/member_auth.h"
 #include "server/tls.h"
 #include "store/db.h"
 #include "store/restored.h"
@@ -43,8 +45,9 @@ struct alpha_stats {
 struct cairn_alpha {
 	struct cairn_opts *opts;
 	struct cairn_db *db;
-	char *zero;	 /* "127.0.0.1:6080" */
-	char *http_addr; /* what we serve on, as told to zero */
+	char *zero;		    /* "127.0.0.1:6080" */
+	char *http_addr;	    /* what we serve on, as told to zero (--my) */
+	struct cairn_access access; /* --whitelist and the admin token */
 	uint32_t group;
 	uint64_t member_id;
 	struct cairn_member member; /* commits in flight and finished, as zero must know them */
@@ -447,7 +450,7 @@ static int alter_forward(struct cairn_alpha *a, const struct cairn_zero_group *g
 					    .content_type = "application/json",
 					    .body = body,
 					    .body_len = strlen(body),
-					    .auth_token = cairn_opt(a->opts, "auth_token"),
+					    .auth_token = a->access.token,
 					    .timeout_ms = ALTER_FORWARD_DEADLINE_MS,
 					    .internal = 1};
 		if (cairn_http_fetch(&c, &status, &out, NULL, err) < 0) {
@@ -701,9 +704,9 @@ static void handle_metrics(struct cairn_alpha *a, struct cairn_http_resp *resp)
 
 static struct cairn_backup_source backup_source(const struct cairn_alpha *a)
 {
-	struct cairn_backup_source src = {
-	    a->db,   a->group,	   a->key_len ? a->key : NULL,	    a->key_len,
-	    a->zero, a->member_id, cairn_opt(a->opts, "auth_token")};
+	struct cairn_backup_source src = {a->db,	  a->group, a->key_len ? a->key : NULL,
+					  a->key_len,	  a->zero,  a->member_id,
+					  a->access.token};
 	return src;
 }
 
@@ -760,25 +763,23 @@ static void admin_health(void *ctx, cJSON *node)
 	cJSON_AddNumberToObject(node, "uptime", (double)(time(NULL) - a->started));
 }
 
-/* Admin and internal endpoints: loopback or --whitelist, and the token if set. */
+/* Admin endpoints: loopback or --whitelist, and the token if set. */
 static int admin_allowed(struct cairn_alpha *a, const struct cairn_http_req *req,
 			 struct cairn_http_resp *resp)
 {
-	const char *wl = cairn_opt(a->opts, "whitelist");
-	const char *token = cairn_opt(a->opts, "auth_token");
-	if (!cairn_http_peer_is_loopback(req->peer) && !cairn_http_peer_in_list(req->peer, wl)) {
-		cairn_http_error(resp, 403,
-				 "admin endpoints answer only this machine; add the caller "
-				 "to --whitelist to allow it");
+	return cairn_access_admin(&a->access, req, resp, 0);
+}
+
+/* /internal/ endpoints: members only; without a cluster secret (loopback only) the
+ * calling alpha also sends the admin token when one is set. */
+static int internal_allowed(struct cairn_alpha *a, const struct cairn_http_req *req,
+			    struct cairn_http_resp *resp)
+{
+	if (!cairn_access_member(req, resp))
 		return 0;
-	}
-	if (token && *token) {
-		const char *got = cairn_http_header(req, "X-Cairn-AuthToken");
-		if (!got || strlen(got) != strlen(token) ||
-		    CRYPTO_memcmp(got, token, strlen(token))) {
-			cairn_http_error(resp, 401, "missing or wrong X-Cairn-AuthToken header");
-			return 0;
-		}
+	if (!cairn_member_auth_enabled() && !cairn_access_token_ok(&a->access, req)) {
+		cairn_http_error(resp, 401, "missing or wrong X-Cairn-AuthToken header");
+		return 0;
 	}
 	return 1;
 }
@@ -787,7 +788,7 @@ static void handle_group_backup(struct cairn_alpha *a, const struct cairn_http_r
 				struct cairn_http_resp *resp)
 {
 	cairn_err err = {0};
-	if (!admin_allowed(a, req, resp))
+	if (!internal_allowed(a, req, resp))
 		return;
 	if (strcmp(req->method, "POST") != 0) {
 		cairn_http_error(resp, 405, "POST a group backup request");
@@ -846,16 +847,19 @@ static void handle(void *ctx, const struct cairn_http_req *req, struct cairn_htt
 	} else if (!strcmp(req->path, "/mutate")) {
 		handle_mutate(a, req, resp);
 	} else if (!strcmp(req->path, "/alter")) {
+		if (!admin_allowed(a, req, resp))
+			return;
 		if (strcmp(req->method, "POST") != 0)
 			cairn_http_error(resp, 405, "POST to /alter");
 		else
 			handle_alter(a, req, resp);
 	} else if (!strcmp(req->path, "/export")) {
-		handle_export(a, req, resp);
+		if (admin_allowed(a, req, resp))
+			handle_export(a, req, resp);
 	} else if (!strcmp(req->path, "/admin")) {
 		handle_admin(a, req, resp);
 	} else if (!strcmp(req->path, "/internal/alter")) {
-		if (!admin_allowed(a, req, resp))
+		if (!internal_allowed(a, req, resp))
 			return;
 		if (strcmp(req->method, "POST") != 0)
 			cairn_http_error(resp, 405, "POST to /internal/alter");
@@ -922,8 +926,14 @@ static const struct cairn_flag flags[] = {
     {"postings", 'p', "p", "postings directory (LMDB)", 0},
     {"zero", 'z', "localhost:6080", "zero's HTTP address", 0},
     CAIRN_KEY_FLAGS,
-    {"whitelist", 0, NULL, "comma list of IPs and CIDRs allowed to use /admin", 0},
-    {"auth_token", 0, NULL, "token required in X-Cairn-AuthToken for /admin", CAIRN_FLAG_SECRET},
+    {"my", 0, NULL, "host:port this alpha advertises to the cluster (default: --http)", 0},
+    {"whitelist", 0, NULL,
+     "comma list of IPs, CIDRs and a:b ranges allowed admin operations (/admin, /alter, /export)",
+     0},
+    {"auth_token", 0, NULL, "token required in X-Cairn-AuthToken for admin operations",
+     CAIRN_FLAG_SECRET},
+    {"auth_token_file", 0, NULL, "file holding the admin token (mode 600)", 0},
+    {"cluster_secret_file", 0, NULL, "file holding the cluster secret (mode 600, >= 16 bytes)", 0},
     CAIRN_TLS_FLAGS,
     {NULL, 0, NULL, NULL, 0},
 };
@@ -946,19 +956,18 @@ int cairn_cmd_alpha(int argc, char **argv)
 	a.opts = &o;
 	if (cairn_load_plugins_from(cairn_opt(&o, "plugin_dir")) < 0)
 		goto quiet;
-	if (cairn_tls_member_setup(&o, &err) < 0)
+	/* Who may call, and the address to advertise: checked before anything is opened. */
+	if (cairn_tls_member_setup(&o, &err) < 0 || cairn_access_init(&a.access, &o, &err) < 0 ||
+	    (cairn_opt(&o, "cluster_secret_file") &&
+	     cairn_member_auth_load(cairn_opt(&o, "cluster_secret_file"), &err) < 0) ||
+	    cairn_addr_advertised(cairn_opt(&o, "my"), cairn_opt(&o, "http"), &a.http_addr, &err) <
+		0)
 		goto out;
 	/* The key is read at start, so a wrong key is found now, not at backup time. */
 	if (cairn_key_load(o.kv, a.key, &a.key_len, &err) < 0)
 		goto out;
 	const char *dir = cairn_opt(&o, "postings");
 	if (cairn_db_open(dir, &a.db, &err) < 0 || cairn_group_id_read(dir, &a.group, &err) < 0)
-		goto out;
-	char host[256];
-	int port;
-	if (cairn_split_hostport(cairn_opt(&o, "http"), host, sizeof host, &port, &err) < 0)
-		goto out;
-	if (asprintf(&a.http_addr, "%s:%d", *host ? host : "0.0.0.0", port) < 0)
 		goto out;
 	a.zero = strdup(cairn_opt(&o, "zero"));
 	uint32_t g = 0;
@@ -995,6 +1004,7 @@ quiet:
 	cairn_db_close(a.db);
 	free(a.zero);
 	free(a.http_addr);
+	cairn_access_clear(&a.access);
 	for (size_t i = 0; i < tablets.n; i++)
 		free(tablets.preds[i]);
 	free(tablets.preds);

@@ -2,6 +2,8 @@
  * misread is refused with the reason, never guessed at. */
 #include "uri.h"
 
+#include "log.h"
+
 #include "textutil.h"
 
 #include <ctype.h>
@@ -61,6 +63,19 @@ bad:
 	return NULL;
 }
 
+/* A query parameter that may carry a credential (secret_key, X-Amz-Signature,
+ * sig, token, password...): its value is scrubbed from every log line and
+ * error, since errors quote the whole location. */
+static int secret_param(const char *k)
+{
+	static const char *const marks[] = {"secret", "key",  "token", "pass",
+					    "sig",    "cred", "auth"};
+	for (size_t i = 0; i < sizeof marks / sizeof marks[0]; i++)
+		if (strcasestr(k, marks[i]))
+			return 1;
+	return 0;
+}
+
 static int parse_query(struct uri_owned *o, const char *q, const char *raw, cairn_err *err)
 {
 	size_t cap = 1;
@@ -82,6 +97,11 @@ static int parse_query(struct uri_owned *o, const char *q, const char *raw, cair
 				free(v);
 				return cairn_err_set(
 				    err, "bad location \"%s\": malformed query parameter", raw);
+			}
+			if (secret_param(k)) { /* decoded and as written */
+				cairn_add_secret(v, strlen(v));
+				if (eq)
+					cairn_add_secret(eq + 1, len - klen - 1);
 			}
 			o->query[o->nquery].key = k;
 			o->query[o->nquery].value = v;

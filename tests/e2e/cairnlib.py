@@ -200,20 +200,51 @@ def _serve_tls(addr, tls):
     return "https"
 
 
+def cluster_secret(wd, name="cluster.secret", secret=None):
+    """A --cluster_secret_file (mode 600) with a fresh secret, registered for
+    the suite's secrets scan. Returns its path."""
+    import secrets as _secrets
+    secret = secret or "cs-" + _secrets.token_hex(16)
+    note_secret(secret)
+    path = os.path.join(wd, name)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as f:
+        f.write(secret + "\n")
+    return path
+
+
+def _flag_value(args, name):
+    """The value of --name in an argument list, or None."""
+    for i, a in enumerate(args or []):
+        if a == name and i + 1 < len(args):
+            return args[i + 1]
+        if a.startswith(name + "="):
+            return a[len(name) + 1:]
+    return None
+
+
 class Zero:
-    def __init__(self, wd, wal=None, port=None, extra=None, tls=None):
+    def __init__(self, wd, wal=None, port=None, extra=None, tls=None, secret=None, host="127.0.0.1"):
+        """tls: a TLS(); secret: a --cluster_secret_file path (cluster_secret());
+        extra's --auth_token is sent with admin calls."""
         self.port = port or free_port()
-        self.addr = "127.0.0.1:%d" % self.port
+        self.addr = "%s:%d" % (host, self.port)
         self.url = _serve_tls(self.addr, tls) + "://" + self.addr
         self.wal = wal or os.path.join(wd, "zw")
-        tls_flags = tls.flags() if tls else []
-        self.proc = Proc("zero-%d" % self.port, ["zero", "--http", self.addr, "-w", self.wal] + tls_flags + (extra or []), wd)
+        self.token = _flag_value(extra, "--auth_token")
+        if self.token:
+            note_secret(self.token)
+        extra = (tls.flags() if tls else []) + list(extra or []) + (["--cluster_secret_file", secret] if secret else [])
+        self.proc = Proc("zero-%d" % self.port, ["zero", "--http", self.addr, "-w", self.wal] + extra, wd)
         wait_http(self.url + "/health", self.proc)
 
     def get(self, path):
-        st, body = http("GET", self.url + path)
+        st, body = http("GET", self.url + path, headers=self.headers())
         expect(st == 200, (path, st, body))
         return json.loads(body)
+
+    def headers(self):
+        return {"X-Cairn-AuthToken": self.token} if self.token else {}
 
     def state(self):
         return self.get("/state")
@@ -226,12 +257,19 @@ class Zero:
 
 
 class Alpha:
-    def __init__(self, wd, zero, postings=None, port=None, extra=None, env=None, name=None, tls=None):
+    def __init__(self, wd, zero, postings=None, port=None, extra=None, env=None, name=None, tls=None,
+                 secret=None, host="127.0.0.1"):
+        """tls: a TLS(); secret: a --cluster_secret_file path (cluster_secret());
+        extra's --auth_token is sent with admin calls (alter, export, admin)."""
         self.port = port or free_port()
-        self.addr = "127.0.0.1:%d" % self.port
+        self.addr = "%s:%d" % (host, self.port)
         self.url = _serve_tls(self.addr, tls) + "://" + self.addr
         self.postings = postings or os.path.join(wd, "p")
-        args = ["alpha", "--http", self.addr, "-p", self.postings, "-z", zero.addr] + (tls.flags() if tls else [])
+        self.token = _flag_value(extra, "--auth_token")
+        if self.token:
+            note_secret(self.token)
+        extra = (tls.flags() if tls else []) + list(extra or []) + (["--cluster_secret_file", secret] if secret else [])
+        args = ["alpha", "--http", self.addr, "-p", self.postings, "-z", zero.addr]
         if PLUGIN_DIR:
             args += ["--plugin_dir", PLUGIN_DIR]
         self.proc = Proc(name or "alpha-%d" % self.port, args + (extra or []), wd, env)
@@ -242,19 +280,24 @@ class Alpha:
         _check(st == expect, (st, out[:2000]))
         return json.loads(out)
 
+    def headers(self, more=None):
+        h = {"X-Cairn-AuthToken": self.token} if self.token else {}
+        h.update(more or {})
+        return h
+
     def alter(self, obj, expect=200):
-        st, out = http("POST", self.url + "/alter", json.dumps(obj), {"Content-Type": "application/json"})
+        st, out = http("POST", self.url + "/alter", json.dumps(obj), self.headers({"Content-Type": "application/json"}))
         _check(st == expect, (st, out))
         return json.loads(out)
 
     def export(self, read_ts=None):
         q = "/export?format=rdf" + ("&read_ts=%d" % read_ts if read_ts else "")
-        st, out = http("GET", self.url + q, timeout=300)
+        st, out = http("GET", self.url + q, headers=self.headers(), timeout=300)
         expect(st == 200, (st, out[:2000]))
         return out.decode()
 
     def admin(self, query, variables=None, headers=None):
-        h = {"Content-Type": "application/json"}
+        h = self.headers({"Content-Type": "application/json"})
         h.update(headers or {})
         st, out = http("POST", self.url + "/admin", json.dumps({"query": query, "variables": variables or {}}), h, timeout=900)
         return st, json.loads(out)

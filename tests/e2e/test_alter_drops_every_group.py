@@ -3,7 +3,8 @@ to group 1's alpha empties group 2 too; drop_attr reaches the group that
 owns the predicate; with group 2's alpha down, drop_all answers an error
 naming group 2 (never Success) while drop_attr of group 1's own predicate
 still succeeds; /internal/alter, the alpha-to-alpha form, is an admin
-endpoint (the forwarding alpha sends its --auth_token)."""
+endpoint (the forwarding alpha sends its token, here read from
+--auth_token_file)."""
 import json
 import os
 import signal
@@ -14,7 +15,12 @@ wd = workdir("alter-groups")
 zero = Zero(wd)
 tok = ["--auth_token", "s3cret-alter-token"]
 note_secret(tok[1])
-a1 = Alpha(wd, zero, postings=os.path.join(wd, "p-a1"), extra=tok)
+tok_file = os.path.join(wd, "auth.token")
+fd = os.open(tok_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+with os.fdopen(fd, "w") as f:
+    f.write(tok[1] + "\n")
+a1 = Alpha(wd, zero, postings=os.path.join(wd, "p-a1"), extra=["--auth_token_file", tok_file])
+a1.token = tok[1]
 a2 = Alpha(wd, zero, postings=os.path.join(wd, "p-a2"), extra=tok)
 lease = zero.assign("uids", 10)
 u = lease["startId"]
@@ -46,7 +52,7 @@ expect(st == 401, (st, body))
 # Group 2's alpha is down: drop_all is an error naming group 2, never Success.
 load()
 a2.stop(signal.SIGKILL)
-st, body = http("POST", a1.url + "/alter", json.dumps({"drop_all": True}), {"Content-Type": "application/json"})
+st, body = http("POST", a1.url + "/alter", json.dumps({"drop_all": True}), a1.headers({"Content-Type": "application/json"}))
 text = body.decode()
 expect(st == 503 and "group 2" in text and "Success" not in text, (st, text))
 expect("not in every group" in text, text)

@@ -83,7 +83,9 @@ expect(alpha.export() == before)
 # Auth token on /admin.
 alpha.stop()
 alpha = Alpha(wd, zero, extra=["--auth_token", "tok-123456"])
-st, out = alpha.admin(B, {"in": {"destination": dest}})
+st, out = http("POST", alpha.url + "/admin", json.dumps({"query": B, "variables": {"in": {"destination": dest}}}),
+               {"Content-Type": "application/json"})
+out = json.loads(out)
 expect(st == 401 and "X-Cairn-AuthToken" in out["errors"][0]["message"], out)
 st, out = alpha.admin(B, {"in": {"destination": dest}}, headers={"X-Cairn-AuthToken": "tok-123456"})
 expect(st == 200 and "errors" not in out, out)

@@ -17,6 +17,7 @@
 #include "jsonfile.h"
 #include "log.h"
 #include "pipeline/object.h"
+#include "server/member_auth.h"
 #include "store/db.h"
 
 struct enc_ctx {
@@ -135,17 +136,51 @@ out:
 	return rc;
 }
 
+/* The credentials cross the network sealed under the cluster secret when
+ * there is one (server/member_auth.h), bound to the endpoint and the field. */
+#define GROUP_BACKUP_PATH "/internal/backup"
+
+static int add_secret_field(cJSON *j, const char *name, const char *value)
+{
+	char aad[64];
+	if (!cairn_member_auth_enabled())
+		return cJSON_AddStringToObject(j, name, value) ? 0 : -1;
+	snprintf(aad, sizeof aad, "%s %s", GROUP_BACKUP_PATH, name);
+	char *sealed = cairn_member_seal(value, aad);
+	int rc = sealed && cJSON_AddStringToObject(j, name, sealed) ? 0 : -1;
+	free(sealed);
+	return rc;
+}
+
+/* Opens the sealed credentials of a group request in place; opened[] keeps
+ * the plain texts for the caller to free. */
+static int open_secret_fields(struct cairn_backup_request *req, char *opened[3], cairn_err *err)
+{
+	const char **fields[3] = {&req->access_key, &req->secret_key, &req->session_token};
+	static const char *const names[3] = {"accessKey", "secretKey", "sessionToken"};
+	for (int i = 0; i < 3; i++) {
+		char aad[64];
+		if (!cairn_member_is_sealed(*fields[i]))
+			continue;
+		snprintf(aad, sizeof aad, "%s %s", GROUP_BACKUP_PATH, names[i]);
+		if (!(opened[i] = cairn_member_open(*fields[i], aad, err)))
+			return cairn_err_prefix(err, "%s", names[i]);
+		*fields[i] = opened[i];
+	}
+	return 0;
+}
+
 char *cairn_group_job_to_json(const struct cairn_backup_request *req,
 			      const struct cairn_group_job *job)
 {
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddStringToObject(j, "destination", req->destination);
-	if (req->access_key)
-		cJSON_AddStringToObject(j, "accessKey", req->access_key);
-	if (req->secret_key)
-		cJSON_AddStringToObject(j, "secretKey", req->secret_key);
-	if (req->session_token)
-		cJSON_AddStringToObject(j, "sessionToken", req->session_token);
+	if ((req->access_key && add_secret_field(j, "accessKey", req->access_key) < 0) ||
+	    (req->secret_key && add_secret_field(j, "secretKey", req->secret_key) < 0) ||
+	    (req->session_token && add_secret_field(j, "sessionToken", req->session_token) < 0)) {
+		cJSON_Delete(j);
+		return NULL;
+	}
 	cJSON_AddBoolToObject(j, "anonymous", req->anonymous);
 	cJSON_AddStringToObject(j, "dir", job->dir);
 	cJSON_AddBoolToObject(j, "full", job->full);
@@ -226,6 +261,7 @@ char *cairn_group_backup_serve(const struct cairn_backup_source *src, const char
 	char *s = NULL;
 	const char *dir = opt_str(j, "dir");
 	struct cairn_backup_request req;
+	char *opened[3] = {NULL, NULL, NULL};
 	cairn_backup_request_from_json(j, &req);
 	req.force_full = 0; /* the coordinator planned the series */
 	struct cairn_group_job job = {dir,
@@ -239,7 +275,8 @@ char *cairn_group_backup_serve(const struct cairn_backup_source *src, const char
 	}
 	/* Commits up to read_ts are applied here before zero's watermark passes
 	 * them; wait for that, as an export at read_ts would. */
-	if (cairn_zero_backup_licensed(src->zero, err) < 0 ||
+	if (open_secret_fields(&req, opened, err) < 0 ||
+	    cairn_zero_backup_licensed(src->zero, err) < 0 ||
 	    cairn_zero_wait_watermark(src->zero, job.read_ts, err) < 0 ||
 	    cairn_backup_open_destination(&req, &loc, err) < 0 ||
 	    cairn_group_backup_write(src, &loc, &job, &res, err) < 0)
@@ -253,5 +290,10 @@ out:
 	cJSON_Delete(j);
 	cairn_group_result_clear(&res);
 	cairn_location_close(&loc);
+	for (int i = 0; i < 3; i++)
+		if (opened[i]) {
+			OPENSSL_cleanse(opened[i], strlen(opened[i]));
+			free(opened[i]);
+		}
 	return s;
 }

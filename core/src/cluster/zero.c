@@ -20,12 +20,20 @@
 #include "jsonfile.h"
 #include "license.h"
 #include "log.h"
+#include "server/access.h"
 #include "server/http.h"
+#include "server/member_auth.h"
 #include "server/tls.h"
 
 #define LEASE_STEP 10000
 #define TRIAL_DAYS 30
 #define MAX_LEASE 1000000000000ULL
+/* What zero records for anyone who may call it: bounded, so that state.json
+ * stays small and zero always restarts. */
+#define MAX_MEMBERS 1024
+#define MAX_TABLETS 16384
+#define MAX_PRED_LEN 256
+#define MAX_ADDR_LEN 256
 
 struct member {
 	uint64_t id;
@@ -73,6 +81,7 @@ struct zero {
 	time_t backup_lock_since;
 	EVP_PKEY *license_key; /* what licenses are verified with */
 	struct cairn_license license;
+	struct cairn_access access; /* --whitelist and the admin token */
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -312,10 +321,12 @@ static cJSON *state_group(cJSON *groups, uint32_t id)
 	return g;
 }
 
-static void handle_state(struct zero *z, struct cairn_http_resp *resp)
+/* full: members, their addresses and the license, for admins and members;
+ * anyone else sees groups, predicates and the counters. */
+static void handle_state(struct zero *z, struct cairn_http_resp *resp, int full)
 {
 	cJSON *root = cJSON_CreateObject(), *groups = cJSON_AddObjectToObject(root, "groups");
-	for (size_t i = 0; i < z->nmembers; i++) {
+	for (size_t i = 0; full && i < z->nmembers; i++) {
 		cJSON *g = state_group(groups, z->members[i].group);
 		cJSON *m = cJSON_CreateObject();
 		cairn_json_add_u64(m, "id", z->members[i].id);
@@ -337,6 +348,11 @@ static void handle_state(struct zero *z, struct cairn_http_resp *resp)
 	for (size_t i = 0; i < z->npending; i++)
 		if (!old || z->pending[i].ts < old->ts)
 			old = &z->pending[i];
+	if (!full) {
+		cJSON_AddBoolToObject(root, "recovering", !recovered(z));
+		reply_json(resp, 200, root);
+		return;
+	}
 	if (old) {
 		const struct member *om = member_by_id(z, old->member);
 		cJSON *o = cJSON_AddObjectToObject(root, "oldestPending");
@@ -448,10 +464,13 @@ static void handle_connect(struct zero *z, const struct cairn_http_req *req,
 	cairn_err err = {0};
 	cJSON *in = cJSON_Parse(req->body);
 	const cJSON *addr = cJSON_GetObjectItemCaseSensitive(in, "addr");
-	if (!cJSON_IsString(addr) || !*addr->valuestring) {
+	if (!cJSON_IsString(addr) || !*addr->valuestring ||
+	    strlen(addr->valuestring) > MAX_ADDR_LEN || !strchr(addr->valuestring, ':')) {
 		cJSON_Delete(in);
 		cairn_http_error(resp, 400,
-				 "connect needs {\"addr\": \"host:port\", \"group\": N}");
+				 "connect needs {\"addr\": \"host:port\", \"group\": N} (an "
+				 "address of at most %d bytes)",
+				 MAX_ADDR_LEN);
 		return;
 	}
 	uint32_t group = (uint32_t)cairn_json_u64(in, "group");
@@ -500,7 +519,16 @@ static void handle_connect(struct zero *z, const struct cairn_http_req *req,
 					break;
 			}
 		}
-		struct member *nm = realloc(z->members, (z->nmembers + 1) * sizeof *nm);
+		struct member *nm = NULL;
+		if (z->nmembers >= MAX_MEMBERS) {
+			cJSON_Delete(in);
+			cairn_http_error(resp, 507,
+					 "zero already has %d members, its limit; remove gone ones "
+					 "with /removeNode",
+					 MAX_MEMBERS);
+			return;
+		}
+		nm = realloc(z->members, (z->nmembers + 1) * sizeof *nm);
 		if (!nm) {
 			cJSON_Delete(in);
 			cairn_http_error(resp, 500, "out of memory");
@@ -561,8 +589,7 @@ static void handle_health(struct zero *z, const struct cairn_http_req *req,
 static void handle_state_req(struct zero *z, const struct cairn_http_req *req,
 			     struct cairn_http_resp *resp)
 {
-	(void)req;
-	handle_state(z, resp);
+	handle_state(z, resp, cairn_access_is_admin(&z->access, req, 1));
 }
 
 /* GET /assign?what=timestamps|uids&num=N: a lease, persisted before it is answered. */
@@ -788,8 +815,20 @@ static void handle_tablet(struct zero *z, const struct cairn_http_req *req,
 		cairn_http_error(resp, 400, "tablet needs pred and group");
 		return;
 	}
+	if (strlen(pred) > MAX_PRED_LEN) {
+		cairn_http_error(resp, 400, "predicate names are limited to %d bytes",
+				 MAX_PRED_LEN);
+		return;
+	}
 	for (i = 0; i < z->ntablets && strcmp(z->tablets[i].pred, pred) != 0; i++)
 		;
+	if (i == z->ntablets && z->ntablets >= MAX_TABLETS) {
+		cairn_http_error(resp, 507,
+				 "zero already places %d predicates, its limit; drop unused "
+				 "predicates or spread the data over fewer",
+				 MAX_TABLETS);
+		return;
+	}
 	if (i == z->ntablets) {
 		struct tablet *nt = realloc(z->tablets, (z->ntablets + 1) * sizeof *nt);
 		if (!nt) {
@@ -840,17 +879,13 @@ static void split_orphan_tablets(struct zero *z, uint32_t g, size_t *kept)
  * longer report them done), so it no longer holds the watermark back or
  * blocks a backup; if it was its group's last member, the group's
  * predicates are released (the next group to write one claims it).
- * Admin-only: callers on this machine. */
+ * An admin operation (or a member's). */
 static void handle_remove_node(struct zero *z, const struct cairn_http_req *req,
 			       struct cairn_http_resp *resp)
 {
 	cairn_err err = {0};
 	uint64_t id = 0, group = 0;
 	size_t kept;
-	if (!cairn_http_peer_is_loopback(req->peer)) {
-		cairn_http_error(resp, 403, "removeNode answers only callers on zero's machine");
-		return;
-	}
 	if (parse_u64(cairn_http_query(req, "id"), &id) < 0 || !id ||
 	    parse_u64(cairn_http_query(req, "group"), &group) < 0 || !group) {
 		cairn_http_error(resp, 400,
@@ -926,6 +961,13 @@ static const struct route {
 static void handle(void *ctx, const struct cairn_http_req *req, struct cairn_http_resp *resp)
 {
 	struct zero *z = ctx;
+	/* Who may call: checked before zero's lock is taken. */
+	if (!strncmp(req->path, "/internal/", 10) && !cairn_access_member(req, resp))
+		return;
+	if ((!strcmp(req->path, "/assign") || !strcmp(req->path, "/enterpriseLicense") ||
+	     !strcmp(req->path, "/removeNode")) &&
+	    !cairn_access_admin(&z->access, req, resp, 1))
+		return;
 	for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
 		if (!strcmp(req->path, routes[i].path)) {
 			pthread_mutex_lock(&z->mu);
@@ -942,6 +984,14 @@ static const struct cairn_flag flags[] = {
     {"enterprise_license", 0, NULL, "license file to apply at start", 0},
     {"license_public_key", 0, NULL,
      "PEM Ed25519 public key that licenses are verified with (default: the vendor's, built in)", 0},
+    {"whitelist", 0, NULL,
+     "comma list of IPs, CIDRs and a:b ranges allowed admin operations (/assign, "
+     "/enterpriseLicense, /removeNode, the full /state)",
+     0},
+    {"auth_token", 0, NULL, "token required in X-Cairn-AuthToken for admin operations",
+     CAIRN_FLAG_SECRET},
+    {"auth_token_file", 0, NULL, "file holding the admin token (mode 600)", 0},
+    {"cluster_secret_file", 0, NULL, "file holding the cluster secret (mode 600, >= 16 bytes)", 0},
     CAIRN_TLS_FLAGS,
     {NULL, 0, NULL, NULL, 0},
 };
@@ -959,7 +1009,9 @@ int cairn_cmd_zero(int argc, char **argv)
 	if (rc != 0)
 		goto out;
 	rc = -1;
-	if (cairn_tls_member_setup(&o, &err) < 0)
+	if (cairn_tls_member_setup(&o, &err) < 0 || cairn_access_init(&z.access, &o, &err) < 0 ||
+	    (cairn_opt(&o, "cluster_secret_file") &&
+	     cairn_member_auth_load(cairn_opt(&o, "cluster_secret_file"), &err) < 0))
 		goto out;
 	const char *dir = cairn_opt(&o, "wal");
 	if (mkdir(dir, 0700) < 0 && access(dir, W_OK) < 0) {
@@ -998,6 +1050,9 @@ int cairn_cmd_zero(int argc, char **argv)
 	cairn_info("serving on %s, state in %s, next timestamp %llu, next uid %llu",
 		   cairn_opt(&o, "http"), dir, (unsigned long long)z.next_ts,
 		   (unsigned long long)z.next_uid);
+	if (!cairn_member_auth_enabled())
+		cairn_warn("no --cluster_secret_file: the cluster is loopback-only (internal "
+			   "calls answer only this machine)");
 	while (!stop_flag)
 		usleep(100000);
 	cairn_info("shutting down");
@@ -1016,6 +1071,7 @@ out:
 	free(z.license_document);
 	EVP_PKEY_free(z.license_key);
 	free(z.state_path);
+	cairn_access_clear(&z.access);
 	cairn_opts_clear(&o);
 	return rc < 0 ? 1 : 0;
 }

@@ -28,6 +28,7 @@
 #include "restore/check.h"
 #include "restore/common.h"
 #include "server/http.h"
+#include "server/member_auth.h"
 #include "server/tls.h"
 #include "store/db.h"
 #include "store/restored.h"
@@ -37,6 +38,7 @@ static const struct cairn_flag restore_flags[] = {
     {"location", 'l', NULL, "where the backups are (directory or URI)", 0},
     {"zero", 'z', NULL, "zero to move past the restored timestamp and uids", 0},
     {"force_zero", 0, "true", "refuse to run without --zero", CAIRN_FLAG_BOOL},
+    {"cluster_secret_file", 0, NULL, "the cluster secret, to sign the calls to zero", 0},
     {"backup_id", 0, NULL, "series to restore (default: the newest backup's)", 0},
     {"backup_num", 0, NULL, "restore the series up to this backup (default: all)", 0},
     CAIRN_KEY_FLAGS,
@@ -294,7 +296,10 @@ int cairn_cmd_restore(int argc, char **argv)
 	zero = cairn_opt(&o, "zero");
 	if (cairn_http_client_tls(cairn_opt(&o, "tls_ca"), &err) < 0)
 		goto out;
-	if (check_flags(&o, &upto, &err) < 0 || cairn_backups_open(&o, &loc, &set, &ks, &err) < 0)
+	if (check_flags(&o, &upto, &err) < 0 ||
+	    (cairn_opt(&o, "cluster_secret_file") &&
+	     cairn_member_auth_load(cairn_opt(&o, "cluster_secret_file"), &err) < 0) ||
+	    cairn_backups_open(&o, &loc, &set, &ks, &err) < 0)
 		goto out;
 	if (cairn_series_chain(&set, cairn_opt(&o, "backup_id"), upto, &chain, &n, &err) < 0 ||
 	    cairn_series_check_key(chain, n, &ks, &err) < 0)

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "server/member_auth.h"
 #include "server/tls.h"
 
 struct cairn_http_server {
@@ -24,7 +25,36 @@ struct conn_state {
 	char *buf;
 	size_t len, cap;
 	int too_big;
+	int started;
+	char *target; /* the request target as sent (path and query): what a member signs */
 };
+
+/* Called with the raw request target before MHD splits off the query. */
+static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
+{
+	(void)cls;
+	(void)conn;
+	struct conn_state *cs = calloc(1, sizeof *cs);
+	if (cs)
+		cs->target = strdup(uri ? uri : "");
+	return cs;
+}
+
+/* Who the peer is to the cluster (struct cairn_http_req's member). */
+static void member_check(struct cairn_http_req *req, const struct conn_state *cs)
+{
+	if (!cairn_member_auth_enabled()) {
+		req->member = cairn_http_peer_is_loopback(req->peer);
+		req->member_why = req->member ? NULL : "not a loopback peer";
+		return;
+	}
+	req->member =
+	    cs->target &&
+	    cairn_member_verify(req->method, cs->target, req->body, req->body_len,
+				cairn_http_header(req, CAIRN_MEMBER_HEADER), 0, &req->member_why);
+	if (!cs->target)
+		req->member_why = "out of memory";
+}
 
 int cairn_split_hostport(const char *addr, char *host, size_t hostlen, int *port, cairn_err *err)
 {
@@ -58,10 +88,10 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	(void)version;
 	struct cairn_http_server *s = cls;
 	struct conn_state *cs = *con_cls;
-	if (!cs) {
-		cs = calloc(1, sizeof *cs);
-		if (!cs)
+	if (!cs || !cs->started) {
+		if (!cs && !(cs = calloc(1, sizeof *cs)))
 			return MHD_NO;
+		cs->started = 1;
 		*con_cls = cs;
 		return MHD_YES;
 	}
@@ -93,8 +123,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		const union MHD_ConnectionInfo *ci =
 		    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
 		struct cairn_http_req req = {
-		    method, url, cs->buf ? cs->buf : "", cs->len, ci ? ci->client_addr : NULL,
-		    conn};
+		    method, url, cs->buf ? cs->buf : "", cs->len, ci ? ci->client_addr : NULL, conn,
+		    0,	    NULL};
+		member_check(&req, cs);
 		s->h(s->ctx, &req, &resp);
 	}
 	if (!resp.body)
@@ -120,6 +151,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	struct conn_state *cs = *con_cls;
 	if (cs) {
 		free(cs->buf);
+		free(cs->target);
 		free(cs);
 		*con_cls = NULL;
 	}
@@ -200,11 +232,11 @@ struct cairn_http_server *cairn_http_start(const char *addr, cairn_http_handler 
 		tls_opts[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key};
 		tls_opts[2] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 	}
-	s->d =
-	    MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
-			     (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-			     NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)600, MHD_OPTION_ARRAY,
-			     tls_opts, MHD_OPTION_END);
+	s->d = MHD_start_daemon(
+	    flags, (uint16_t)port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
+	    (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)600,
+	    MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
 	if (!s->d && s->tls_cert) {
 		cairn_err_set(err,
 			      "cannot serve TLS on %s with %s and %s: the port is in use or "
@@ -294,59 +326,6 @@ int cairn_http_peer_is_loopback(const struct sockaddr *sa)
 			return s->sin6_addr.s6_addr[12] == 127;
 	}
 	return 0;
-}
-
-/* Does addr (16 bytes, v4-mapped for IPv4) fall in the entry "ip[/bits]"? */
-static int match_entry(const unsigned char *addr, const char *entry)
-{
-	char ip[64];
-	const char *slash = strchr(entry, '/');
-	size_t len = slash ? (size_t)(slash - entry) : strlen(entry);
-	if (len == 0 || len >= sizeof ip)
-		return 0;
-	memcpy(ip, entry, len);
-	ip[len] = 0;
-	unsigned char net[16] = {0};
-	int bits;
-	struct in_addr a4;
-	if (inet_pton(AF_INET, ip, &a4) == 1) {
-		net[10] = net[11] = 0xff;
-		memcpy(net + 12, &a4, 4);
-		bits = slash ? 96 + atoi(slash + 1) : 128;
-	} else if (inet_pton(AF_INET6, ip, net) == 1) {
-		bits = slash ? atoi(slash + 1) : 128;
-	} else {
-		return 0;
-	}
-	if (bits < 0 || bits > 128)
-		return 0;
-	for (int i = 0; i < bits; i++) {
-		int m = 0x80 >> (i % 8);
-		if ((addr[i / 8] & m) != (net[i / 8] & m))
-			return 0;
-	}
-	return 1;
-}
-
-int cairn_http_peer_in_list(const struct sockaddr *sa, const char *list)
-{
-	if (!sa || !list || !*list)
-		return 0;
-	unsigned char addr[16] = {0};
-	if (sa->sa_family == AF_INET) {
-		addr[10] = addr[11] = 0xff;
-		memcpy(addr + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
-	} else if (sa->sa_family == AF_INET6) {
-		memcpy(addr, &((const struct sockaddr_in6 *)sa)->sin6_addr, 16);
-	} else {
-		return 0;
-	}
-	char *copy = strdup(list), *save = NULL;
-	int hit = 0;
-	for (char *t = strtok_r(copy, ", ", &save); t && !hit; t = strtok_r(NULL, ", ", &save))
-		hit = match_entry(addr, t);
-	free(copy);
-	return hit;
 }
 
 /* The CA the client checks peers against: set once at start-up, before any
@@ -450,7 +429,19 @@ int cairn_http_fetch(const struct cairn_http_call *call, long *status, char **ou
 		snprintf(h, sizeof h, "Content-Type: %s", call->content_type);
 		hdrs = curl_slist_append(hdrs, h);
 	}
-	if (call->auth_token && *call->auth_token) {
+	if (call->internal && cairn_member_auth_enabled()) {
+		/* A member proves itself with the MAC; the admin token stays home. */
+		const char *target = strstr(call->url, "://");
+		char h[200] = CAIRN_MEMBER_HEADER ": ";
+		target = target ? strchr(target + 3, '/') : NULL;
+		if (!target || cairn_member_sign(call->method, target, call->body, call->body_len,
+						 h + strlen(h), sizeof h - strlen(h)) < 0) {
+			cairn_err_set(err, "%s: cannot sign the call with the cluster secret",
+				      call->url);
+			goto out;
+		}
+		hdrs = curl_slist_append(hdrs, h);
+	} else if (call->auth_token && *call->auth_token) {
 		char *h = NULL;
 		if (asprintf(&h, "X-Cairn-AuthToken: %s", call->auth_token) >= 0)
 			hdrs = curl_slist_append(hdrs, h);

@@ -16,6 +16,11 @@ struct cairn_http_req {
 	size_t body_len;
 	const struct sockaddr *peer;
 	struct MHD_Connection *conn;
+	/* A member of the cluster (server/member_auth.h): a valid request MAC
+	 * when a cluster secret is set, else a loopback peer; member_why says
+	 * why not. */
+	int member;
+	const char *member_why;
 };
 
 struct cairn_http_resp {
@@ -55,8 +60,6 @@ void cairn_http_error(struct cairn_http_resp *resp, int status, const char *fmt,
     CAIRN_PRINTF(3, 4);
 /* Is the peer loopback (127.0.0.0/8, ::1, ::ffff:127.x)? */
 int cairn_http_peer_is_loopback(const struct sockaddr *sa);
-/* Does the peer match a comma list of IPs and CIDRs? */
-int cairn_http_peer_in_list(const struct sockaddr *sa, const char *list);
 
 /* Client side (libcurl): one request with its own deadline. */
 struct cairn_http_call {
@@ -65,9 +68,10 @@ struct cairn_http_call {
 	const char *content_type; /* NULL: none */
 	const char *body;	  /* POST body, may be NULL */
 	size_t body_len;
-	const char *auth_token; /* sent as X-Cairn-AuthToken when set */
+	const char *auth_token; /* sent as X-Cairn-AuthToken when set (not on internal
+				 * calls when a cluster secret signs them) */
 	long timeout_ms;	/* the whole request, connecting included; 0: 10 s */
-	int internal;		/* a call between members of the cluster */
+	int internal;		/* a call between members: signed with the cluster secret */
 };
 /* Performs the call; returns 0 with the HTTP status and the body (malloc'd,
  * NUL-terminated) whatever the status, or -1 when no answer came (refused,
