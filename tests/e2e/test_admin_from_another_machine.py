@@ -9,7 +9,7 @@ import json
 import os
 import sys
 
-from cairnlib import Alpha, Zero, expect, free_port, http, lit, workdir
+from cairnlib import Alpha, Zero, expect, free_port, http, license_keys, lit, sign_license, workdir
 from netns import NetNS
 
 if not NetNS.available():
@@ -18,12 +18,16 @@ if not NetNS.available():
 
 TOKEN = "admin-token-4a1f9c2e7b"
 wd = workdir("admin-remote")
+# A license signed by a throw-away vendor key that zero is told to trust.
+VENDOR_KEY, VENDOR_PUB = license_keys(wd)
+with open(sign_license(wd, VENDOR_KEY, "remote", "2099-01-01")) as f:
+    LICENSE = f.read()
 
 
 def start(ns, extra_zero, extra_alpha, tag):
     zport, aport = free_port(), free_port()
     zero = Zero(wd, port=zport, wal=os.path.join(wd, "zw-" + tag), host="0.0.0.0",
-                extra=extra_zero)
+                extra=["--license_public_key", VENDOR_PUB] + extra_zero)
     zero.addr = "127.0.0.1:%d" % zport  # what the alpha dials (loopback)
     alpha = Alpha(wd, zero, postings=os.path.join(wd, "p-" + tag), port=aport, host="0.0.0.0",
                   extra=["--my", "127.0.0.1:%d" % aport] + extra_alpha)
@@ -38,8 +42,7 @@ def calls(zurl, aurl, fake_id):
         ("alpha /alter", "POST", aurl + "/alter", json.dumps({"drop_attr": "nothing-here"})),
         ("alpha /export", "GET", aurl + "/export?format=rdf", None),
         ("zero /assign", "GET", zurl + "/assign?what=uids&num=5", None),
-        ("zero /enterpriseLicense", "POST", zurl + "/enterpriseLicense",
-         json.dumps({"user": "remote", "expiry": "2099-01-01T00:00:00Z"})),
+        ("zero /enterpriseLicense", "POST", zurl + "/enterpriseLicense", LICENSE),
         ("zero /removeNode", "GET", zurl + "/removeNode?id=%d&group=9" % fake_id, None),
     ]
 
