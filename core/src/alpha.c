@@ -16,6 +16,7 @@
 
 #include "backup/backup.h"
 #include "backup/group.h"
+#include "blanks.h"
 #include "cluster/member.h"
 #include "cluster/zero_client.h"
 #include "commands.h"
@@ -26,6 +27,7 @@
 #include "rdf.h"
 #include "server/admin.h"
 #include "server/http.h"
+#include "server/limits.h"
 #include "store/db.h"
 #include "store/restored.h"
 
@@ -59,41 +61,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop_flag = 1;
-}
-
-/* Blank-node name -> uid, for one mutation. */
-struct blank_map {
-	char **names;
-	uint64_t *uids;
-	size_t n;
-};
-
-static uint64_t *blank_slot(struct blank_map *m, const char *name, int add)
-{
-	for (size_t i = 0; i < m->n; i++)
-		if (!strcmp(m->names[i], name))
-			return &m->uids[i];
-	if (!add)
-		return NULL;
-	char **nn = realloc(m->names, (m->n + 1) * sizeof *nn);
-	if (nn)
-		m->names = nn;
-	uint64_t *nu = realloc(m->uids, (m->n + 1) * sizeof *nu);
-	if (nu)
-		m->uids = nu;
-	if (!nn || !nu)
-		return NULL;
-	m->names[m->n] = strdup(name);
-	m->uids[m->n] = 0;
-	return &m->uids[m->n++];
-}
-
-static void blank_free(struct blank_map *m)
-{
-	for (size_t i = 0; i < m->n; i++)
-		free(m->names[i]);
-	free(m->names);
-	free(m->uids);
 }
 
 /* Predicates this alpha already knows it serves (checked with zero once). */
@@ -136,11 +103,11 @@ static int claim_tablet(struct cairn_alpha *a, const char *pred, cairn_err *err)
 	return 0;
 }
 
-static uint64_t term_uid(const struct cairn_rdf_term *t, struct blank_map *bm)
+static uint64_t term_uid(const struct cairn_rdf_term *t, struct cairn_blanks *bm)
 {
 	if (t->kind == CAIRN_RDF_UID)
 		return t->uid;
-	uint64_t *slot = blank_slot(bm, t->blank, 0);
+	uint64_t *slot = cairn_blanks_slot(bm, t->blank, 0);
 	return slot ? *slot : 0;
 }
 
@@ -212,7 +179,7 @@ static void edit_list_clear(struct edit_list *l)
 /* Blank nodes: one new uid per distinct name across the whole mutation,
  * leased from zero. */
 static int assign_blanks(struct cairn_alpha *a, const struct cairn_rdf_mutation *m,
-			 struct blank_map *bm, cairn_err *err)
+			 struct cairn_blanks *bm, cairn_err *err)
 {
 	for (size_t i = 0; i < m->ndel; i++)
 		if (m->del[i].s.kind == CAIRN_RDF_BLANK || m->del[i].o.kind == CAIRN_RDF_BLANK) {
@@ -224,9 +191,9 @@ static int assign_blanks(struct cairn_alpha *a, const struct cairn_rdf_mutation 
 		}
 	for (size_t i = 0; i < m->nset; i++)
 		if ((m->set[i].s.kind == CAIRN_RDF_BLANK &&
-		     !blank_slot(bm, m->set[i].s.blank, 1)) ||
+		     !cairn_blanks_slot(bm, m->set[i].s.blank, 1)) ||
 		    (m->set[i].o.kind == CAIRN_RDF_BLANK &&
-		     !blank_slot(bm, m->set[i].o.blank, 1))) {
+		     !cairn_blanks_slot(bm, m->set[i].o.blank, 1))) {
 			cairn_err_set(err, "out of memory");
 			return 500;
 		}
@@ -243,7 +210,7 @@ static int assign_blanks(struct cairn_alpha *a, const struct cairn_rdf_mutation 
 /* Explicit uids must have been leased, or a later blank node could collide.
  * Sets *max_uid to the highest uid the mutation names. */
 static int check_uids(struct cairn_alpha *a, const struct cairn_rdf_mutation *m,
-		      struct blank_map *bm, uint64_t *max_uid, cairn_err *err)
+		      struct cairn_blanks *bm, uint64_t *max_uid, cairn_err *err)
 {
 	uint64_t max_explicit = 0;
 	*max_uid = 0;
@@ -284,7 +251,7 @@ static int check_uids(struct cairn_alpha *a, const struct cairn_rdf_mutation *m,
 
 /* The store's edits: deletes first, then sets, so that
  * `delete {<s> <p> *} set {<s> <p> "x"}` replaces. */
-static int build_edits(const struct cairn_rdf_mutation *m, struct blank_map *bm,
+static int build_edits(const struct cairn_rdf_mutation *m, struct cairn_blanks *bm,
 		       struct edit_list *l, cairn_err *err)
 {
 	l->edits = calloc(m->nset + m->ndel + 1, sizeof *l->edits);
@@ -325,7 +292,7 @@ oom:
 }
 
 /* {"data":{"code":"Success","message":"Done","uids":{...}},"extensions":{"txn":{"commit_ts":N}}} */
-static void mutate_reply(struct cairn_http_resp *resp, const struct blank_map *bm, uint64_t ts)
+static void mutate_reply(struct cairn_http_resp *resp, const struct cairn_blanks *bm, uint64_t ts)
 {
 	cJSON *out = cJSON_CreateObject(), *data = cJSON_AddObjectToObject(out, "data");
 	cJSON_AddStringToObject(data, "code", "Success");
@@ -348,7 +315,7 @@ static void handle_mutate(struct cairn_alpha *a, const struct cairn_http_req *re
 			  struct cairn_http_resp *resp)
 {
 	struct cairn_rdf_mutation m;
-	struct blank_map bm = {0};
+	struct cairn_blanks bm = {0};
 	struct edit_list l = {0};
 	cairn_err err = {0};
 	uint64_t max_uid = 0, ts = 0;
@@ -391,7 +358,7 @@ fail:
 	cairn_http_error(resp, status, "%s", err.msg);
 out:
 	edit_list_clear(&l);
-	blank_free(&bm);
+	cairn_blanks_clear(&bm);
 	cairn_rdf_clear(&m);
 }
 
@@ -923,6 +890,7 @@ static const struct cairn_flag flags[] = {
     CAIRN_KEY_FLAGS,
     {"whitelist", 0, NULL, "comma list of IPs and CIDRs allowed to use /admin", 0},
     {"auth_token", 0, NULL, "token required in X-Cairn-AuthToken for /admin", CAIRN_FLAG_SECRET},
+    CAIRN_HTTP_LIMIT_FLAGS("512"),
     {NULL, 0, NULL, NULL, 0},
 };
 
@@ -969,6 +937,8 @@ int cairn_cmd_alpha(int argc, char **argv)
 	if (claim_restored(&a, dir, &err) < 0)
 		goto out;
 	struct cairn_http_opts hopts = {.max_body = MAX_BODY};
+	if (cairn_http_limits_from_opts(&o, &hopts, &err) < 0)
+		goto out;
 	srv = cairn_http_start(cairn_opt(&o, "http"), handle, &a, &hopts, &err);
 	if (!srv)
 		goto out;

@@ -20,6 +20,7 @@
 #include "jsonfile.h"
 #include "log.h"
 #include "server/http.h"
+#include "server/limits.h"
 
 #define LEASE_STEP 10000
 #define TRIAL_DAYS 30
@@ -896,6 +897,7 @@ static const struct cairn_flag flags[] = {
     {"http", 0, "localhost:6080", "address to serve HTTP on", 0},
     {"wal", 'w', "zw", "directory for zero's state", 0},
     {"enterprise_license", 0, NULL, "license file to apply at start", 0},
+    CAIRN_HTTP_LIMIT_FLAGS("64"),
     {NULL, 0, NULL, NULL, 0},
 };
 
@@ -932,6 +934,8 @@ int cairn_cmd_zero(int argc, char **argv)
 		free(body);
 	}
 	struct cairn_http_opts hopts = {.max_body = 16u << 20};
+	if (cairn_http_limits_from_opts(&o, &hopts, &err) < 0)
+		goto out;
 	srv = cairn_http_start(cairn_opt(&o, "http"), handle, &z, &hopts, &err);
 	if (!srv)
 		goto out;

@@ -10,18 +10,22 @@
 #include <string.h>
 
 #include "log.h"
+#include "server/limits.h"
 
 struct cairn_http_server {
 	struct MHD_Daemon *d;
 	cairn_http_handler h;
 	void *ctx;
 	size_t max_body;
+	unsigned idle_timeout_s;
+	struct cairn_limits limits;
 };
 
 struct conn_state {
 	char *buf;
 	size_t len, cap;
-	int too_big;
+	size_t reserved; /* of the server's body budget */
+	int too_big, over_budget;
 };
 
 int cairn_split_hostport(const char *addr, char *host, size_t hostlen, int *port, cairn_err *err)
@@ -49,6 +53,29 @@ int cairn_split_hostport(const char *addr, char *host, size_t hostlen, int *port
 	return 0;
 }
 
+/* Makes the body buffer's room at least need bytes, within the budget: the
+ * whole Content-Length at once when the client sent one (one allocation, no
+ * doubling), else doubling. Returns -1 past the budget. */
+static int body_room(struct cairn_http_server *s, struct MHD_Connection *conn,
+		     struct conn_state *cs, size_t need)
+{
+	size_t want = need * 2;
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+	if (cl) {
+		unsigned long long n = strtoull(cl, NULL, 10);
+		if (n + 1 >= need && n < s->max_body)
+			want = (size_t)n + 1;
+	}
+	if (want > s->max_body + 1)
+		want = s->max_body + 1 > need ? s->max_body + 1 : need;
+	if (want <= cs->reserved)
+		return 0;
+	if (cairn_limits_reserve(&s->limits, want - cs->reserved) < 0)
+		return -1;
+	cs->reserved = want;
+	return 0;
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_size, void **con_cls)
@@ -64,11 +91,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (cs->len + *upload_size > s->max_body) {
-			cs->too_big = 1;
+		if (cs->too_big || cs->over_budget || cs->len + *upload_size > s->max_body) {
+			cs->too_big |= !cs->over_budget;
+		} else if (cs->len + *upload_size + 1 > cs->cap &&
+			   body_room(s, conn, cs, cs->len + *upload_size + 1) < 0) {
+			cs->over_budget = 1;
+			free(cs->buf);
+			cs->buf = NULL;
+			cs->len = cs->cap = 0;
 		} else {
 			if (cs->len + *upload_size + 1 > cs->cap) {
-				size_t nc = (cs->len + *upload_size + 1) * 2;
+				size_t nc = cs->reserved;
 				char *nb = realloc(cs->buf, nc);
 				if (!nb)
 					return MHD_NO;
@@ -83,7 +116,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	struct cairn_http_resp resp = {500, NULL, 0, "application/json"};
-	if (cs->too_big) {
+	if (cs->over_budget) {
+		cairn_http_error(&resp, 503,
+				 "the server holds as many request bodies as it may; retry later, "
+				 "or send smaller batches");
+	} else if (cs->too_big) {
 		cairn_http_error(&resp, 413,
 				 "request body is larger than %zu bytes; send it in parts",
 				 s->max_body);
@@ -93,7 +130,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		struct cairn_http_req req = {
 		    method, url, cs->buf ? cs->buf : "", cs->len, ci ? ci->client_addr : NULL,
 		    conn};
+		/* No idle timeout while the handler runs (a group backup answers
+		 * after minutes); setting it again restarts the idle clock. */
+		MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
 		s->h(s->ctx, &req, &resp);
+		MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, s->idle_timeout_s);
 	}
 	if (!resp.body)
 		cairn_http_reply(&resp, resp.status, "text/plain", "");
@@ -112,15 +153,37 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	(void)cls;
+	struct cairn_http_server *s = cls;
 	(void)conn;
 	(void)toe;
 	struct conn_state *cs = *con_cls;
 	if (cs) {
+		cairn_limits_release(&s->limits, cs->reserved);
 		free(cs->buf);
 		free(cs);
 		*con_cls = NULL;
 	}
+}
+
+/* Connections per non-loopback peer: counted as they open and close,
+ * checked before one is accepted. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct cairn_http_server *s = cls;
+	(void)addrlen;
+	return cairn_limits_admit(&s->limits, addr) ? MHD_YES : MHD_NO;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct cairn_http_server *s = cls;
+	(void)socket_context;
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci)
+		cairn_limits_count(&s->limits, ci->client_addr,
+				   toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
 }
 
 struct cairn_http_server *cairn_http_start(const char *addr, cairn_http_handler h, void *ctx,
@@ -138,10 +201,18 @@ struct cairn_http_server *cairn_http_start(const char *addr, cairn_http_handler 
 	s->h = h;
 	s->ctx = ctx;
 	s->max_body = opts && opts->max_body ? opts->max_body : (16u << 20);
+	s->idle_timeout_s =
+	    opts && opts->idle_timeout_s ? opts->idle_timeout_s : CAIRN_HTTP_IDLE_TIMEOUT_S;
+	unsigned max_conns = opts && opts->max_conns ? opts->max_conns : CAIRN_HTTP_MAX_CONNS;
+	cairn_limits_init(&s->limits,
+			  opts && opts->max_conns_per_peer ? opts->max_conns_per_peer
+							   : CAIRN_HTTP_MAX_CONNS_PER_PEER,
+			  opts && opts->body_budget ? opts->body_budget : CAIRN_HTTP_BODY_BUDGET);
 	struct sockaddr_storage ss;
 	memset(&ss, 0, sizeof ss);
-	unsigned flags =
-	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	/* poll(), not select(): descriptors above 1024 must work. */
+	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+			 MHD_USE_POLL | MHD_USE_ERROR_LOG;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 	if (!*host || !strcmp(host, "0.0.0.0")) {
@@ -160,6 +231,7 @@ struct cairn_http_server *cairn_http_start(const char *addr, cairn_http_handler 
 		hints.ai_family = AF_INET;
 		if (getaddrinfo(host, NULL, &hints, &ai) != 0 || !ai) {
 			cairn_err_set(err, "cannot resolve listen address \"%s\"", host);
+			cairn_limits_clear(&s->limits);
 			free(s);
 			return NULL;
 		}
@@ -167,15 +239,17 @@ struct cairn_http_server *cairn_http_start(const char *addr, cairn_http_handler 
 		sin->sin_port = htons((uint16_t)port);
 		freeaddrinfo(ai);
 	}
-	s->d =
-	    MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
-			     (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed,
-			     NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)600, MHD_OPTION_END);
+	s->d = MHD_start_daemon(
+	    flags, (uint16_t)port, on_accept, s, on_request, s, MHD_OPTION_SOCK_ADDR,
+	    (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_CONNECTION_LIMIT, max_conns,
+	    MHD_OPTION_CONNECTION_TIMEOUT, s->idle_timeout_s, MHD_OPTION_END);
 	if (!s->d) {
 		cairn_err_set(err,
 			      "cannot listen on %s: address in use or not available; "
 			      "choose another with --http",
 			      addr);
+		cairn_limits_clear(&s->limits);
 		free(s);
 		return NULL;
 	}
@@ -187,6 +261,7 @@ void cairn_http_stop(struct cairn_http_server *s)
 	if (!s)
 		return;
 	MHD_stop_daemon(s->d);
+	cairn_limits_clear(&s->limits);
 	free(s);
 }
 

@@ -1,6 +1,7 @@
 /* http.h — a thin request/response layer over libmicrohttpd. Handlers get
- * the whole body (bounded) and fill a response; one thread per connection so
- * a long backup request never blocks /health or /mutate. */
+ * the whole body (bounded, and within a process-wide budget) and fill a
+ * response; one thread per connection so a long backup request never blocks
+ * /health or /mutate, with limits on connections in all and per peer. */
 #ifndef CAIRN_HTTP_H
 #define CAIRN_HTTP_H
 #include <cairn/plugin.h>
@@ -38,7 +39,16 @@ struct cairn_http_opts {
 	unsigned max_conns;		/* open connections in all; 0: default */
 	unsigned max_conns_per_peer;	/* from one non-loopback address; 0: default */
 	unsigned idle_timeout_s;	/* close a connection idle this long; 0: default */
+	size_t body_budget;		/* bodies held at once, all requests; 0: default */
 };
+/* The defaults: 512 connections, 32 from one non-loopback address (loopback
+ * counts only towards the total), 30 s idle (counted only while the server
+ * waits on the socket, never while a handler runs), 512 MiB of bodies. A
+ * request whose body would pass the budget is answered 503 unread. */
+#define CAIRN_HTTP_MAX_CONNS 512u
+#define CAIRN_HTTP_MAX_CONNS_PER_PEER 32u
+#define CAIRN_HTTP_IDLE_TIMEOUT_S 30u
+#define CAIRN_HTTP_BODY_BUDGET ((size_t)512 << 20)
 
 /* addr: "host:port" (host may be empty for all interfaces). */
 struct cairn_http_server *cairn_http_start(const char *addr, cairn_http_handler h, void *ctx,
