@@ -121,8 +121,11 @@ static void add_stat(struct cairn_alpha *a, uint64_t *counter)
 /* One commit: a timestamp from zero (which holds the watermark below it),
  * the write (one LMDB transaction: all of it or nothing), then "done", told
  * to zero until it has heard it (cluster/member.c), so the watermark can
- * pass it. Under write_mu, so commit order and apply order are the same.
- * *ts stays 0 if zero could not be reached. */
+ * pass it. The timestamp and the write under write_mu, so commit order and
+ * apply order are the same: the one call to zero made under it has zero's
+ * short deadline. "Done" is told after write_mu is released: the heartbeat
+ * tells it again if that call fails. *ts stays 0 if zero could not be
+ * reached. */
 typedef int (*commit_fn)(struct cairn_alpha *a, uint64_t ts, void *arg, cairn_err *err);
 
 static int commit(struct cairn_alpha *a, commit_fn fn, void *arg, uint64_t *ts, cairn_err *err)
@@ -135,9 +138,10 @@ static int commit(struct cairn_alpha *a, commit_fn fn, void *arg, uint64_t *ts, 
 		if (pause)
 			usleep((useconds_t)atoi(pause) * 1000);
 		rc = fn(a, *ts, arg, err);
-		cairn_member_finish(&a->member, *ts);
 	}
 	pthread_mutex_unlock(&a->write_mu);
+	if (*ts)
+		cairn_member_finish(&a->member, *ts);
 	return rc;
 }
 
@@ -355,6 +359,8 @@ static void handle_mutate(struct cairn_alpha *a, const struct cairn_http_req *re
 	goto out;
 fail:
 	add_stat(a, &a->stats.mutation_errors);
+	if (status >= 500)
+		cairn_error("mutation not applied: %s", err.msg);
 	cairn_http_error(resp, status, "%s", err.msg);
 out:
 	edit_list_clear(&l);

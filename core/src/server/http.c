@@ -405,6 +405,16 @@ static size_t fetch_write(char *ptr, size_t size, size_t nmemb, void *ud)
 	return n;
 }
 
+static int fetch_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+			  curl_off_t ulnow)
+{
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return __atomic_load_n((int *)ud, __ATOMIC_ACQUIRE) != 0;
+}
+
 int cairn_http_fetch(const struct cairn_http_call *call, long *status, char **out, size_t *out_len,
 		     cairn_err *err)
 {
@@ -421,6 +431,11 @@ int cairn_http_fetch(const struct cairn_http_call *call, long *status, char **ou
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	if (call->cancel) {
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, fetch_progress);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, call->cancel);
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	}
 	if (!strcmp(call->method, "POST")) {
 		curl_easy_setopt(c, CURLOPT_POST, 1L);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, call->body ? call->body : "");

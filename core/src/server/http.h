@@ -78,6 +78,7 @@ struct cairn_http_call {
 	const char *auth_token; /* sent as X-Cairn-AuthToken when set */
 	long timeout_ms;	/* the whole request, connecting included; 0: 10 s */
 	int internal;		/* a call between members of the cluster */
+	int *cancel;		/* set non-zero (atomically) by another thread: the call ends */
 };
 /* Performs the call; returns 0 with the HTTP status and the body (malloc'd,
  * NUL-terminated) whatever the status, or -1 when no answer came (refused,

@@ -11,6 +11,7 @@
 #include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -24,14 +25,47 @@
 struct cairn_db {
 	MDB_env *env;
 	MDB_dbi data, log, drops, meta;
+	int lock_fd; /* flock'd: one process per postings directory */
 };
+
+/* LMDB's own lock file lets processes share a store; cairn's writer
+ * assumes it is alone (its timestamps, its uid leases), so a second
+ * process on one directory is refused. */
+#define LOCK_FILE "cairn.lock"
+
+static int lock_dir(const char *dir, int *fd, cairn_err *err)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/" LOCK_FILE, dir);
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (*fd < 0)
+		return cairn_err_set(err, "cannot open %s: %s", path, strerror(errno));
+	if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	int e = errno;
+	close(*fd);
+	*fd = -1;
+	if (e == EWOULDBLOCK)
+		return cairn_err_set(err,
+				     "postings directory %s is in use: another process holds its "
+				     "lock (%s); stop that alpha, or give this one another "
+				     "--postings directory",
+				     dir, path);
+	return cairn_err_set(err, "cannot lock %s: %s", path, strerror(e));
+}
 
 static int lmdb_err(cairn_err *err, int rc, const char *what)
 {
 	if (rc == MDB_MAP_FULL)
-		return cairn_err_set(err, "%s: the postings store is full (LMDB map size)", what);
-	if (rc == ENOSPC)
-		return cairn_err_set(err, "%s: no space left on device", what);
+		return cairn_err_set(err,
+				     "%s: the postings store is full (its LMDB map size); nothing "
+				     "of this write was applied",
+				     what);
+	if (rc == ENOSPC || rc == EDQUOT)
+		return cairn_err_set(err,
+				     "%s: the postings directory's disk is full (%s); nothing of "
+				     "this write was applied: free space there and send it again",
+				     what, strerror(rc));
 	return cairn_err_set(err, "%s: %s", what, mdb_strerror(rc));
 }
 
@@ -77,10 +111,13 @@ int cairn_db_open(const char *dir, struct cairn_db **out, cairn_err *err)
 	int rc;
 	if (!db)
 		return cairn_err_set(err, "out of memory");
+	db->lock_fd = -1;
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
 		cairn_err_set(err, "cannot create postings directory %s: %s", dir, strerror(errno));
 		goto fail;
 	}
+	if (lock_dir(dir, &db->lock_fd, err) < 0)
+		goto fail;
 	if ((rc = mdb_env_create(&db->env)) != 0) {
 		lmdb_err(err, rc, "cannot create LMDB environment");
 		goto fail;
@@ -108,6 +145,8 @@ int cairn_db_open(const char *dir, struct cairn_db **out, cairn_err *err)
 fail:
 	if (db->env)
 		mdb_env_close(db->env);
+	if (db->lock_fd >= 0)
+		close(db->lock_fd);
 	free(db);
 	return -1;
 }
@@ -117,6 +156,8 @@ void cairn_db_close(struct cairn_db *db)
 	if (!db)
 		return;
 	mdb_env_close(db->env);
+	if (db->lock_fd >= 0)
+		close(db->lock_fd);
 	free(db);
 }
 
