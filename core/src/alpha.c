@@ -254,16 +254,18 @@ static int check_uids(struct cairn_alpha *a, const struct cairn_rdf_mutation *m,
 }
 
 /* The store's edits: deletes first, then sets, so that
- * `delete {<s> <p> *} set {<s> <p> "x"}` replaces. */
-static int build_edits(const struct cairn_rdf_mutation *m, struct cairn_blanks *bm,
-		       struct edit_list *l, cairn_err *err)
+ * `delete {<s> <p> *} set {<s> <p> "x"}` replaces. Each object's parsed
+ * value is freed once its text is made: one copy of the body's values at a
+ * time besides the body. */
+static int build_edits(struct cairn_rdf_mutation *m, struct cairn_blanks *bm, struct edit_list *l,
+		       cairn_err *err)
 {
 	l->edits = calloc(m->nset + m->ndel + 1, sizeof *l->edits);
 	l->texts = calloc(m->nset + m->ndel + 1, sizeof *l->texts);
 	if (!l->edits || !l->texts)
 		goto oom;
 	for (size_t pass = 0; pass < 2; pass++) {
-		const struct cairn_rdf_quad *q = pass ? m->set : m->del;
+		struct cairn_rdf_quad *q = pass ? m->set : m->del;
 		size_t n = pass ? m->nset : m->ndel;
 		for (size_t i = 0; i < n; i++) {
 			struct cairn_edit *e = &l->edits[l->n++];
@@ -281,6 +283,10 @@ static int build_edits(const struct cairn_rdf_mutation *m, struct cairn_blanks *
 			}
 			if (!(l->texts[l->ntexts] = cairn_rdf_object_text(&t)))
 				goto oom;
+			if (q[i].o.kind == CAIRN_RDF_LITERAL) {
+				free(q[i].o.value);
+				q[i].o.value = NULL;
+			}
 			e->obj = l->texts[l->ntexts++];
 			if (strlen(e->obj) > (64u << 20)) {
 				cairn_err_set(err, "line %d: value is larger than 64 MiB",
@@ -896,7 +902,7 @@ static const struct cairn_flag flags[] = {
     CAIRN_KEY_FLAGS,
     {"whitelist", 0, NULL, "comma list of IPs and CIDRs allowed to use /admin", 0},
     {"auth_token", 0, NULL, "token required in X-Cairn-AuthToken for /admin", CAIRN_FLAG_SECRET},
-    CAIRN_HTTP_LIMIT_FLAGS("512"),
+    CAIRN_HTTP_LIMIT_FLAGS("320"),
     {NULL, 0, NULL, NULL, 0},
 };
 

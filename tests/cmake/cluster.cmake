@@ -4,3 +4,4 @@ cairn_py_test(e2e_alter_drops_every_group e2e/test_alter_drops_every_group.py)
 # Resources: limits on connections and bodies, linear blank nodes, hung members.
 cairn_py_test(e2e_idle_connections e2e/test_idle_connections.py)
 cairn_py_test(e2e_backup_outlasts_idle_timeout e2e/test_backup_outlasts_idle_timeout.py)
+cairn_py_test(e2e_concurrent_large_bodies e2e/test_concurrent_large_bodies.py)

@@ -208,6 +208,9 @@ struct cairn_http_server *cairn_http_start(const char *addr, cairn_http_handler 
 			  opts && opts->max_conns_per_peer ? opts->max_conns_per_peer
 							   : CAIRN_HTTP_MAX_CONNS_PER_PEER,
 			  opts && opts->body_budget ? opts->body_budget : CAIRN_HTTP_BODY_BUDGET);
+	/* A body the budget could never hold is too big (413), not "retry later". */
+	if (s->max_body >= s->limits.budget)
+		s->max_body = s->limits.budget - 1;
 	struct sockaddr_storage ss;
 	memset(&ss, 0, sizeof ss);
 	/* poll(), not select(): descriptors above 1024 must work. */

@@ -44,7 +44,8 @@ struct cairn_http_opts {
 /* The defaults: 512 connections, 32 from one non-loopback address (loopback
  * counts only towards the total), 30 s idle (counted only while the server
  * waits on the socket, never while a handler runs), 512 MiB of bodies. A
- * request whose body would pass the budget is answered 503 unread. */
+ * request whose body would pass the budget is answered 503 unread; one
+ * larger than the budget itself, 413. */
 #define CAIRN_HTTP_MAX_CONNS 512u
 #define CAIRN_HTTP_MAX_CONNS_PER_PEER 32u
 #define CAIRN_HTTP_IDLE_TIMEOUT_S 30u
