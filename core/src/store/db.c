@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define HASH_LEN 16
@@ -67,6 +68,17 @@ static int lmdb_err(cairn_err *err, int rc, const char *what)
 				     "this write was applied: free space there and send it again",
 				     what, strerror(rc));
 	return cairn_err_set(err, "%s: %s", what, mdb_strerror(rc));
+}
+
+/* LMDB reports a write that ran out of disk part way as EIO: the disk is
+ * taken for full when under a MiB is left on it. */
+static int disk_rc(const struct cairn_db *db, int rc)
+{
+	struct statvfs sv;
+	if (rc == EIO && db->lock_fd >= 0 && fstatvfs(db->lock_fd, &sv) == 0 &&
+	    (uint64_t)sv.f_bavail * sv.f_frsize < (1u << 20))
+		return ENOSPC;
+	return rc;
 }
 
 /* Key without the version: plen pred subj hash. Returns its length. */
@@ -378,12 +390,12 @@ int cairn_db_apply(struct cairn_db *db, uint64_t commit_ts, const struct cairn_e
 		goto fail;
 	drops_free(&dl);
 	if ((rc = mdb_txn_commit(txn)) != 0)
-		return lmdb_err(err, rc, "cannot commit mutation");
+		return lmdb_err(err, disk_rc(db, rc), "cannot commit mutation");
 	return 0;
 fail:
 	drops_free(&dl);
 	mdb_txn_abort(txn);
-	return lmdb_err(err, rc, "cannot apply mutation");
+	return lmdb_err(err, disk_rc(db, rc), "cannot apply mutation");
 }
 
 static int put_drop(struct cairn_db *db, MDB_txn *txn, uint64_t ts, const char *pred, size_t plen)
@@ -416,7 +428,7 @@ int cairn_db_drop(struct cairn_db *db, uint64_t ts, const char *pred, cairn_err 
 		return lmdb_err(err, rc, "cannot record drop");
 	}
 	if ((rc = mdb_txn_commit(txn)) != 0)
-		return lmdb_err(err, rc, "cannot commit drop");
+		return lmdb_err(err, disk_rc(db, rc), "cannot commit drop");
 	return 0;
 }
 
@@ -632,12 +644,12 @@ int cairn_db_load_put(struct cairn_db_loader *l, const struct cairn_version *v, 
 		return cairn_err_set(err, "unknown record op 0x%02x", v->op & 0xff);
 	}
 	if (rc)
-		return lmdb_err(err, rc, "cannot write restored postings");
+		return lmdb_err(err, disk_rc(l->db, rc), "cannot write restored postings");
 	l->pending_bytes += v->obj_len + v->pred_len;
 	if (++l->pending >= LOAD_BATCH || l->pending_bytes >= LOAD_BATCH_BYTES) {
 		if ((rc = mdb_txn_commit(l->txn)) != 0) {
 			l->txn = NULL;
-			return lmdb_err(err, rc, "cannot commit restored postings");
+			return lmdb_err(err, disk_rc(l->db, rc), "cannot commit restored postings");
 		}
 		l->pending = l->pending_bytes = 0;
 		if ((rc = mdb_txn_begin(l->db->env, NULL, 0, &l->txn)) != 0) {
@@ -669,7 +681,7 @@ int cairn_db_load_end(struct cairn_db_loader *l, uint64_t max_uid, uint64_t max_
 		free(l);
 		return lmdb_err(err, rc, "cannot finish restore write");
 	}
-	rc = mdb_txn_commit(l->txn);
+	rc = disk_rc(l->db, mdb_txn_commit(l->txn));
 	free(l);
 	if (rc)
 		return lmdb_err(err, rc, "cannot commit restored postings");
