@@ -1,11 +1,3 @@
 cairn_py_test(e2e_restored_alpha_claims_on_start e2e/test_restored_alpha_claims_on_start.py)
 cairn_py_test(e2e_zero_remove_node e2e/test_zero_remove_node.py)
 cairn_py_test(e2e_alter_drops_every_group e2e/test_alter_drops_every_group.py)
-# Resources: limits on connections and bodies, linear blank nodes, hung members.
-cairn_py_test(e2e_blank_nodes_80000 e2e/test_blank_nodes_80000.py)
-cairn_py_test(e2e_idle_connections e2e/test_idle_connections.py)
-cairn_py_test(e2e_backup_outlasts_idle_timeout e2e/test_backup_outlasts_idle_timeout.py)
-cairn_py_test(e2e_concurrent_large_bodies e2e/test_concurrent_large_bodies.py)
-cairn_py_test(e2e_hung_member e2e/test_hung_member.py)
-cairn_py_test(e2e_postings_dir_locked e2e/test_postings_dir_locked.py)
-cairn_py_test(e2e_postings_disk_full e2e/test_postings_disk_full.py)
