@@ -28,6 +28,7 @@
 #include "server/admin.h"
 #include "server/http.h"
 #include "server/limits.h"
+#include "server/stream.h"
 #include "store/db.h"
 #include "store/restored.h"
 
@@ -560,36 +561,55 @@ static void handle_internal_alter(struct cairn_alpha *a, const struct cairn_http
 	free(pred);
 }
 
-struct export_buf {
-	char **lines;
-	size_t n, cap;
-	size_t bytes;
+/* An export streams from one read snapshot (cairn_db_scan's transaction)
+ * as it is sent, in the store's key order (predicate, subject, object
+ * hash): memory is one buffer, whatever the store's size. */
+struct export_job {
+	struct cairn_db *db;
+	uint64_t read_ts;
+	int fd, gone;
+	size_t len;
+	char buf[64 * 1024];
 };
 
-static int export_cb(void *ctx, const struct cairn_version *v)
+static int export_put(struct export_job *j, const char *p, size_t n)
 {
-	struct export_buf *b = ctx;
-	if (b->n == b->cap) {
-		size_t nc = b->cap ? b->cap * 2 : 1024;
-		char **nl = realloc(b->lines, nc * sizeof *nl);
-		if (!nl)
-			return -1;
-		b->lines = nl;
-		b->cap = nc;
+	if (j->len + n > sizeof j->buf) {
+		if (cairn_stream_write(j->fd, j->buf, j->len) < 0)
+			return j->gone = -1;
+		j->len = 0;
 	}
-	char *line = NULL;
-	int len = asprintf(&line, "<0x%llx> <%.*s> %.*s .\n", (unsigned long long)v->subj,
-			   (int)v->pred_len, v->pred, (int)v->obj_len, v->obj);
-	if (len < 0)
-		return -1;
-	b->lines[b->n++] = line;
-	b->bytes += (size_t)len;
+	if (n > sizeof j->buf)
+		return cairn_stream_write(j->fd, p, n) < 0 ? (j->gone = -1) : 0;
+	memcpy(j->buf + j->len, p, n);
+	j->len += n;
 	return 0;
 }
 
-static int cmp_line(const void *x, const void *y)
+static int export_line(void *ctx, const struct cairn_version *v)
 {
-	return strcmp(*(char *const *)x, *(char *const *)y);
+	struct export_job *j = ctx;
+	char head[CAIRN_MAX_PRED + 40];
+	int n = snprintf(head, sizeof head, "<0x%llx> <%.*s> ", (unsigned long long)v->subj,
+			 (int)v->pred_len, v->pred);
+	if (export_put(j, head, (size_t)n) < 0 || export_put(j, v->obj, v->obj_len) < 0 ||
+	    export_put(j, " .\n", 3) < 0)
+		return 1; /* the client has gone: stop reading */
+	return 0;
+}
+
+static int export_run(void *ctx, int fd)
+{
+	struct export_job *j = ctx;
+	cairn_err err = {0};
+	j->fd = fd;
+	int rc = cairn_db_scan(j->db, j->read_ts, export_line, j, &err);
+	if (rc == 0 && j->len && cairn_stream_write(fd, j->buf, j->len) < 0)
+		rc = 1;
+	if (rc < 0)
+		cairn_error("export at read_ts %llu cut short: %s", (unsigned long long)j->read_ts,
+			    err.msg);
+	return rc == 0 ? 0 : -1;
 }
 
 static void handle_export(struct cairn_alpha *a, const struct cairn_http_req *req,
@@ -599,7 +619,6 @@ static void handle_export(struct cairn_alpha *a, const struct cairn_http_req *re
 	const char *fmt = cairn_http_query(req, "format");
 	const char *rts = cairn_http_query(req, "read_ts");
 	uint64_t read_ts = UINT64_MAX;
-	struct export_buf b = {0};
 	if (fmt && strcmp(fmt, "rdf") != 0) {
 		cairn_http_error(resp, 400, "export supports format=rdf only");
 		return;
@@ -616,33 +635,15 @@ static void handle_export(struct cairn_alpha *a, const struct cairn_http_req *re
 			return;
 		}
 	}
-	int rc = cairn_db_scan(a->db, read_ts, export_cb, &b, &err);
-	if (rc != 0) {
-		cairn_http_error(resp, 500, "%s", rc < 0 ? err.msg : "out of memory");
-		goto out;
-	}
-	if (b.n) /* qsort(NULL, 0) is undefined */
-		qsort(b.lines, b.n, sizeof *b.lines, cmp_line);
-	char *body = malloc(b.bytes + 1), *w = body;
-	if (!body) {
+	struct export_job *j = calloc(1, sizeof *j);
+	if (!j) {
 		cairn_http_error(resp, 500, "out of memory");
-		goto out;
+		return;
 	}
-	for (size_t i = 0; i < b.n; i++) {
-		size_t l = strlen(b.lines[i]);
-		memcpy(w, b.lines[i], l);
-		w += l;
-	}
-	*w = 0;
-	free(resp->body);
-	resp->status = 200;
-	resp->content_type = "application/n-quads";
-	resp->body = body;
-	resp->body_len = b.bytes;
-out:
-	for (size_t i = 0; i < b.n; i++)
-		free(b.lines[i]);
-	free(b.lines);
+	j->db = a->db;
+	j->read_ts = read_ts;
+	if (cairn_http_stream(resp, "application/n-quads", export_run, j, free, &err) < 0)
+		cairn_http_error(resp, 500, "%s", err.msg);
 }
 
 static void handle_metrics(struct cairn_alpha *a, struct cairn_http_resp *resp)

@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "server/limits.h"
+#include "server/stream.h"
 
 struct cairn_http_server {
 	struct MHD_Daemon *d;
@@ -76,6 +77,17 @@ static int body_room(struct cairn_http_server *s, struct MHD_Connection *conn,
 	return 0;
 }
 
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	(void)pos;
+	long n = cairn_stream_read(cls, buf, max);
+	return n > 0	? (ssize_t)n
+	       : n == 0 ? MHD_CONTENT_READER_END_OF_STREAM
+			: MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void stream_free(void *cls) { cairn_stream_free(cls); }
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_size, void **con_cls)
@@ -115,7 +127,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	struct cairn_http_resp resp = {500, NULL, 0, "application/json"};
+	struct cairn_http_resp resp = {500, NULL, 0, "application/json", NULL};
 	if (cs->over_budget) {
 		cairn_http_error(&resp, 503,
 				 "the server holds as many request bodies as it may; retry later, "
@@ -136,13 +148,23 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		s->h(s->ctx, &req, &resp);
 		MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, s->idle_timeout_s);
 	}
-	if (!resp.body)
-		cairn_http_reply(&resp, resp.status, "text/plain", "");
-	struct MHD_Response *r =
-	    MHD_create_response_from_buffer(resp.body_len, resp.body, MHD_RESPMEM_MUST_FREE);
-	if (!r) {
-		free(resp.body);
-		return MHD_NO;
+	struct MHD_Response *r;
+	if (resp.stream) {
+		r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read,
+						      resp.stream, stream_free);
+		if (!r) {
+			cairn_stream_free(resp.stream);
+			return MHD_NO;
+		}
+	} else {
+		if (!resp.body)
+			cairn_http_reply(&resp, resp.status, "text/plain", "");
+		r = MHD_create_response_from_buffer(resp.body_len, resp.body,
+						    MHD_RESPMEM_MUST_FREE);
+		if (!r) {
+			free(resp.body);
+			return MHD_NO;
+		}
 	}
 	MHD_add_response_header(r, "Content-Type", resp.content_type);
 	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp.status, r);

@@ -24,6 +24,7 @@ struct cairn_http_resp {
 	char *body; /* malloc'd; freed by the server */
 	size_t body_len;
 	const char *content_type;
+	struct cairn_http_stream *stream; /* set by cairn_http_stream (stream.h): the body */
 };
 
 typedef void (*cairn_http_handler)(void *ctx, const struct cairn_http_req *req,
