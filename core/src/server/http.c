@@ -148,6 +148,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		s->h(s->ctx, &req, &resp);
 		MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, s->idle_timeout_s);
 	}
+	/* The body is done with: its budget is free while the answer is sent. */
+	free(cs->buf);
+	cs->buf = NULL;
+	cs->len = cs->cap = 0;
+	cairn_limits_release(&s->limits, cs->reserved);
+	cs->reserved = 0;
 	struct MHD_Response *r;
 	if (resp.stream) {
 		r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read,
