@@ -1,6 +1,7 @@
 # Resources (issue 10): connection limits and idle timeouts, bounded bodies,
 # linear blank nodes, a hung member, one process per postings directory, a
 # full postings disk.
+cairn_unit_test(test_http_limits ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_http_limits.c)
 cairn_py_test(e2e_blank_nodes_80000 e2e/test_blank_nodes_80000.py)
 cairn_py_test(e2e_idle_connections e2e/test_idle_connections.py)
 cairn_py_test(e2e_backup_outlasts_idle_timeout e2e/test_backup_outlasts_idle_timeout.py)
