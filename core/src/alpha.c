@@ -129,9 +129,23 @@ static void add_stat(struct cairn_alpha *a, uint64_t *counter)
  * reached. */
 typedef int (*commit_fn)(struct cairn_alpha *a, uint64_t ts, void *arg, cairn_err *err);
 
+/* How long a commit waits for the ones before it: with zero hung, each
+ * holds write_mu up to zero's deadline, and a queue must not make that
+ * minutes. */
+#define WRITE_QUEUE_WAIT_S 15
+
 static int commit(struct cairn_alpha *a, commit_fn fn, void *arg, uint64_t *ts, cairn_err *err)
 {
-	pthread_mutex_lock(&a->write_mu);
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += WRITE_QUEUE_WAIT_S;
+	*ts = 0;
+	if (pthread_mutex_timedlock(&a->write_mu, &until) != 0)
+		return cairn_err_setc(
+		    err, CAIRN_E_TRANSIENT,
+		    "the commits before this one have waited %d s for zero; nothing "
+		    "was applied: check zero and retry",
+		    WRITE_QUEUE_WAIT_S);
 	int rc = cairn_member_begin(&a->member, ts, err);
 	if (rc == 0) {
 		/* Fault injection for tests: a commit that stays in flight a while. */
