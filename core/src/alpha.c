@@ -16,6 +16,7 @@
 
 #include "backup/backup.h"
 #include "backup/group.h"
+#include "blanks.h"
 #include "cluster/member.h"
 #include "cluster/zero_client.h"
 #include "commands.h"
@@ -27,7 +28,9 @@
 #include "server/access.h"
 #include "server/admin.h"
 #include "server/http.h"
+#include "server/limits.h"
 #include "server/member_auth.h"
+#include "server/stream.h"
 #include "server/tls.h"
 #include "store/db.h"
 #include "store/restored.h"
@@ -63,41 +66,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop_flag = 1;
-}
-
-/* Blank-node name -> uid, for one mutation. */
-struct blank_map {
-	char **names;
-	uint64_t *uids;
-	size_t n;
-};
-
-static uint64_t *blank_slot(struct blank_map *m, const char *name, int add)
-{
-	for (size_t i = 0; i < m->n; i++)
-		if (!strcmp(m->names[i], name))
-			return &m->uids[i];
-	if (!add)
-		return NULL;
-	char **nn = realloc(m->names, (m->n + 1) * sizeof *nn);
-	if (nn)
-		m->names = nn;
-	uint64_t *nu = realloc(m->uids, (m->n + 1) * sizeof *nu);
-	if (nu)
-		m->uids = nu;
-	if (!nn || !nu)
-		return NULL;
-	m->names[m->n] = strdup(name);
-	m->uids[m->n] = 0;
-	return &m->uids[m->n++];
-}
-
-static void blank_free(struct blank_map *m)
-{
-	for (size_t i = 0; i < m->n; i++)
-		free(m->names[i]);
-	free(m->names);
-	free(m->uids);
 }
 
 /* Predicates this alpha already knows it serves (checked with zero once). */
@@ -140,11 +108,11 @@ static int claim_tablet(struct cairn_alpha *a, const char *pred, cairn_err *err)
 	return 0;
 }
 
-static uint64_t term_uid(const struct cairn_rdf_term *t, struct blank_map *bm)
+static uint64_t term_uid(const struct cairn_rdf_term *t, struct cairn_blanks *bm)
 {
 	if (t->kind == CAIRN_RDF_UID)
 		return t->uid;
-	uint64_t *slot = blank_slot(bm, t->blank, 0);
+	uint64_t *slot = cairn_blanks_slot(bm, t->blank, 0);
 	return slot ? *slot : 0;
 }
 
@@ -158,13 +126,30 @@ static void add_stat(struct cairn_alpha *a, uint64_t *counter)
 /* One commit: a timestamp from zero (which holds the watermark below it),
  * the write (one LMDB transaction: all of it or nothing), then "done", told
  * to zero until it has heard it (cluster/member.c), so the watermark can
- * pass it. Under write_mu, so commit order and apply order are the same.
- * *ts stays 0 if zero could not be reached. */
+ * pass it. The timestamp and the write under write_mu, so commit order and
+ * apply order are the same: the one call to zero made under it has zero's
+ * short deadline. "Done" is told after write_mu is released: the heartbeat
+ * tells it again if that call fails. *ts stays 0 if zero could not be
+ * reached. */
 typedef int (*commit_fn)(struct cairn_alpha *a, uint64_t ts, void *arg, cairn_err *err);
+
+/* How long a commit waits for the ones before it: with zero hung, each
+ * holds write_mu up to zero's deadline, and a queue must not make that
+ * minutes. */
+#define WRITE_QUEUE_WAIT_S 15
 
 static int commit(struct cairn_alpha *a, commit_fn fn, void *arg, uint64_t *ts, cairn_err *err)
 {
-	pthread_mutex_lock(&a->write_mu);
+	struct timespec until;
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += WRITE_QUEUE_WAIT_S;
+	*ts = 0;
+	if (pthread_mutex_timedlock(&a->write_mu, &until) != 0)
+		return cairn_err_setc(
+		    err, CAIRN_E_TRANSIENT,
+		    "the commits before this one have waited %d s for zero; nothing "
+		    "was applied: check zero and retry",
+		    WRITE_QUEUE_WAIT_S);
 	int rc = cairn_member_begin(&a->member, ts, err);
 	if (rc == 0) {
 		/* Fault injection for tests: a commit that stays in flight a while. */
@@ -172,9 +157,10 @@ static int commit(struct cairn_alpha *a, commit_fn fn, void *arg, uint64_t *ts, 
 		if (pause)
 			usleep((useconds_t)atoi(pause) * 1000);
 		rc = fn(a, *ts, arg, err);
-		cairn_member_finish(&a->member, *ts);
 	}
 	pthread_mutex_unlock(&a->write_mu);
+	if (*ts)
+		cairn_member_finish(&a->member, *ts);
 	return rc;
 }
 
@@ -216,7 +202,7 @@ static void edit_list_clear(struct edit_list *l)
 /* Blank nodes: one new uid per distinct name across the whole mutation,
  * leased from zero. */
 static int assign_blanks(struct cairn_alpha *a, const struct cairn_rdf_mutation *m,
-			 struct blank_map *bm, cairn_err *err)
+			 struct cairn_blanks *bm, cairn_err *err)
 {
 	for (size_t i = 0; i < m->ndel; i++)
 		if (m->del[i].s.kind == CAIRN_RDF_BLANK || m->del[i].o.kind == CAIRN_RDF_BLANK) {
@@ -228,9 +214,9 @@ static int assign_blanks(struct cairn_alpha *a, const struct cairn_rdf_mutation 
 		}
 	for (size_t i = 0; i < m->nset; i++)
 		if ((m->set[i].s.kind == CAIRN_RDF_BLANK &&
-		     !blank_slot(bm, m->set[i].s.blank, 1)) ||
+		     !cairn_blanks_slot(bm, m->set[i].s.blank, 1)) ||
 		    (m->set[i].o.kind == CAIRN_RDF_BLANK &&
-		     !blank_slot(bm, m->set[i].o.blank, 1))) {
+		     !cairn_blanks_slot(bm, m->set[i].o.blank, 1))) {
 			cairn_err_set(err, "out of memory");
 			return 500;
 		}
@@ -247,7 +233,7 @@ static int assign_blanks(struct cairn_alpha *a, const struct cairn_rdf_mutation 
 /* Explicit uids must have been leased, or a later blank node could collide.
  * Sets *max_uid to the highest uid the mutation names. */
 static int check_uids(struct cairn_alpha *a, const struct cairn_rdf_mutation *m,
-		      struct blank_map *bm, uint64_t *max_uid, cairn_err *err)
+		      struct cairn_blanks *bm, uint64_t *max_uid, cairn_err *err)
 {
 	uint64_t max_explicit = 0;
 	*max_uid = 0;
@@ -287,16 +273,18 @@ static int check_uids(struct cairn_alpha *a, const struct cairn_rdf_mutation *m,
 }
 
 /* The store's edits: deletes first, then sets, so that
- * `delete {<s> <p> *} set {<s> <p> "x"}` replaces. */
-static int build_edits(const struct cairn_rdf_mutation *m, struct blank_map *bm,
-		       struct edit_list *l, cairn_err *err)
+ * `delete {<s> <p> *} set {<s> <p> "x"}` replaces. Each object's parsed
+ * value is freed once its text is made: one copy of the body's values at a
+ * time besides the body. */
+static int build_edits(struct cairn_rdf_mutation *m, struct cairn_blanks *bm, struct edit_list *l,
+		       cairn_err *err)
 {
 	l->edits = calloc(m->nset + m->ndel + 1, sizeof *l->edits);
 	l->texts = calloc(m->nset + m->ndel + 1, sizeof *l->texts);
 	if (!l->edits || !l->texts)
 		goto oom;
 	for (size_t pass = 0; pass < 2; pass++) {
-		const struct cairn_rdf_quad *q = pass ? m->set : m->del;
+		struct cairn_rdf_quad *q = pass ? m->set : m->del;
 		size_t n = pass ? m->nset : m->ndel;
 		for (size_t i = 0; i < n; i++) {
 			struct cairn_edit *e = &l->edits[l->n++];
@@ -314,6 +302,10 @@ static int build_edits(const struct cairn_rdf_mutation *m, struct blank_map *bm,
 			}
 			if (!(l->texts[l->ntexts] = cairn_rdf_object_text(&t)))
 				goto oom;
+			if (q[i].o.kind == CAIRN_RDF_LITERAL) {
+				free(q[i].o.value);
+				q[i].o.value = NULL;
+			}
 			e->obj = l->texts[l->ntexts++];
 			if (strlen(e->obj) > (64u << 20)) {
 				cairn_err_set(err, "line %d: value is larger than 64 MiB",
@@ -329,7 +321,7 @@ oom:
 }
 
 /* {"data":{"code":"Success","message":"Done","uids":{...}},"extensions":{"txn":{"commit_ts":N}}} */
-static void mutate_reply(struct cairn_http_resp *resp, const struct blank_map *bm, uint64_t ts)
+static void mutate_reply(struct cairn_http_resp *resp, const struct cairn_blanks *bm, uint64_t ts)
 {
 	cJSON *out = cJSON_CreateObject(), *data = cJSON_AddObjectToObject(out, "data");
 	cJSON_AddStringToObject(data, "code", "Success");
@@ -352,7 +344,7 @@ static void handle_mutate(struct cairn_alpha *a, const struct cairn_http_req *re
 			  struct cairn_http_resp *resp)
 {
 	struct cairn_rdf_mutation m;
-	struct blank_map bm = {0};
+	struct cairn_blanks bm = {0};
 	struct edit_list l = {0};
 	cairn_err err = {0};
 	uint64_t max_uid = 0, ts = 0;
@@ -392,10 +384,12 @@ static void handle_mutate(struct cairn_alpha *a, const struct cairn_http_req *re
 	goto out;
 fail:
 	add_stat(a, &a->stats.mutation_errors);
+	if (status >= 500)
+		cairn_error("mutation not applied: %s", err.msg);
 	cairn_http_error(resp, status, "%s", err.msg);
 out:
 	edit_list_clear(&l);
-	blank_free(&bm);
+	cairn_blanks_clear(&bm);
 	cairn_rdf_clear(&m);
 }
 
@@ -585,36 +579,55 @@ static void handle_internal_alter(struct cairn_alpha *a, const struct cairn_http
 	free(pred);
 }
 
-struct export_buf {
-	char **lines;
-	size_t n, cap;
-	size_t bytes;
+/* An export streams from one read snapshot (cairn_db_scan's transaction)
+ * as it is sent, in the store's key order (predicate, subject, object
+ * hash): memory is one buffer, whatever the store's size. */
+struct export_job {
+	struct cairn_db *db;
+	uint64_t read_ts;
+	int fd, gone;
+	size_t len;
+	char buf[64 * 1024];
 };
 
-static int export_cb(void *ctx, const struct cairn_version *v)
+static int export_put(struct export_job *j, const char *p, size_t n)
 {
-	struct export_buf *b = ctx;
-	if (b->n == b->cap) {
-		size_t nc = b->cap ? b->cap * 2 : 1024;
-		char **nl = realloc(b->lines, nc * sizeof *nl);
-		if (!nl)
-			return -1;
-		b->lines = nl;
-		b->cap = nc;
+	if (j->len + n > sizeof j->buf) {
+		if (cairn_stream_write(j->fd, j->buf, j->len) < 0)
+			return j->gone = -1;
+		j->len = 0;
 	}
-	char *line = NULL;
-	int len = asprintf(&line, "<0x%llx> <%.*s> %.*s .\n", (unsigned long long)v->subj,
-			   (int)v->pred_len, v->pred, (int)v->obj_len, v->obj);
-	if (len < 0)
-		return -1;
-	b->lines[b->n++] = line;
-	b->bytes += (size_t)len;
+	if (n > sizeof j->buf)
+		return cairn_stream_write(j->fd, p, n) < 0 ? (j->gone = -1) : 0;
+	memcpy(j->buf + j->len, p, n);
+	j->len += n;
 	return 0;
 }
 
-static int cmp_line(const void *x, const void *y)
+static int export_line(void *ctx, const struct cairn_version *v)
 {
-	return strcmp(*(char *const *)x, *(char *const *)y);
+	struct export_job *j = ctx;
+	char head[CAIRN_MAX_PRED + 40];
+	int n = snprintf(head, sizeof head, "<0x%llx> <%.*s> ", (unsigned long long)v->subj,
+			 (int)v->pred_len, v->pred);
+	if (export_put(j, head, (size_t)n) < 0 || export_put(j, v->obj, v->obj_len) < 0 ||
+	    export_put(j, " .\n", 3) < 0)
+		return 1; /* the client has gone: stop reading */
+	return 0;
+}
+
+static int export_run(void *ctx, int fd)
+{
+	struct export_job *j = ctx;
+	cairn_err err = {0};
+	j->fd = fd;
+	int rc = cairn_db_scan(j->db, j->read_ts, export_line, j, &err);
+	if (rc == 0 && j->len && cairn_stream_write(fd, j->buf, j->len) < 0)
+		rc = 1;
+	if (rc < 0)
+		cairn_error("export at read_ts %llu cut short: %s", (unsigned long long)j->read_ts,
+			    err.msg);
+	return rc == 0 ? 0 : -1;
 }
 
 static void handle_export(struct cairn_alpha *a, const struct cairn_http_req *req,
@@ -624,7 +637,6 @@ static void handle_export(struct cairn_alpha *a, const struct cairn_http_req *re
 	const char *fmt = cairn_http_query(req, "format");
 	const char *rts = cairn_http_query(req, "read_ts");
 	uint64_t read_ts = UINT64_MAX;
-	struct export_buf b = {0};
 	if (fmt && strcmp(fmt, "rdf") != 0) {
 		cairn_http_error(resp, 400, "export supports format=rdf only");
 		return;
@@ -641,33 +653,15 @@ static void handle_export(struct cairn_alpha *a, const struct cairn_http_req *re
 			return;
 		}
 	}
-	int rc = cairn_db_scan(a->db, read_ts, export_cb, &b, &err);
-	if (rc != 0) {
-		cairn_http_error(resp, 500, "%s", rc < 0 ? err.msg : "out of memory");
-		goto out;
-	}
-	if (b.n) /* qsort(NULL, 0) is undefined */
-		qsort(b.lines, b.n, sizeof *b.lines, cmp_line);
-	char *body = malloc(b.bytes + 1), *w = body;
-	if (!body) {
+	struct export_job *j = calloc(1, sizeof *j);
+	if (!j) {
 		cairn_http_error(resp, 500, "out of memory");
-		goto out;
+		return;
 	}
-	for (size_t i = 0; i < b.n; i++) {
-		size_t l = strlen(b.lines[i]);
-		memcpy(w, b.lines[i], l);
-		w += l;
-	}
-	*w = 0;
-	free(resp->body);
-	resp->status = 200;
-	resp->content_type = "application/n-quads";
-	resp->body = body;
-	resp->body_len = b.bytes;
-out:
-	for (size_t i = 0; i < b.n; i++)
-		free(b.lines[i]);
-	free(b.lines);
+	j->db = a->db;
+	j->read_ts = read_ts;
+	if (cairn_http_stream(resp, "application/n-quads", export_run, j, free, &err) < 0)
+		cairn_http_error(resp, 500, "%s", err.msg);
 }
 
 static void handle_metrics(struct cairn_alpha *a, struct cairn_http_resp *resp)
@@ -935,6 +929,7 @@ static const struct cairn_flag flags[] = {
     {"auth_token_file", 0, NULL, "file holding the admin token (mode 600)", 0},
     {"cluster_secret_file", 0, NULL, "file holding the cluster secret (mode 600, >= 16 bytes)", 0},
     CAIRN_TLS_FLAGS,
+    CAIRN_HTTP_LIMIT_FLAGS("320"),
     {NULL, 0, NULL, NULL, 0},
 };
 
@@ -984,6 +979,8 @@ int cairn_cmd_alpha(int argc, char **argv)
 	struct cairn_http_opts hopts = {.max_body = MAX_BODY};
 	hopts.tls_cert = cairn_opt(&o, "tls_cert");
 	hopts.tls_key = cairn_opt(&o, "tls_key");
+	if (cairn_http_limits_from_opts(&o, &hopts, &err) < 0)
+		goto out;
 	srv = cairn_http_start(cairn_opt(&o, "http"), handle, &a, &hopts, &err);
 	if (!srv)
 		goto out;

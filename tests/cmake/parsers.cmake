@@ -1,6 +1,7 @@
 # Parsers: the RDF mutation syntax, GraphQL documents, and the /admin
 # GraphQL executor built on them.
 cairn_unit_test(test_rdf ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_rdf.c)
+cairn_unit_test(test_blanks ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_blanks.c)
 # The GraphQL engine, one test per step (core/src/server/graphql/).
 foreach(step parse validate coerce execute)
   cairn_unit_test(test_gql_${step} ${CMAKE_CURRENT_SOURCE_DIR}/unit/graphql/test_${step}.c)

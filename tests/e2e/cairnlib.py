@@ -294,7 +294,8 @@ class Alpha:
         q = "/export?format=rdf" + ("&read_ts=%d" % read_ts if read_ts else "")
         st, out = http("GET", self.url + q, headers=self.headers(), timeout=300)
         expect(st == 200, (st, out[:2000]))
-        return out.decode()
+        # Streamed in the store's key order: sorted here as Model.export_text sorts.
+        return b"".join(sorted(out.splitlines(keepends=True))).decode()
 
     def admin(self, query, variables=None, headers=None):
         h = self.headers({"Content-Type": "application/json"})

@@ -153,14 +153,25 @@ struct remote_job {
 	struct cairn_group_result res;
 	cairn_err err;
 	int rc;
+	size_t at;  /* index in addrs being asked (atomic) */
+	int cancel; /* set by the watchdog: the group's alpha stopped answering */
+	int done;   /* set by the job's thread at its end (atomic) */
 };
+
+/* A group's part may take hours, but its alpha answers /health all along
+ * (a thread per connection): one that does not for HUNG_AFTER_MS is hung or
+ * gone, and the backup fails naming it instead of waiting. */
+#define HEALTH_PROBE_MS 2000
+#define HUNG_AFTER_MS 10000
 
 /* Tries the group's members in turn: an alpha restarted on another address
  * leaves its old address behind in zero's membership. */
 static int post_to_group(struct remote_job *job, long *status, char **out)
 {
 	char url[512], tried[1024] = "";
-	for (size_t i = 0; i < job->naddrs; i++) {
+	for (size_t i = 0; i < job->naddrs && !__atomic_load_n(&job->cancel, __ATOMIC_ACQUIRE);
+	     i++) {
+		__atomic_store_n(&job->at, i, __ATOMIC_RELEASE);
 		snprintf(job->addr, sizeof job->addr, "%s", job->addrs[i]);
 		cairn_http_url(url, sizeof url, job->addr, "/internal/backup");
 		struct cairn_http_call c = {.method = "POST",
@@ -170,9 +181,17 @@ static int post_to_group(struct remote_job *job, long *status, char **out)
 					    .body_len = strlen(job->body),
 					    .auth_token = job->auth_token,
 					    .timeout_ms = GROUP_BACKUP_DEADLINE_MS,
-					    .internal = 1};
+					    .internal = 1,
+					    .cancel = &job->cancel};
 		if (cairn_http_fetch(&c, status, out, NULL, &job->err) == 0)
 			return 0;
+		if (__atomic_load_n(&job->cancel, __ATOMIC_ACQUIRE))
+			return cairn_err_setc(
+			    &job->err, CAIRN_E_TRANSIENT,
+			    "group %u: alpha %s stopped answering during its part of the backup "
+			    "(no answer to /health for %d s); no manifest was written: check "
+			    "that alpha (hung or stopped?) and back up again",
+			    job->group, job->addr, HUNG_AFTER_MS / 1000);
 		snprintf(tried + strlen(tried), sizeof tried - strlen(tried), "%s%s",
 			 *tried ? ", " : "", job->addr);
 	}
@@ -183,9 +202,83 @@ static int post_to_group(struct remote_job *job, long *status, char **out)
 			      job->group, tried, job->group);
 }
 
+static void *remote_run_one(struct remote_job *job);
+
 static void *remote_run(void *arg)
 {
 	struct remote_job *job = arg;
+	remote_run_one(job);
+	__atomic_store_n(&job->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static int health_ok(const char *addr, const char *auth_token)
+{
+	char url[512], *out = NULL;
+	long status = 0;
+	cairn_err err = {0};
+	cairn_http_url(url, sizeof url, addr, "/health");
+	struct cairn_http_call c = {.method = "GET",
+				    .url = url,
+				    .auth_token = auth_token,
+				    .timeout_ms = HEALTH_PROBE_MS,
+				    .internal = 1};
+	int ok = cairn_http_fetch(&c, &status, &out, NULL, &err) == 0 && status == 200;
+	free(out);
+	return ok;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+struct watchdog {
+	pthread_t thread;
+	struct remote_job *jobs;
+	size_t n;
+	int stop;
+};
+
+/* Until every job is done: each running job's alpha is asked for /health;
+ * one silent for HUNG_AFTER_MS has its call cancelled. */
+static void *watch(void *arg)
+{
+	struct watchdog *w = arg;
+	int64_t *last_ok = calloc(w->n + 1, sizeof *last_ok);
+	size_t *last_at = calloc(w->n + 1, sizeof *last_at);
+	if (!last_ok || !last_at)
+		goto out;
+	for (size_t i = 0; i < w->n; i++)
+		last_ok[i] = mono_ms();
+	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
+		for (size_t i = 0; i < w->n; i++) {
+			struct remote_job *j = &w->jobs[i];
+			size_t at = __atomic_load_n(&j->at, __ATOMIC_ACQUIRE);
+			if (__atomic_load_n(&j->done, __ATOMIC_ACQUIRE) ||
+			    __atomic_load_n(&j->cancel, __ATOMIC_ACQUIRE))
+				continue;
+			if (at != last_at[i]) { /* another member asked: its own clock */
+				last_at[i] = at;
+				last_ok[i] = mono_ms();
+			}
+			if (health_ok(j->addrs[at], j->auth_token))
+				last_ok[i] = mono_ms();
+			else if (mono_ms() - last_ok[i] >= HUNG_AFTER_MS)
+				__atomic_store_n(&j->cancel, 1, __ATOMIC_RELEASE);
+		}
+		usleep(500 * 1000);
+	}
+out:
+	free(last_ok);
+	free(last_at);
+	return NULL;
+}
+
+static void *remote_run_one(struct remote_job *job)
+{
 	char *out = NULL;
 	long status = 0;
 	job->rc = -1;
@@ -483,9 +576,15 @@ static int write_objects(const struct cairn_backup_source *src, struct cairn_sto
 				      remotes[started].group);
 			break;
 		}
+	struct watchdog w = {.jobs = remotes, .n = started};
+	int watching = started && pthread_create(&w.thread, NULL, watch, &w) == 0;
 	int local = cairn_group_backup_write(src, loc, job, mine, err);
 	for (size_t i = 0; i < started; i++)
 		pthread_join(remotes[i].thread, NULL);
+	if (watching) {
+		__atomic_store_n(&w.stop, 1, __ATOMIC_RELEASE);
+		pthread_join(w.thread, NULL);
+	}
 	if (local < 0 || started < nremotes)
 		return -1;
 	for (size_t i = 0; i < nremotes; i++)

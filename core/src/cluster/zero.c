@@ -22,6 +22,7 @@
 #include "log.h"
 #include "server/access.h"
 #include "server/http.h"
+#include "server/limits.h"
 #include "server/member_auth.h"
 #include "server/tls.h"
 
@@ -82,6 +83,7 @@ struct zero {
 	EVP_PKEY *license_key; /* what licenses are verified with */
 	struct cairn_license license;
 	struct cairn_access access; /* --whitelist and the admin token */
+	uint64_t backup_lock_gen;   /* counts takes: a probe speaks only of the take it saw */
 };
 
 static volatile sig_atomic_t stop_flag;
@@ -557,24 +559,48 @@ static void handle_connect(struct zero *z, const struct cairn_http_req *req,
 	reply_json(resp, 200, out);
 }
 
-/* Is the alpha holding the backup lock still there? One that died mid-backup
- * must not block every later backup. */
-static int holder_alive(const struct member *m)
+#define HOLDER_PROBE_MS 2000
+
+/* Is the alpha at addr (holding the backup lock) still there? One that died
+ * mid-backup must not block every later backup. Called without zero's lock:
+ * a hung alpha costs this request the deadline, and nobody else anything. */
+static int holder_alive(const char *addr)
 {
 	char url[300], *out = NULL;
 	long status = 0;
 	cairn_err err = {0};
-	if (!m)
-		return 0;
-	cairn_http_url(url, sizeof url, m->addr, "/health");
-	/* Asked under zero's lock: a short deadline (issue: no network wait under it at all). */
-	struct cairn_http_call c = {.method = "GET", .url = url, .timeout_ms = 2000};
+	cairn_http_url(url, sizeof url, addr, "/health");
+	struct cairn_http_call c = {
+	    .method = "GET", .url = url, .timeout_ms = HOLDER_PROBE_MS, .internal = 1};
 	int ok = cairn_http_fetch(&c, &status, &out, NULL, &err) == 0 && status == 200;
 	free(out);
 	if (!ok)
-		cairn_warn("the backup lock's holder %s is gone (%s); releasing the lock", m->addr,
+		cairn_warn("the backup lock's holder %s is gone (%s); releasing the lock", addr,
 			   err.msg[0] ? err.msg : "unhealthy");
 	return ok;
+}
+
+/* Whether the backup lock is held by a live member other than member.
+ * Caller holds z->mu; it is dropped while the holder is probed, and what
+ * the probe found counts only if the same take still holds the lock. */
+static int lock_held_by_other(struct zero *z, uint64_t member)
+{
+	for (;;) {
+		if (!z->backup_lock || z->backup_lock == member)
+			return 0;
+		const struct member *h = member_by_id(z, z->backup_lock);
+		if (!h)
+			return 0;
+		uint64_t gen = z->backup_lock_gen;
+		char addr[256];
+		snprintf(addr, sizeof addr, "%s", h->addr);
+		pthread_mutex_unlock(&z->mu);
+		int alive = holder_alive(addr);
+		pthread_mutex_lock(&z->mu);
+		if (z->backup_lock_gen == gen && z->backup_lock)
+			return alive;
+		/* taken or released meanwhile: judge the lock as it is now */
+	}
 }
 
 static void handle_health(struct zero *z, const struct cairn_http_req *req,
@@ -667,7 +693,8 @@ static void handle_commit(struct zero *z, const struct cairn_http_req *req,
 	}
 }
 
-/* POST /internal/lock|unlock?what=backup&member=M: one backup at a time in the cluster. */
+/* POST /internal/lock|unlock?what=backup&member=M: one backup at a time in
+ * the cluster. Runs under z->mu, which lock_held_by_other drops to probe. */
 static void handle_lock(struct zero *z, const struct cairn_http_req *req,
 			struct cairn_http_resp *resp)
 {
@@ -677,8 +704,7 @@ static void handle_lock(struct zero *z, const struct cairn_http_req *req,
 	if (!what || strcmp(what, "backup") != 0 ||
 	    parse_u64(cairn_http_query(req, "member"), &member) < 0 || !member_by_id(z, member)) {
 		cairn_http_error(resp, 400, "lock needs what=backup and a connected member");
-	} else if (take && z->backup_lock && z->backup_lock != member &&
-		   holder_alive(member_by_id(z, z->backup_lock))) {
+	} else if (take && lock_held_by_other(z, member)) {
 		const struct member *h = member_by_id(z, z->backup_lock);
 		char when[32];
 		iso8601(z->backup_lock_since, when, sizeof when);
@@ -688,9 +714,15 @@ static void handle_lock(struct zero *z, const struct cairn_http_req *req,
 				 "finish and try again",
 				 h ? h->addr : "?", when);
 	} else {
+		if (take && !member_by_id(z, member)) {
+			cairn_http_error(resp, 400,
+					 "lock needs what=backup and a connected member");
+			return;
+		}
 		if (take) {
 			z->backup_lock = member;
 			z->backup_lock_since = time(NULL);
+			z->backup_lock_gen++;
 		} else if (z->backup_lock == member) {
 			z->backup_lock = 0;
 		}
@@ -993,6 +1025,7 @@ static const struct cairn_flag flags[] = {
     {"auth_token_file", 0, NULL, "file holding the admin token (mode 600)", 0},
     {"cluster_secret_file", 0, NULL, "file holding the cluster secret (mode 600, >= 16 bytes)", 0},
     CAIRN_TLS_FLAGS,
+    CAIRN_HTTP_LIMIT_FLAGS("64"),
     {NULL, 0, NULL, NULL, 0},
 };
 
@@ -1042,6 +1075,8 @@ int cairn_cmd_zero(int argc, char **argv)
 	struct cairn_http_opts hopts = {.max_body = 16u << 20};
 	hopts.tls_cert = cairn_opt(&o, "tls_cert");
 	hopts.tls_key = cairn_opt(&o, "tls_key");
+	if (cairn_http_limits_from_opts(&o, &hopts, &err) < 0)
+		goto out;
 	srv = cairn_http_start(cairn_opt(&o, "http"), handle, &z, &hopts, &err);
 	if (!srv)
 		goto out;

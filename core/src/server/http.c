@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "log.h"
+#include "server/limits.h"
 #include "server/member_auth.h"
+#include "server/stream.h"
 #include "server/tls.h"
 
 struct cairn_http_server {
@@ -19,12 +21,15 @@ struct cairn_http_server {
 	void *ctx;
 	size_t max_body;
 	char *tls_cert, *tls_key; /* PEM text while the daemon runs */
+	unsigned idle_timeout_s;
+	struct cairn_limits limits;
 };
 
 struct conn_state {
 	char *buf;
 	size_t len, cap;
-	int too_big;
+	size_t reserved; /* of the server's body budget */
+	int too_big, over_budget;
 	int started;
 	char *target; /* the request target as sent (path and query): what a member signs */
 };
@@ -81,6 +86,40 @@ int cairn_split_hostport(const char *addr, char *host, size_t hostlen, int *port
 	return 0;
 }
 
+/* Makes the body buffer's room at least need bytes, within the budget: the
+ * whole Content-Length at once when the client sent one (one allocation, no
+ * doubling), else doubling. Returns -1 past the budget. */
+static int body_room(struct cairn_http_server *s, struct MHD_Connection *conn,
+		     struct conn_state *cs, size_t need)
+{
+	size_t want = need * 2;
+	const char *cl = MHD_lookup_connection_value(conn, MHD_HEADER_KIND, "Content-Length");
+	if (cl) {
+		unsigned long long n = strtoull(cl, NULL, 10);
+		if (n + 1 >= need && n < s->max_body)
+			want = (size_t)n + 1;
+	}
+	if (want > s->max_body + 1)
+		want = s->max_body + 1 > need ? s->max_body + 1 : need;
+	if (want <= cs->reserved)
+		return 0;
+	if (cairn_limits_reserve(&s->limits, want - cs->reserved) < 0)
+		return -1;
+	cs->reserved = want;
+	return 0;
+}
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	(void)pos;
+	long n = cairn_stream_read(cls, buf, max);
+	return n > 0	? (ssize_t)n
+	       : n == 0 ? MHD_CONTENT_READER_END_OF_STREAM
+			: MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void stream_free(void *cls) { cairn_stream_free(cls); }
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_size, void **con_cls)
@@ -96,11 +135,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		if (cs->len + *upload_size > s->max_body) {
-			cs->too_big = 1;
+		if (cs->too_big || cs->over_budget || cs->len + *upload_size > s->max_body) {
+			cs->too_big |= !cs->over_budget;
+		} else if (cs->len + *upload_size + 1 > cs->cap &&
+			   body_room(s, conn, cs, cs->len + *upload_size + 1) < 0) {
+			cs->over_budget = 1;
+			free(cs->buf);
+			cs->buf = NULL;
+			cs->len = cs->cap = 0;
 		} else {
 			if (cs->len + *upload_size + 1 > cs->cap) {
-				size_t nc = (cs->len + *upload_size + 1) * 2;
+				size_t nc = cs->reserved;
 				char *nb = realloc(cs->buf, nc);
 				if (!nb)
 					return MHD_NO;
@@ -114,8 +159,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	struct cairn_http_resp resp = {500, NULL, 0, "application/json"};
-	if (cs->too_big) {
+	struct cairn_http_resp resp = {500, NULL, 0, "application/json", NULL};
+	if (cs->over_budget) {
+		cairn_http_error(&resp, 503,
+				 "the server holds as many request bodies as it may; retry later, "
+				 "or send smaller batches");
+	} else if (cs->too_big) {
 		cairn_http_error(&resp, 413,
 				 "request body is larger than %zu bytes; send it in parts",
 				 s->max_body);
@@ -126,15 +175,35 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		    method, url, cs->buf ? cs->buf : "", cs->len, ci ? ci->client_addr : NULL, conn,
 		    0,	    NULL};
 		member_check(&req, cs);
+		/* No idle timeout while the handler runs (a group backup answers
+		 * after minutes); setting it again restarts the idle clock. */
+		MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, 0u);
 		s->h(s->ctx, &req, &resp);
+		MHD_set_connection_option(conn, MHD_CONNECTION_OPTION_TIMEOUT, s->idle_timeout_s);
 	}
-	if (!resp.body)
-		cairn_http_reply(&resp, resp.status, "text/plain", "");
-	struct MHD_Response *r =
-	    MHD_create_response_from_buffer(resp.body_len, resp.body, MHD_RESPMEM_MUST_FREE);
-	if (!r) {
-		free(resp.body);
-		return MHD_NO;
+	/* The body is done with: its budget is free while the answer is sent. */
+	free(cs->buf);
+	cs->buf = NULL;
+	cs->len = cs->cap = 0;
+	cairn_limits_release(&s->limits, cs->reserved);
+	cs->reserved = 0;
+	struct MHD_Response *r;
+	if (resp.stream) {
+		r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024, stream_read,
+						      resp.stream, stream_free);
+		if (!r) {
+			cairn_stream_free(resp.stream);
+			return MHD_NO;
+		}
+	} else {
+		if (!resp.body)
+			cairn_http_reply(&resp, resp.status, "text/plain", "");
+		r = MHD_create_response_from_buffer(resp.body_len, resp.body,
+						    MHD_RESPMEM_MUST_FREE);
+		if (!r) {
+			free(resp.body);
+			return MHD_NO;
+		}
 	}
 	MHD_add_response_header(r, "Content-Type", resp.content_type);
 	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp.status, r);
@@ -145,11 +214,12 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 			 enum MHD_RequestTerminationCode toe)
 {
-	(void)cls;
+	struct cairn_http_server *s = cls;
 	(void)conn;
 	(void)toe;
 	struct conn_state *cs = *con_cls;
 	if (cs) {
+		cairn_limits_release(&s->limits, cs->reserved);
 		free(cs->buf);
 		free(cs->target);
 		free(cs);
@@ -162,6 +232,27 @@ static void free_tls(struct cairn_http_server *s)
 	free(s->tls_cert);
 	cairn_tls_free_pem(s->tls_key);
 	s->tls_cert = s->tls_key = NULL;
+}
+
+/* Connections per non-loopback peer: counted as they open and close,
+ * checked before one is accepted. */
+static enum MHD_Result on_accept(void *cls, const struct sockaddr *addr, socklen_t addrlen)
+{
+	struct cairn_http_server *s = cls;
+	(void)addrlen;
+	return cairn_limits_admit(&s->limits, addr) ? MHD_YES : MHD_NO;
+}
+
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+			  enum MHD_ConnectionNotificationCode toe)
+{
+	struct cairn_http_server *s = cls;
+	(void)socket_context;
+	const union MHD_ConnectionInfo *ci =
+	    MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+	if (ci)
+		cairn_limits_count(&s->limits, ci->client_addr,
+				   toe == MHD_CONNECTION_NOTIFY_STARTED ? 1 : -1);
 }
 
 struct cairn_http_server *cairn_http_start(const char *addr, cairn_http_handler h, void *ctx,
@@ -179,10 +270,21 @@ struct cairn_http_server *cairn_http_start(const char *addr, cairn_http_handler 
 	s->h = h;
 	s->ctx = ctx;
 	s->max_body = opts && opts->max_body ? opts->max_body : (16u << 20);
+	s->idle_timeout_s =
+	    opts && opts->idle_timeout_s ? opts->idle_timeout_s : CAIRN_HTTP_IDLE_TIMEOUT_S;
+	unsigned max_conns = opts && opts->max_conns ? opts->max_conns : CAIRN_HTTP_MAX_CONNS;
+	cairn_limits_init(&s->limits,
+			  opts && opts->max_conns_per_peer ? opts->max_conns_per_peer
+							   : CAIRN_HTTP_MAX_CONNS_PER_PEER,
+			  opts && opts->body_budget ? opts->body_budget : CAIRN_HTTP_BODY_BUDGET);
+	/* A body the budget could never hold is too big (413), not "retry later". */
+	if (s->max_body >= s->limits.budget)
+		s->max_body = s->limits.budget - 1;
 	struct sockaddr_storage ss;
 	memset(&ss, 0, sizeof ss);
-	unsigned flags =
-	    MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_ERROR_LOG;
+	/* poll(), not select(): descriptors above 1024 must work. */
+	unsigned flags = MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
+			 MHD_USE_POLL | MHD_USE_ERROR_LOG;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ss;
 	struct sockaddr_in6 *sin6 = (struct sockaddr_in6 *)&ss;
 	if (!*host || !strcmp(host, "0.0.0.0")) {
@@ -201,8 +303,7 @@ struct cairn_http_server *cairn_http_start(const char *addr, cairn_http_handler 
 		hints.ai_family = AF_INET;
 		if (getaddrinfo(host, NULL, &hints, &ai) != 0 || !ai) {
 			cairn_err_set(err, "cannot resolve listen address \"%s\"", host);
-			free(s);
-			return NULL;
+			goto fail;
 		}
 		memcpy(sin, ai->ai_addr, sizeof *sin);
 		sin->sin_port = htons((uint16_t)port);
@@ -213,48 +314,47 @@ struct cairn_http_server *cairn_http_start(const char *addr, cairn_http_handler 
 	if (opts && (opts->tls_cert || opts->tls_key)) {
 		if (!opts->tls_cert || !opts->tls_key) {
 			cairn_err_set(err, "serving TLS needs both --tls_cert and --tls_key");
-			free(s);
-			return NULL;
+			goto fail;
 		}
 		if (!MHD_is_feature_supported(MHD_FEATURE_TLS)) {
 			cairn_err_set(err, "this libmicrohttpd was built without TLS; install one "
 					   "with GnuTLS or drop --tls_cert");
-			free(s);
-			return NULL;
+			goto fail;
 		}
 		if (cairn_tls_load_pair(opts->tls_cert, opts->tls_key, &s->tls_cert, &s->tls_key,
-					err) < 0) {
-			free(s);
-			return NULL;
-		}
+					err) < 0)
+			goto fail;
 		flags |= MHD_USE_TLS;
 		tls_opts[0] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_CERT, 0, s->tls_cert};
 		tls_opts[1] = (struct MHD_OptionItem){MHD_OPTION_HTTPS_MEM_KEY, 0, s->tls_key};
 		tls_opts[2] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 	}
 	s->d = MHD_start_daemon(
-	    flags, (uint16_t)port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR,
-	    (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed, NULL,
-	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)600,
-	    MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
+	    flags, (uint16_t)port, on_accept, s, on_request, s, MHD_OPTION_SOCK_ADDR,
+	    (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri,
+	    NULL, MHD_OPTION_CONNECTION_LIMIT, max_conns, MHD_OPTION_CONNECTION_TIMEOUT,
+	    s->idle_timeout_s, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
 	if (!s->d && s->tls_cert) {
 		cairn_err_set(err,
 			      "cannot serve TLS on %s with %s and %s: the port is in use or "
 			      "GnuTLS refused the certificate or key",
 			      addr, opts->tls_cert, opts->tls_key);
-		free_tls(s);
-		free(s);
-		return NULL;
+		goto fail;
 	}
 	if (!s->d) {
 		cairn_err_set(err,
 			      "cannot listen on %s: address in use or not available; "
 			      "choose another with --http",
 			      addr);
-		free(s);
-		return NULL;
+		goto fail;
 	}
 	return s;
+fail:
+	free_tls(s);
+	cairn_limits_clear(&s->limits);
+	free(s);
+	return NULL;
 }
 
 void cairn_http_stop(struct cairn_http_server *s)
@@ -263,6 +363,7 @@ void cairn_http_stop(struct cairn_http_server *s)
 		return;
 	MHD_stop_daemon(s->d);
 	free_tls(s);
+	cairn_limits_clear(&s->limits);
 	free(s);
 }
 
@@ -403,6 +504,16 @@ static void fetch_error(const char *url, CURLcode cc, const char *detail, cairn_
 	cairn_err_setc(err, CAIRN_E_TRANSIENT, "%s: %s", url, curl_easy_strerror(cc));
 }
 
+static int fetch_progress(void *ud, curl_off_t dltotal, curl_off_t dlnow, curl_off_t ultotal,
+			  curl_off_t ulnow)
+{
+	(void)dltotal;
+	(void)dlnow;
+	(void)ultotal;
+	(void)ulnow;
+	return __atomic_load_n((int *)ud, __ATOMIC_ACQUIRE) != 0;
+}
+
 int cairn_http_fetch(const struct cairn_http_call *call, long *status, char **out, size_t *out_len,
 		     cairn_err *err)
 {
@@ -419,6 +530,11 @@ int cairn_http_fetch(const struct cairn_http_call *call, long *status, char **ou
 	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, fetch_write);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
+	if (call->cancel) {
+		curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, fetch_progress);
+		curl_easy_setopt(c, CURLOPT_XFERINFODATA, call->cancel);
+		curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
+	}
 	if (!strcmp(call->method, "POST")) {
 		curl_easy_setopt(c, CURLOPT_POST, 1L);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, call->body ? call->body : "");

@@ -1,6 +1,7 @@
 /* http.h — a thin request/response layer over libmicrohttpd. Handlers get
- * the whole body (bounded) and fill a response; one thread per connection so
- * a long backup request never blocks /health or /mutate. */
+ * the whole body (bounded, and within a process-wide budget) and fill a
+ * response; one thread per connection so a long backup request never blocks
+ * /health or /mutate, with limits on connections in all and per peer. */
 #ifndef CAIRN_HTTP_H
 #define CAIRN_HTTP_H
 #include <cairn/plugin.h>
@@ -28,6 +29,7 @@ struct cairn_http_resp {
 	char *body; /* malloc'd; freed by the server */
 	size_t body_len;
 	const char *content_type;
+	struct cairn_http_stream *stream; /* set by cairn_http_stream (stream.h): the body */
 };
 
 typedef void (*cairn_http_handler)(void *ctx, const struct cairn_http_req *req,
@@ -43,7 +45,17 @@ struct cairn_http_opts {
 	unsigned max_conns;		/* open connections in all; 0: default */
 	unsigned max_conns_per_peer;	/* from one non-loopback address; 0: default */
 	unsigned idle_timeout_s;	/* close a connection idle this long; 0: default */
+	size_t body_budget;		/* bodies held at once, all requests; 0: default */
 };
+/* The defaults: 512 connections, 32 from one non-loopback address (loopback
+ * counts only towards the total), 30 s idle (counted only while the server
+ * waits on the socket, never while a handler runs), 512 MiB of bodies. A
+ * request whose body would pass the budget is answered 503 unread; one
+ * larger than the budget itself, 413. */
+#define CAIRN_HTTP_MAX_CONNS 512u
+#define CAIRN_HTTP_MAX_CONNS_PER_PEER 32u
+#define CAIRN_HTTP_IDLE_TIMEOUT_S 30u
+#define CAIRN_HTTP_BODY_BUDGET ((size_t)512 << 20)
 
 /* addr: "host:port" (host may be empty for all interfaces). */
 struct cairn_http_server *cairn_http_start(const char *addr, cairn_http_handler h, void *ctx,
@@ -72,6 +84,7 @@ struct cairn_http_call {
 				 * calls when a cluster secret signs them) */
 	long timeout_ms;	/* the whole request, connecting included; 0: 10 s */
 	int internal;		/* a call between members: signed with the cluster secret */
+	int *cancel;		/* set non-zero (atomically) by another thread: the call ends */
 };
 /* Performs the call; returns 0 with the HTTP status and the body (malloc'd,
  * NUL-terminated) whatever the status, or -1 when no answer came (refused,

@@ -11,7 +11,9 @@
 #include <openssl/sha.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define HASH_LEN 16
@@ -24,15 +26,59 @@
 struct cairn_db {
 	MDB_env *env;
 	MDB_dbi data, log, drops, meta;
+	int lock_fd; /* flock'd: one process per postings directory */
 };
+
+/* LMDB's own lock file lets processes share a store; cairn's writer
+ * assumes it is alone (its timestamps, its uid leases), so a second
+ * process on one directory is refused. */
+#define LOCK_FILE "cairn.lock"
+
+static int lock_dir(const char *dir, int *fd, cairn_err *err)
+{
+	char path[4096];
+	snprintf(path, sizeof path, "%s/" LOCK_FILE, dir);
+	*fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (*fd < 0)
+		return cairn_err_set(err, "cannot open %s: %s", path, strerror(errno));
+	if (flock(*fd, LOCK_EX | LOCK_NB) == 0)
+		return 0;
+	int e = errno;
+	close(*fd);
+	*fd = -1;
+	if (e == EWOULDBLOCK)
+		return cairn_err_set(err,
+				     "postings directory %s is in use: another process holds its "
+				     "lock (%s); stop that alpha, or give this one another "
+				     "--postings directory",
+				     dir, path);
+	return cairn_err_set(err, "cannot lock %s: %s", path, strerror(e));
+}
 
 static int lmdb_err(cairn_err *err, int rc, const char *what)
 {
 	if (rc == MDB_MAP_FULL)
-		return cairn_err_set(err, "%s: the postings store is full (LMDB map size)", what);
-	if (rc == ENOSPC)
-		return cairn_err_set(err, "%s: no space left on device", what);
+		return cairn_err_set(err,
+				     "%s: the postings store is full (its LMDB map size); nothing "
+				     "of this write was applied",
+				     what);
+	if (rc == ENOSPC || rc == EDQUOT)
+		return cairn_err_set(err,
+				     "%s: the postings directory's disk is full (%s); nothing of "
+				     "this write was applied: free space there and send it again",
+				     what, strerror(rc));
 	return cairn_err_set(err, "%s: %s", what, mdb_strerror(rc));
+}
+
+/* LMDB reports a write that ran out of disk part way as EIO: the disk is
+ * taken for full when under a MiB is left on it. */
+static int disk_rc(const struct cairn_db *db, int rc)
+{
+	struct statvfs sv;
+	if (rc == EIO && db->lock_fd >= 0 && fstatvfs(db->lock_fd, &sv) == 0 &&
+	    (uint64_t)sv.f_bavail * sv.f_frsize < (1u << 20))
+		return ENOSPC;
+	return rc;
 }
 
 /* Key without the version: plen pred subj hash. Returns its length. */
@@ -77,10 +123,13 @@ int cairn_db_open(const char *dir, struct cairn_db **out, cairn_err *err)
 	int rc;
 	if (!db)
 		return cairn_err_set(err, "out of memory");
+	db->lock_fd = -1;
 	if (mkdir(dir, 0755) < 0 && errno != EEXIST) {
 		cairn_err_set(err, "cannot create postings directory %s: %s", dir, strerror(errno));
 		goto fail;
 	}
+	if (lock_dir(dir, &db->lock_fd, err) < 0)
+		goto fail;
 	if ((rc = mdb_env_create(&db->env)) != 0) {
 		lmdb_err(err, rc, "cannot create LMDB environment");
 		goto fail;
@@ -108,6 +157,8 @@ int cairn_db_open(const char *dir, struct cairn_db **out, cairn_err *err)
 fail:
 	if (db->env)
 		mdb_env_close(db->env);
+	if (db->lock_fd >= 0)
+		close(db->lock_fd);
 	free(db);
 	return -1;
 }
@@ -117,6 +168,8 @@ void cairn_db_close(struct cairn_db *db)
 	if (!db)
 		return;
 	mdb_env_close(db->env);
+	if (db->lock_fd >= 0)
+		close(db->lock_fd);
 	free(db);
 }
 
@@ -337,12 +390,12 @@ int cairn_db_apply(struct cairn_db *db, uint64_t commit_ts, const struct cairn_e
 		goto fail;
 	drops_free(&dl);
 	if ((rc = mdb_txn_commit(txn)) != 0)
-		return lmdb_err(err, rc, "cannot commit mutation");
+		return lmdb_err(err, disk_rc(db, rc), "cannot commit mutation");
 	return 0;
 fail:
 	drops_free(&dl);
 	mdb_txn_abort(txn);
-	return lmdb_err(err, rc, "cannot apply mutation");
+	return lmdb_err(err, disk_rc(db, rc), "cannot apply mutation");
 }
 
 static int put_drop(struct cairn_db *db, MDB_txn *txn, uint64_t ts, const char *pred, size_t plen)
@@ -375,7 +428,7 @@ int cairn_db_drop(struct cairn_db *db, uint64_t ts, const char *pred, cairn_err 
 		return lmdb_err(err, rc, "cannot record drop");
 	}
 	if ((rc = mdb_txn_commit(txn)) != 0)
-		return lmdb_err(err, rc, "cannot commit drop");
+		return lmdb_err(err, disk_rc(db, rc), "cannot commit drop");
 	return 0;
 }
 
@@ -591,12 +644,12 @@ int cairn_db_load_put(struct cairn_db_loader *l, const struct cairn_version *v, 
 		return cairn_err_set(err, "unknown record op 0x%02x", v->op & 0xff);
 	}
 	if (rc)
-		return lmdb_err(err, rc, "cannot write restored postings");
+		return lmdb_err(err, disk_rc(l->db, rc), "cannot write restored postings");
 	l->pending_bytes += v->obj_len + v->pred_len;
 	if (++l->pending >= LOAD_BATCH || l->pending_bytes >= LOAD_BATCH_BYTES) {
 		if ((rc = mdb_txn_commit(l->txn)) != 0) {
 			l->txn = NULL;
-			return lmdb_err(err, rc, "cannot commit restored postings");
+			return lmdb_err(err, disk_rc(l->db, rc), "cannot commit restored postings");
 		}
 		l->pending = l->pending_bytes = 0;
 		if ((rc = mdb_txn_begin(l->db->env, NULL, 0, &l->txn)) != 0) {
@@ -628,7 +681,7 @@ int cairn_db_load_end(struct cairn_db_loader *l, uint64_t max_uid, uint64_t max_
 		free(l);
 		return lmdb_err(err, rc, "cannot finish restore write");
 	}
-	rc = mdb_txn_commit(l->txn);
+	rc = disk_rc(l->db, mdb_txn_commit(l->txn));
 	free(l);
 	if (rc)
 		return lmdb_err(err, rc, "cannot commit restored postings");
