@@ -28,7 +28,7 @@
 #include "server/access.h"
 #include "server/admin.h"
 #include "server/http.h"
-#include "server/limits.h"
+#include "server/listener.h"
 #include "server/member_auth.h"
 #include "server/stream.h"
 #include "server/tls.h"
@@ -939,6 +939,7 @@ int cairn_cmd_alpha(int argc, char **argv)
 	cairn_err err = {0};
 	struct cairn_alpha a;
 	struct cairn_http_server *srv = NULL;
+	struct cairn_http_opts hopts = {.max_body = MAX_BODY};
 	memset(&a, 0, sizeof a);
 	pthread_mutex_init(&a.write_mu, NULL);
 	pthread_mutex_init(&a.stats.mu, NULL);
@@ -952,7 +953,8 @@ int cairn_cmd_alpha(int argc, char **argv)
 	if (cairn_load_plugins_from(cairn_opt(&o, "plugin_dir")) < 0)
 		goto quiet;
 	/* Who may call, and the address to advertise: checked before anything is opened. */
-	if (cairn_tls_member_setup(&o, &err) < 0 || cairn_access_init(&a.access, &o, &err) < 0 ||
+	if (cairn_listener_setup(&o, &hopts, &err) < 0 ||
+	    cairn_access_init(&a.access, &o, &err) < 0 ||
 	    (cairn_opt(&o, "cluster_secret_file") &&
 	     cairn_member_auth_load(cairn_opt(&o, "cluster_secret_file"), &err) < 0) ||
 	    cairn_addr_advertised(cairn_opt(&o, "my"), cairn_opt(&o, "http"), &a.http_addr, &err) <
@@ -975,11 +977,6 @@ int cairn_cmd_alpha(int argc, char **argv)
 		goto out;
 	a.group = g;
 	if (claim_restored(&a, dir, &err) < 0)
-		goto out;
-	struct cairn_http_opts hopts = {.max_body = MAX_BODY};
-	hopts.tls_cert = cairn_opt(&o, "tls_cert");
-	hopts.tls_key = cairn_opt(&o, "tls_key");
-	if (cairn_http_limits_from_opts(&o, &hopts, &err) < 0)
 		goto out;
 	srv = cairn_http_start(cairn_opt(&o, "http"), handle, &a, &hopts, &err);
 	if (!srv)

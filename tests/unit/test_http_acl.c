@@ -6,6 +6,7 @@
 #include "check.h"
 #include "server/access.h"
 #include "server/http.h"
+#include "server/peer.h"
 
 static struct sockaddr_storage v4(const char *ip)
 {
@@ -45,13 +46,13 @@ int main(void)
 				mapped_lo = v6("::ffff:127.0.0.1"), lan = v4("10.1.2.3"),
 				other = v4("192.168.7.1"), lan6 = v6("fd00::5"),
 				mapped_lan = v6("::ffff:10.1.2.3");
-	CHECK(cairn_http_peer_is_loopback(SA(lo)));
-	CHECK(cairn_http_peer_is_loopback(SA(lo2)));
-	CHECK(cairn_http_peer_is_loopback(SA(lo6)));
-	CHECK(cairn_http_peer_is_loopback(SA(mapped_lo)));
-	CHECK(!cairn_http_peer_is_loopback(SA(lan)));
-	CHECK(!cairn_http_peer_is_loopback(SA(lan6)));
-	CHECK(!cairn_http_peer_is_loopback(NULL));
+	CHECK(cairn_peer_is_loopback(SA(lo)));
+	CHECK(cairn_peer_is_loopback(SA(lo2)));
+	CHECK(cairn_peer_is_loopback(SA(lo6)));
+	CHECK(cairn_peer_is_loopback(SA(mapped_lo)));
+	CHECK(!cairn_peer_is_loopback(SA(lan)));
+	CHECK(!cairn_peer_is_loopback(SA(lan6)));
+	CHECK(!cairn_peer_is_loopback(NULL));
 
 	CHECK(in_list(SA(lan), "10.0.0.0/8"));
 	CHECK(in_list(SA(lan), "192.168.0.1, 10.1.2.3"));

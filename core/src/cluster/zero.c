@@ -22,7 +22,7 @@
 #include "log.h"
 #include "server/access.h"
 #include "server/http.h"
-#include "server/limits.h"
+#include "server/listener.h"
 #include "server/member_auth.h"
 #include "server/tls.h"
 
@@ -1035,6 +1035,7 @@ int cairn_cmd_zero(int argc, char **argv)
 	cairn_err err = {0};
 	struct zero z;
 	struct cairn_http_server *srv = NULL;
+	struct cairn_http_opts hopts = {.max_body = 16u << 20};
 	int rc = cairn_opts_parse("zero", NULL, flags, argc, argv, &o, &err);
 	memset(&z, 0, sizeof z);
 	pthread_mutex_init(&z.mu, NULL);
@@ -1042,7 +1043,8 @@ int cairn_cmd_zero(int argc, char **argv)
 	if (rc != 0)
 		goto out;
 	rc = -1;
-	if (cairn_tls_member_setup(&o, &err) < 0 || cairn_access_init(&z.access, &o, &err) < 0 ||
+	if (cairn_listener_setup(&o, &hopts, &err) < 0 ||
+	    cairn_access_init(&z.access, &o, &err) < 0 ||
 	    (cairn_opt(&o, "cluster_secret_file") &&
 	     cairn_member_auth_load(cairn_opt(&o, "cluster_secret_file"), &err) < 0))
 		goto out;
@@ -1072,11 +1074,6 @@ int cairn_cmd_zero(int argc, char **argv)
 		}
 		free(body);
 	}
-	struct cairn_http_opts hopts = {.max_body = 16u << 20};
-	hopts.tls_cert = cairn_opt(&o, "tls_cert");
-	hopts.tls_key = cairn_opt(&o, "tls_key");
-	if (cairn_http_limits_from_opts(&o, &hopts, &err) < 0)
-		goto out;
 	srv = cairn_http_start(cairn_opt(&o, "http"), handle, &z, &hopts, &err);
 	if (!srv)
 		goto out;

@@ -11,6 +11,7 @@
 
 #include "log.h"
 #include "server/member_auth.h"
+#include "server/peer.h"
 
 struct ip_range {
 	unsigned char lo[16], hi[16]; /* IPv4 as IPv4-mapped IPv6 */
@@ -255,7 +256,7 @@ int cairn_access_is_admin(const struct cairn_access *a, const struct cairn_http_
 {
 	if (member_admits && req->member)
 		return 1;
-	return (cairn_http_peer_is_loopback(req->peer) ||
+	return (cairn_peer_is_loopback(req->peer) ||
 		cairn_ip_list_match(a->whitelist, req->peer)) &&
 	       cairn_access_token_ok(a, req);
 }
@@ -265,8 +266,7 @@ int cairn_access_admin(const struct cairn_access *a, const struct cairn_http_req
 {
 	if (member_admits && req->member)
 		return 1;
-	if (!cairn_http_peer_is_loopback(req->peer) &&
-	    !cairn_ip_list_match(a->whitelist, req->peer)) {
+	if (!cairn_peer_is_loopback(req->peer) && !cairn_ip_list_match(a->whitelist, req->peer)) {
 		cairn_http_error(resp, 403,
 				 "%s is an admin operation and answers only this machine; add the "
 				 "caller to --whitelist to allow it",

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "server/limits.h"
 #include "server/member_auth.h"
+#include "server/peer.h"
 #include "server/stream.h"
 #include "server/tls.h"
 
@@ -49,7 +50,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 static void member_check(struct cairn_http_req *req, const struct conn_state *cs)
 {
 	if (!cairn_member_auth_enabled()) {
-		req->member = cairn_http_peer_is_loopback(req->peer);
+		req->member = cairn_peer_is_loopback(req->peer);
 		req->member_why = req->member ? NULL : "not a loopback peer";
 		return;
 	}
@@ -409,24 +410,6 @@ void cairn_http_error(struct cairn_http_resp *resp, int status, const char *fmt,
 	}
 	sprintf(w, "\"}]}\n");
 	cairn_http_reply(resp, status, "application/json", esc);
-}
-
-int cairn_http_peer_is_loopback(const struct sockaddr *sa)
-{
-	if (!sa)
-		return 0;
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *s = (const struct sockaddr_in *)sa;
-		return (ntohl(s->sin_addr.s_addr) >> 24) == 127;
-	}
-	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *s = (const struct sockaddr_in6 *)sa;
-		if (IN6_IS_ADDR_LOOPBACK(&s->sin6_addr))
-			return 1;
-		if (IN6_IS_ADDR_V4MAPPED(&s->sin6_addr))
-			return s->sin6_addr.s6_addr[12] == 127;
-	}
-	return 0;
 }
 
 /* The CA the client checks peers against: set once at start-up, before any

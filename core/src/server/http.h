@@ -70,8 +70,6 @@ void cairn_http_reply(struct cairn_http_resp *resp, int status, const char *cont
 /* Sets a JSON error response {"errors":[{"message":msg}]} (msg scrubbed). */
 void cairn_http_error(struct cairn_http_resp *resp, int status, const char *fmt, ...)
     CAIRN_PRINTF(3, 4);
-/* Is the peer loopback (127.0.0.0/8, ::1, ::ffff:127.x)? */
-int cairn_http_peer_is_loopback(const struct sockaddr *sa);
 
 /* Client side (libcurl): one request with its own deadline. */
 struct cairn_http_call {

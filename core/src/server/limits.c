@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "server/http.h"
+#include "server/peer.h"
 
 /* Entries only for addresses with a connection open, so there are never
  * more than the listener's connection limit: a scan is cheap. */
@@ -57,7 +57,7 @@ void cairn_limits_clear(struct cairn_limits *l)
 int cairn_limits_admit(struct cairn_limits *l, const struct sockaddr *sa)
 {
 	unsigned char addr[16];
-	if (cairn_http_peer_is_loopback(sa) || key(sa, addr) < 0)
+	if (cairn_peer_is_loopback(sa) || key(sa, addr) < 0)
 		return 1;
 	pthread_mutex_lock(&l->mu);
 	const struct cairn_peer_count *p = find(l, addr);
@@ -69,7 +69,7 @@ int cairn_limits_admit(struct cairn_limits *l, const struct sockaddr *sa)
 void cairn_limits_count(struct cairn_limits *l, const struct sockaddr *sa, int delta)
 {
 	unsigned char addr[16];
-	if (cairn_http_peer_is_loopback(sa) || key(sa, addr) < 0)
+	if (cairn_peer_is_loopback(sa) || key(sa, addr) < 0)
 		return;
 	pthread_mutex_lock(&l->mu);
 	struct cairn_peer_count *p = find(l, addr);
@@ -111,31 +111,4 @@ void cairn_limits_release(struct cairn_limits *l, size_t n)
 	pthread_mutex_lock(&l->mu);
 	l->held -= n < l->held ? n : l->held;
 	pthread_mutex_unlock(&l->mu);
-}
-
-static int positive(const struct cairn_opts *o, const char *name, uint64_t max, uint64_t *v,
-		    cairn_err *err)
-{
-	if (cairn_opt_u64(o, name, v, err) < 0)
-		return -1;
-	if (*v == 0 || *v > max)
-		return cairn_err_set(err, "--%s must be a number from 1 to %llu", name,
-				     (unsigned long long)max);
-	return 0;
-}
-
-int cairn_http_limits_from_opts(const struct cairn_opts *o, struct cairn_http_opts *h,
-				cairn_err *err)
-{
-	uint64_t conns, per_peer, idle, budget;
-	if (positive(o, "max_conns", 1u << 20, &conns, err) < 0 ||
-	    positive(o, "max_conns_per_peer", 1u << 20, &per_peer, err) < 0 ||
-	    positive(o, "idle_timeout", 86400, &idle, err) < 0 ||
-	    positive(o, "body_budget_mb", 1u << 20, &budget, err) < 0)
-		return -1;
-	h->max_conns = (unsigned)conns;
-	h->max_conns_per_peer = (unsigned)per_peer;
-	h->idle_timeout_s = (unsigned)idle;
-	h->body_budget = (size_t)budget << 20;
-	return 0;
 }

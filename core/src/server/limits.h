@@ -7,26 +7,6 @@
 #include <stddef.h>
 #include <sys/socket.h>
 
-#include "config.h"
-#include "server/http.h"
-
-/* The listener's limits as flags (and ini keys), documented defaults; the
- * body budget's default is the caller's (alpha holds mutations, zero small
- * requests). */
-#define CAIRN_HTTP_LIMIT_FLAGS(budget_mb)                                                          \
-	{"max_conns", 0, "512", "open HTTP connections in all", 0},                                \
-	    {"max_conns_per_peer", 0, "32", "open HTTP connections from one non-loopback address", \
-	     0},                                                                                   \
-	    {"idle_timeout", 0, "30",                                                              \
-	     "seconds a connection may sit idle (not counting a request being answered)", 0},      \
-	{                                                                                          \
-		"body_budget_mb", 0, budget_mb,                                                    \
-		    "MiB of request bodies held at once; past it a request is answered 503", 0     \
-	}
-/* Fills h's limits from those flags. Returns 0, or -1 naming the flag. */
-int cairn_http_limits_from_opts(const struct cairn_opts *o, struct cairn_http_opts *h,
-				cairn_err *err);
-
 struct cairn_peer_count;
 
 struct cairn_limits {

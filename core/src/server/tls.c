@@ -14,7 +14,6 @@
 
 #include "config.h"
 #include "jsonfile.h"
-#include "server/http.h"
 
 /* PEM files are small; a larger one is not a certificate or a key. */
 #define PEM_MAX (1u << 20)
@@ -139,19 +138,4 @@ int cairn_tls_check_ca(const char *ca_file, cairn_err *err)
 				     ca_file);
 	X509_free(x);
 	return 0;
-}
-
-int cairn_tls_member_setup(const struct cairn_opts *o, cairn_err *err)
-{
-	const char *cert = cairn_opt(o, "tls_cert"), *key = cairn_opt(o, "tls_key"),
-		   *ca = cairn_opt(o, "tls_ca");
-	int on = cairn_tls_member_flags(cert, key, ca, err);
-	if (on <= 0)
-		return on;
-	char *c = NULL, *k = NULL;
-	if (cairn_tls_load_pair(cert, key, &c, &k, err) < 0)
-		return -1;
-	free(c);
-	cairn_tls_free_pem(k);
-	return cairn_http_client_tls(ca, err);
 }

@@ -34,11 +34,6 @@ int cairn_tls_check_ca(const char *ca_file, cairn_err *err);
 	    {"tls_key", 0, NULL, "PEM private key of --tls_cert (unencrypted)", 0},                \
 	    CAIRN_TLS_CA_FLAG
 
-struct cairn_opts;
-/* At a member's start-up, before any call: checks the three flags and the
- * files, and sets this process's client TLS (cairn_http_client_tls). */
-int cairn_tls_member_setup(const struct cairn_opts *o, cairn_err *err);
-
 /* Wipes and frees PEM text (NULL is fine). */
 void cairn_tls_free_pem(char *pem);
 #endif
