@@ -22,6 +22,19 @@
 #include "config.h"
 #include "server/http.h"
 
+/* The flags (and ini keys) cairn_access_init and the cluster secret read;
+ * ops names what an admin may do on that command. */
+#define CAIRN_ACCESS_FLAGS(ops)                                                                    \
+	{"whitelist", 0, NULL,                                                                     \
+	 "comma list of IPs, CIDRs and a:b ranges allowed admin operations (" ops ")", 0},         \
+	    {"auth_token", 0, NULL, "token required in X-Cairn-AuthToken for admin operations",    \
+	     CAIRN_FLAG_SECRET},                                                                   \
+	    {"auth_token_file", 0, NULL, "file holding the admin token (mode 600)", 0},            \
+	{                                                                                          \
+		"cluster_secret_file", 0, NULL,                                                    \
+		    "file holding the cluster secret (mode 600, >= 16 bytes)", 0                   \
+	}
+
 struct cairn_ip_list;
 
 /* Parses s (NULL: *out = NULL, no list). */
