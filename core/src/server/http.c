@@ -228,6 +228,17 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 	}
 }
 
+/* libmicrohttpd's own messages (a failed TLS handshake, a refused
+ * connection) go through cairn's log, one scrubbed line each. */
+static void CAIRN_PRINTF(2, 0) mhd_log(void *cls, const char *fmt, va_list ap)
+{
+	char msg[512];
+	(void)cls;
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	msg[strcspn(msg, "\r\n")] = 0;
+	cairn_log(CAIRN_LOG_WARN, "http", "%s", msg);
+}
+
 static void free_tls(struct cairn_http_server *s)
 {
 	free(s->tls_cert);
@@ -331,11 +342,12 @@ struct cairn_http_server *cairn_http_start(const char *addr, cairn_http_handler 
 		tls_opts[2] = (struct MHD_OptionItem){MHD_OPTION_END, 0, NULL};
 	}
 	s->d = MHD_start_daemon(
-	    flags, (uint16_t)port, on_accept, s, on_request, s, MHD_OPTION_SOCK_ADDR,
-	    (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
-	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_URI_LOG_CALLBACK, on_uri,
-	    NULL, MHD_OPTION_CONNECTION_LIMIT, max_conns, MHD_OPTION_CONNECTION_TIMEOUT,
-	    s->idle_timeout_s, MHD_OPTION_ARRAY, tls_opts, MHD_OPTION_END);
+	    flags, (uint16_t)port, on_accept, s, on_request, s, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+	    NULL, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED,
+	    on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s,
+	    MHD_OPTION_URI_LOG_CALLBACK, on_uri, NULL, MHD_OPTION_CONNECTION_LIMIT, max_conns,
+	    MHD_OPTION_CONNECTION_TIMEOUT, s->idle_timeout_s, MHD_OPTION_ARRAY, tls_opts,
+	    MHD_OPTION_END);
 	if (!s->d && s->tls_cert) {
 		cairn_err_set(err,
 			      "cannot serve TLS on %s with %s and %s: the port is in use or "
