@@ -2,7 +2,7 @@
 """cairn's backup benchmark: one table, measured in one run on one data set.
 
     python3 bench/bench.py [--triples N] [--short] [--cores C] [--keep] [--no-rss4x]
-    (after cmake --build build; the tools come from scripts/setup.sh)
+    (after cmake --build build; missing tools are installed by scripts/setup.sh)
 
 Generates a deterministic (seeded) data set -- short strings, integers, uid
 edges, long text -- loads it as N-Quads, 100k triples per /mutate, and
@@ -447,7 +447,10 @@ def main():
         args.rss4x = not args.short
     missing = [t for t in TOOLS if shutil.which(t) is None]
     if missing:
-        print("bench: missing %s: run scripts/setup.sh" % ", ".join(missing), file=sys.stderr)
+        log("%s missing: running scripts/setup.sh" % ", ".join(missing))
+        subprocess.run(["bash", os.path.join(ROOT, "scripts", "setup.sh")], check=True)
+    if not os.access(cairnlib.CAIRN, os.X_OK):
+        log("no cairn binary at %s: build first (cmake -S . -B build && cmake --build build)" % cairnlib.CAIRN)
         return 2
     b = Bench(args)
     ok = False
