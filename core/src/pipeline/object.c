@@ -7,7 +7,10 @@
 #include <string.h>
 
 #include "pipeline/aes_ctr.h"
+#include "pipeline/blocks.h"
 #include "pipeline/gzip.h"
+
+int cairn_obj_gzip_level = CAIRN_GZIP_BLOCK_LEVEL;
 
 static int keyed(const struct cairn_keyset *ks) { return ks && ks->key_len; }
 
@@ -46,8 +49,9 @@ int cairn_objw_open(struct cairn_store_loc *loc, const char *name, const struct 
 		return cairn_err_set(err, "out of memory");
 	}
 	w->loc = loc;
-	if (cairn_gzip_deflate_new(CAIRN_GZIP_LEVEL, &f, err) < 0 ||
-	    cairn_wchain_add(w->c, f, err) < 0)
+	/* One gzip member per block, compressed on every core (blocks.h). */
+	struct cairn_block_opts bo = {CAIRN_COMP_GZIP, cairn_obj_gzip_level, 0, 0};
+	if (cairn_blocks_new(&bo, &f, err) < 0 || cairn_wchain_add(w->c, f, err) < 0)
 		goto fail;
 	if (keyed(ks) && (cairn_aes_ctr_encrypt_new(ks->key, ks->key_len, NULL, &f, err) < 0 ||
 			  cairn_wchain_add(w->c, f, err) < 0))

@@ -1,7 +1,7 @@
 /* object.h — a backup object's chains between records and a storage plugin:
  *
- *   write: bytes -> gzip -> [AES-CTR, IV first] -> sha256 (+ HMAC) -> plugin writer
- *   read:  plugin reader -> sha256 (+ HMAC) -> [AES-CTR] -> gunzip -> bytes
+ *   write: bytes -> gzip blocks on every core -> [AES-CTR, IV first] -> sha256 (+ HMAC) -> plugin
+ * writer read:  plugin reader -> sha256 (+ HMAC) -> [AES-CTR] -> gunzip -> bytes
  *
  * Both directions hash the stored bytes, so a reader checks and decodes in
  * one pass over the object. No storage plugin ever sees compression or keys;
@@ -14,6 +14,10 @@
 #include "pipeline/hash.h"
 #include "pipeline/keyset.h"
 #include "plugin/location.h"
+
+/* The libdeflate level (1-12) of the objects written: alpha's
+ * compression_level setting (pipeline/blocks.h has the default). */
+extern int cairn_obj_gzip_level;
 
 struct cairn_obj_writer;
 /* ks NULL or unkeyed: gzip only. */
