@@ -22,6 +22,7 @@
 #include "backup/group.h"
 #include "backup/series.h"
 #include "cluster/zero_client.h"
+#include "format/blockindex.h"
 #include "log.h"
 #include "pipeline/object.h"
 #include "server/http.h"
@@ -374,7 +375,8 @@ static int fill_manifest(struct cairn_manifest *m, const char *dir,
 		const cJSON *d;
 		char gid[16];
 		snprintf(gid, sizeof gid, "%u", r->group);
-		m->objs[i] = r->obj;
+		if (cairn_manifest_obj_copy(&m->objs[i], &r->obj) < 0)
+			return cairn_err_set(err, "out of memory");
 		cJSON_AddItemToObject(m->groups, gid, cJSON_Duplicate(r->preds, 1));
 		cJSON_ArrayForEach(d, r->drops)
 		    cJSON_AddItemToArray(m->drops, cJSON_Duplicate(d, 1));

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cluster/zero_client.h"
+#include "format/blockindex.h"
 #include "format/records.h"
 #include "jsonfile.h"
 #include "log.h"
@@ -57,6 +58,9 @@ void cairn_group_result_clear(struct cairn_group_result *r)
 	cJSON_Delete(r->preds);
 	cJSON_Delete(r->drops);
 	r->preds = r->drops = NULL;
+	free(r->obj.blocks);
+	r->obj.blocks = NULL;
+	r->obj.nblocks = 0;
 }
 
 int cairn_backup_open_destination(const struct cairn_backup_request *req,
@@ -91,6 +95,7 @@ int cairn_group_backup_write(const struct cairn_backup_source *src, struct cairn
 	struct cairn_obj_writer *w = NULL;
 	struct cairn_rec_encoder *enc = NULL;
 	struct cairn_obj_info info;
+	struct cairn_block_index idx = {0};
 	char obj_name[160];
 	int rc = -1;
 	memset(res, 0, sizeof *res);
@@ -118,10 +123,16 @@ int cairn_group_backup_write(const struct cairn_backup_source *src, struct cairn
 	enc = NULL;
 	if (fr < 0)
 		goto out;
-	int cr = cairn_objw_commit(w, &info, err);
+	int cr = cairn_objw_commit_index(w, &info, &idx, err);
 	w = NULL;
 	if (cr < 0)
 		goto out;
+	/* The manifest's block index, for restore to decompress in parallel. */
+	res->obj.block_size = idx.block_size;
+	res->obj.plain_size = idx.plain_size;
+	res->obj.blocks = idx.stored;
+	res->obj.nblocks = idx.n;
+	idx.stored = NULL;
 	res->obj.size = info.size;
 	memcpy(res->obj.sha256, info.sha256, sizeof res->obj.sha256);
 	memcpy(res->obj.hmac, info.hmac, sizeof res->obj.hmac);
@@ -132,6 +143,7 @@ int cairn_group_backup_write(const struct cairn_backup_source *src, struct cairn
 out:
 	cairn_rec_encoder_free(enc);
 	cairn_objw_abort(w);
+	free(idx.stored);
 	OPENSSL_cleanse(&ks, sizeof ks);
 	return rc;
 }
@@ -200,6 +212,7 @@ static cJSON *result_to_json(const struct cairn_group_result *res)
 	cairn_json_add_u64(out, "records", res->obj.records);
 	cJSON_AddStringToObject(out, "sha256", res->obj.sha256);
 	cJSON_AddStringToObject(out, "hmac", res->obj.hmac);
+	cairn_blockindex_to_json(out, &res->obj);
 	cJSON_AddBoolToObject(out, "encrypted", res->encrypted);
 	cJSON_AddStringToObject(out, "key_check", res->key_check);
 	cairn_json_add_u64(out, "max_uid", res->max_uid);
@@ -233,6 +246,9 @@ int cairn_group_result_from_json(const cJSON *j, struct cairn_group_result *r, c
 	r->drops = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(j, "drop_operations"), 1);
 	if (!cJSON_IsArray(r->preds) || !cJSON_IsArray(r->drops))
 		return cairn_err_set(err, "the answer has no predicates or drop_operations");
+	if (cairn_blockindex_parse(j, 0, r->encrypted, &r->obj, err) < 0 ||
+	    cairn_blockindex_check(&r->obj, 0, r->encrypted, err) < 0)
+		return -1;
 	return 0;
 }
 

@@ -16,6 +16,11 @@ struct cairn_manifest_obj {
 	uint64_t records;
 	char sha256[65];
 	char hmac[65]; /* "" unless encrypted */
+	/* The block index (format/blockindex.h): block_size 0 if the object
+	 * has none (written before it, read sequentially). */
+	uint64_t block_size, plain_size;
+	uint64_t *blocks; /* stored (compressed) length of each block, malloc'd */
+	size_t nblocks;
 };
 
 struct cairn_manifest {

@@ -36,6 +36,13 @@ struct cairn_block_len {
 	uint64_t stored, plain;
 };
 
+/* An object's block index as the manifest records it (format/blockindex.h). */
+struct cairn_block_index {
+	uint64_t block_size, plain_size;
+	uint64_t *stored; /* malloc'd: each block's compressed length */
+	size_t n;
+};
+
 int cairn_blocks_new(const struct cairn_block_opts *o, struct cairn_filter **out, cairn_err *err);
 /* The index of every block emitted so far (all of them once the chain is
  * finished); valid until the filter is freed. */

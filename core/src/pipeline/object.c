@@ -24,7 +24,9 @@ struct cairn_obj_writer {
 	struct cairn_store_loc *loc;
 	struct cairn_writer *pw;
 	struct cairn_wchain *c;
-	struct cairn_filter *hash; /* owned by c */
+	struct cairn_filter *hash;   /* owned by c */
+	struct cairn_filter *blocks; /* owned by c */
+	size_t block_size;
 };
 
 static int to_plugin(void *ctx, const void *p, size_t n, cairn_err *err)
@@ -51,7 +53,9 @@ int cairn_objw_open(struct cairn_store_loc *loc, const char *name, const struct 
 	w->loc = loc;
 	/* One gzip member per block, compressed on every core (blocks.h). */
 	struct cairn_block_opts bo = {CAIRN_COMP_GZIP, cairn_obj_gzip_level, 0, 0};
-	if (cairn_blocks_new(&bo, &f, err) < 0 || cairn_wchain_add(w->c, f, err) < 0)
+	w->block_size = CAIRN_BLOCK_SIZE;
+	if (cairn_blocks_new(&bo, &w->blocks, err) < 0 ||
+	    cairn_wchain_add(w->c, w->blocks, err) < 0)
 		goto fail;
 	if (keyed(ks) && (cairn_aes_ctr_encrypt_new(ks->key, ks->key_len, NULL, &f, err) < 0 ||
 			  cairn_wchain_add(w->c, f, err) < 0))
@@ -74,9 +78,36 @@ int cairn_objw_write(struct cairn_obj_writer *w, const void *buf, size_t len, ca
 
 int cairn_objw_commit(struct cairn_obj_writer *w, struct cairn_obj_info *info, cairn_err *err)
 {
+	return cairn_objw_commit_index(w, info, NULL, err);
+}
+
+static int copy_index(struct cairn_obj_writer *w, struct cairn_block_index *idx)
+{
+	size_t n = 0;
+	const struct cairn_block_len *bl = cairn_blocks_index(w->blocks, &n);
+	if (!(idx->stored = malloc((n ? n : 1) * sizeof *idx->stored)))
+		return -1;
+	idx->block_size = w->block_size;
+	idx->n = n;
+	for (size_t i = 0; i < n; i++) {
+		idx->stored[i] = bl[i].stored;
+		idx->plain_size += bl[i].plain;
+	}
+	return 0;
+}
+
+int cairn_objw_commit_index(struct cairn_obj_writer *w, struct cairn_obj_info *info,
+			    struct cairn_block_index *idx, cairn_err *err)
+{
+	if (idx)
+		memset(idx, 0, sizeof *idx);
 	if (cairn_wchain_finish(w->c, err) < 0) {
 		cairn_objw_abort(w);
 		return -1;
+	}
+	if (idx && copy_index(w, idx) < 0) {
+		cairn_objw_abort(w);
+		return cairn_err_set(err, "out of memory");
 	}
 	cairn_hash_result(w->hash, info);
 	struct cairn_writer *pw = w->pw;
