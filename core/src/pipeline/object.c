@@ -8,6 +8,7 @@
 
 #include "pipeline/aes_ctr.h"
 #include "pipeline/blocks.h"
+#include "pipeline/blocks_read.h"
 #include "pipeline/gzip.h"
 
 int cairn_obj_gzip_level = CAIRN_GZIP_BLOCK_LEVEL;
@@ -142,9 +143,11 @@ static ssize_t from_plugin(void *ctx, void *buf, size_t cap, cairn_err *err)
 	return n;
 }
 
-/* decode 0: the hash alone (stored bytes, not decrypted or inflated). */
+/* decode 0: the hash alone (stored bytes, not decrypted or inflated).
+ * idx: the blocks decoded in parallel rather than in one stream. */
 static int reader_open(struct cairn_store_loc *loc, const char *name, const struct cairn_keyset *ks,
-		       int decode, struct cairn_obj_reader **out, cairn_err *err)
+		       int decode, const struct cairn_block_index *idx,
+		       struct cairn_obj_reader **out, cairn_err *err)
 {
 	struct cairn_filter *f = NULL;
 	struct cairn_obj_reader *r = calloc(1, sizeof *r);
@@ -155,11 +158,17 @@ static int reader_open(struct cairn_store_loc *loc, const char *name, const stru
 	r->loc = loc;
 	if (hash_for(ks, &r->hash, err) < 0 || cairn_rchain_add(r->c, r->hash, err) < 0)
 		goto fail;
-	if (decode && keyed(ks) &&
-	    (cairn_aes_ctr_decrypt_new(ks->key, ks->key_len, &f, err) < 0 ||
-	     cairn_rchain_add(r->c, f, err) < 0))
+	if (decode && idx) {
+		if (cairn_blocks_read_new(idx, keyed(ks) ? ks->key : NULL,
+					  keyed(ks) ? ks->key_len : 0, 0, &f, err) < 0 ||
+		    cairn_rchain_add(r->c, f, err) < 0)
+			goto fail;
+	} else if (decode && keyed(ks) &&
+		   (cairn_aes_ctr_decrypt_new(ks->key, ks->key_len, &f, err) < 0 ||
+		    cairn_rchain_add(r->c, f, err) < 0))
 		goto fail;
-	if (decode && (cairn_gzip_inflate_new(&f, err) < 0 || cairn_rchain_add(r->c, f, err) < 0))
+	if (decode && !idx &&
+	    (cairn_gzip_inflate_new(&f, err) < 0 || cairn_rchain_add(r->c, f, err) < 0))
 		goto fail;
 	if (loc->ops->read_open(loc->st, name, &r->pr, err) < 0)
 		goto fail;
@@ -173,7 +182,14 @@ fail:
 int cairn_objr_open(struct cairn_store_loc *loc, const char *name, const struct cairn_keyset *ks,
 		    struct cairn_obj_reader **out, cairn_err *err)
 {
-	return reader_open(loc, name, ks, 1, out, err);
+	return reader_open(loc, name, ks, 1, NULL, out, err);
+}
+
+int cairn_objr_open_index(struct cairn_store_loc *loc, const char *name,
+			  const struct cairn_keyset *ks, const struct cairn_block_index *idx,
+			  struct cairn_obj_reader **out, cairn_err *err)
+{
+	return reader_open(loc, name, ks, 1, idx, out, err);
 }
 
 ssize_t cairn_objr_read(struct cairn_obj_reader *r, void *buf, size_t len, cairn_err *err)
@@ -210,7 +226,7 @@ int cairn_obj_hash(struct cairn_store_loc *loc, const char *name, const struct c
 		   struct cairn_obj_info *info, cairn_err *err)
 {
 	struct cairn_obj_reader *r = NULL;
-	if (reader_open(loc, name, ks, 0, &r, err) < 0)
+	if (reader_open(loc, name, ks, 0, NULL, &r, err) < 0)
 		return -1;
 	int rc = cairn_objr_finish(r, info, err);
 	cairn_objr_close(r);

@@ -37,6 +37,11 @@ struct cairn_obj_reader;
 /* Opens the object (one read of it, start to end) with the decoding chain. */
 int cairn_objr_open(struct cairn_store_loc *loc, const char *name, const struct cairn_keyset *ks,
 		    struct cairn_obj_reader **out, cairn_err *err);
+/* The same for an object with a block index (the manifest's, checked):
+ * its blocks are decrypted and decompressed in parallel (blocks_read.h). */
+int cairn_objr_open_index(struct cairn_store_loc *loc, const char *name,
+			  const struct cairn_keyset *ks, const struct cairn_block_index *idx,
+			  struct cairn_obj_reader **out, cairn_err *err);
 /* Decompressed bytes; 0 at the end of the last gzip member (the stored
  * object is then read to its end); -1 on error, naming the object. */
 ssize_t cairn_objr_read(struct cairn_obj_reader *r, void *buf, size_t len, cairn_err *err);
