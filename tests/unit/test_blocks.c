@@ -9,7 +9,9 @@
 #include <zstd.h>
 
 #include "check.h"
+#include "pipeline/aes_ctr.h"
 #include "pipeline/blocks.h"
+#include "pipeline/blocks_read.h"
 
 struct buf {
 	unsigned char *p;
@@ -232,6 +234,145 @@ static void test_levels(void)
 		CHECK(cairn_blocks_check_level(CAIRN_COMP_GZIP, l, &err) == 0);
 }
 
+/* A source serving a buffer in pieces of at most chunk bytes. */
+struct src {
+	const unsigned char *p;
+	size_t len, pos, chunk;
+};
+
+static ssize_t src_read(void *ctx, void *buf, size_t cap, cairn_err *err)
+{
+	struct src *s = ctx;
+	(void)err;
+	size_t n = s->len - s->pos;
+	if (n > cap)
+		n = cap;
+	if (n > s->chunk)
+		n = s->chunk;
+	memcpy(buf, s->p + s->pos, n);
+	s->pos += n;
+	return (ssize_t)n;
+}
+
+static const unsigned char test_key[32] = "0123456789abcdef0123456789abcdef";
+static const unsigned char test_iv[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+					  0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xf0};
+
+/* The object as backup writes it: blocks, then (keyed) AES-CTR with the IV
+ * first; its index. The IV is near a carry, so counters at block offsets
+ * carry across bytes. */
+static void write_object(size_t n, size_t bsize, size_t key_len, struct buf *out,
+			 struct cairn_block_index *idx, unsigned char **plain)
+{
+	struct cairn_block_opts o = {CAIRN_COMP_GZIP, 0, 3, bsize};
+	cairn_err err = {0};
+	struct cairn_filter *f = NULL, *blocks = NULL;
+	struct cairn_wchain *c = cairn_wchain_new(sink, out);
+	*plain = make_input(n);
+	CHECK(cairn_blocks_new(&o, &blocks, &err) == 0 && cairn_wchain_add(c, blocks, &err) == 0);
+	if (key_len)
+		CHECK(cairn_aes_ctr_encrypt_new(test_key, key_len, test_iv, &f, &err) == 0 &&
+		      cairn_wchain_add(c, f, &err) == 0);
+	CHECK(cairn_wchain_write(c, *plain, n, &err) == 0 && cairn_wchain_finish(c, &err) == 0);
+	size_t nb = 0;
+	const struct cairn_block_len *bl = cairn_blocks_index(blocks, &nb);
+	idx->block_size = bsize;
+	idx->plain_size = n;
+	idx->n = nb;
+	idx->stored = malloc(nb * sizeof *idx->stored);
+	for (size_t i = 0; i < nb; i++)
+		idx->stored[i] = bl[i].stored;
+	cairn_wchain_free(c);
+}
+
+/* Reads obj through the parallel decoder; the plain bytes and the result. */
+static int read_object(const struct buf *obj, const struct cairn_block_index *idx, size_t key_len,
+		       unsigned workers, struct buf *plain, cairn_err *err)
+{
+	struct src sr = {obj->p, obj->len, 0, 777};
+	struct cairn_filter *f = NULL;
+	struct cairn_rchain *c = cairn_rchain_new(src_read, &sr);
+	unsigned char tmp[3000];
+	ssize_t got = -1;
+	if (cairn_blocks_read_new(idx, key_len ? test_key : NULL, key_len, workers, &f, err) < 0 ||
+	    cairn_rchain_add(c, f, err) < 0) {
+		cairn_rchain_free(c);
+		return -1;
+	}
+	while ((got = cairn_rchain_read(c, tmp, sizeof tmp, err)) > 0)
+		sink(plain, tmp, (size_t)got, err);
+	cairn_rchain_free(c);
+	return got < 0 ? -1 : 0;
+}
+
+/* Decrypting each block at its counter offset and decompressing the blocks
+ * in parallel gives the plain stream back, for every key size, at block
+ * boundaries and for an empty object. */
+static void test_parallel_decode(void)
+{
+	size_t sizes[] = {0, 1, 4095, 4096, 4097, 50 * 4096 + 9};
+	size_t keys[] = {0, 16, 24, 32};
+	for (size_t k = 0; k < 4; k++)
+		for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+			struct buf obj = {0}, back = {0};
+			struct cairn_block_index idx;
+			unsigned char *plain;
+			cairn_err err = {0};
+			write_object(sizes[i], 4096, keys[k], &obj, &idx, &plain);
+			CHECK(read_object(&obj, &idx, keys[k], k + 1, &back, &err) == 0);
+			CHECK(back.len == sizes[i] &&
+			      (!back.len || memcmp(back.p, plain, back.len) == 0));
+			free(obj.p);
+			free(back.p);
+			free(idx.stored);
+			free(plain);
+		}
+}
+
+/* A damaged block, a cut-short object, bytes after the last block and an
+ * index that does not fit the object are refused, naming what is wrong. */
+static void test_parallel_decode_refuses(void)
+{
+	struct buf obj = {0}, back = {0};
+	struct cairn_block_index idx;
+	unsigned char *plain;
+	cairn_err err = {0};
+	write_object(20 * 4096, 4096, 32, &obj, &idx, &plain);
+	size_t at = 16 + idx.stored[0] + idx.stored[1] + 30; /* block 2's deflate data */
+	obj.p[at] ^= 0x55;
+	CHECK(read_object(&obj, &idx, 32, 2, &back, &err) < 0);
+	CHECK_CONTAINS(err.msg, "block 2 ");
+	CHECK(err.code == CAIRN_E_CORRUPT);
+	obj.p[at] ^= 0x55;
+	struct buf cut = {obj.p, obj.len - 3, 0};
+	back.len = 0;
+	CHECK(read_object(&cut, &idx, 32, 2, &back, &err) < 0);
+	CHECK_CONTAINS(err.msg, "truncated");
+	struct buf more = {0};
+	sink(&more, obj.p, obj.len, &err);
+	sink(&more, "x", 1, &err);
+	back.len = 0;
+	CHECK(read_object(&more, &idx, 32, 2, &back, &err) < 0);
+	CHECK_CONTAINS(err.msg, "data follows the last block");
+	/* Lengths moved between two blocks: same total, wrong cut. */
+	idx.stored[3] += 1;
+	idx.stored[4] -= 1;
+	back.len = 0;
+	CHECK(read_object(&obj, &idx, 32, 2, &back, &err) < 0);
+	CHECK_CONTAINS(err.msg, "is not one gzip member");
+	/* The right index reads it. */
+	idx.stored[3] -= 1;
+	idx.stored[4] += 1;
+	back.len = 0;
+	CHECK(read_object(&obj, &idx, 32, 2, &back, &err) == 0);
+	CHECK(back.len == 20 * 4096 && memcmp(back.p, plain, back.len) == 0);
+	free(more.p);
+	free(obj.p);
+	free(back.p);
+	free(idx.stored);
+	free(plain);
+}
+
 int main(void)
 {
 	test_round_trips();
@@ -239,5 +380,7 @@ int main(void)
 	test_gzip_command();
 	test_failing_sink();
 	test_levels();
+	test_parallel_decode();
+	test_parallel_decode_refuses();
 	CHECK_DONE();
 }
