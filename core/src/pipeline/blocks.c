@@ -156,8 +156,8 @@ static int emit_some(struct blocks *b, unsigned char *out, size_t cap, size_t *m
 		pthread_mutex_lock(&b->mu);
 		s->state = S_EMPTY;
 		s->in_len = 0;
+		b->emit = (b->emit + 1) % b->nslots; /* workers read it */
 		pthread_mutex_unlock(&b->mu);
-		b->emit = (b->emit + 1) % b->nslots;
 	}
 	return 0;
 }

@@ -166,8 +166,8 @@ static int emit_some(struct bread *b, unsigned char *out, size_t cap, size_t *ma
 		pthread_mutex_lock(&b->mu);
 		s->state = S_EMPTY;
 		s->in_len = s->want = 0;
+		b->emit = (b->emit + 1) % b->nslots; /* workers read it */
 		pthread_mutex_unlock(&b->mu);
-		b->emit = (b->emit + 1) % b->nslots;
 	}
 	return 0;
 }
