@@ -261,10 +261,10 @@ static const unsigned char test_iv[16] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x
 /* The object as backup writes it: blocks, then (keyed) AES-CTR with the IV
  * first; its index. The IV is near a carry, so counters at block offsets
  * carry across bytes. */
-static void write_object(size_t n, size_t bsize, size_t key_len, struct buf *out,
+static void write_object(int comp, size_t n, size_t bsize, size_t key_len, struct buf *out,
 			 struct cairn_block_index *idx, unsigned char **plain)
 {
-	struct cairn_block_opts o = {CAIRN_COMP_GZIP, 0, 3, bsize};
+	struct cairn_block_opts o = {comp, 0, 3, bsize};
 	cairn_err err = {0};
 	struct cairn_filter *f = NULL, *blocks = NULL;
 	struct cairn_wchain *c = cairn_wchain_new(sink, out);
@@ -279,6 +279,7 @@ static void write_object(size_t n, size_t bsize, size_t key_len, struct buf *out
 	idx->block_size = bsize;
 	idx->plain_size = n;
 	idx->n = nb;
+	idx->comp = comp;
 	idx->stored = malloc(nb * sizeof *idx->stored);
 	for (size_t i = 0; i < nb; i++)
 		idx->stored[i] = bl[i].stored;
@@ -306,8 +307,8 @@ static int read_object(const struct buf *obj, const struct cairn_block_index *id
 }
 
 /* Decrypting each block at its counter offset and decompressing the blocks
- * in parallel gives the plain stream back, for every key size, at block
- * boundaries and for an empty object. */
+ * in parallel gives the plain stream back, for every key size, gzip and
+ * zstd, at block boundaries and for an empty object. */
 static void test_parallel_decode(void)
 {
 	size_t sizes[] = {0, 1, 4095, 4096, 4097, 50 * 4096 + 9};
@@ -318,7 +319,8 @@ static void test_parallel_decode(void)
 			struct cairn_block_index idx;
 			unsigned char *plain;
 			cairn_err err = {0};
-			write_object(sizes[i], 4096, keys[k], &obj, &idx, &plain);
+			write_object(k % 2 ? CAIRN_COMP_ZSTD : CAIRN_COMP_GZIP, sizes[i], 4096,
+				     keys[k], &obj, &idx, &plain);
 			CHECK(read_object(&obj, &idx, keys[k], k + 1, &back, &err) == 0);
 			CHECK(back.len == sizes[i] &&
 			      (!back.len || memcmp(back.p, plain, back.len) == 0));
@@ -337,7 +339,7 @@ static void test_parallel_decode_refuses(void)
 	struct cairn_block_index idx;
 	unsigned char *plain;
 	cairn_err err = {0};
-	write_object(20 * 4096, 4096, 32, &obj, &idx, &plain);
+	write_object(CAIRN_COMP_GZIP, 20 * 4096, 4096, 32, &obj, &idx, &plain);
 	size_t at = 16 + idx.stored[0] + idx.stored[1] + 30; /* block 2's deflate data */
 	obj.p[at] ^= 0x55;
 	CHECK(read_object(&obj, &idx, 32, 2, &back, &err) < 0);

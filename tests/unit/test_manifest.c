@@ -60,7 +60,8 @@ static void hostile_fields_are_refused_by_name(void)
 	refused("\"since\":10", "\"since\":30", "since <= read_ts");
 	refused("\"backup_num\":2", "\"backup_num\":1", "backup_num >= 2");
 	refused("cairn-backup/1", "cairn-backup/9", "format");
-	refused("\"gzip\"", "\"zstd\"", "compression");
+	refused("\"gzip\"", "\"zstd\"", "a zstd object needs a block index");
+	refused("\"gzip\"", "\"lz4\"", "compression \"lz4\" is not supported");
 	refused("\"20261124-abcdef\"", "\"../evil\"", "backup_id");
 	refused("0123456789abcdef0123", "0123456789ABCDEF0123", "sha256");
 	refused("\"encrypted\":false", "\"encrypted\":\"no\"", "encrypted");

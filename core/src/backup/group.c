@@ -111,7 +111,7 @@ int cairn_group_backup_write(const struct cairn_backup_source *src, struct cairn
 		 (unsigned long long)job->read_ts, src->group);
 	snprintf(obj_name, sizeof obj_name, "%s/%s", job->dir, res->obj.path);
 	struct cairn_rec_header hdr = {src->group, job->full ? 0 : job->since, job->read_ts};
-	if (cairn_objw_open(loc, obj_name, &ks, &w, err) < 0 ||
+	if (cairn_objw_open_comp(loc, obj_name, &ks, job->comp, &w, err) < 0 ||
 	    cairn_rec_encoder_open(w, &hdr, &enc, err) < 0)
 		goto out;
 	struct enc_ctx ec = {enc, err, job->full ? NULL : res->drops};
@@ -196,6 +196,7 @@ char *cairn_group_job_to_json(const struct cairn_backup_request *req,
 	cJSON_AddBoolToObject(j, "anonymous", req->anonymous);
 	cJSON_AddStringToObject(j, "dir", job->dir);
 	cJSON_AddBoolToObject(j, "full", job->full);
+	cJSON_AddStringToObject(j, "compression", job->comp == CAIRN_COMP_ZSTD ? "zstd" : "gzip");
 	cairn_json_add_u64(j, "since", job->since);
 	cairn_json_add_u64(j, "read_ts", job->read_ts);
 	char *s = cJSON_PrintUnformatted(j);
@@ -266,6 +267,21 @@ void cairn_backup_request_from_json(const cJSON *j, struct cairn_backup_request 
 	req->session_token = opt_str(j, "sessionToken");
 	req->anonymous = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "anonymous"));
 	req->force_full = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "forceFull"));
+	req->compression = opt_str(j, "compression");
+}
+
+int cairn_compression_parse(const char *name, int *comp, cairn_err *err)
+{
+	if (!name || strcmp(name, "gzip") == 0)
+		*comp = CAIRN_COMP_GZIP;
+	else if (strcmp(name, "zstd") == 0)
+		*comp = CAIRN_COMP_ZSTD;
+	else
+		return cairn_err_set(err,
+				     "compression \"%.32s\" is not supported: use gzip (the "
+				     "default) or zstd",
+				     name);
+	return 0;
 }
 
 char *cairn_group_backup_serve(const struct cairn_backup_source *src, const char *body, size_t len,
@@ -282,13 +298,15 @@ char *cairn_group_backup_serve(const struct cairn_backup_source *src, const char
 	req.force_full = 0; /* the coordinator planned the series */
 	struct cairn_group_job job = {dir,
 				      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "full")),
-				      cairn_json_u64(j, "since"), cairn_json_u64(j, "read_ts")};
+				      cairn_json_u64(j, "since"), cairn_json_u64(j, "read_ts"), 0};
 	if (!j || !req.destination || !dir || strncmp(dir, "cairn.", 6) != 0 || strchr(dir, '/') ||
 	    !job.read_ts) {
 		cairn_err_set(err, "a group backup request needs destination, dir, full, since and "
 				   "read_ts");
 		goto out;
 	}
+	if (cairn_compression_parse(req.compression, &job.comp, err) < 0)
+		goto out;
 	/* Commits up to read_ts are applied here before zero's watermark passes
 	 * them; wait for that, as an export at read_ts would. */
 	if (open_secret_fields(&req, opened, err) < 0 ||

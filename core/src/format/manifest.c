@@ -269,6 +269,10 @@ static int check_indexes(const struct cairn_manifest *m, cairn_err *err)
 	for (size_t i = 0; i < m->nobjs; i++)
 		if (cairn_blockindex_check(&m->objs[i], i, m->encrypted, err) < 0)
 			return -1;
+		else if (m->compression && !m->objs[i].block_size)
+			/* zstd objects are only ever read block by block */
+			return cairn_err_set(err, "objects[%zu]: a zstd object needs a block index",
+					     i);
 	return 0;
 }
 
@@ -330,10 +334,11 @@ int cairn_manifest_parse(const char *json, size_t len, const char *dir, struct c
 	m->encrypted = cJSON_IsTrue(enc); /* absent means not encrypted, as in Dgraph */
 	if (!(s = get_str(root, "compression", 16, err)))
 		goto out;
-	if (strcmp(s, "gzip") != 0) {
-		cairn_err_set(err, "compression \"%s\" is not supported (only gzip)", s);
+	if (strcmp(s, "gzip") != 0 && strcmp(s, "zstd") != 0) {
+		cairn_err_set(err, "compression \"%s\" is not supported (only gzip or zstd)", s);
 		goto out;
 	}
+	m->compression = strcmp(s, "zstd") == 0;
 	if (m->encrypted) {
 		const char *c = get_str(root, "cipher", 15, err), *k;
 		if (!c || (strcmp(c, "aes-128-ctr") && strcmp(c, "aes-192-ctr") &&
@@ -386,7 +391,7 @@ char *cairn_manifest_to_json(const struct cairn_manifest *m)
 		cJSON_AddStringToObject(r, "cipher", m->cipher);
 		cJSON_AddStringToObject(r, "key_check", m->key_check);
 	}
-	cJSON_AddStringToObject(r, "compression", "gzip");
+	cJSON_AddStringToObject(r, "compression", m->compression ? "zstd" : "gzip");
 	cJSON_AddItemToObject(r, "groups",
 			      m->groups ? cJSON_Duplicate(m->groups, 1) : cJSON_CreateObject());
 	cJSON_AddItemToObject(r, "drop_operations",
@@ -511,7 +516,7 @@ static int canonical(const struct cairn_manifest *m, struct canon *c)
 	put_num(c, "encrypted", (uint64_t)(m->encrypted != 0));
 	put_str(c, "cipher", m->cipher);
 	put_str(c, "key_check", m->key_check);
-	put_str(c, "compression", "gzip");
+	put_str(c, "compression", m->compression ? "zstd" : "gzip");
 	put_num(c, "max_uid", m->max_uid);
 	put_str(c, "created", m->created);
 	put_groups(c, m->groups);

@@ -34,6 +34,7 @@ struct cairn_manifest {
 	cJSON *groups;	    /* {"1": ["pred", ...]} */
 	cJSON *drops;	    /* [{"op":"drop_attr","attr":"x","ts":N}, {"op":"drop_all","ts":N}] */
 	char created[32];
+	int compression;	/* 0 gzip, 1 zstd (enum cairn_compression) */
 	char manifest_hmac[65]; /* encrypted: the MAC over all of the above; "" if absent */
 	struct cairn_manifest_obj *objs;
 	size_t nobjs;

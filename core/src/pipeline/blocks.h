@@ -41,6 +41,7 @@ struct cairn_block_index {
 	uint64_t block_size, plain_size;
 	uint64_t *stored; /* malloc'd: each block's compressed length */
 	size_t n;
+	int comp; /* enum cairn_compression */
 };
 
 int cairn_blocks_new(const struct cairn_block_opts *o, struct cairn_filter **out, cairn_err *err);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zstd.h>
 
 #define IV_LEN 16
 
@@ -31,6 +32,7 @@ struct bread {
 	size_t key_len, have_iv;
 	uint64_t *stored, block_size, plain_size, next_off;
 	size_t n, next;
+	int comp;
 	pthread_mutex_t mu;
 	pthread_cond_t work, done;
 	pthread_t *threads;
@@ -72,12 +74,12 @@ static int decrypt(struct bread *b, EVP_CIPHER_CTX *ctx, struct slot *s)
 	return 0;
 }
 
-static void decode_one(struct bread *b, struct libdeflate_decompressor *d, EVP_CIPHER_CTX *ctx,
-		       struct slot *s)
+static void decode_one(struct bread *b, struct libdeflate_decompressor *d, ZSTD_DCtx *zd,
+		       EVP_CIPHER_CTX *ctx, struct slot *s)
 {
 	size_t ain = 0, aout = 0;
 	s->msg[0] = 0;
-	if (!d || !ctx) {
+	if (!d || !zd || !ctx) {
 		snprintf(s->msg, sizeof s->msg, "out of memory");
 		return;
 	}
@@ -85,15 +87,26 @@ static void decode_one(struct bread *b, struct libdeflate_decompressor *d, EVP_C
 		snprintf(s->msg, sizeof s->msg, "cannot decrypt block %zu (OpenSSL failed)", s->k);
 		return;
 	}
-	enum libdeflate_result r =
-	    libdeflate_gzip_decompress_ex(d, s->in, s->in_len, s->out, s->plain, &ain, &aout);
-	if (r != LIBDEFLATE_SUCCESS || ain != s->in_len || aout != s->plain)
+	int ok;
+	if (b->comp == CAIRN_COMP_ZSTD) {
+		/* Exactly one frame, all of the block's bytes. */
+		ain = ZSTD_findFrameCompressedSize(s->in, s->in_len);
+		aout =
+		    ZSTD_isError(ain) ? 0 : ZSTD_decompressDCtx(zd, s->out, s->plain, s->in, ain);
+		ok = !ZSTD_isError(ain) && !ZSTD_isError(aout);
+		if (!ok)
+			aout = 0;
+	} else {
+		ok = libdeflate_gzip_decompress_ex(d, s->in, s->in_len, s->out, s->plain, &ain,
+						   &aout) == LIBDEFLATE_SUCCESS;
+	}
+	if (!ok || ain != s->in_len || aout != s->plain)
 		snprintf(s->msg, sizeof s->msg,
-			 "block %zu (stored bytes %llu to %llu) is not one gzip member of %zu "
+			 "block %zu (stored bytes %llu to %llu) is not one %s of %zu "
 			 "bytes: the object is damaged or its block index is wrong",
 			 s->k, (unsigned long long)(s->off + (b->key_len ? IV_LEN : 0)),
 			 (unsigned long long)(s->off + (b->key_len ? IV_LEN : 0) + s->in_len),
-			 s->plain);
+			 b->comp == CAIRN_COMP_ZSTD ? "zstd frame" : "gzip member", s->plain);
 	s->out_len = aout;
 }
 
@@ -102,6 +115,7 @@ static void *worker(void *arg)
 	struct bread *b = arg;
 	struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
 	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
+	ZSTD_DCtx *zd = ZSTD_createDCtx();
 	pthread_mutex_lock(&b->mu);
 	for (;;) {
 		struct slot *s = NULL;
@@ -116,7 +130,7 @@ static void *worker(void *arg)
 		}
 		s->state = S_BUSY;
 		pthread_mutex_unlock(&b->mu);
-		decode_one(b, d, ctx, s);
+		decode_one(b, d, zd, ctx, s);
 		pthread_mutex_lock(&b->mu);
 		s->out_off = 0;
 		s->state = s->msg[0] ? S_FAILED : S_DONE;
@@ -124,6 +138,7 @@ static void *worker(void *arg)
 	}
 	pthread_mutex_unlock(&b->mu);
 	libdeflate_free_decompressor(d);
+	ZSTD_freeDCtx(zd);
 	EVP_CIPHER_CTX_free(ctx);
 	return NULL;
 }
@@ -287,6 +302,7 @@ int cairn_blocks_read_new(const struct cairn_block_index *idx, const unsigned ch
 	b->block_size = idx->block_size;
 	b->plain_size = idx->plain_size;
 	b->n = idx->n;
+	b->comp = idx->comp;
 	uint64_t max_in = 1;
 	for (size_t i = 0; i < idx->n; i++)
 		if (idx->stored[i] > max_in)

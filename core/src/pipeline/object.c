@@ -45,6 +45,13 @@ static void writer_free(struct cairn_obj_writer *w)
 int cairn_objw_open(struct cairn_store_loc *loc, const char *name, const struct cairn_keyset *ks,
 		    struct cairn_obj_writer **out, cairn_err *err)
 {
+	return cairn_objw_open_comp(loc, name, ks, CAIRN_COMP_GZIP, out, err);
+}
+
+int cairn_objw_open_comp(struct cairn_store_loc *loc, const char *name,
+			 const struct cairn_keyset *ks, int comp, struct cairn_obj_writer **out,
+			 cairn_err *err)
+{
 	struct cairn_filter *f = NULL;
 	struct cairn_obj_writer *w = calloc(1, sizeof *w);
 	if (!w || !(w->c = cairn_wchain_new(to_plugin, w))) {
@@ -53,7 +60,8 @@ int cairn_objw_open(struct cairn_store_loc *loc, const char *name, const struct 
 	}
 	w->loc = loc;
 	/* One gzip member per block, compressed on every core (blocks.h). */
-	struct cairn_block_opts bo = {CAIRN_COMP_GZIP, cairn_obj_gzip_level, 0, 0};
+	struct cairn_block_opts bo = {comp, comp == CAIRN_COMP_GZIP ? cairn_obj_gzip_level : 0, 0,
+				      0};
 	w->block_size = CAIRN_BLOCK_SIZE;
 	if (cairn_blocks_new(&bo, &w->blocks, err) < 0 ||
 	    cairn_wchain_add(w->c, w->blocks, err) < 0)

@@ -27,6 +27,10 @@ int cairn_objw_open(struct cairn_store_loc *loc, const char *name, const struct 
 int cairn_objw_write(struct cairn_obj_writer *w, const void *buf, size_t len, cairn_err *err);
 /* Finishes, commits the object and frees w (also on failure). */
 int cairn_objw_commit(struct cairn_obj_writer *w, struct cairn_obj_info *info, cairn_err *err);
+/* comp: enum cairn_compression (cairn_objw_open: gzip). */
+int cairn_objw_open_comp(struct cairn_store_loc *loc, const char *name,
+			 const struct cairn_keyset *ks, int comp, struct cairn_obj_writer **out,
+			 cairn_err *err);
 /* The same, also giving the object's block index (idx->stored is the
  * caller's to free, also on failure). */
 int cairn_objw_commit_index(struct cairn_obj_writer *w, struct cairn_obj_info *info,
