@@ -18,3 +18,4 @@ cairn_py_test(e2e_backup_destination_not_shared e2e/test_backup_destination_not_
 cairn_py_test(e2e_restore_bounded e2e/test_restore_bounded.py)
 cairn_py_test(e2e_backup_unreadable_manifest e2e/test_backup_unreadable_manifest.py)
 cairn_py_test(e2e_backup_lost_lock_no_fork e2e/test_backup_lost_lock_no_fork.py)
+cairn_py_test(e2e_backup_blocks e2e/test_backup_blocks.py)
