@@ -405,7 +405,7 @@ static void block_index_checks(void)
 	index_refused("\"block_size\":4096,\"plain_size\":5000,\"blocks\":[100,22,1]",
 		      "plain_size 5000 needs 2 blocks of 4096 bytes but \"blocks\" lists 3");
 	index_refused("\"block_size\":4096,\"plain_size\":5000,\"blocks\":[-1,124]",
-		      "blocks[0] must be a stored length of 1 to 8192 bytes");
+		      "blocks[0] must be a stored length of 1 to 8448 bytes");
 	index_refused("\"block_size\":4096,\"plain_size\":5000,\"blocks\":"
 		      "[\"18446744073709551615\",124]",
 		      "blocks[0] must be a stored length");
@@ -416,7 +416,7 @@ static void block_index_checks(void)
 		      "block_size must not be 0");
 	index_refused("\"block_size\":\"18446744073709551615\",\"plain_size\":5000,"
 		      "\"blocks\":[123]",
-		      "block_size must be 4096 to 67108864");
+		      "block_size must be 4096 to 16777216");
 	index_refused("\"block_size\":-4096,\"plain_size\":5000,\"blocks\":[123]",
 		      "\"block_size\" must be a whole number");
 	index_refused("\"block_size\":4096,\"blocks\":[123]",

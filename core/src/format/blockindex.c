@@ -28,14 +28,16 @@ int cairn_blockindex_check(const struct cairn_manifest_obj *mo, size_t i, int en
 				     i, (unsigned long long)mo->plain_size,
 				     (unsigned long long)want, (unsigned long long)mo->block_size,
 				     mo->nblocks, CAIRN_BLOCKINDEX_MAX_BLOCKS);
-	/* At most 2^22 lengths of at most 2^27: the sum cannot overflow. */
+	/* At most 2^22 lengths of under 2^25: the sum cannot overflow. */
 	uint64_t sum = encrypted ? IV_LEN : 0;
 	for (size_t k = 0; k < mo->nblocks; k++) {
-		if (mo->blocks[k] < 1 || mo->blocks[k] > 2 * mo->block_size)
-			return cairn_err_set(err,
-					     "objects[%zu]: blocks[%zu] must be a stored length of "
-					     "1 to %llu bytes",
-					     i, k, (unsigned long long)(2 * mo->block_size));
+		if (mo->blocks[k] < 1 ||
+		    mo->blocks[k] > CAIRN_BLOCKINDEX_MAX_STORED(mo->block_size))
+			return cairn_err_set(
+			    err,
+			    "objects[%zu]: blocks[%zu] must be a stored length of "
+			    "1 to %llu bytes",
+			    i, k, (unsigned long long)CAIRN_BLOCKINDEX_MAX_STORED(mo->block_size));
 		sum += mo->blocks[k];
 	}
 	if (sum != mo->size)

@@ -12,16 +12,19 @@
 #include "format/manifest.h"
 
 #define CAIRN_BLOCKINDEX_MIN_BLOCK ((uint64_t)4096)
-#define CAIRN_BLOCKINDEX_MAX_BLOCK ((uint64_t)64 << 20)
+#define CAIRN_BLOCKINDEX_MAX_BLOCK ((uint64_t)16 << 20)
 #define CAIRN_BLOCKINDEX_MAX_BLOCKS ((size_t)1 << 22)
 
 /* Reads the optional index of objects[i] (all three fields or none) into mo;
  * the caller then checks it with cairn_blockindex_check. */
 int cairn_blockindex_parse(const cJSON *o, size_t i, int encrypted, struct cairn_manifest_obj *mo,
 			   cairn_err *err);
+/* The most a block of block_size plain bytes can take stored (above gzip's
+ * and zstd's worst cases): bounds what a reader allocates per block. */
+#define CAIRN_BLOCKINDEX_MAX_STORED(bs) ((bs) + (bs) / 16 + 4096)
 /* The consistency checks: block_size in range, as many blocks as
- * plain_size needs, each stored length 1..2*block_size, the lengths adding
- * up to size minus the IV. 0 if mo has no index. */
+ * plain_size needs, each stored length 1..CAIRN_BLOCKINDEX_MAX_STORED, the
+ * lengths adding up to size minus the IV. 0 if mo has no index. */
 int cairn_blockindex_check(const struct cairn_manifest_obj *mo, size_t i, int encrypted,
 			   cairn_err *err);
 void cairn_blockindex_to_json(cJSON *o, const struct cairn_manifest_obj *mo);
