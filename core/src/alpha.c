@@ -24,6 +24,8 @@
 #include "jsonfile.h"
 #include "keysel.h"
 #include "log.h"
+#include "pipeline/blocks.h"
+#include "pipeline/object.h"
 #include "rdf.h"
 #include "server/access.h"
 #include "server/admin.h"
@@ -924,6 +926,7 @@ static const struct cairn_flag flags[] = {
     CAIRN_ACCESS_FLAGS("/admin, /alter, /export"),
     CAIRN_TLS_FLAGS,
     CAIRN_HTTP_LIMIT_FLAGS("320"),
+    {"compression_level", 0, "5", "gzip level of backup objects, 1-12 (libdeflate's levels)", 0},
     {NULL, 0, NULL, NULL, 0},
 };
 
@@ -954,6 +957,11 @@ int cairn_cmd_alpha(int argc, char **argv)
 	    cairn_addr_advertised(cairn_opt(&o, "my"), cairn_opt(&o, "http"), &a.http_addr, &err) <
 		0)
 		goto out;
+	uint64_t level = 0;
+	if (cairn_opt_u64(&o, "compression_level", &level, &err) < 0 ||
+	    cairn_blocks_check_level(CAIRN_COMP_GZIP, level > 12 ? 13 : (int)level, &err) < 0)
+		goto out;
+	cairn_obj_gzip_level = (int)level;
 	/* The key is read at start, so a wrong key is found now, not at backup time. */
 	if (cairn_key_load(o.kv, a.key, &a.key_len, &err) < 0)
 		goto out;

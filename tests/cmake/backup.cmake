@@ -8,6 +8,7 @@ cairn_py_test(e2e_backup_s3 e2e/test_backup_s3.py LABELS radosgw)
 cairn_py_test(e2e_backup_multigroup e2e/test_backup_multigroup.py)
 # The pipeline's filters and object chains, the record format, the series rules.
 cairn_unit_test(test_pipeline ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_pipeline.c)
+cairn_unit_test(test_blocks ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_blocks.c)
 cairn_py_test(e2e_restore_reads_once e2e/test_restore_reads_once.py)
 cairn_unit_test(test_records ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_records.c)
 cairn_unit_test(test_series ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_series.c)
@@ -17,3 +18,4 @@ cairn_py_test(e2e_backup_destination_not_shared e2e/test_backup_destination_not_
 cairn_py_test(e2e_restore_bounded e2e/test_restore_bounded.py)
 cairn_py_test(e2e_backup_unreadable_manifest e2e/test_backup_unreadable_manifest.py)
 cairn_py_test(e2e_backup_lost_lock_no_fork e2e/test_backup_lost_lock_no_fork.py)
+cairn_py_test(e2e_backup_blocks e2e/test_backup_blocks.py)

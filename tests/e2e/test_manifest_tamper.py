@@ -100,7 +100,15 @@ def rename_predicate(m, folder):
 
 
 def change_size(m, folder):
-    m["objects"][0]["size"] += 1
+    o = m["objects"][0]
+    o["size"] += 1
+    o["blocks"][-1] += 1  # as a forger would: the block index still adds up
+
+
+def change_block_index(m, folder):
+    # Consistent (same sum) but not what was written: only the MAC tells.
+    o = m["objects"][0]
+    o["plain_size"] += 1 if o["plain_size"] % o["block_size"] else 0
 
 
 def drop_a_drop(m, folder):
@@ -114,6 +122,7 @@ cases = [
     ("read_ts", enc[1], move_read_ts),
     ("predicate", enc[1], rename_predicate),
     ("size", enc[0], change_size),
+    ("block_index", enc[0], change_block_index),
     ("drops", enc[1], drop_a_drop),
 ]
 for name, b, change in cases:

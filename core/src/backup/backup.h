@@ -24,10 +24,11 @@ struct cairn_backup_request {
 	const char *session_token;
 	int anonymous;
 	int force_full;
+	const char *compression; /* "gzip" (NULL: the default) or "zstd" */
 };
 
 /* A request from its JSON form: the GraphQL input's names (destination,
- * accessKey, secretKey, sessionToken, anonymous, forceFull). The strings
+ * accessKey, secretKey, sessionToken, anonymous, forceFull, compression). The strings
  * point into j. */
 void cairn_backup_request_from_json(const cJSON *j, struct cairn_backup_request *req);
 

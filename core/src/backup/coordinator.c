@@ -22,6 +22,7 @@
 #include "backup/group.h"
 #include "backup/series.h"
 #include "cluster/zero_client.h"
+#include "format/blockindex.h"
 #include "log.h"
 #include "pipeline/object.h"
 #include "server/http.h"
@@ -374,7 +375,8 @@ static int fill_manifest(struct cairn_manifest *m, const char *dir,
 		const cJSON *d;
 		char gid[16];
 		snprintf(gid, sizeof gid, "%u", r->group);
-		m->objs[i] = r->obj;
+		if (cairn_manifest_obj_copy(&m->objs[i], &r->obj) < 0)
+			return cairn_err_set(err, "out of memory");
 		cJSON_AddItemToObject(m->groups, gid, cJSON_Duplicate(r->preds, 1));
 		cJSON_ArrayForEach(d, r->drops)
 		    cJSON_AddItemToArray(m->drops, cJSON_Duplicate(d, 1));
@@ -612,17 +614,20 @@ static int run(const struct cairn_backup_source *src, const struct cairn_backup_
 	if (ks.key_len)
 		cairn_keyset_check(&ks, check);
 
-	if (cairn_backup_open_destination(req, &loc, err) < 0 ||
+	int comp = 0;
+	if (cairn_compression_parse(req->compression, &comp, err) < 0 ||
+	    cairn_backup_open_destination(req, &loc, err) < 0 ||
 	    zero_plan(src, &st, &read_ts, err) < 0 || cairn_series_load(&loc, &set, err) < 0 ||
 	    cairn_series_plan_next(&set, req->force_full, read_ts, check, &m, err) < 0 ||
 	    (!m.full && cairn_manifest_check_mac(cairn_series_latest(&set), ks.mac_key, err) < 0))
 		goto out;
+	m.compression = comp; /* each manifest says its own: a series may mix */
 	if (m.encrypted)
 		snprintf(m.cipher, sizeof m.cipher, "%s", cairn_cipher_name(ks.key_len));
 	if (pick_folder(&loc, &set, &m, done->dir, sizeof done->dir, err) < 0 ||
 	    mark_started(&loc, done->dir, err) < 0)
 		goto out;
-	struct cairn_group_job job = {done->dir, m.full, m.since, read_ts};
+	struct cairn_group_job job = {done->dir, m.full, m.since, read_ts, m.compression};
 	cairn_info("backup %s #%llu (%s) at read_ts %llu%s to %s", m.backup_id,
 		   (unsigned long long)m.backup_num, m.full ? "full" : "incremental",
 		   (unsigned long long)read_ts, m.encrypted ? ", encrypted" : "", req->destination);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cluster/zero_client.h"
+#include "format/blockindex.h"
 #include "format/records.h"
 #include "jsonfile.h"
 #include "log.h"
@@ -57,6 +58,9 @@ void cairn_group_result_clear(struct cairn_group_result *r)
 	cJSON_Delete(r->preds);
 	cJSON_Delete(r->drops);
 	r->preds = r->drops = NULL;
+	free(r->obj.blocks);
+	r->obj.blocks = NULL;
+	r->obj.nblocks = 0;
 }
 
 int cairn_backup_open_destination(const struct cairn_backup_request *req,
@@ -91,6 +95,7 @@ int cairn_group_backup_write(const struct cairn_backup_source *src, struct cairn
 	struct cairn_obj_writer *w = NULL;
 	struct cairn_rec_encoder *enc = NULL;
 	struct cairn_obj_info info;
+	struct cairn_block_index idx = {0};
 	char obj_name[160];
 	int rc = -1;
 	memset(res, 0, sizeof *res);
@@ -106,7 +111,7 @@ int cairn_group_backup_write(const struct cairn_backup_source *src, struct cairn
 		 (unsigned long long)job->read_ts, src->group);
 	snprintf(obj_name, sizeof obj_name, "%s/%s", job->dir, res->obj.path);
 	struct cairn_rec_header hdr = {src->group, job->full ? 0 : job->since, job->read_ts};
-	if (cairn_objw_open(loc, obj_name, &ks, &w, err) < 0 ||
+	if (cairn_objw_open_comp(loc, obj_name, &ks, job->comp, &w, err) < 0 ||
 	    cairn_rec_encoder_open(w, &hdr, &enc, err) < 0)
 		goto out;
 	struct enc_ctx ec = {enc, err, job->full ? NULL : res->drops};
@@ -118,10 +123,16 @@ int cairn_group_backup_write(const struct cairn_backup_source *src, struct cairn
 	enc = NULL;
 	if (fr < 0)
 		goto out;
-	int cr = cairn_objw_commit(w, &info, err);
+	int cr = cairn_objw_commit_index(w, &info, &idx, err);
 	w = NULL;
 	if (cr < 0)
 		goto out;
+	/* The manifest's block index, for restore to decompress in parallel. */
+	res->obj.block_size = idx.block_size;
+	res->obj.plain_size = idx.plain_size;
+	res->obj.blocks = idx.stored;
+	res->obj.nblocks = idx.n;
+	idx.stored = NULL;
 	res->obj.size = info.size;
 	memcpy(res->obj.sha256, info.sha256, sizeof res->obj.sha256);
 	memcpy(res->obj.hmac, info.hmac, sizeof res->obj.hmac);
@@ -132,6 +143,7 @@ int cairn_group_backup_write(const struct cairn_backup_source *src, struct cairn
 out:
 	cairn_rec_encoder_free(enc);
 	cairn_objw_abort(w);
+	free(idx.stored);
 	OPENSSL_cleanse(&ks, sizeof ks);
 	return rc;
 }
@@ -184,6 +196,7 @@ char *cairn_group_job_to_json(const struct cairn_backup_request *req,
 	cJSON_AddBoolToObject(j, "anonymous", req->anonymous);
 	cJSON_AddStringToObject(j, "dir", job->dir);
 	cJSON_AddBoolToObject(j, "full", job->full);
+	cJSON_AddStringToObject(j, "compression", job->comp == CAIRN_COMP_ZSTD ? "zstd" : "gzip");
 	cairn_json_add_u64(j, "since", job->since);
 	cairn_json_add_u64(j, "read_ts", job->read_ts);
 	char *s = cJSON_PrintUnformatted(j);
@@ -200,6 +213,7 @@ static cJSON *result_to_json(const struct cairn_group_result *res)
 	cairn_json_add_u64(out, "records", res->obj.records);
 	cJSON_AddStringToObject(out, "sha256", res->obj.sha256);
 	cJSON_AddStringToObject(out, "hmac", res->obj.hmac);
+	cairn_blockindex_to_json(out, &res->obj);
 	cJSON_AddBoolToObject(out, "encrypted", res->encrypted);
 	cJSON_AddStringToObject(out, "key_check", res->key_check);
 	cairn_json_add_u64(out, "max_uid", res->max_uid);
@@ -233,6 +247,9 @@ int cairn_group_result_from_json(const cJSON *j, struct cairn_group_result *r, c
 	r->drops = cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(j, "drop_operations"), 1);
 	if (!cJSON_IsArray(r->preds) || !cJSON_IsArray(r->drops))
 		return cairn_err_set(err, "the answer has no predicates or drop_operations");
+	if (cairn_blockindex_parse(j, 0, r->encrypted, &r->obj, err) < 0 ||
+	    cairn_blockindex_check(&r->obj, 0, r->encrypted, err) < 0)
+		return -1;
 	return 0;
 }
 
@@ -250,6 +267,21 @@ void cairn_backup_request_from_json(const cJSON *j, struct cairn_backup_request 
 	req->session_token = opt_str(j, "sessionToken");
 	req->anonymous = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "anonymous"));
 	req->force_full = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "forceFull"));
+	req->compression = opt_str(j, "compression");
+}
+
+int cairn_compression_parse(const char *name, int *comp, cairn_err *err)
+{
+	if (!name || strcmp(name, "gzip") == 0)
+		*comp = CAIRN_COMP_GZIP;
+	else if (strcmp(name, "zstd") == 0)
+		*comp = CAIRN_COMP_ZSTD;
+	else
+		return cairn_err_set(err,
+				     "compression \"%.32s\" is not supported: use gzip (the "
+				     "default) or zstd",
+				     name);
+	return 0;
 }
 
 char *cairn_group_backup_serve(const struct cairn_backup_source *src, const char *body, size_t len,
@@ -266,13 +298,15 @@ char *cairn_group_backup_serve(const struct cairn_backup_source *src, const char
 	req.force_full = 0; /* the coordinator planned the series */
 	struct cairn_group_job job = {dir,
 				      cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "full")),
-				      cairn_json_u64(j, "since"), cairn_json_u64(j, "read_ts")};
+				      cairn_json_u64(j, "since"), cairn_json_u64(j, "read_ts"), 0};
 	if (!j || !req.destination || !dir || strncmp(dir, "cairn.", 6) != 0 || strchr(dir, '/') ||
 	    !job.read_ts) {
 		cairn_err_set(err, "a group backup request needs destination, dir, full, since and "
 				   "read_ts");
 		goto out;
 	}
+	if (cairn_compression_parse(req.compression, &job.comp, err) < 0)
+		goto out;
 	/* Commits up to read_ts are applied here before zero's watermark passes
 	 * them; wait for that, as an export at read_ts would. */
 	if (open_secret_fields(&req, opened, err) < 0 ||

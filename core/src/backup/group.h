@@ -14,6 +14,7 @@ struct cairn_group_job {
 	const char *dir; /* the backup's folder at the destination */
 	int full;
 	uint64_t since, read_ts;
+	int comp; /* enum cairn_compression: the request's, the same for every group */
 };
 
 /* What a group's part produced: its object and what the manifest says of it. */
@@ -26,6 +27,10 @@ struct cairn_group_result {
 	char key_check[33];
 };
 void cairn_group_result_clear(struct cairn_group_result *r);
+
+/* A request's compression name (NULL: gzip) as enum cairn_compression; -1
+ * naming it if it is neither gzip nor zstd. */
+int cairn_compression_parse(const char *name, int *comp, cairn_err *err);
 
 /* Opens the request's destination with the credentials it carries (registered
  * as secrets); what it does not carry the plugin takes from the environment. */

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "format/blockindex.h"
 #include "jsonfile.h"
 
 #define MAX_PRED 255 /* as in the record format */
@@ -100,6 +101,8 @@ static int parse_objects(const cJSON *root, struct cairn_manifest *m, cairn_err 
 						     i);
 			memcpy(mo->hmac, mac, 65);
 		}
+		if (cairn_blockindex_parse(o, i, m->encrypted, mo, err) < 0)
+			return -1;
 		for (size_t j = 0; j < i; j++)
 			if (m->objs[j].group == mo->group)
 				return cairn_err_set(err, "group %u has two objects", mo->group);
@@ -261,6 +264,18 @@ static int parse_mac(const cJSON *root, struct cairn_manifest *m, cairn_err *err
 	return 0;
 }
 
+static int check_indexes(const struct cairn_manifest *m, cairn_err *err)
+{
+	for (size_t i = 0; i < m->nobjs; i++)
+		if (cairn_blockindex_check(&m->objs[i], i, m->encrypted, err) < 0)
+			return -1;
+		else if (m->compression && !m->objs[i].block_size)
+			/* zstd objects are only ever read block by block */
+			return cairn_err_set(err, "objects[%zu]: a zstd object needs a block index",
+					     i);
+	return 0;
+}
+
 int cairn_manifest_parse(const char *json, size_t len, const char *dir, struct cairn_manifest *m,
 			 cairn_err *err)
 {
@@ -319,10 +334,11 @@ int cairn_manifest_parse(const char *json, size_t len, const char *dir, struct c
 	m->encrypted = cJSON_IsTrue(enc); /* absent means not encrypted, as in Dgraph */
 	if (!(s = get_str(root, "compression", 16, err)))
 		goto out;
-	if (strcmp(s, "gzip") != 0) {
-		cairn_err_set(err, "compression \"%s\" is not supported (only gzip)", s);
+	if (strcmp(s, "gzip") != 0 && strcmp(s, "zstd") != 0) {
+		cairn_err_set(err, "compression \"%s\" is not supported (only gzip or zstd)", s);
 		goto out;
 	}
+	m->compression = strcmp(s, "zstd") == 0;
 	if (m->encrypted) {
 		const char *c = get_str(root, "cipher", 15, err), *k;
 		if (!c || (strcmp(c, "aes-128-ctr") && strcmp(c, "aes-192-ctr") &&
@@ -349,7 +365,7 @@ int cairn_manifest_parse(const char *json, size_t len, const char *dir, struct c
 	if ((s = get_str(root, "created", 31, err)) != NULL)
 		snprintf(m->created, sizeof m->created, "%s", s);
 	if (parse_objects(root, m, err) < 0 || check_groups_match_objects(groups, m, err) < 0 ||
-	    parse_mac(root, m, err) < 0)
+	    parse_mac(root, m, err) < 0 || check_indexes(m, err) < 0)
 		goto out;
 	m->groups = cJSON_Duplicate(groups, 1);
 	m->drops = cJSON_Duplicate(drops, 1);
@@ -375,7 +391,7 @@ char *cairn_manifest_to_json(const struct cairn_manifest *m)
 		cJSON_AddStringToObject(r, "cipher", m->cipher);
 		cJSON_AddStringToObject(r, "key_check", m->key_check);
 	}
-	cJSON_AddStringToObject(r, "compression", "gzip");
+	cJSON_AddStringToObject(r, "compression", m->compression ? "zstd" : "gzip");
 	cJSON_AddItemToObject(r, "groups",
 			      m->groups ? cJSON_Duplicate(m->groups, 1) : cJSON_CreateObject());
 	cJSON_AddItemToObject(r, "drop_operations",
@@ -392,6 +408,7 @@ char *cairn_manifest_to_json(const struct cairn_manifest *m)
 		cJSON_AddStringToObject(o, "sha256", m->objs[i].sha256);
 		if (m->encrypted)
 			cJSON_AddStringToObject(o, "hmac", m->objs[i].hmac);
+		cairn_blockindex_to_json(o, &m->objs[i]);
 		cJSON_AddItemToArray(objs, o);
 	}
 	if (m->encrypted && m->manifest_hmac[0])
@@ -499,7 +516,7 @@ static int canonical(const struct cairn_manifest *m, struct canon *c)
 	put_num(c, "encrypted", (uint64_t)(m->encrypted != 0));
 	put_str(c, "cipher", m->cipher);
 	put_str(c, "key_check", m->key_check);
-	put_str(c, "compression", "gzip");
+	put_str(c, "compression", m->compression ? "zstd" : "gzip");
 	put_num(c, "max_uid", m->max_uid);
 	put_str(c, "created", m->created);
 	put_groups(c, m->groups);
@@ -513,6 +530,13 @@ static int canonical(const struct cairn_manifest *m, struct canon *c)
 		put_num(c, "records", o->records);
 		put_str(c, "sha256", o->sha256);
 		put_str(c, "hmac", o->hmac);
+		if (o->block_size) { /* only with an index: older MACs still check */
+			put_num(c, "block_size", o->block_size);
+			put_num(c, "plain_size", o->plain_size);
+			put_num(c, "blocks", o->nblocks);
+			for (size_t k = 0; k < o->nblocks; k++)
+				put_num(c, "stored", o->blocks[k]);
+		}
 	}
 	return c->oom ? -1 : 0;
 }
@@ -548,7 +572,7 @@ int cairn_manifest_seal(struct cairn_manifest *m, const unsigned char mac_key[32
 	/* What the reader would refuse is never written (and the canonical
 	 * form may assume well-formed lists). */
 	if (check_groups(m->groups, err) < 0 || check_drops(m->drops, m, err) < 0 ||
-	    check_groups_match_objects(m->groups, m, err) < 0) {
+	    check_groups_match_objects(m->groups, m, err) < 0 || check_indexes(m, err) < 0) {
 		cairn_err_prefix(err, "the manifest of backup %s would be invalid", m->dir);
 		return -1;
 	}
@@ -585,6 +609,8 @@ int cairn_manifest_check_mac(const struct cairn_manifest *m, const unsigned char
 void cairn_manifest_clear(struct cairn_manifest *m)
 {
 	free(m->dir);
+	for (size_t i = 0; m->objs && i < m->nobjs; i++)
+		free(m->objs[i].blocks);
 	free(m->objs);
 	cJSON_Delete(m->groups);
 	cJSON_Delete(m->drops);

@@ -16,6 +16,11 @@ struct cairn_manifest_obj {
 	uint64_t records;
 	char sha256[65];
 	char hmac[65]; /* "" unless encrypted */
+	/* The block index (format/blockindex.h): block_size 0 if the object
+	 * has none (written before it, read sequentially). */
+	uint64_t block_size, plain_size;
+	uint64_t *blocks; /* stored (compressed) length of each block, malloc'd */
+	size_t nblocks;
 };
 
 struct cairn_manifest {
@@ -29,6 +34,7 @@ struct cairn_manifest {
 	cJSON *groups;	    /* {"1": ["pred", ...]} */
 	cJSON *drops;	    /* [{"op":"drop_attr","attr":"x","ts":N}, {"op":"drop_all","ts":N}] */
 	char created[32];
+	int compression;	/* 0 gzip, 1 zstd (enum cairn_compression) */
 	char manifest_hmac[65]; /* encrypted: the MAC over all of the above; "" if absent */
 	struct cairn_manifest_obj *objs;
 	size_t nobjs;

@@ -7,7 +7,11 @@
 #include <string.h>
 
 #include "pipeline/aes_ctr.h"
+#include "pipeline/blocks.h"
+#include "pipeline/blocks_read.h"
 #include "pipeline/gzip.h"
+
+int cairn_obj_gzip_level = CAIRN_GZIP_BLOCK_LEVEL;
 
 static int keyed(const struct cairn_keyset *ks) { return ks && ks->key_len; }
 
@@ -21,7 +25,9 @@ struct cairn_obj_writer {
 	struct cairn_store_loc *loc;
 	struct cairn_writer *pw;
 	struct cairn_wchain *c;
-	struct cairn_filter *hash; /* owned by c */
+	struct cairn_filter *hash;   /* owned by c */
+	struct cairn_filter *blocks; /* owned by c */
+	size_t block_size;
 };
 
 static int to_plugin(void *ctx, const void *p, size_t n, cairn_err *err)
@@ -39,6 +45,13 @@ static void writer_free(struct cairn_obj_writer *w)
 int cairn_objw_open(struct cairn_store_loc *loc, const char *name, const struct cairn_keyset *ks,
 		    struct cairn_obj_writer **out, cairn_err *err)
 {
+	return cairn_objw_open_comp(loc, name, ks, CAIRN_COMP_GZIP, out, err);
+}
+
+int cairn_objw_open_comp(struct cairn_store_loc *loc, const char *name,
+			 const struct cairn_keyset *ks, int comp, struct cairn_obj_writer **out,
+			 cairn_err *err)
+{
 	struct cairn_filter *f = NULL;
 	struct cairn_obj_writer *w = calloc(1, sizeof *w);
 	if (!w || !(w->c = cairn_wchain_new(to_plugin, w))) {
@@ -46,8 +59,12 @@ int cairn_objw_open(struct cairn_store_loc *loc, const char *name, const struct 
 		return cairn_err_set(err, "out of memory");
 	}
 	w->loc = loc;
-	if (cairn_gzip_deflate_new(CAIRN_GZIP_LEVEL, &f, err) < 0 ||
-	    cairn_wchain_add(w->c, f, err) < 0)
+	/* One gzip member per block, compressed on every core (blocks.h). */
+	struct cairn_block_opts bo = {comp, comp == CAIRN_COMP_GZIP ? cairn_obj_gzip_level : 0, 0,
+				      0};
+	w->block_size = CAIRN_BLOCK_SIZE;
+	if (cairn_blocks_new(&bo, &w->blocks, err) < 0 ||
+	    cairn_wchain_add(w->c, w->blocks, err) < 0)
 		goto fail;
 	if (keyed(ks) && (cairn_aes_ctr_encrypt_new(ks->key, ks->key_len, NULL, &f, err) < 0 ||
 			  cairn_wchain_add(w->c, f, err) < 0))
@@ -70,9 +87,36 @@ int cairn_objw_write(struct cairn_obj_writer *w, const void *buf, size_t len, ca
 
 int cairn_objw_commit(struct cairn_obj_writer *w, struct cairn_obj_info *info, cairn_err *err)
 {
+	return cairn_objw_commit_index(w, info, NULL, err);
+}
+
+static int copy_index(struct cairn_obj_writer *w, struct cairn_block_index *idx)
+{
+	size_t n = 0;
+	const struct cairn_block_len *bl = cairn_blocks_index(w->blocks, &n);
+	if (!(idx->stored = malloc((n ? n : 1) * sizeof *idx->stored)))
+		return -1;
+	idx->block_size = w->block_size;
+	idx->n = n;
+	for (size_t i = 0; i < n; i++) {
+		idx->stored[i] = bl[i].stored;
+		idx->plain_size += bl[i].plain;
+	}
+	return 0;
+}
+
+int cairn_objw_commit_index(struct cairn_obj_writer *w, struct cairn_obj_info *info,
+			    struct cairn_block_index *idx, cairn_err *err)
+{
+	if (idx)
+		memset(idx, 0, sizeof *idx);
 	if (cairn_wchain_finish(w->c, err) < 0) {
 		cairn_objw_abort(w);
 		return -1;
+	}
+	if (idx && copy_index(w, idx) < 0) {
+		cairn_objw_abort(w);
+		return cairn_err_set(err, "out of memory");
 	}
 	cairn_hash_result(w->hash, info);
 	struct cairn_writer *pw = w->pw;
@@ -107,9 +151,11 @@ static ssize_t from_plugin(void *ctx, void *buf, size_t cap, cairn_err *err)
 	return n;
 }
 
-/* decode 0: the hash alone (stored bytes, not decrypted or inflated). */
+/* decode 0: the hash alone (stored bytes, not decrypted or inflated).
+ * idx: the blocks decoded in parallel rather than in one stream. */
 static int reader_open(struct cairn_store_loc *loc, const char *name, const struct cairn_keyset *ks,
-		       int decode, struct cairn_obj_reader **out, cairn_err *err)
+		       int decode, const struct cairn_block_index *idx,
+		       struct cairn_obj_reader **out, cairn_err *err)
 {
 	struct cairn_filter *f = NULL;
 	struct cairn_obj_reader *r = calloc(1, sizeof *r);
@@ -120,11 +166,17 @@ static int reader_open(struct cairn_store_loc *loc, const char *name, const stru
 	r->loc = loc;
 	if (hash_for(ks, &r->hash, err) < 0 || cairn_rchain_add(r->c, r->hash, err) < 0)
 		goto fail;
-	if (decode && keyed(ks) &&
-	    (cairn_aes_ctr_decrypt_new(ks->key, ks->key_len, &f, err) < 0 ||
-	     cairn_rchain_add(r->c, f, err) < 0))
+	if (decode && idx) {
+		if (cairn_blocks_read_new(idx, keyed(ks) ? ks->key : NULL,
+					  keyed(ks) ? ks->key_len : 0, 0, &f, err) < 0 ||
+		    cairn_rchain_add(r->c, f, err) < 0)
+			goto fail;
+	} else if (decode && keyed(ks) &&
+		   (cairn_aes_ctr_decrypt_new(ks->key, ks->key_len, &f, err) < 0 ||
+		    cairn_rchain_add(r->c, f, err) < 0))
 		goto fail;
-	if (decode && (cairn_gzip_inflate_new(&f, err) < 0 || cairn_rchain_add(r->c, f, err) < 0))
+	if (decode && !idx &&
+	    (cairn_gzip_inflate_new(&f, err) < 0 || cairn_rchain_add(r->c, f, err) < 0))
 		goto fail;
 	if (loc->ops->read_open(loc->st, name, &r->pr, err) < 0)
 		goto fail;
@@ -138,7 +190,14 @@ fail:
 int cairn_objr_open(struct cairn_store_loc *loc, const char *name, const struct cairn_keyset *ks,
 		    struct cairn_obj_reader **out, cairn_err *err)
 {
-	return reader_open(loc, name, ks, 1, out, err);
+	return reader_open(loc, name, ks, 1, NULL, out, err);
+}
+
+int cairn_objr_open_index(struct cairn_store_loc *loc, const char *name,
+			  const struct cairn_keyset *ks, const struct cairn_block_index *idx,
+			  struct cairn_obj_reader **out, cairn_err *err)
+{
+	return reader_open(loc, name, ks, 1, idx, out, err);
 }
 
 ssize_t cairn_objr_read(struct cairn_obj_reader *r, void *buf, size_t len, cairn_err *err)
@@ -175,7 +234,7 @@ int cairn_obj_hash(struct cairn_store_loc *loc, const char *name, const struct c
 		   struct cairn_obj_info *info, cairn_err *err)
 {
 	struct cairn_obj_reader *r = NULL;
-	if (reader_open(loc, name, ks, 0, &r, err) < 0)
+	if (reader_open(loc, name, ks, 0, NULL, &r, err) < 0)
 		return -1;
 	int rc = cairn_objr_finish(r, info, err);
 	cairn_objr_close(r);

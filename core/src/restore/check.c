@@ -193,7 +193,11 @@ int cairn_obj_check(struct cairn_store_loc *loc, const struct cairn_manifest *m,
 	}
 	struct cairn_obj_reader *r = NULL;
 	cairn_err derr = {0};
-	if (cairn_objr_open(loc, name, oks, &r, err) < 0)
+	/* With a block index, the blocks are decoded in parallel. */
+	struct cairn_block_index idx = {o->block_size, o->plain_size, o->blocks, o->nblocks,
+					m->compression};
+	if ((o->block_size ? cairn_objr_open_index(loc, name, oks, &idx, &r, err)
+			   : cairn_objr_open(loc, name, oks, &r, err)) < 0)
 		return -1;
 	int drc = decode_records(r, name, m, o, l, &derr);
 	/* Whatever the decoder left, hashed to the end: a damaged object is

@@ -22,6 +22,7 @@ static const struct cairn_gql_field_def backup_input_fields[] = {
     {"destination", "String!", NULL, 0}, {"accessKey", "String", NULL, 0},
     {"secretKey", "String", NULL, 0},	 {"sessionToken", "String", NULL, 0},
     {"anonymous", "Boolean", NULL, 0},	 {"forceFull", "Boolean", NULL, 0},
+    {"compression", "String", NULL, 0},
 };
 static const struct cairn_gql_field_def backup_args[] = {{"input", "BackupInput!", NULL, 0}};
 static const struct cairn_gql_field_def mutation_fields[] = {
