@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -463,6 +464,39 @@ int cairn_db_drop(struct cairn_db *db, uint64_t ts, const char *pred, cairn_err 
 	return 0;
 }
 
+/* A scan reads the store through LMDB's map, and every page it touches
+ * stays mapped in this process: resident memory that grows with the store
+ * (page cache, but counted as the process's). Every so many bytes read, a
+ * scan unmaps the span of the map it passed (a read transaction's keys and
+ * values point into the map); the pages stay cached, and a later read maps
+ * them again. The map is read-only (no MDB_WRITEMAP), so nothing is lost. */
+#define SCAN_RELEASE_BYTES ((size_t)8 << 20)
+
+struct scan_span {
+	uintptr_t lo, hi;
+	size_t bytes;
+};
+
+static void span_release(struct scan_span *sp)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uintptr_t lo = sp->lo & ~(uintptr_t)(page - 1);
+	if (sp->hi > lo)
+		madvise((void *)lo, sp->hi - lo, MADV_DONTNEED);
+	memset(sp, 0, sizeof *sp);
+}
+
+static void span_add(struct scan_span *sp, const MDB_val *v)
+{
+	uintptr_t p = (uintptr_t)v->mv_data;
+	if (!sp->lo || p < sp->lo)
+		sp->lo = p;
+	if (p + v->mv_size > sp->hi)
+		sp->hi = p + v->mv_size;
+	if ((sp->bytes += v->mv_size) >= SCAN_RELEASE_BYTES)
+		span_release(sp);
+}
+
 int cairn_db_scan(struct cairn_db *db, uint64_t read_ts, cairn_version_cb cb, void *ctx,
 		  cairn_err *err)
 {
@@ -472,6 +506,7 @@ int cairn_db_scan(struct cairn_db *db, uint64_t read_ts, cairn_version_cb cb, vo
 	struct drop_list dl = {0};
 	unsigned char last[KEY_MAX];
 	size_t lastlen = 0;
+	struct scan_span span = {0};
 	int rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn), stop = 0;
 	if (rc)
 		return lmdb_err(err, rc, "cannot start a read");
@@ -481,6 +516,8 @@ int cairn_db_scan(struct cairn_db *db, uint64_t read_ts, cairn_version_cb cb, vo
 	for (rc = mdb_cursor_get(c, &k, &d, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
 		const unsigned char *kp = k.mv_data;
+		span_add(&span, &k);
+		span_add(&span, &d);
 		size_t tl = k.mv_size - 8;
 		uint64_t ts = ~cairn_get_be64(kp + tl);
 		if (ts > read_ts)
@@ -531,6 +568,7 @@ int cairn_db_changes(struct cairn_db *db, uint64_t since, uint64_t read_ts, cair
 	MDB_val k, d;
 	struct drop_list dl = {0};
 	size_t di = 0;
+	struct scan_span span = {0};
 	unsigned char start[8];
 	int rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn), stop = 0;
 	if (rc)
@@ -564,6 +602,8 @@ int cairn_db_changes(struct cairn_db *db, uint64_t since, uint64_t read_ts, cair
 					  val + 1,
 					  d.mv_size - 1};
 		stop = cb(ctx, &v);
+		span_add(&span, &k);
+		span_add(&span, &d);
 	}
 	if (rc == MDB_NOTFOUND)
 		rc = 0;
