@@ -469,8 +469,10 @@ int cairn_db_drop(struct cairn_db *db, uint64_t ts, const char *pred, cairn_err 
  * (page cache, but counted as the process's). Every so many bytes read, a
  * scan unmaps the span of the map it passed (a read transaction's keys and
  * values point into the map); the pages stay cached, and a later read maps
- * them again. The map is read-only (no MDB_WRITEMAP), so nothing is lost. */
-#define SCAN_RELEASE_BYTES ((size_t)8 << 20)
+ * them again. The map is read-only (no MDB_WRITEMAP), so nothing is lost.
+ * Each fault maps its neighbours too (log pages among the data's), so a MiB
+ * of records can hold tens of MiB mapped: the span is released that often. */
+#define SCAN_RELEASE_BYTES ((size_t)1 << 20)
 
 struct scan_span {
 	uintptr_t lo, hi;
