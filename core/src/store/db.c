@@ -93,7 +93,8 @@ static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
 
 static void sha256_fetch(void) { sha256_fetched = EVP_MD_fetch(NULL, "SHA256", NULL); }
 
-/* A context for hashing many objects, or NULL (then each is hashed alone). */
+/* A context for hashing many objects, or NULL (then each is hashed alone,
+ * still without the lookup). */
 static EVP_MD_CTX *hasher_new(void)
 {
 	pthread_once(&sha256_once, sha256_fetch);
@@ -105,6 +106,9 @@ static void object_hash(EVP_MD_CTX *ctx, const char *obj, size_t olen,
 {
 	if (ctx && EVP_DigestInit_ex2(ctx, sha256_fetched, NULL) == 1 &&
 	    EVP_DigestUpdate(ctx, obj, olen) == 1 && EVP_DigestFinal_ex(ctx, h, NULL) == 1)
+		return;
+	pthread_once(&sha256_once, sha256_fetch);
+	if (!ctx && sha256_fetched && EVP_Digest(obj, olen, h, NULL, sha256_fetched, NULL) == 1)
 		return;
 	SHA256((const unsigned char *)obj, olen, h);
 }
