@@ -1,3 +1,5 @@
 cairn_py_test(e2e_store_concurrent_export e2e/test_store_concurrent_export.py)
 cairn_py_test(e2e_zero_restart e2e/test_zero_restart.py)
 cairn_py_test(e2e_watermark_survives_faults e2e/test_watermark_survives_faults.py)
+cairn_py_test(e2e_mutate_100k_mixed e2e/test_mutate_100k_mixed.py)
+cairn_py_test(e2e_restore_large_chain e2e/test_restore_large_chain.py)

@@ -240,8 +240,42 @@ struct watchdog {
 	pthread_t thread;
 	struct remote_job *jobs;
 	size_t n;
+	pthread_mutex_t mu;
+	pthread_cond_t wake; /* signalled on stop: the backup never waits out a probe interval */
 	int stop;
 };
+
+#define WATCH_INTERVAL_MS 500
+
+/* Sleeps one probe interval, or less if the watchdog is stopped. */
+static void watch_pause(struct watchdog *w)
+{
+	struct timespec until;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += WATCH_INTERVAL_MS * 1000000L;
+	until.tv_sec += until.tv_nsec / 1000000000L;
+	until.tv_nsec %= 1000000000L;
+	pthread_mutex_lock(&w->mu);
+	while (!w->stop && pthread_cond_timedwait(&w->wake, &w->mu, &until) == 0)
+		;
+	pthread_mutex_unlock(&w->mu);
+}
+
+static void watch_stop(struct watchdog *w)
+{
+	pthread_mutex_lock(&w->mu);
+	w->stop = 1;
+	pthread_cond_signal(&w->wake);
+	pthread_mutex_unlock(&w->mu);
+}
+
+static int watch_stopped(struct watchdog *w)
+{
+	pthread_mutex_lock(&w->mu);
+	int stop = w->stop;
+	pthread_mutex_unlock(&w->mu);
+	return stop;
+}
 
 /* Until every job is done: each running job's alpha is asked for /health;
  * one silent for HUNG_AFTER_MS has its call cancelled. */
@@ -254,7 +288,7 @@ static void *watch(void *arg)
 		goto out;
 	for (size_t i = 0; i < w->n; i++)
 		last_ok[i] = mono_ms();
-	while (!__atomic_load_n(&w->stop, __ATOMIC_ACQUIRE)) {
+	while (!watch_stopped(w)) {
 		for (size_t i = 0; i < w->n; i++) {
 			struct remote_job *j = &w->jobs[i];
 			size_t at = __atomic_load_n(&j->at, __ATOMIC_ACQUIRE);
@@ -270,7 +304,7 @@ static void *watch(void *arg)
 			else if (mono_ms() - last_ok[i] >= HUNG_AFTER_MS)
 				__atomic_store_n(&j->cancel, 1, __ATOMIC_RELEASE);
 		}
-		usleep(500 * 1000);
+		watch_pause(w);
 	}
 out:
 	free(last_ok);
@@ -578,15 +612,21 @@ static int write_objects(const struct cairn_backup_source *src, struct cairn_sto
 				      remotes[started].group);
 			break;
 		}
-	struct watchdog w = {.jobs = remotes, .n = started};
+	struct watchdog w = {.jobs = remotes, .n = started, .mu = PTHREAD_MUTEX_INITIALIZER};
+	pthread_condattr_t ca;
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&w.wake, &ca);
+	pthread_condattr_destroy(&ca);
 	int watching = started && pthread_create(&w.thread, NULL, watch, &w) == 0;
 	int local = cairn_group_backup_write(src, loc, job, mine, err);
 	for (size_t i = 0; i < started; i++)
 		pthread_join(remotes[i].thread, NULL);
 	if (watching) {
-		__atomic_store_n(&w.stop, 1, __ATOMIC_RELEASE);
+		watch_stop(&w);
 		pthread_join(w.thread, NULL);
 	}
+	pthread_cond_destroy(&w.wake);
 	if (local < 0 || started < nremotes)
 		return -1;
 	for (size_t i = 0; i < nremotes; i++)

@@ -8,10 +8,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <lmdb.h>
+#include <openssl/evp.h>
 #include <openssl/sha.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 #include <unistd.h>
@@ -81,15 +84,44 @@ static int disk_rc(const struct cairn_db *db, int rc)
 	return rc;
 }
 
+/* OpenSSL 3's one-shot SHA256() looks the algorithm up (names, locks, a
+ * context allocated) on every call: a third of a large mutation's time. A
+ * write fetches it once and hashes every object through one context. The
+ * fetched algorithm is immutable once made, and shared. */
+static EVP_MD *sha256_fetched;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
+
+static void sha256_fetch(void) { sha256_fetched = EVP_MD_fetch(NULL, "SHA256", NULL); }
+
+/* A context for hashing many objects, or NULL (then each is hashed alone,
+ * still without the lookup). */
+static EVP_MD_CTX *hasher_new(void)
+{
+	pthread_once(&sha256_once, sha256_fetch);
+	return sha256_fetched ? EVP_MD_CTX_new() : NULL;
+}
+
+static void object_hash(EVP_MD_CTX *ctx, const char *obj, size_t olen,
+			unsigned char h[SHA256_DIGEST_LENGTH])
+{
+	if (ctx && EVP_DigestInit_ex2(ctx, sha256_fetched, NULL) == 1 &&
+	    EVP_DigestUpdate(ctx, obj, olen) == 1 && EVP_DigestFinal_ex(ctx, h, NULL) == 1)
+		return;
+	pthread_once(&sha256_once, sha256_fetch);
+	if (!ctx && sha256_fetched && EVP_Digest(obj, olen, h, NULL, sha256_fetched, NULL) == 1)
+		return;
+	SHA256((const unsigned char *)obj, olen, h);
+}
+
 /* Key without the version: plen pred subj hash. Returns its length. */
-static size_t triple_key(unsigned char *k, const char *pred, size_t plen, uint64_t subj,
-			 const char *obj, size_t olen)
+static size_t triple_key(EVP_MD_CTX *hasher, unsigned char *k, const char *pred, size_t plen,
+			 uint64_t subj, const char *obj, size_t olen)
 {
 	unsigned char h[SHA256_DIGEST_LENGTH];
 	k[0] = (unsigned char)plen;
 	memcpy(k + 1, pred, plen);
 	cairn_put_be64(k + 1 + plen, subj);
-	SHA256((const unsigned char *)obj, olen, h);
+	object_hash(hasher, obj, olen, h);
 	memcpy(k + 1 + plen + 8, h, HASH_LEN);
 	return 1 + plen + 8 + HASH_LEN;
 }
@@ -363,6 +395,7 @@ int cairn_db_apply(struct cairn_db *db, uint64_t commit_ts, const struct cairn_e
 	int rc = mdb_txn_begin(db->env, NULL, 0, &txn);
 	if (rc)
 		return lmdb_err(err, rc, "cannot start a write");
+	EVP_MD_CTX *hasher = hasher_new();
 	if ((rc = drops_load(db, txn, UINT64_MAX, &dl)) != 0)
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
@@ -370,6 +403,7 @@ int cairn_db_apply(struct cairn_db *db, uint64_t commit_ts, const struct cairn_e
 		size_t plen = strlen(e->pred);
 		if (plen == 0 || plen > CAIRN_MAX_PRED) {
 			drops_free(&dl);
+			EVP_MD_CTX_free(hasher);
 			mdb_txn_abort(txn);
 			return cairn_err_set(err, "predicate \"%.40s\" must be 1 to %d bytes",
 					     e->pred, CAIRN_MAX_PRED);
@@ -379,7 +413,7 @@ int cairn_db_apply(struct cairn_db *db, uint64_t commit_ts, const struct cairn_e
 		} else {
 			unsigned char tk[KEY_MAX];
 			size_t olen = strlen(e->obj);
-			size_t tl = triple_key(tk, e->pred, plen, e->subj, e->obj, olen);
+			size_t tl = triple_key(hasher, tk, e->pred, plen, e->subj, e->obj, olen);
 			rc = put_version(db, txn, tk, tl, commit_ts, e->op, e->obj, olen, 1, 0);
 		}
 		if (rc)
@@ -389,11 +423,13 @@ int cairn_db_apply(struct cairn_db *db, uint64_t commit_ts, const struct cairn_e
 	    (rc = meta_raise(txn, db->meta, "max_ts", commit_ts)) != 0)
 		goto fail;
 	drops_free(&dl);
+	EVP_MD_CTX_free(hasher);
 	if ((rc = mdb_txn_commit(txn)) != 0)
 		return lmdb_err(err, disk_rc(db, rc), "cannot commit mutation");
 	return 0;
 fail:
 	drops_free(&dl);
+	EVP_MD_CTX_free(hasher);
 	mdb_txn_abort(txn);
 	return lmdb_err(err, disk_rc(db, rc), "cannot apply mutation");
 }
@@ -432,6 +468,41 @@ int cairn_db_drop(struct cairn_db *db, uint64_t ts, const char *pred, cairn_err 
 	return 0;
 }
 
+/* A scan reads the store through LMDB's map, and every page it touches
+ * stays mapped in this process: resident memory that grows with the store
+ * (page cache, but counted as the process's). Every so many bytes read, a
+ * scan unmaps the span of the map it passed (a read transaction's keys and
+ * values point into the map); the pages stay cached, and a later read maps
+ * them again. The map is read-only (no MDB_WRITEMAP), so nothing is lost.
+ * Each fault maps its neighbours too (log pages among the data's), so a MiB
+ * of records can hold tens of MiB mapped: the span is released that often. */
+#define SCAN_RELEASE_BYTES ((size_t)1 << 20)
+
+struct scan_span {
+	uintptr_t lo, hi;
+	size_t bytes;
+};
+
+static void span_release(struct scan_span *sp)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	uintptr_t lo = sp->lo & ~(uintptr_t)(page - 1);
+	if (sp->hi > lo)
+		madvise((void *)lo, sp->hi - lo, MADV_DONTNEED);
+	memset(sp, 0, sizeof *sp);
+}
+
+static void span_add(struct scan_span *sp, const MDB_val *v)
+{
+	uintptr_t p = (uintptr_t)v->mv_data;
+	if (!sp->lo || p < sp->lo)
+		sp->lo = p;
+	if (p + v->mv_size > sp->hi)
+		sp->hi = p + v->mv_size;
+	if ((sp->bytes += v->mv_size) >= SCAN_RELEASE_BYTES)
+		span_release(sp);
+}
+
 int cairn_db_scan(struct cairn_db *db, uint64_t read_ts, cairn_version_cb cb, void *ctx,
 		  cairn_err *err)
 {
@@ -441,6 +512,7 @@ int cairn_db_scan(struct cairn_db *db, uint64_t read_ts, cairn_version_cb cb, vo
 	struct drop_list dl = {0};
 	unsigned char last[KEY_MAX];
 	size_t lastlen = 0;
+	struct scan_span span = {0};
 	int rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn), stop = 0;
 	if (rc)
 		return lmdb_err(err, rc, "cannot start a read");
@@ -450,6 +522,8 @@ int cairn_db_scan(struct cairn_db *db, uint64_t read_ts, cairn_version_cb cb, vo
 	for (rc = mdb_cursor_get(c, &k, &d, MDB_FIRST); rc == 0;
 	     rc = mdb_cursor_get(c, &k, &d, MDB_NEXT)) {
 		const unsigned char *kp = k.mv_data;
+		span_add(&span, &k);
+		span_add(&span, &d);
 		size_t tl = k.mv_size - 8;
 		uint64_t ts = ~cairn_get_be64(kp + tl);
 		if (ts > read_ts)
@@ -500,6 +574,7 @@ int cairn_db_changes(struct cairn_db *db, uint64_t since, uint64_t read_ts, cair
 	MDB_val k, d;
 	struct drop_list dl = {0};
 	size_t di = 0;
+	struct scan_span span = {0};
 	unsigned char start[8];
 	int rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn), stop = 0;
 	if (rc)
@@ -533,6 +608,8 @@ int cairn_db_changes(struct cairn_db *db, uint64_t since, uint64_t read_ts, cair
 					  val + 1,
 					  d.mv_size - 1};
 		stop = cb(ctx, &v);
+		span_add(&span, &k);
+		span_add(&span, &d);
 	}
 	if (rc == MDB_NOTFOUND)
 		rc = 0;
@@ -588,7 +665,7 @@ out:
 
 size_t cairn_db_version_key(const struct cairn_version *v, unsigned char *out)
 {
-	size_t tl = triple_key(out, v->pred, v->pred_len, v->subj, v->obj, v->obj_len);
+	size_t tl = triple_key(NULL, out, v->pred, v->pred_len, v->subj, v->obj, v->obj_len);
 	cairn_put_be64(out + tl, ~v->ts);
 	return tl + 8;
 }
@@ -596,6 +673,7 @@ size_t cairn_db_version_key(const struct cairn_version *v, unsigned char *out)
 struct cairn_db_loader {
 	struct cairn_db *db;
 	MDB_txn *txn;
+	EVP_MD_CTX *hasher;
 	int append;
 	size_t pending, pending_bytes;
 	uint64_t max_ts;
@@ -609,8 +687,10 @@ int cairn_db_load_begin(struct cairn_db *db, int append, struct cairn_db_loader 
 		return cairn_err_set(err, "out of memory");
 	l->db = db;
 	l->append = append;
+	l->hasher = hasher_new();
 	int rc = mdb_txn_begin(db->env, NULL, 0, &l->txn);
 	if (rc) {
+		EVP_MD_CTX_free(l->hasher);
 		free(l);
 		return lmdb_err(err, rc, "cannot start restore write");
 	}
@@ -633,7 +713,8 @@ int cairn_db_load_put(struct cairn_db_loader *l, const struct cairn_version *v, 
 			return cairn_err_set(err, "record with a bad predicate length %zu",
 					     v->pred_len);
 		unsigned char tk[KEY_MAX];
-		size_t tl = triple_key(tk, v->pred, v->pred_len, v->subj, v->obj, v->obj_len);
+		size_t tl =
+		    triple_key(l->hasher, tk, v->pred, v->pred_len, v->subj, v->obj, v->obj_len);
 		/* No log entries: the restored history ends at the backup's read_ts,
 		 * and incrementals from the restored cluster only need later commits. */
 		rc = put_version(l->db, l->txn, tk, tl, v->ts, v->op, v->obj, v->obj_len, 0,
@@ -660,17 +741,23 @@ int cairn_db_load_put(struct cairn_db_loader *l, const struct cairn_version *v, 
 	return 0;
 }
 
+static void loader_free(struct cairn_db_loader *l)
+{
+	EVP_MD_CTX_free(l->hasher);
+	free(l);
+}
+
 int cairn_db_load_end(struct cairn_db_loader *l, uint64_t max_uid, uint64_t max_ts, int commit,
 		      cairn_err *err)
 {
 	int rc = 0;
 	if (!l->txn) {
-		free(l);
+		loader_free(l);
 		return commit ? cairn_err_set(err, "restore write already failed") : 0;
 	}
 	if (!commit) {
 		mdb_txn_abort(l->txn);
-		free(l);
+		loader_free(l);
 		return 0;
 	}
 	if (max_ts < l->max_ts)
@@ -678,11 +765,11 @@ int cairn_db_load_end(struct cairn_db_loader *l, uint64_t max_uid, uint64_t max_
 	if ((rc = meta_raise(l->txn, l->db->meta, "max_uid", max_uid)) != 0 ||
 	    (rc = meta_raise(l->txn, l->db->meta, "max_ts", max_ts)) != 0) {
 		mdb_txn_abort(l->txn);
-		free(l);
+		loader_free(l);
 		return lmdb_err(err, rc, "cannot finish restore write");
 	}
 	rc = disk_rc(l->db, mdb_txn_commit(l->txn));
-	free(l);
+	loader_free(l);
 	if (rc)
 		return lmdb_err(err, rc, "cannot commit restored postings");
 	return 0;
