@@ -1,25 +1,22 @@
 /* blocks.c — the block-parallel compressor (blocks.h).
  *
- * A ring of 2 x workers slots. The chain's thread fills the slot at `fill`,
- * marks it queued and moves on; workers compress queued slots in any order;
- * the chain's thread emits the slot at `emit` once it is done, in order, and
- * waits for it when the ring is full. Nothing else is shared. */
+ * An ordered work ring (ring.h) of 2 x workers slots. The chain's thread
+ * fills the slot at `fill` and queues it; workers compress queued slots in
+ * any order; the chain's thread emits the slot at `emit` once it is done, in
+ * order, and waits for it when the ring is full. Nothing else is shared. */
 #include "pipeline/blocks.h"
 
 #include <libdeflate.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <zstd.h>
 
-/* EMPTY: free, or being filled by the chain's thread (in_len bytes so far). */
-enum { S_EMPTY, S_QUEUED, S_BUSY, S_DONE, S_FAILED };
+#include "pipeline/ring.h"
 
+/* While EMPTY, the chain's thread fills in (in_len bytes so far). */
 struct slot {
 	unsigned char *in, *out;
 	size_t in_len, out_len, out_off;
-	int state;
 };
 
 struct blocks {
@@ -27,13 +24,9 @@ struct blocks {
 	enum cairn_compression comp;
 	int level;
 	size_t bsize, out_cap;
-	pthread_mutex_t mu;
-	pthread_cond_t work, done;
-	pthread_t *threads;
-	unsigned nthreads;
-	struct slot *slots;
-	size_t nslots, fill, emit;
-	int stop, any; /* any: a block was submitted */
+	struct cairn_ring ring;
+	struct slot *slots; /* indexed like the ring's states */
+	int any;	    /* a block was submitted */
 	struct cairn_block_len *index;
 	size_t nindex, index_cap;
 };
@@ -52,72 +45,55 @@ int cairn_blocks_check_level(enum cairn_compression comp, int level, cairn_err *
 	return 0;
 }
 
-/* Compresses s->in into s->out; 0 bytes on failure. */
-static size_t compress_one(struct blocks *b, struct libdeflate_compressor *ld, ZSTD_CCtx *zc,
-			   struct slot *s)
+/* A worker's compressor. */
+struct codec {
+	struct libdeflate_compressor *ld;
+	ZSTD_CCtx *zc;
+};
+
+static void *codec_new(void *ctx)
 {
-	if (b->comp == CAIRN_COMP_GZIP)
-		return libdeflate_gzip_compress(ld, s->in, s->in_len, s->out, b->out_cap);
-	size_t r = ZSTD_compressCCtx(zc, s->out, b->out_cap, s->in, s->in_len, b->level);
-	return ZSTD_isError(r) ? 0 : r;
+	struct blocks *b = ctx;
+	struct codec *c = calloc(1, sizeof *c);
+	if (c && b->comp == CAIRN_COMP_GZIP)
+		c->ld = libdeflate_alloc_compressor(b->level);
+	else if (c)
+		c->zc = ZSTD_createCCtx();
+	return c;
 }
 
-static void *worker(void *arg)
+static void codec_free(void *ws)
 {
-	struct blocks *b = arg;
-	struct libdeflate_compressor *ld = NULL;
-	ZSTD_CCtx *zc = NULL;
-	if (b->comp == CAIRN_COMP_GZIP)
-		ld = libdeflate_alloc_compressor(b->level);
-	else
-		zc = ZSTD_createCCtx();
-	pthread_mutex_lock(&b->mu);
-	for (;;) {
-		struct slot *s = NULL;
-		for (size_t i = 0; i < b->nslots && !s; i++)
-			if (b->slots[(b->emit + i) % b->nslots].state == S_QUEUED)
-				s = &b->slots[(b->emit + i) % b->nslots];
-		if (!s) {
-			if (b->stop)
-				break;
-			pthread_cond_wait(&b->work, &b->mu);
-			continue;
-		}
-		s->state = S_BUSY;
-		pthread_mutex_unlock(&b->mu);
-		size_t n = (ld || zc) ? compress_one(b, ld, zc, s) : 0;
-		pthread_mutex_lock(&b->mu);
-		s->out_len = n;
-		s->out_off = 0;
-		s->state = n ? S_DONE : S_FAILED;
-		pthread_cond_broadcast(&b->done);
+	struct codec *c = ws;
+	if (c) {
+		libdeflate_free_compressor(c->ld);
+		ZSTD_freeCCtx(c->zc);
+		free(c);
 	}
-	pthread_mutex_unlock(&b->mu);
-	libdeflate_free_compressor(ld);
-	ZSTD_freeCCtx(zc);
-	return NULL;
+}
+
+/* Compresses slot i's in into its out; -1 on failure. */
+static int compress_one(void *ctx, void *ws, size_t i)
+{
+	struct blocks *b = ctx;
+	struct codec *c = ws;
+	struct slot *s = &b->slots[i];
+	size_t n = 0;
+	if (c && c->ld)
+		n = libdeflate_gzip_compress(c->ld, s->in, s->in_len, s->out, b->out_cap);
+	else if (c && c->zc) {
+		size_t r = ZSTD_compressCCtx(c->zc, s->out, b->out_cap, s->in, s->in_len, b->level);
+		n = ZSTD_isError(r) ? 0 : r;
+	}
+	s->out_len = n;
+	s->out_off = 0;
+	return n ? 0 : -1;
 }
 
 static void submit(struct blocks *b)
 {
-	pthread_mutex_lock(&b->mu);
-	b->slots[b->fill].state = S_QUEUED;
-	b->fill = (b->fill + 1) % b->nslots;
 	b->any = 1;
-	pthread_cond_signal(&b->work);
-	pthread_mutex_unlock(&b->mu);
-}
-
-/* Waits for the slot at emit to be compressed; its state. */
-static int wait_emit(struct blocks *b)
-{
-	pthread_mutex_lock(&b->mu);
-	struct slot *s = &b->slots[b->emit];
-	while (s->state == S_QUEUED || s->state == S_BUSY)
-		pthread_cond_wait(&b->done, &b->mu);
-	int st = s->state;
-	pthread_mutex_unlock(&b->mu);
-	return st;
+	cairn_ring_submit(&b->ring);
 }
 
 static int index_add(struct blocks *b, uint64_t stored, uint64_t plain)
@@ -139,9 +115,8 @@ static int index_add(struct blocks *b, uint64_t stored, uint64_t plain)
 /* Copies what it can of the done slot at emit into out. */
 static int emit_some(struct blocks *b, unsigned char *out, size_t cap, size_t *made, cairn_err *err)
 {
-	struct slot *s = &b->slots[b->emit];
-	int st = wait_emit(b);
-	if (st == S_FAILED)
+	struct slot *s = &b->slots[b->ring.emit];
+	if (cairn_ring_wait_emit(&b->ring) == CAIRN_SLOT_FAILED)
 		return cairn_err_set(err, "%s compression of a block failed (out of memory?)",
 				     b->comp == CAIRN_COMP_GZIP ? "gzip" : "zstd");
 	if (s->out_off == 0 && index_add(b, s->out_len, s->in_len) < 0)
@@ -153,21 +128,10 @@ static int emit_some(struct blocks *b, unsigned char *out, size_t cap, size_t *m
 	s->out_off += n;
 	*made = n;
 	if (s->out_off == s->out_len) {
-		pthread_mutex_lock(&b->mu);
-		s->state = S_EMPTY;
 		s->in_len = 0;
-		b->emit = (b->emit + 1) % b->nslots; /* workers read it */
-		pthread_mutex_unlock(&b->mu);
+		cairn_ring_release_emit(&b->ring);
 	}
 	return 0;
-}
-
-static int slot_state(struct blocks *b, size_t i)
-{
-	pthread_mutex_lock(&b->mu);
-	int st = b->slots[i].state;
-	pthread_mutex_unlock(&b->mu);
-	return st;
 }
 
 static int blocks_step(struct cairn_filter *f, const unsigned char *in, size_t in_len, size_t *used,
@@ -176,12 +140,13 @@ static int blocks_step(struct cairn_filter *f, const unsigned char *in, size_t i
 	struct blocks *b = (struct blocks *)f;
 	*used = *made = 0;
 	/* A compressed block waiting at emit goes out first. */
-	int st = slot_state(b, b->emit);
-	if (st == S_DONE || st == S_FAILED)
+	struct cairn_ring *r = &b->ring;
+	int st = cairn_ring_state(r, r->emit);
+	if (st == CAIRN_SLOT_DONE || st == CAIRN_SLOT_FAILED)
 		return emit_some(b, out, cap, made, err) < 0 ? -1 : 0;
-	struct slot *s = &b->slots[b->fill];
+	struct slot *s = &b->slots[r->fill];
 	if (in_len) {
-		if (slot_state(b, b->fill) != S_EMPTY) /* the ring is full */
+		if (cairn_ring_state(r, r->fill) != CAIRN_SLOT_EMPTY) /* the ring is full */
 			return emit_some(b, out, cap, made, err) < 0 ? -1 : 0;
 		size_t n = b->bsize - s->in_len;
 		if (n > in_len)
@@ -196,9 +161,9 @@ static int blocks_step(struct cairn_filter *f, const unsigned char *in, size_t i
 	if (!finish)
 		return 0;
 	/* The last block, or one empty member for an empty stream. */
-	if (slot_state(b, b->fill) == S_EMPTY && (s->in_len || !b->any))
+	if (cairn_ring_state(r, r->fill) == CAIRN_SLOT_EMPTY && (s->in_len || !b->any))
 		submit(b);
-	if (slot_state(b, b->emit) == S_EMPTY)
+	if (cairn_ring_state(r, r->emit) == CAIRN_SLOT_EMPTY)
 		return 1;
 	return emit_some(b, out, cap, made, err) < 0 ? -1 : 0;
 }
@@ -206,25 +171,13 @@ static int blocks_step(struct cairn_filter *f, const unsigned char *in, size_t i
 static void blocks_free(struct cairn_filter *f)
 {
 	struct blocks *b = (struct blocks *)f;
-	pthread_mutex_lock(&b->mu);
-	b->stop = 1;
-	/* Queued blocks nobody will emit are dropped. */
-	for (size_t i = 0; i < b->nslots; i++)
-		if (b->slots[i].state == S_QUEUED)
-			b->slots[i].state = S_EMPTY;
-	pthread_cond_broadcast(&b->work);
-	pthread_mutex_unlock(&b->mu);
-	for (unsigned i = 0; i < b->nthreads; i++)
-		pthread_join(b->threads[i], NULL);
-	for (size_t i = 0; i < b->nslots; i++) {
+	size_t nslots = b->ring.nslots;
+	cairn_ring_clear(&b->ring); /* the workers are gone after it */
+	for (size_t i = 0; b->slots && i < nslots; i++) {
 		free(b->slots[i].in);
 		free(b->slots[i].out);
 	}
-	pthread_mutex_destroy(&b->mu);
-	pthread_cond_destroy(&b->work);
-	pthread_cond_destroy(&b->done);
 	free(b->slots);
-	free(b->threads);
 	free(b->index);
 	free(b);
 }
@@ -241,11 +194,7 @@ const struct cairn_block_len *cairn_blocks_index(struct cairn_filter *f, size_t 
 
 int cairn_blocks_new(const struct cairn_block_opts *o, struct cairn_filter **out, cairn_err *err)
 {
-	unsigned workers = o->workers;
-	if (!workers) {
-		long c = sysconf(_SC_NPROCESSORS_ONLN);
-		workers = c < 1 ? 1 : c > 256 ? 256 : (unsigned)c;
-	}
+	unsigned workers = cairn_ring_workers(o->workers);
 	int level = o->level			 ? o->level
 		    : o->comp == CAIRN_COMP_GZIP ? CAIRN_GZIP_BLOCK_LEVEL
 						 : CAIRN_ZSTD_LEVEL;
@@ -260,21 +209,14 @@ int cairn_blocks_new(const struct cairn_block_opts *o, struct cairn_filter **out
 	b->bsize = o->block_size ? o->block_size : CAIRN_BLOCK_SIZE;
 	b->out_cap = o->comp == CAIRN_COMP_GZIP ? libdeflate_gzip_compress_bound(NULL, b->bsize)
 						: ZSTD_compressBound(b->bsize);
-	pthread_mutex_init(&b->mu, NULL);
-	pthread_cond_init(&b->work, NULL);
-	pthread_cond_init(&b->done, NULL);
-	b->nslots = 2 * (size_t)workers;
-	b->slots = calloc(b->nslots, sizeof *b->slots);
-	b->threads = calloc(workers, sizeof *b->threads);
-	if (!b->slots || !b->threads)
+	size_t nslots = 2 * (size_t)workers;
+	if (cairn_ring_init(&b->ring, nslots) < 0 || !(b->slots = calloc(nslots, sizeof *b->slots)))
 		goto oom;
-	for (size_t i = 0; i < b->nslots; i++)
+	for (size_t i = 0; i < nslots; i++)
 		if (!(b->slots[i].in = malloc(b->bsize)) || !(b->slots[i].out = malloc(b->out_cap)))
 			goto oom;
-	for (; b->nthreads < workers; b->nthreads++)
-		if (pthread_create(&b->threads[b->nthreads], NULL, worker, b) != 0)
-			break;
-	if (!b->nthreads) {
+	const struct cairn_ring_job job = {codec_new, compress_one, codec_free, b};
+	if (!cairn_ring_start(&b->ring, workers, &job)) {
 		blocks_free(&b->base);
 		return cairn_err_set(err, "cannot start the compression threads");
 	}

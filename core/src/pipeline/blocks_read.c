@@ -1,28 +1,25 @@
-/* blocks_read.c — the parallel block decoder (blocks_read.h). The same ring
- * as blocks.c: the chain's thread fills the slot at `fill` with one block's
- * stored bytes, workers decode queued slots in any order, the chain's
- * thread emits the slot at `emit` in order. */
+/* blocks_read.c — the parallel block decoder (blocks_read.h). The same
+ * ordered work ring (ring.h) as blocks.c: the chain's thread fills the slot
+ * at `fill` with one block's stored bytes, workers decode queued slots in
+ * any order, the chain's thread emits the slot at `emit` in order. */
 #include "pipeline/blocks_read.h"
 
 #include <libdeflate.h>
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <zstd.h>
 
-#define IV_LEN 16
+#include "pipeline/ring.h"
 
-enum { S_EMPTY, S_QUEUED, S_BUSY, S_DONE, S_FAILED };
+#define IV_LEN 16
 
 struct slot {
 	unsigned char *in, *out;
 	size_t in_len, want, plain, out_len, out_off, k;
 	uint64_t off; /* the block's offset in the ciphertext (after the IV) */
-	int state;
 	char msg[160];
 };
 
@@ -33,13 +30,8 @@ struct bread {
 	uint64_t *stored, block_size, plain_size, next_off;
 	size_t n, next;
 	int comp;
-	pthread_mutex_t mu;
-	pthread_cond_t work, done;
-	pthread_t *threads;
-	unsigned nthreads;
-	struct slot *slots;
-	size_t nslots, fill, emit;
-	int stop;
+	struct cairn_ring ring;
+	struct slot *slots; /* indexed like the ring's states */
 };
 
 static const EVP_CIPHER *cipher_for(size_t key_len)
@@ -74,30 +66,64 @@ static int decrypt(struct bread *b, EVP_CIPHER_CTX *ctx, struct slot *s)
 	return 0;
 }
 
-static void decode_one(struct bread *b, struct libdeflate_decompressor *d, ZSTD_DCtx *zd,
-		       EVP_CIPHER_CTX *ctx, struct slot *s)
+/* A worker's decoders. */
+struct codec {
+	struct libdeflate_decompressor *d;
+	ZSTD_DCtx *zd;
+	EVP_CIPHER_CTX *ctx;
+};
+
+static void codec_free(void *ws)
 {
+	struct codec *c = ws;
+	if (c) {
+		libdeflate_free_decompressor(c->d);
+		ZSTD_freeDCtx(c->zd);
+		EVP_CIPHER_CTX_free(c->ctx);
+		free(c);
+	}
+}
+
+static void *codec_new(void *ctx)
+{
+	(void)ctx;
+	struct codec *c = calloc(1, sizeof *c);
+	if (c && (!(c->d = libdeflate_alloc_decompressor()) || !(c->zd = ZSTD_createDCtx()) ||
+		  !(c->ctx = EVP_CIPHER_CTX_new()))) {
+		codec_free(c);
+		c = NULL;
+	}
+	return c;
+}
+
+/* Decodes slot i; -1 with the slot's msg set. */
+static int decode_one(void *ctx, void *ws, size_t i)
+{
+	struct bread *b = ctx;
+	struct codec *c = ws;
+	struct slot *s = &b->slots[i];
 	size_t ain = 0, aout = 0;
 	s->msg[0] = 0;
-	if (!d || !zd || !ctx) {
+	s->out_off = 0;
+	if (!c) {
 		snprintf(s->msg, sizeof s->msg, "out of memory");
-		return;
+		return -1;
 	}
-	if (b->key_len && decrypt(b, ctx, s) < 0) {
+	if (b->key_len && decrypt(b, c->ctx, s) < 0) {
 		snprintf(s->msg, sizeof s->msg, "cannot decrypt block %zu (OpenSSL failed)", s->k);
-		return;
+		return -1;
 	}
 	int ok;
 	if (b->comp == CAIRN_COMP_ZSTD) {
 		/* Exactly one frame, all of the block's bytes. */
 		ain = ZSTD_findFrameCompressedSize(s->in, s->in_len);
-		aout =
-		    ZSTD_isError(ain) ? 0 : ZSTD_decompressDCtx(zd, s->out, s->plain, s->in, ain);
+		aout = ZSTD_isError(ain) ? 0
+					 : ZSTD_decompressDCtx(c->zd, s->out, s->plain, s->in, ain);
 		ok = !ZSTD_isError(ain) && !ZSTD_isError(aout);
 		if (!ok)
 			aout = 0;
 	} else {
-		ok = libdeflate_gzip_decompress_ex(d, s->in, s->in_len, s->out, s->plain, &ain,
+		ok = libdeflate_gzip_decompress_ex(c->d, s->in, s->in_len, s->out, s->plain, &ain,
 						   &aout) == LIBDEFLATE_SUCCESS;
 	}
 	if (!ok || ain != s->in_len || aout != s->plain)
@@ -108,68 +134,14 @@ static void decode_one(struct bread *b, struct libdeflate_decompressor *d, ZSTD_
 			 (unsigned long long)(s->off + (b->key_len ? IV_LEN : 0) + s->in_len),
 			 b->comp == CAIRN_COMP_ZSTD ? "zstd frame" : "gzip member", s->plain);
 	s->out_len = aout;
-}
-
-static void *worker(void *arg)
-{
-	struct bread *b = arg;
-	struct libdeflate_decompressor *d = libdeflate_alloc_decompressor();
-	EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-	ZSTD_DCtx *zd = ZSTD_createDCtx();
-	pthread_mutex_lock(&b->mu);
-	for (;;) {
-		struct slot *s = NULL;
-		for (size_t i = 0; i < b->nslots && !s; i++)
-			if (b->slots[(b->emit + i) % b->nslots].state == S_QUEUED)
-				s = &b->slots[(b->emit + i) % b->nslots];
-		if (!s) {
-			if (b->stop)
-				break;
-			pthread_cond_wait(&b->work, &b->mu);
-			continue;
-		}
-		s->state = S_BUSY;
-		pthread_mutex_unlock(&b->mu);
-		decode_one(b, d, zd, ctx, s);
-		pthread_mutex_lock(&b->mu);
-		s->out_off = 0;
-		s->state = s->msg[0] ? S_FAILED : S_DONE;
-		pthread_cond_broadcast(&b->done);
-	}
-	pthread_mutex_unlock(&b->mu);
-	libdeflate_free_decompressor(d);
-	ZSTD_freeDCtx(zd);
-	EVP_CIPHER_CTX_free(ctx);
-	return NULL;
-}
-
-static int slot_state(struct bread *b, size_t i)
-{
-	pthread_mutex_lock(&b->mu);
-	int st = b->slots[i].state;
-	pthread_mutex_unlock(&b->mu);
-	return st;
-}
-
-static void submit(struct bread *b)
-{
-	pthread_mutex_lock(&b->mu);
-	b->slots[b->fill].state = S_QUEUED;
-	b->fill = (b->fill + 1) % b->nslots;
-	pthread_cond_signal(&b->work);
-	pthread_mutex_unlock(&b->mu);
+	return s->msg[0] ? -1 : 0;
 }
 
 /* Waits for the block at emit, then copies what fits of it into out. */
 static int emit_some(struct bread *b, unsigned char *out, size_t cap, size_t *made, cairn_err *err)
 {
-	struct slot *s = &b->slots[b->emit];
-	pthread_mutex_lock(&b->mu);
-	while (s->state == S_QUEUED || s->state == S_BUSY)
-		pthread_cond_wait(&b->done, &b->mu);
-	int st = s->state;
-	pthread_mutex_unlock(&b->mu);
-	if (st == S_FAILED)
+	struct slot *s = &b->slots[b->ring.emit];
+	if (cairn_ring_wait_emit(&b->ring) == CAIRN_SLOT_FAILED)
 		return cairn_err_setc(err, CAIRN_E_CORRUPT, "%s", s->msg);
 	size_t n = s->out_len - s->out_off;
 	if (n > cap)
@@ -178,11 +150,8 @@ static int emit_some(struct bread *b, unsigned char *out, size_t cap, size_t *ma
 	s->out_off += n;
 	*made = n;
 	if (s->out_off == s->out_len) {
-		pthread_mutex_lock(&b->mu);
-		s->state = S_EMPTY;
 		s->in_len = s->want = 0;
-		b->emit = (b->emit + 1) % b->nslots; /* workers read it */
-		pthread_mutex_unlock(&b->mu);
+		cairn_ring_release_emit(&b->ring);
 	}
 	return 0;
 }
@@ -191,9 +160,10 @@ static int step_once(struct cairn_filter *f, const unsigned char *in, size_t in_
 		     unsigned char *out, size_t cap, size_t *made, int finish, cairn_err *err)
 {
 	struct bread *b = (struct bread *)f;
+	struct cairn_ring *r = &b->ring;
 	*used = *made = 0;
-	int st = slot_state(b, b->emit);
-	if (st == S_DONE || st == S_FAILED)
+	int st = cairn_ring_state(r, r->emit);
+	if (st == CAIRN_SLOT_DONE || st == CAIRN_SLOT_FAILED)
 		return emit_some(b, out, cap, made, err) < 0 ? -1 : 0;
 	if (in_len) {
 		if (b->key_len && b->have_iv < IV_LEN) {
@@ -206,9 +176,9 @@ static int step_once(struct cairn_filter *f, const unsigned char *in, size_t in_
 		if (b->next == b->n)
 			return cairn_err_setc(err, CAIRN_E_CORRUPT,
 					      "data follows the last block of its block index");
-		if (slot_state(b, b->fill) != S_EMPTY) /* the ring is full */
+		if (cairn_ring_state(r, r->fill) != CAIRN_SLOT_EMPTY) /* the ring is full */
 			return emit_some(b, out, cap, made, err) < 0 ? -1 : 0;
-		struct slot *s = &b->slots[b->fill];
+		struct slot *s = &b->slots[r->fill];
 		if (!s->want) {
 			s->k = b->next;
 			s->want = (size_t)b->stored[b->next];
@@ -224,7 +194,7 @@ static int step_once(struct cairn_filter *f, const unsigned char *in, size_t in_
 		if (s->in_len == s->want) {
 			b->next_off += s->want;
 			b->next++;
-			submit(b);
+			cairn_ring_submit(r);
 		}
 		return 0;
 	}
@@ -234,7 +204,7 @@ static int step_once(struct cairn_filter *f, const unsigned char *in, size_t in_
 		return cairn_err_setc(err, CAIRN_E_CORRUPT,
 				      "truncated: the object ends in block %zu of %zu", b->next,
 				      b->n);
-	if (slot_state(b, b->emit) == S_EMPTY)
+	if (cairn_ring_state(r, r->emit) == CAIRN_SLOT_EMPTY)
 		return 1;
 	return emit_some(b, out, cap, made, err) < 0 ? -1 : 0;
 }
@@ -254,25 +224,14 @@ static int bread_step(struct cairn_filter *f, const unsigned char *in, size_t in
 static void bread_free(struct cairn_filter *f)
 {
 	struct bread *b = (struct bread *)f;
-	pthread_mutex_lock(&b->mu);
-	b->stop = 1;
-	for (size_t i = 0; i < b->nslots; i++)
-		if (b->slots && b->slots[i].state == S_QUEUED)
-			b->slots[i].state = S_EMPTY;
-	pthread_cond_broadcast(&b->work);
-	pthread_mutex_unlock(&b->mu);
-	for (unsigned i = 0; i < b->nthreads; i++)
-		pthread_join(b->threads[i], NULL);
-	for (size_t i = 0; b->slots && i < b->nslots; i++) {
+	size_t nslots = b->ring.nslots;
+	cairn_ring_clear(&b->ring); /* the workers are gone after it */
+	for (size_t i = 0; b->slots && i < nslots; i++) {
 		free(b->slots[i].in);
 		free(b->slots[i].out);
 	}
-	pthread_mutex_destroy(&b->mu);
-	pthread_cond_destroy(&b->work);
-	pthread_cond_destroy(&b->done);
 	OPENSSL_cleanse(b->key, sizeof b->key);
 	free(b->slots);
-	free(b->threads);
 	free(b->stored);
 	free(b);
 }
@@ -283,19 +242,13 @@ int cairn_blocks_read_new(const struct cairn_block_index *idx, const unsigned ch
 			  size_t key_len, unsigned workers, struct cairn_filter **out,
 			  cairn_err *err)
 {
-	if (!workers) {
-		long c = sysconf(_SC_NPROCESSORS_ONLN);
-		workers = c < 1 ? 1 : c > 256 ? 256 : (unsigned)c;
-	}
+	workers = cairn_ring_workers(workers);
 	if (key_len > 32 || !idx->n || !idx->block_size)
 		return cairn_err_set(err, "a block decoder needs a block index (a bug in cairn)");
 	struct bread *b = calloc(1, sizeof *b);
 	if (!b)
 		return cairn_err_set(err, "out of memory");
 	b->base.ops = &bread_ops;
-	pthread_mutex_init(&b->mu, NULL);
-	pthread_cond_init(&b->work, NULL);
-	pthread_cond_init(&b->done, NULL);
 	if (key_len)
 		memcpy(b->key, key, key_len);
 	b->key_len = key_len;
@@ -307,21 +260,18 @@ int cairn_blocks_read_new(const struct cairn_block_index *idx, const unsigned ch
 	for (size_t i = 0; i < idx->n; i++)
 		if (idx->stored[i] > max_in)
 			max_in = idx->stored[i];
-	b->nslots = 2 * (size_t)workers;
+	size_t nslots = 2 * (size_t)workers;
 	b->stored = malloc(idx->n * sizeof *b->stored);
-	b->slots = calloc(b->nslots, sizeof *b->slots);
-	b->threads = calloc(workers, sizeof *b->threads);
-	if (!b->stored || !b->slots || !b->threads)
+	b->slots = calloc(nslots, sizeof *b->slots);
+	if (cairn_ring_init(&b->ring, nslots) < 0 || !b->stored || !b->slots)
 		goto oom;
 	memcpy(b->stored, idx->stored, idx->n * sizeof *b->stored);
-	for (size_t i = 0; i < b->nslots; i++)
+	for (size_t i = 0; i < nslots; i++)
 		if (!(b->slots[i].in = malloc((size_t)max_in)) ||
 		    !(b->slots[i].out = malloc((size_t)b->block_size)))
 			goto oom;
-	for (; b->nthreads < workers; b->nthreads++)
-		if (pthread_create(&b->threads[b->nthreads], NULL, worker, b) != 0)
-			break;
-	if (!b->nthreads) {
+	const struct cairn_ring_job job = {codec_new, decode_one, codec_free, b};
+	if (!cairn_ring_start(&b->ring, workers, &job)) {
 		bread_free(&b->base);
 		return cairn_err_set(err, "cannot start the decompression threads");
 	}
