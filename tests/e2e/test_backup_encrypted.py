@@ -122,7 +122,7 @@ enc.stop()
 
 # A key of the wrong length stops the alpha at start-up, naming the length.
 bad = os.path.join(wd, "bad.key")
-open(bad, "wb").write(os.urandom(17))
+open(bad, "wb").write(os.urandom(16) + b"x")   # 17 bytes, never a trailing newline
 p = Proc("alpha-badkey", ["alpha", "--http", "127.0.0.1:1", "-p", os.path.join(wd, "pbad"), "-z", zero.addr,
                           "--encryption_key_file", bad] + (["--plugin_dir", PLUGIN_DIR] if PLUGIN_DIR else []), wd)
 expect(p.p.wait(timeout=30) != 0)
