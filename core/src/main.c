@@ -24,6 +24,7 @@ static const struct {
     {"restore", cairn_cmd_restore, "rebuild postings directories from a backup series"},
     {"lsbackup", cairn_cmd_lsbackup, "list the backups at a location"},
     {"verify", cairn_cmd_verify, "check a backup series' objects without restoring"},
+    {"prune", cairn_cmd_prune, "remove old backup series, keeping the newest"},
     {"license", cairn_cmd_license, "sign an enterprise license with an Ed25519 key"},
     {"plugins", cairn_cmd_plugins, "list the storage and key-provider plugins found"},
     {"version", cmd_version, "print the version"},

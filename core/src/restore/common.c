@@ -1,11 +1,14 @@
 /* common.c — opening a backup location for restore, verify and lsbackup. */
 #include "restore/common.h"
 
+#include <errno.h>
 #include <openssl/crypto.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "commands.h"
 #include "keysel.h"
+#include "log.h"
 
 int cairn_backups_open(struct cairn_opts *o, struct cairn_store_loc *loc,
 		       struct cairn_backup_set *set, struct cairn_keyset *ks, cairn_err *err)
@@ -27,12 +30,36 @@ int cairn_backups_open(struct cairn_opts *o, struct cairn_store_loc *loc,
 			goto out;
 		cairn_keyset_init(ks, key, klen);
 	}
-	if (cairn_location_open(l, NULL, loc, err) < 0)
+	if (cairn_opt_bool(o, "quiet") == 1)
+		cairn_log_set_level(CAIRN_LOG_WARN);
+	int anon = cairn_opt(o, "anonymous") ? cairn_opt_bool(o, "anonymous") : 0;
+	if (anon < 0) {
+		cairn_err_set(err, "--anonymous must be true or false");
 		goto out;
-	rc = cairn_series_load(loc, set, err);
+	}
+	const struct cairn_kv params[] = {{"anonymous", "true"}, {NULL, NULL}};
+	if (cairn_location_open(l, anon ? params : NULL, loc, err) < 0 ||
+	    cairn_series_load(loc, set, err) < 0)
+		goto out;
+	if (!set->n && !set->nbad) {
+		cairn_err_set(err,
+			      "no backups found at this location: it is missing, empty, or holds "
+			      "no cairn.* folder with a manifest.json; check -l/--location");
+		goto out;
+	}
+	rc = 0;
 out:
 	OPENSSL_cleanse(key, sizeof key);
 	return rc;
+}
+
+void cairn_quiet_stdout(const struct cairn_opts *o)
+{
+	if (cairn_opt_bool(o, "quiet") == 1) {
+		fflush(stdout);
+		if (!freopen("/dev/null", "w", stdout))
+			cairn_warn("--quiet: cannot open /dev/null: %s", strerror(errno));
+	}
 }
 
 static int check_first_key(const struct cairn_manifest *first, const struct cairn_keyset *ks,

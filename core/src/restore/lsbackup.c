@@ -1,5 +1,6 @@
 /* lsbackup.c — `cairn lsbackup`: the backups at a location, as a table or
- * JSON. Reads manifests only. */
+ * JSON (the same fields). Reads manifests only. A location without backups
+ * is an error (exit 1), so a mistyped -l is not an empty listing. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -12,6 +13,7 @@ static const struct cairn_flag ls_flags[] = {
     {"location", 'l', NULL, "where the backups are (directory or URI)", 0},
     {"json", 0, "false", "print JSON", CAIRN_FLAG_BOOL},
     {"plugin_dir", 0, NULL, "directory of *.so plugins", 0},
+    CAIRN_READ_FLAGS,
     {NULL, 0, NULL, NULL, 0},
 };
 
@@ -74,7 +76,7 @@ int cairn_cmd_lsbackup(int argc, char **argv)
 			if (m->encrypted)
 				any_encrypted = 1;
 		}
-		if (any_encrypted)
+		if (any_encrypted && cairn_opt_bool(&o, "quiet") != 1)
 			printf(
 			    "Encrypted backups are listed as their manifests say: without the key "
 			    "their MACs cannot be checked (cairn verify with the key does).\n");

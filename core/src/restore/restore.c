@@ -43,6 +43,7 @@ static const struct cairn_flag restore_flags[] = {
     {"backup_num", 0, NULL, "restore the series up to this backup (default: all)", 0},
     CAIRN_KEY_FLAGS,
     CAIRN_TLS_CA_FLAG,
+    CAIRN_READ_FLAGS,
     {NULL, 0, NULL, NULL, 0},
 };
 
@@ -292,6 +293,7 @@ int cairn_cmd_restore(int argc, char **argv)
 		rc = pr > 0 ? 0 : -1;
 		goto out;
 	}
+	cairn_quiet_stdout(&o);
 	pdir = cairn_opt(&o, "postings");
 	zero = cairn_opt(&o, "zero");
 	if (cairn_http_client_tls(cairn_opt(&o, "tls_ca"), &err) < 0)

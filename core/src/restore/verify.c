@@ -19,6 +19,7 @@ static const struct cairn_flag verify_flags[] = {
     {"location", 'l', NULL, "where the backups are (directory or URI)", 0},
     {"backup_id", 0, NULL, "series to verify (default: every series)", 0},
     CAIRN_KEY_FLAGS,
+    CAIRN_READ_FLAGS,
     {NULL, 0, NULL, NULL, 0},
 };
 
@@ -68,6 +69,7 @@ int cairn_cmd_verify(int argc, char **argv)
 		rc = pr > 0 ? 0 : -1;
 		goto out;
 	}
+	cairn_quiet_stdout(&o);
 	if (cairn_backups_open(&o, &loc, &set, &ks, &err) < 0)
 		goto out;
 	/* Every series (or the one asked for), each checked as a chain. */
