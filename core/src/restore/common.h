@@ -12,7 +12,7 @@
  * "anonymous" parameter) and --quiet (errors and warnings only: no info
  * logs, and the command's progress lines are not printed). */
 #define CAIRN_READ_FLAGS                                                                           \
-	{"anonymous", 0, "false", "read a public bucket without credentials", CAIRN_FLAG_BOOL},   \
+	{"anonymous", 0, "false", "read a public bucket without credentials", CAIRN_FLAG_BOOL},    \
 	{                                                                                          \
 		"quiet", 'q', "false", "print errors and warnings only", CAIRN_FLAG_BOOL           \
 	}

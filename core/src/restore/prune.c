@@ -191,7 +191,8 @@ static int report_unfinished(struct cairn_store_loc *loc, const struct cairn_bac
 			continue;
 		int known = 0;
 		for (size_t k = 0; k < set->n && !known; k++)
-			known = strlen(set->m[k].dir) == len && !strncmp(set->m[k].dir, ns.v[i], len);
+			known =
+			    strlen(set->m[k].dir) == len && !strncmp(set->m[k].dir, ns.v[i], len);
 		if (!known)
 			printf("%-12s folder %.*s: no manifest.json (a backup in progress or "
 			       "interrupted)\n",
@@ -214,8 +215,9 @@ int cairn_cmd_prune(int argc, char **argv)
 	uint64_t keep_n = 0, keep_days = 0;
 	int rc = -1, has_n, has_days;
 	cairn_log_set_name("prune");
-	int pr = cairn_opts_parse("prune", "-l LOCATION --keep_series N [--keep_days D] [--dry_run]",
-				  prune_flags, argc, argv, &o, &err);
+	int pr =
+	    cairn_opts_parse("prune", "-l LOCATION --keep_series N [--keep_days D] [--dry_run]",
+			     prune_flags, argc, argv, &o, &err);
 	if (pr != 0) {
 		rc = pr > 0 ? 0 : -1;
 		goto out;
@@ -224,8 +226,9 @@ int cairn_cmd_prune(int argc, char **argv)
 	has_days = cairn_opt(&o, "keep_days") != NULL;
 	int dry = cairn_opt_bool(&o, "dry_run");
 	if (!has_n && !has_days) {
-		cairn_err_set(&err, "give --keep_series N (the newest N series stay) and/or "
-				    "--keep_days D (series with a backup younger than D days stay)");
+		cairn_err_set(&err,
+			      "give --keep_series N (the newest N series stay) and/or "
+			      "--keep_days D (series with a backup younger than D days stay)");
 		goto out;
 	}
 	if ((has_n && cairn_opt_u64(&o, "keep_series", &keep_n, &err) < 0) ||
@@ -248,11 +251,12 @@ int cairn_cmd_prune(int argc, char **argv)
 	if (cairn_backups_open(&o, &loc, &set, NULL, &err) < 0)
 		goto out;
 	if (set.nbad) {
-		cairn_err_set(&err,
-			      "%zu backup folder(s) have an unreadable manifest (first %s): such a "
-			      "folder may belong to any series, so prune removes nothing; move them "
-			      "away or restore them from a copy",
-			      set.nbad, set.bad[0]);
+		cairn_err_set(
+		    &err,
+		    "%zu backup folder(s) have an unreadable manifest (first %s): such a "
+		    "folder may belong to any series, so prune removes nothing; move them "
+		    "away or restore them from a copy",
+		    set.nbad, set.bad[0]);
 		goto out;
 	}
 	if (group_series(&set, &sv, &ns, &err) < 0)
