@@ -20,3 +20,4 @@ cairn_py_test(e2e_backup_unreadable_manifest e2e/test_backup_unreadable_manifest
 cairn_py_test(e2e_backup_lost_lock_no_fork e2e/test_backup_lost_lock_no_fork.py)
 cairn_py_test(e2e_backup_blocks e2e/test_backup_blocks.py)
 cairn_py_test(e2e_prune e2e/test_prune.py)
+cairn_py_test(e2e_read_commands_flags e2e/test_read_commands_flags.py)

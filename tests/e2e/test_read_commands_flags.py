@@ -1,0 +1,65 @@
+"""lsbackup, verify and restore on a location that is missing, empty or not
+a directory exit 1 with one error line and print nothing on stdout;
+lsbackup --json carries the table's fields with the same values; --quiet
+verify prints nothing on stdout and still exits 0; --anonymous is accepted
+by all three (a local directory ignores it)."""
+import os
+
+from cairnlib import PLUGIN_DIR, Alpha, Model, Zero, load_sample, run, workdir, expect
+
+wd = workdir("read-flags")
+dest = os.path.join(wd, "backups")
+zero = Zero(wd)
+alpha = Alpha(wd, zero)
+load_sample(alpha, Model(), n_people=100)
+alpha.backup_ok(dest)
+alpha.backup_ok(dest)
+pd = ["--plugin_dir", PLUGIN_DIR] if PLUGIN_DIR else []
+
+
+def cmd(name, loc, more=(), pdir="never"):
+    args = [name, "-l", loc] + list(more) + pd
+    if name == "restore":
+        args += ["-p", os.path.join(wd, pdir), "--force_zero=false"]
+    return run(args)
+
+
+empty = os.path.join(wd, "empty")
+os.makedirs(empty)
+afile = os.path.join(wd, "a-file")
+open(afile, "w").write("not a directory")
+for name in ("lsbackup", "verify", "restore"):
+    for loc, why in ((os.path.join(wd, "missing"), "no backups found at this location"),
+                     (empty, "no backups found at this location"),
+                     (afile, "not a directory")):
+        p = cmd(name, loc, ["--json"] if name == "lsbackup" else [])
+        expect(p.returncode == 1, (name, loc, p.returncode, p.stdout))
+        errs = [l for l in p.stderr.splitlines() if l.startswith("error:")]
+        expect(len(errs) == 1 and why in errs[0], (name, loc, p.stderr))
+        expect(p.stdout == "", (name, loc, p.stdout))
+expect(not os.path.exists(os.path.join(wd, "never")))
+
+# --json: the table's fields, the same values.
+import json
+j = json.loads(cmd("lsbackup", dest, ["--json"]).stdout)
+t = cmd("lsbackup", dest).stdout.splitlines()
+expect(t[0].split() == ["PATH", "TYPE", "BACKUP_ID", "NUM", "SINCE", "READ_TS", "ENCRYPTED", "BYTES"], t)
+expect(len(t) == 3 and len(j) == 2, (t, j))
+for row, x in zip(t[1:], j):
+    expect(row.split() == [x["path"], x["type"], x["backup_id"], str(x["backup_num"]), str(x["since"]),
+                           str(x["read_ts"]), "yes" if x["encrypted"] else "no", str(x["size"])], (row, x))
+
+# --quiet: nothing on stdout, same exit status.
+p = cmd("verify", dest)
+expect(p.returncode == 0 and "verified" in p.stdout, p.stdout + p.stderr)
+p = cmd("verify", dest, ["--quiet"])
+expect(p.returncode == 0 and p.stdout == "", p.stdout + p.stderr)
+p = cmd("restore", dest, ["--quiet"])
+expect(p.returncode == 0 and p.stdout == "", p.stdout + p.stderr)
+expect(os.path.isdir(os.path.join(wd, "never", "p1")))
+
+# --anonymous on every reading command.
+for name in ("lsbackup", "verify", "restore"):
+    p = cmd(name, dest, ["--anonymous"], pdir="anon")
+    expect(p.returncode == 0, (name, p.stderr))
+print("ok")
