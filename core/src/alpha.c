@@ -16,6 +16,7 @@
 
 #include "backup/backup.h"
 #include "backup/group.h"
+#include "backup_metrics.h"
 #include "blanks.h"
 #include "cluster/member.h"
 #include "cluster/zero_client.h"
@@ -694,7 +695,12 @@ static void handle_metrics(struct cairn_alpha *a, struct cairn_http_resp *resp)
 	    (unsigned long long)st->last_backup_read_ts, st->backup_running,
 	    (unsigned long long)cairn_db_max_ts(a->db), cairn_member_unheard(&a->member));
 	pthread_mutex_unlock(&a->stats.mu);
-	cairn_http_reply(resp, 200, "text/plain; version=0.0.4", n < 0 ? "" : s);
+	char *bk = cairn_metrics_backup_text(), *all = NULL;
+	if (n >= 0 && asprintf(&all, "%s%s", s, bk ? bk : "") < 0)
+		all = NULL;
+	cairn_http_reply(resp, 200, "text/plain; version=0.0.4", all ? all : "");
+	free(all);
+	free(bk);
 	free(s);
 }
 
@@ -719,7 +725,15 @@ static int run_backup(struct cairn_alpha *a, const struct cairn_backup_request *
 		return cairn_err_set(err, "another backup is already running on this cluster; wait "
 					  "for it to finish and try again");
 	struct cairn_backup_source src = backup_source(a);
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cairn_metrics_backup_started(req->destination);
+	done->bytes = 0;
 	int rc = cairn_backup_run(&src, req, done, err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	cairn_metrics_backup_ended(
+	    req->destination, rc == 0,
+	    (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, done->bytes);
 	pthread_mutex_lock(&a->stats.mu);
 	a->stats.backup_running = 0;
 	if (rc == 0) {

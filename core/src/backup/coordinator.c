@@ -686,6 +686,9 @@ static int run(const struct cairn_backup_source *src, const struct cairn_backup_
 	unmark_started(&loc, done->dir);
 	remove_abandoned(&loc, done->dir);
 	done->read_ts = read_ts;
+	done->bytes = 0;
+	for (size_t i = 0; i < m.nobjs; i++)
+		done->bytes += m.objs[i].size;
 	rc = 0;
 out:
 	for (size_t i = 0; i < nremotes; i++)
