@@ -2,7 +2,7 @@
  * backup and its incrementals, one backup_id) from a location through its
  * storage plugin's remove op.
  *
- * Rules (docs/OPERATIONS.md):
+ * Rules (README, "Retention"):
  * - A series is kept if it is one of the --keep_series newest (ordered by
  *   their newest backup) or its newest backup is younger than --keep_days
  *   days (by the folder's UTC time-stamped name); the newest series is
