@@ -3,8 +3,6 @@
 
 #include "textutil.h"
 
-#include <errno.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -133,36 +131,65 @@ static uint64_t obj_uid(const char *obj, size_t len)
 }
 
 #define XS_INT_SUFFIX "\"^^<xs:int>"
+#define XS_INT_SUFFIX_LEN (sizeof XS_INT_SUFFIX - 1)
 
+/* "<0x2a>": lower-case hex, no leading zero; out holds 21 bytes. */
 static size_t render_uid(char *out, uint64_t u)
 {
-	return (size_t)snprintf(out, 24, "<0x%llx>", (unsigned long long)u);
+	static const char hex[] = "0123456789abcdef";
+	char t[16];
+	size_t n = 0;
+	do {
+		t[n++] = hex[u & 15];
+		u >>= 4;
+	} while (u);
+	memcpy(out, "<0x", 3);
+	for (size_t i = 0; i < n; i++)
+		out[3 + i] = t[n - 1 - i];
+	out[3 + n] = '>';
+	return n + 4;
 }
 
+/* "\"-42\"^^<xs:int>"; out holds 33 bytes. */
 static size_t render_int(char *out, int64_t i)
 {
-	return (size_t)snprintf(out, 40, "\"%lld" XS_INT_SUFFIX, (long long)i);
+	uint64_t m = i < 0 ? 0 - (uint64_t)i : (uint64_t)i;
+	char t[20];
+	size_t n = 0, k = 0;
+	do {
+		t[n++] = (char)('0' + m % 10);
+		m /= 10;
+	} while (m);
+	out[k++] = '"';
+	if (i < 0)
+		out[k++] = '-';
+	while (n)
+		out[k++] = t[--n];
+	memcpy(out + k, XS_INT_SUFFIX, XS_INT_SUFFIX_LEN);
+	return k + XS_INT_SUFFIX_LEN;
 }
 
-/* 1 and *i when obj is exactly what render_int makes of some int64. */
+/* 1 and *i when obj is exactly what render_int makes of some int64: an
+ * optional '-', no leading zero, no "-0", within 64 bits. */
 static int obj_int(const char *obj, size_t len, int64_t *i)
 {
-	size_t sl = sizeof XS_INT_SUFFIX - 1;
-	if (len < 2 + sl || len > 21 + sl || obj[0] != '"' ||
-	    memcmp(obj + len - sl, XS_INT_SUFFIX, sl) != 0)
+	if (len < 2 + XS_INT_SUFFIX_LEN || len > 21 + XS_INT_SUFFIX_LEN || obj[0] != '"' ||
+	    memcmp(obj + len - XS_INT_SUFFIX_LEN, XS_INT_SUFFIX, XS_INT_SUFFIX_LEN) != 0)
 		return 0;
-	char num[24];
-	memcpy(num, obj + 1, len - sl - 1);
-	num[len - sl - 1] = 0;
-	char *end;
-	errno = 0;
-	long long v = strtoll(num, &end, 10);
-	if (errno || *end || end == num)
+	const char *p = obj + 1, *end = obj + len - XS_INT_SUFFIX_LEN;
+	int neg = *p == '-';
+	p += neg;
+	if (p == end || (*p == '0' && (end - p > 1 || neg)))
 		return 0;
-	char back[40];
-	if (render_int(back, v) != len || memcmp(back, obj, len) != 0)
+	uint64_t m = 0;
+	for (; p < end; p++) {
+		if (*p < '0' || *p > '9' || m > (UINT64_MAX - 9) / 10)
+			return 0;
+		m = m * 10 + (uint64_t)(*p - '0');
+	}
+	if (m > (neg ? (uint64_t)INT64_MAX + 1 : (uint64_t)INT64_MAX))
 		return 0;
-	*i = v;
+	*i = neg ? (int64_t)(0 - m) : (int64_t)m;
 	return 1;
 }
 
@@ -284,7 +311,7 @@ struct cairn_rec_decoder {
 	size_t pred_len;
 	int has_pred;
 	uint64_t ts, subj;
-	char obj[48]; /* a uid or an integer rendered as text */
+	char obj[40]; /* a uid or an integer rendered as text */
 };
 
 /* Ensures n bytes are buffered at pos. 0 ok, 1 clean EOF before any, -1 err. */
