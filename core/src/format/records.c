@@ -391,33 +391,55 @@ fail:
 	return -1;
 }
 
-/* An unsigned LEB128 varint at pos + *off: at most 10 bytes, no overlong
- * (zero-padded) form, nothing past 64 bits. what names the field. */
+/* Parses an unsigned LEB128 varint from the avail bytes at p: 0 and *v,
+ * *used; 1 when all avail bytes continue it (fewer than 10); -1 overlong
+ * (zero-padded); -2 past 64 bits. */
+static int parse_uv(const unsigned char *p, size_t avail, uint64_t *v, size_t *used)
+{
+	uint64_t x = 0;
+	for (size_t i = 0; i < 10; i++) {
+		if (i == avail)
+			return 1;
+		unsigned b = p[i];
+		if (i == 9 && b > 1)
+			return -2;
+		x |= (uint64_t)(b & 0x7f) << (7 * i);
+		if (!(b & 0x80)) {
+			if (b == 0 && i > 0)
+				return -1;
+			*v = x;
+			*used = i + 1;
+			return 0;
+		}
+	}
+	return -2; /* not reached: the tenth byte is at most 1 */
+}
+
+/* A varint at pos + *off, *off moved past it. what names the field. */
 static int get_uv(struct cairn_rec_decoder *d, size_t *off, uint64_t *out, const char *what,
 		  cairn_err *err)
 {
-	uint64_t v = 0;
-	for (unsigned i = 0;; i++) {
-		if (need(d, *off + 1, err) != 0)
-			return cairn_err_set(err, "object %s is truncated (record %llu cut short)",
-					     d->name, (unsigned long long)d->count);
-		unsigned b = d->buf[d->pos + *off];
-		(*off)++;
-		if (i == 9 && b > 1)
+	for (;;) {
+		size_t avail = d->len - d->pos - *off, used = 0;
+		int r = parse_uv(d->buf + d->pos + *off, avail, out, &used);
+		if (r == 0) {
+			*off += used;
+			return 0;
+		}
+		if (r == -1)
+			return cairn_err_setc(
+			    err, CAIRN_E_CORRUPT,
+			    "object %s: record %llu has an overlong %s; the object "
+			    "is damaged or crafted",
+			    d->name, (unsigned long long)d->count, what);
+		if (r == -2)
 			return cairn_err_setc(err, CAIRN_E_CORRUPT,
 					      "object %s: record %llu has a %s past 64 bits; the "
 					      "object is damaged or crafted",
 					      d->name, (unsigned long long)d->count, what);
-		v |= (uint64_t)(b & 0x7f) << (7 * i);
-		if (!(b & 0x80)) {
-			if (b == 0 && i > 0)
-				return cairn_err_setc(err, CAIRN_E_CORRUPT,
-						      "object %s: record %llu has an overlong %s; "
-						      "the object is damaged or crafted",
-						      d->name, (unsigned long long)d->count, what);
-			*out = v;
-			return 0;
-		}
+		if (need(d, *off + avail + 1, err) != 0)
+			return cairn_err_set(err, "object %s is truncated (record %llu cut short)",
+					     d->name, (unsigned long long)d->count);
 	}
 }
 
