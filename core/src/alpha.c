@@ -940,7 +940,7 @@ static const struct cairn_flag flags[] = {
     CAIRN_ACCESS_FLAGS("/admin, /alter, /export"),
     CAIRN_TLS_FLAGS,
     CAIRN_HTTP_LIMIT_FLAGS("320"),
-    {"compression_level", 0, "5", "gzip level of backup objects, 1-12 (libdeflate's levels)", 0},
+    {"compression_level", 0, "4", "gzip level of backup objects, 1-12 (libdeflate's levels)", 0},
     {NULL, 0, NULL, NULL, 0},
 };
 

@@ -8,7 +8,7 @@
 #include "store/db.h"
 
 #define CAIRN_REC_MAGIC "CAIRNREC"
-#define CAIRN_REC_VERSION 1
+#define CAIRN_REC_VERSION 2 /* the version written; 1 is still read */
 #define CAIRN_REC_MAX_OBJ (64u << 20)
 
 struct cairn_rec_header {
@@ -20,6 +20,9 @@ struct cairn_rec_header {
 struct cairn_rec_encoder;
 int cairn_rec_encoder_open(struct cairn_obj_writer *w, const struct cairn_rec_header *h,
 			   struct cairn_rec_encoder **out, cairn_err *err);
+/* Tests only: an encoder writing version 1, the format of older backups. */
+int cairn_rec_encoder_open_v1(struct cairn_obj_writer *w, const struct cairn_rec_header *h,
+			      struct cairn_rec_encoder **out, cairn_err *err);
 int cairn_rec_put(struct cairn_rec_encoder *e, const struct cairn_version *v, cairn_err *err);
 /* Writes the trailer and frees e (not the writer). */
 int cairn_rec_encoder_finish(struct cairn_rec_encoder *e, uint64_t *count, cairn_err *err);

@@ -18,10 +18,11 @@ enum cairn_compression { CAIRN_COMP_GZIP = 0, CAIRN_COMP_ZSTD = 1 };
  * window, which costs well under 0.1% at this size (measured against
  * gzip -6; docs/FORMAT.md). */
 #define CAIRN_BLOCK_SIZE ((size_t)1 << 21)
-/* Default levels: libdeflate 1-12 (5: on a 1M-record stream 3.5% smaller
- * than gzip -6 and ~5x faster per core; 6 is 0.3% smaller again and 12%
- * slower), zstd 1-19 (3, zstd's own default). */
-#define CAIRN_GZIP_BLOCK_LEVEL 5
+/* Default levels: libdeflate 1-12 (4: on the benchmark's record stream,
+ * format version 2, 10% smaller than gzip -6 of the export; 5 was 0.4%
+ * larger and took 1.7x the CPU, 6 is 6% smaller and takes 2.5x), zstd 1-19
+ * (3, zstd's own default). */
+#define CAIRN_GZIP_BLOCK_LEVEL 4
 #define CAIRN_ZSTD_LEVEL 3
 
 struct cairn_block_opts {
