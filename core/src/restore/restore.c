@@ -12,6 +12,7 @@
  * restore leaves the target as it was. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <openssl/crypto.h>
 #include <signal.h>
@@ -124,7 +125,7 @@ static int build_group(struct cairn_store_loc *loc, const struct cairn_manifest 
 {
 	struct cairn_db *db = NULL;
 	rm_rf(g->tmp);
-	if (cairn_db_open(g->tmp, &db, err) < 0)
+	if (cairn_db_open_bulk(g->tmp, &db, err) < 0)
 		return -1;
 	for (size_t k = 0; k < n; k++) {
 		const struct cairn_manifest_obj *obj = NULL;
@@ -140,9 +141,16 @@ static int build_group(struct cairn_store_loc *loc, const struct cairn_manifest 
 			cairn_db_load_end(l, 0, 0, 0, &(cairn_err){0});
 			goto fail;
 		}
-		if (cairn_db_load_end(l, chain[k]->max_uid, chain[k]->read_ts, 1, err) < 0)
+		if (cairn_db_load_end(l, chain[k]->max_uid, chain[k]->read_ts, 1, err) < 0) {
+			char name[160];
+			cairn_obj_name(chain[k], obj, name, sizeof name);
+			cairn_err_prefix(err, "object %s", name);
 			goto fail;
+		}
 	}
+	/* The one sync of the store (opened unsynced), before it is named done. */
+	if (cairn_db_sync(db, err) < 0)
+		goto fail;
 	cairn_db_close(db);
 	return cairn_group_id_write(g->tmp, g->group, err);
 fail:
@@ -201,6 +209,20 @@ static int move_into_place(struct restore_group *groups, size_t ng, cairn_err *e
 			return -1;
 		}
 	}
+	return 0;
+}
+
+/* The renames into dir made durable. */
+static int sync_dir(const char *dir, cairn_err *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0) {
+		cairn_err_set(err, "cannot sync %s: %s", dir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
 	return 0;
 }
 
@@ -331,6 +353,8 @@ int cairn_cmd_restore(int argc, char **argv)
 	if (move_into_place(groups, ng, &err) < 0)
 		goto out;
 	cleanup = 0; /* from here on the restored directories stay */
+	if (sync_dir(pdir, &err) < 0)
+		goto out;
 	printf("Restore version: %llu\n", (unsigned long long)last->read_ts);
 	printf("Restore max uid: %llu\n", (unsigned long long)max_uid);
 	for (size_t gi = 0; gi < ng; gi++)

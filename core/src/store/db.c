@@ -148,7 +148,7 @@ static int meta_raise(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t v)
 	return mdb_put(txn, dbi, &k, &d, 0);
 }
 
-int cairn_db_open(const char *dir, struct cairn_db **out, cairn_err *err)
+static int db_open(const char *dir, unsigned env_flags, struct cairn_db **out, cairn_err *err)
 {
 	struct cairn_db *db = calloc(1, sizeof *db);
 	MDB_txn *txn = NULL;
@@ -169,7 +169,7 @@ int cairn_db_open(const char *dir, struct cairn_db **out, cairn_err *err)
 	mdb_env_set_maxdbs(db->env, 8);
 	mdb_env_set_maxreaders(db->env, 512);
 	mdb_env_set_mapsize(db->env, (size_t)64 << 30);
-	if ((rc = mdb_env_open(db->env, dir, MDB_NOTLS, 0644)) != 0) {
+	if ((rc = mdb_env_open(db->env, dir, MDB_NOTLS | env_flags, 0644)) != 0) {
 		cairn_err_set(err, "cannot open postings directory %s: %s", dir, mdb_strerror(rc));
 		goto fail;
 	}
@@ -193,6 +193,25 @@ fail:
 		close(db->lock_fd);
 	free(db);
 	return -1;
+}
+
+int cairn_db_open(const char *dir, struct cairn_db **out, cairn_err *err)
+{
+	return db_open(dir, 0, out, err);
+}
+
+/* A restore's store is thrown away if the restore fails, so its commits
+ * need not reach the disk one by one: one sync at the end (cairn_db_sync)
+ * makes it all durable. */
+int cairn_db_open_bulk(const char *dir, struct cairn_db **out, cairn_err *err)
+{
+	return db_open(dir, MDB_NOSYNC, out, err);
+}
+
+int cairn_db_sync(struct cairn_db *db, cairn_err *err)
+{
+	int rc = mdb_env_sync(db->env, 1);
+	return rc ? lmdb_err(err, disk_rc(db, rc), "cannot write restored postings to disk") : 0;
 }
 
 void cairn_db_close(struct cairn_db *db)
@@ -663,21 +682,223 @@ out:
 	return stop;
 }
 
-size_t cairn_db_version_key(const struct cairn_version *v, unsigned char *out)
+struct cairn_db_keyer {
+	EVP_MD_CTX *hasher; /* NULL: each key hashed alone */
+};
+
+struct cairn_db_keyer *cairn_db_keyer_new(void)
 {
-	size_t tl = triple_key(NULL, out, v->pred, v->pred_len, v->subj, v->obj, v->obj_len);
+	struct cairn_db_keyer *k = calloc(1, sizeof *k);
+	if (k)
+		k->hasher = hasher_new();
+	return k;
+}
+
+void cairn_db_keyer_free(struct cairn_db_keyer *k)
+{
+	if (k) {
+		EVP_MD_CTX_free(k->hasher);
+		free(k);
+	}
+}
+
+size_t cairn_db_version_key(struct cairn_db_keyer *k, const struct cairn_version *v,
+			    unsigned char *out)
+{
+	size_t tl = triple_key(k ? k->hasher : NULL, out, v->pred, v->pred_len, v->subj, v->obj,
+			       v->obj_len);
 	cairn_put_be64(out + tl, ~v->ts);
 	return tl + 8;
 }
 
+/* A load runs on two threads: the caller's decodes and checks records and
+ * copies each put into a chunk; a writer thread owns every LMDB write
+ * transaction and applies whole chunks, so that decoding the next chunk
+ * overlaps writing this one. A put too large for a chunk is not copied: it
+ * is handed over by reference and the caller waits until it is written. */
+#define LOAD_CHUNK ((size_t)4 << 20)
+#define LOAD_BIG (LOAD_CHUNK / 4)
+#define ENTRY_HEAD (1 + 1 + 2 + 4) /* table, head byte, klen, blen */
+
+/* One put: the value is the head byte (op, or 'A'/'P' for a drop) then
+ * the body (the object, or the dropped predicate). */
+struct load_put {
+	int table; /* 'd' data (appended when the load appends), 'x' drops */
+	int head;
+	const unsigned char *key;
+	size_t klen;
+	const void *body;
+	size_t blen;
+};
+
+struct load_chunk {
+	unsigned char *buf;
+	size_t len;
+};
+
 struct cairn_db_loader {
 	struct cairn_db *db;
-	MDB_txn *txn;
-	EVP_MD_CTX *hasher;
+	struct cairn_db_keyer *keyer;
 	int append;
-	size_t pending, pending_bytes;
 	uint64_t max_ts;
+	struct load_chunk chunk[2];
+	int fill; /* the chunk the caller fills; the other may be the writer's */
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t work, idle;
+	/* Under mu: the chunk (and big put) handed over and not yet written,
+	 * the end of the load, the writer's first error. */
+	struct load_chunk *job;
+	const struct load_put *job_big;
+	int stop, abort, failed;
+	cairn_err werr;
+	uint64_t end_max_uid, end_max_ts;
+	/* The writer's own. */
+	MDB_txn *txn;
+	size_t pending, pending_bytes;
 };
+
+static int writer_put(struct cairn_db_loader *l, const struct load_put *p, cairn_err *err)
+{
+	int rc;
+	if (!l->txn && (rc = mdb_txn_begin(l->db->env, NULL, 0, &l->txn)) != 0) {
+		l->txn = NULL;
+		return lmdb_err(err, rc, "cannot start restore write");
+	}
+	/* The value is written in place (MDB_RESERVE), as in put_version. */
+	MDB_val k = {p->klen, (void *)p->key}, d = {p->blen + 1, NULL};
+	unsigned flags = MDB_RESERVE | (p->table == 'd' && l->append ? MDB_APPEND : 0);
+	rc = mdb_put(l->txn, p->table == 'd' ? l->db->data : l->db->drops, &k, &d, flags);
+	if (rc == MDB_KEYEXIST && p->table == 'd')
+		return cairn_err_set(err, "records out of order in a full backup");
+	if (rc)
+		return lmdb_err(err, disk_rc(l->db, rc), "cannot write restored postings");
+	((unsigned char *)d.mv_data)[0] = (unsigned char)p->head;
+	memcpy((unsigned char *)d.mv_data + 1, p->body, p->blen);
+	l->pending_bytes += p->klen + p->blen;
+	if (++l->pending >= LOAD_BATCH || l->pending_bytes >= LOAD_BATCH_BYTES) {
+		rc = mdb_txn_commit(l->txn);
+		l->txn = NULL;
+		l->pending = l->pending_bytes = 0;
+		if (rc)
+			return lmdb_err(err, disk_rc(l->db, rc), "cannot commit restored postings");
+	}
+	return 0;
+}
+
+static int writer_chunk(struct cairn_db_loader *l, const struct load_chunk *c,
+			const struct load_put *big, cairn_err *err)
+{
+	for (size_t at = 0; at < c->len;) {
+		const unsigned char *e = c->buf + at;
+		struct load_put p = {
+		    e[0], e[1], NULL, (size_t)e[2] << 8 | e[3], NULL, cairn_get_be32(e + 4)};
+		p.key = e + ENTRY_HEAD;
+		p.body = p.key + p.klen;
+		at += ENTRY_HEAD + p.klen + p.blen;
+		if (writer_put(l, &p, err) < 0)
+			return -1;
+	}
+	return big ? writer_put(l, big, err) : 0;
+}
+
+/* The end of a load: its meta raised and its last transaction committed,
+ * or everything not yet committed thrown away. */
+static int writer_finish(struct cairn_db_loader *l, int commit, cairn_err *err)
+{
+	int rc;
+	if (!commit) {
+		if (l->txn)
+			mdb_txn_abort(l->txn);
+		l->txn = NULL;
+		return 0;
+	}
+	if (!l->txn && (rc = mdb_txn_begin(l->db->env, NULL, 0, &l->txn)) != 0) {
+		l->txn = NULL;
+		return lmdb_err(err, rc, "cannot finish restore write");
+	}
+	if ((rc = meta_raise(l->txn, l->db->meta, "max_uid", l->end_max_uid)) != 0 ||
+	    (rc = meta_raise(l->txn, l->db->meta, "max_ts", l->end_max_ts)) != 0) {
+		mdb_txn_abort(l->txn);
+		l->txn = NULL;
+		return lmdb_err(err, rc, "cannot finish restore write");
+	}
+	rc = disk_rc(l->db, mdb_txn_commit(l->txn));
+	l->txn = NULL;
+	return rc ? lmdb_err(err, rc, "cannot commit restored postings") : 0;
+}
+
+static void *writer_main(void *arg)
+{
+	struct cairn_db_loader *l = arg;
+	cairn_err e = {0};
+	pthread_mutex_lock(&l->mu);
+	for (;;) {
+		while (!l->job && !l->stop)
+			pthread_cond_wait(&l->work, &l->mu);
+		if (!l->job)
+			break;
+		struct load_chunk *c = l->job;
+		const struct load_put *big = l->job_big;
+		int skip = l->failed || l->abort;
+		pthread_mutex_unlock(&l->mu);
+		int rc = skip ? 0 : writer_chunk(l, c, big, &e);
+		pthread_mutex_lock(&l->mu);
+		if (rc < 0 && !l->failed) {
+			l->failed = 1;
+			l->werr = e;
+		}
+		l->job = NULL;
+		l->job_big = NULL;
+		pthread_cond_broadcast(&l->idle);
+	}
+	int commit = !l->failed && !l->abort;
+	pthread_mutex_unlock(&l->mu);
+	int rc = writer_finish(l, commit, &e);
+	pthread_mutex_lock(&l->mu);
+	if (rc < 0 && !l->failed) {
+		l->failed = 1;
+		l->werr = e;
+	}
+	pthread_mutex_unlock(&l->mu);
+	return NULL;
+}
+
+/* Hands the caller's chunk (and big, by reference: then waits until it is
+ * written) to the writer, once the writer is done with the previous one. */
+static int hand_over(struct cairn_db_loader *l, const struct load_put *big, cairn_err *err)
+{
+	pthread_mutex_lock(&l->mu);
+	while (l->job && !l->failed)
+		pthread_cond_wait(&l->idle, &l->mu);
+	if (!l->failed) {
+		l->job = &l->chunk[l->fill];
+		l->job_big = big;
+		pthread_cond_signal(&l->work);
+		while (big && l->job && !l->failed)
+			pthread_cond_wait(&l->idle, &l->mu);
+	}
+	int failed = l->failed;
+	if (failed)
+		*err = l->werr;
+	pthread_mutex_unlock(&l->mu);
+	if (failed)
+		return -1;
+	l->fill = !l->fill;
+	l->chunk[l->fill].len = 0;
+	return 0;
+}
+
+static void loader_free(struct cairn_db_loader *l)
+{
+	cairn_db_keyer_free(l->keyer);
+	free(l->chunk[0].buf);
+	free(l->chunk[1].buf);
+	pthread_mutex_destroy(&l->mu);
+	pthread_cond_destroy(&l->work);
+	pthread_cond_destroy(&l->idle);
+	free(l);
+}
 
 int cairn_db_load_begin(struct cairn_db *db, int append, struct cairn_db_loader **out,
 			cairn_err *err)
@@ -687,92 +908,101 @@ int cairn_db_load_begin(struct cairn_db *db, int append, struct cairn_db_loader 
 		return cairn_err_set(err, "out of memory");
 	l->db = db;
 	l->append = append;
-	l->hasher = hasher_new();
-	int rc = mdb_txn_begin(db->env, NULL, 0, &l->txn);
-	if (rc) {
-		EVP_MD_CTX_free(l->hasher);
-		free(l);
-		return lmdb_err(err, rc, "cannot start restore write");
+	pthread_mutex_init(&l->mu, NULL);
+	pthread_cond_init(&l->work, NULL);
+	pthread_cond_init(&l->idle, NULL);
+	if (!(l->keyer = cairn_db_keyer_new()) || !(l->chunk[0].buf = malloc(LOAD_CHUNK)) ||
+	    !(l->chunk[1].buf = malloc(LOAD_CHUNK))) {
+		loader_free(l);
+		return cairn_err_set(err, "out of memory");
+	}
+	if (pthread_create(&l->thread, NULL, writer_main, l) != 0) {
+		loader_free(l);
+		return cairn_err_set(err, "cannot start the restore's writer thread");
 	}
 	*out = l;
 	return 0;
 }
 
-int cairn_db_load_put(struct cairn_db_loader *l, const struct cairn_version *v, cairn_err *err)
+int cairn_db_load_put_key(struct cairn_db_loader *l, const struct cairn_version *v,
+			  const unsigned char *key, size_t klen, cairn_err *err)
 {
-	int rc;
-	if (v->ts > l->max_ts)
-		l->max_ts = v->ts;
+	unsigned char kbuf[KEY_MAX + 8];
+	struct load_put p;
 	if (v->op == CAIRN_OP_DROP_ALL || v->op == CAIRN_OP_DROP_ATTR) {
-		if (v->op == CAIRN_OP_DROP_ATTR && (!v->pred_len || v->pred_len > CAIRN_MAX_PRED))
+		int attr = v->op == CAIRN_OP_DROP_ATTR;
+		if (attr && (!v->pred_len || v->pred_len > CAIRN_MAX_PRED))
 			return cairn_err_set(err, "drop record with a bad predicate length");
-		rc = put_drop(l->db, l->txn, v->ts, v->op == CAIRN_OP_DROP_ATTR ? v->pred : NULL,
-			      v->pred_len);
+		cairn_put_be64(kbuf, v->ts);
+		p = (struct load_put){'x', attr ? 'P' : 'A', kbuf,
+				      8,   v->pred,	     attr ? v->pred_len : 0};
 	} else if (v->op == CAIRN_OP_SET || v->op == CAIRN_OP_DEL) {
 		if (!v->pred_len || v->pred_len > CAIRN_MAX_PRED)
 			return cairn_err_set(err, "record with a bad predicate length %zu",
 					     v->pred_len);
-		unsigned char tk[KEY_MAX];
-		size_t tl =
-		    triple_key(l->hasher, tk, v->pred, v->pred_len, v->subj, v->obj, v->obj_len);
-		/* No log entries: the restored history ends at the backup's read_ts,
-		 * and incrementals from the restored cluster only need later commits. */
-		rc = put_version(l->db, l->txn, tk, tl, v->ts, v->op, v->obj, v->obj_len, 0,
-				 l->append ? MDB_APPEND : 0);
-		if (rc == MDB_KEYEXIST)
-			return cairn_err_set(err, "records out of order in a full backup");
+		if (!key) {
+			klen = cairn_db_version_key(l->keyer, v, kbuf);
+			key = kbuf;
+		} else if (klen > sizeof kbuf) {
+			return cairn_err_set(err, "a restored key of %zu bytes (a bug in cairn)",
+					     klen);
+		}
+		p = (struct load_put){'d', v->op, key, klen, v->obj, v->obj_len};
 	} else {
 		return cairn_err_set(err, "unknown record op 0x%02x", v->op & 0xff);
 	}
-	if (rc)
-		return lmdb_err(err, disk_rc(l->db, rc), "cannot write restored postings");
-	l->pending_bytes += v->obj_len + v->pred_len;
-	if (++l->pending >= LOAD_BATCH || l->pending_bytes >= LOAD_BATCH_BYTES) {
-		if ((rc = mdb_txn_commit(l->txn)) != 0) {
-			l->txn = NULL;
-			return lmdb_err(err, disk_rc(l->db, rc), "cannot commit restored postings");
-		}
-		l->pending = l->pending_bytes = 0;
-		if ((rc = mdb_txn_begin(l->db->env, NULL, 0, &l->txn)) != 0) {
-			l->txn = NULL;
-			return lmdb_err(err, rc, "cannot continue restore write");
-		}
+	if (v->ts > l->max_ts)
+		l->max_ts = v->ts;
+	size_t need = ENTRY_HEAD + p.klen + p.blen;
+	if (need > LOAD_BIG)
+		return hand_over(l, &p, err);
+	struct load_chunk *c = &l->chunk[l->fill];
+	if (c->len + need > LOAD_CHUNK) {
+		if (hand_over(l, NULL, err) < 0)
+			return -1;
+		c = &l->chunk[l->fill];
 	}
+	unsigned char *e = c->buf + c->len;
+	e[0] = (unsigned char)p.table;
+	e[1] = (unsigned char)p.head;
+	e[2] = (unsigned char)(p.klen >> 8);
+	e[3] = (unsigned char)p.klen;
+	cairn_put_be32(e + 4, (uint32_t)p.blen);
+	memcpy(e + ENTRY_HEAD, p.key, p.klen);
+	if (p.blen)
+		memcpy(e + ENTRY_HEAD + p.klen, p.body, p.blen);
+	c->len += need;
 	return 0;
 }
 
-static void loader_free(struct cairn_db_loader *l)
+int cairn_db_load_put(struct cairn_db_loader *l, const struct cairn_version *v, cairn_err *err)
 {
-	EVP_MD_CTX_free(l->hasher);
-	free(l);
+	return cairn_db_load_put_key(l, v, NULL, 0, err);
 }
 
 int cairn_db_load_end(struct cairn_db_loader *l, uint64_t max_uid, uint64_t max_ts, int commit,
 		      cairn_err *err)
 {
 	int rc = 0;
-	if (!l->txn) {
-		loader_free(l);
-		return commit ? cairn_err_set(err, "restore write already failed") : 0;
+	/* What is left in the caller's chunk goes first. */
+	if (commit && l->chunk[l->fill].len && hand_over(l, NULL, err) < 0) {
+		commit = 0;
+		rc = -1;
 	}
-	if (!commit) {
-		mdb_txn_abort(l->txn);
-		loader_free(l);
-		return 0;
+	pthread_mutex_lock(&l->mu);
+	l->end_max_uid = max_uid;
+	l->end_max_ts = max_ts > l->max_ts ? max_ts : l->max_ts;
+	l->abort = !commit;
+	l->stop = 1;
+	pthread_cond_signal(&l->work);
+	pthread_mutex_unlock(&l->mu);
+	pthread_join(l->thread, NULL);
+	if (commit && l->failed) {
+		*err = l->werr;
+		rc = -1;
 	}
-	if (max_ts < l->max_ts)
-		max_ts = l->max_ts;
-	if ((rc = meta_raise(l->txn, l->db->meta, "max_uid", max_uid)) != 0 ||
-	    (rc = meta_raise(l->txn, l->db->meta, "max_ts", max_ts)) != 0) {
-		mdb_txn_abort(l->txn);
-		loader_free(l);
-		return lmdb_err(err, rc, "cannot finish restore write");
-	}
-	rc = disk_rc(l->db, mdb_txn_commit(l->txn));
 	loader_free(l);
-	if (rc)
-		return lmdb_err(err, rc, "cannot commit restored postings");
-	return 0;
+	return rc;
 }
 
 /* A small file in a postings directory holding one number in [1, max]:
