@@ -124,12 +124,6 @@ static int decode_records(struct cairn_obj_reader *r, const char *name,
 	unsigned char key[2][CAIRN_DB_KEY_MAX];
 	size_t klen[2] = {0, 0};
 	int rc = -1, got, cur = 0;
-	/* Each key is hashed once: for the order check and for l. */
-	struct cairn_db_keyer *keyer = cairn_db_keyer_new();
-	if (!keyer) {
-		cairn_err_set(err, "out of memory");
-		goto out;
-	}
 	if (cairn_rec_decoder_open(r, name, &h, &d, err) < 0)
 		goto out;
 	if (h.group != o->group || h.read_ts != m->read_ts || h.since != m->since) {
@@ -159,9 +153,10 @@ static int decode_records(struct cairn_obj_reader *r, const char *name,
 			max_uid = v.subj;
 		if (obj_uid(&v) > max_uid)
 			max_uid = obj_uid(&v);
+		/* Each key is hashed once: for the order check and for l. */
 		int keyed = (m->full || l) && (v.op == CAIRN_OP_SET || v.op == CAIRN_OP_DEL);
 		if (keyed)
-			klen[cur] = cairn_db_version_key(keyer, &v, key[cur]);
+			klen[cur] = cairn_db_version_key(&v, key[cur]);
 		/* What a restore's append refuses, refused here for verify too. */
 		if (keyed && m->full) {
 			if (klen[!cur] &&
@@ -185,7 +180,6 @@ static int decode_records(struct cairn_obj_reader *r, const char *name,
 	rc = 0;
 out:
 	cairn_rec_decoder_free(d);
-	cairn_db_keyer_free(keyer);
 	return rc;
 }
 

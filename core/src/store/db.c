@@ -1,6 +1,8 @@
 /* db.c — the multi-version store on LMDB (see db.h for the key layout).
  * LMDB gives one writer and any number of snapshot readers, so a backup's
  * read transaction sees a stable store while mutations go on. */
+/* SHA256_Init and friends (object_hash). */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "db.h"
 
 #include "textutil.h"
@@ -8,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <lmdb.h>
-#include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -84,44 +85,28 @@ static int disk_rc(const struct cairn_db *db, int rc)
 	return rc;
 }
 
-/* OpenSSL 3's one-shot SHA256() looks the algorithm up (names, locks, a
- * context allocated) on every call: a third of a large mutation's time. A
- * write fetches it once and hashes every object through one context. The
- * fetched algorithm is immutable once made, and shared. */
-static EVP_MD *sha256_fetched;
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-
-static void sha256_fetch(void) { sha256_fetched = EVP_MD_fetch(NULL, "SHA256", NULL); }
-
-/* A context for hashing many objects, or NULL (then each is hashed alone,
- * still without the lookup). */
-static EVP_MD_CTX *hasher_new(void)
+/* An object's hash through OpenSSL's low-level SHA-256, deprecated in
+ * OpenSSL 3 in favour of EVP: EVP's one-shot looks the algorithm up on
+ * every call, and even a reused EVP context allocates and frees its state
+ * on every init, which costs more than hashing a short object. Every
+ * mutation hashes each of its objects, and a restore each record. */
+static void object_hash(const char *obj, size_t olen, unsigned char h[SHA256_DIGEST_LENGTH])
 {
-	pthread_once(&sha256_once, sha256_fetch);
-	return sha256_fetched ? EVP_MD_CTX_new() : NULL;
-}
-
-static void object_hash(EVP_MD_CTX *ctx, const char *obj, size_t olen,
-			unsigned char h[SHA256_DIGEST_LENGTH])
-{
-	if (ctx && EVP_DigestInit_ex2(ctx, sha256_fetched, NULL) == 1 &&
-	    EVP_DigestUpdate(ctx, obj, olen) == 1 && EVP_DigestFinal_ex(ctx, h, NULL) == 1)
-		return;
-	pthread_once(&sha256_once, sha256_fetch);
-	if (!ctx && sha256_fetched && EVP_Digest(obj, olen, h, NULL, sha256_fetched, NULL) == 1)
-		return;
-	SHA256((const unsigned char *)obj, olen, h);
+	SHA256_CTX c;
+	SHA256_Init(&c);
+	SHA256_Update(&c, obj, olen);
+	SHA256_Final(h, &c);
 }
 
 /* Key without the version: plen pred subj hash. Returns its length. */
-static size_t triple_key(EVP_MD_CTX *hasher, unsigned char *k, const char *pred, size_t plen,
-			 uint64_t subj, const char *obj, size_t olen)
+static size_t triple_key(unsigned char *k, const char *pred, size_t plen, uint64_t subj,
+			 const char *obj, size_t olen)
 {
 	unsigned char h[SHA256_DIGEST_LENGTH];
 	k[0] = (unsigned char)plen;
 	memcpy(k + 1, pred, plen);
 	cairn_put_be64(k + 1 + plen, subj);
-	object_hash(hasher, obj, olen, h);
+	object_hash(obj, olen, h);
 	memcpy(k + 1 + plen + 8, h, HASH_LEN);
 	return 1 + plen + 8 + HASH_LEN;
 }
@@ -414,7 +399,6 @@ int cairn_db_apply(struct cairn_db *db, uint64_t commit_ts, const struct cairn_e
 	int rc = mdb_txn_begin(db->env, NULL, 0, &txn);
 	if (rc)
 		return lmdb_err(err, rc, "cannot start a write");
-	EVP_MD_CTX *hasher = hasher_new();
 	if ((rc = drops_load(db, txn, UINT64_MAX, &dl)) != 0)
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
@@ -422,7 +406,6 @@ int cairn_db_apply(struct cairn_db *db, uint64_t commit_ts, const struct cairn_e
 		size_t plen = strlen(e->pred);
 		if (plen == 0 || plen > CAIRN_MAX_PRED) {
 			drops_free(&dl);
-			EVP_MD_CTX_free(hasher);
 			mdb_txn_abort(txn);
 			return cairn_err_set(err, "predicate \"%.40s\" must be 1 to %d bytes",
 					     e->pred, CAIRN_MAX_PRED);
@@ -432,7 +415,7 @@ int cairn_db_apply(struct cairn_db *db, uint64_t commit_ts, const struct cairn_e
 		} else {
 			unsigned char tk[KEY_MAX];
 			size_t olen = strlen(e->obj);
-			size_t tl = triple_key(hasher, tk, e->pred, plen, e->subj, e->obj, olen);
+			size_t tl = triple_key(tk, e->pred, plen, e->subj, e->obj, olen);
 			rc = put_version(db, txn, tk, tl, commit_ts, e->op, e->obj, olen, 1, 0);
 		}
 		if (rc)
@@ -442,13 +425,11 @@ int cairn_db_apply(struct cairn_db *db, uint64_t commit_ts, const struct cairn_e
 	    (rc = meta_raise(txn, db->meta, "max_ts", commit_ts)) != 0)
 		goto fail;
 	drops_free(&dl);
-	EVP_MD_CTX_free(hasher);
 	if ((rc = mdb_txn_commit(txn)) != 0)
 		return lmdb_err(err, disk_rc(db, rc), "cannot commit mutation");
 	return 0;
 fail:
 	drops_free(&dl);
-	EVP_MD_CTX_free(hasher);
 	mdb_txn_abort(txn);
 	return lmdb_err(err, disk_rc(db, rc), "cannot apply mutation");
 }
@@ -682,31 +663,9 @@ out:
 	return stop;
 }
 
-struct cairn_db_keyer {
-	EVP_MD_CTX *hasher; /* NULL: each key hashed alone */
-};
-
-struct cairn_db_keyer *cairn_db_keyer_new(void)
+size_t cairn_db_version_key(const struct cairn_version *v, unsigned char *out)
 {
-	struct cairn_db_keyer *k = calloc(1, sizeof *k);
-	if (k)
-		k->hasher = hasher_new();
-	return k;
-}
-
-void cairn_db_keyer_free(struct cairn_db_keyer *k)
-{
-	if (k) {
-		EVP_MD_CTX_free(k->hasher);
-		free(k);
-	}
-}
-
-size_t cairn_db_version_key(struct cairn_db_keyer *k, const struct cairn_version *v,
-			    unsigned char *out)
-{
-	size_t tl = triple_key(k ? k->hasher : NULL, out, v->pred, v->pred_len, v->subj, v->obj,
-			       v->obj_len);
+	size_t tl = triple_key(out, v->pred, v->pred_len, v->subj, v->obj, v->obj_len);
 	cairn_put_be64(out + tl, ~v->ts);
 	return tl + 8;
 }
@@ -738,7 +697,6 @@ struct load_chunk {
 
 struct cairn_db_loader {
 	struct cairn_db *db;
-	struct cairn_db_keyer *keyer;
 	int append;
 	uint64_t max_ts;
 	struct load_chunk chunk[2];
@@ -753,22 +711,29 @@ struct cairn_db_loader {
 	int stop, abort, failed;
 	cairn_err werr;
 	uint64_t end_max_uid, end_max_ts;
-	/* The writer's own. */
+	/* The writer's own (the cursor ends with its transaction). */
 	MDB_txn *txn;
+	MDB_cursor *cur;
 	size_t pending, pending_bytes;
 };
 
 static int writer_put(struct cairn_db_loader *l, const struct load_put *p, cairn_err *err)
 {
 	int rc;
-	if (!l->txn && (rc = mdb_txn_begin(l->db->env, NULL, 0, &l->txn)) != 0) {
+	if (!l->txn && ((rc = mdb_txn_begin(l->db->env, NULL, 0, &l->txn)) != 0 ||
+			(rc = mdb_cursor_open(l->txn, l->db->data, &l->cur)) != 0)) {
+		if (l->txn)
+			mdb_txn_abort(l->txn);
 		l->txn = NULL;
 		return lmdb_err(err, rc, "cannot start restore write");
 	}
-	/* The value is written in place (MDB_RESERVE), as in put_version. */
+	/* The value is written in place (MDB_RESERVE), as in put_version. One
+	 * cursor for the data: an append then starts from the last page. */
 	MDB_val k = {p->klen, (void *)p->key}, d = {p->blen + 1, NULL};
-	unsigned flags = MDB_RESERVE | (p->table == 'd' && l->append ? MDB_APPEND : 0);
-	rc = mdb_put(l->txn, p->table == 'd' ? l->db->data : l->db->drops, &k, &d, flags);
+	if (p->table == 'd')
+		rc = mdb_cursor_put(l->cur, &k, &d, MDB_RESERVE | (l->append ? MDB_APPEND : 0));
+	else
+		rc = mdb_put(l->txn, l->db->drops, &k, &d, MDB_RESERVE);
 	if (rc == MDB_KEYEXIST && p->table == 'd')
 		return cairn_err_set(err, "records out of order in a full backup");
 	if (rc)
@@ -891,7 +856,6 @@ static int hand_over(struct cairn_db_loader *l, const struct load_put *big, cair
 
 static void loader_free(struct cairn_db_loader *l)
 {
-	cairn_db_keyer_free(l->keyer);
 	free(l->chunk[0].buf);
 	free(l->chunk[1].buf);
 	pthread_mutex_destroy(&l->mu);
@@ -911,8 +875,7 @@ int cairn_db_load_begin(struct cairn_db *db, int append, struct cairn_db_loader 
 	pthread_mutex_init(&l->mu, NULL);
 	pthread_cond_init(&l->work, NULL);
 	pthread_cond_init(&l->idle, NULL);
-	if (!(l->keyer = cairn_db_keyer_new()) || !(l->chunk[0].buf = malloc(LOAD_CHUNK)) ||
-	    !(l->chunk[1].buf = malloc(LOAD_CHUNK))) {
+	if (!(l->chunk[0].buf = malloc(LOAD_CHUNK)) || !(l->chunk[1].buf = malloc(LOAD_CHUNK))) {
 		loader_free(l);
 		return cairn_err_set(err, "out of memory");
 	}
@@ -941,7 +904,7 @@ int cairn_db_load_put_key(struct cairn_db_loader *l, const struct cairn_version 
 			return cairn_err_set(err, "record with a bad predicate length %zu",
 					     v->pred_len);
 		if (!key) {
-			klen = cairn_db_version_key(l->keyer, v, kbuf);
+			klen = cairn_db_version_key(v, kbuf);
 			key = kbuf;
 		} else if (klen > sizeof kbuf) {
 			return cairn_err_set(err, "a restored key of %zu bytes (a bug in cairn)",

@@ -85,14 +85,9 @@ int cairn_db_predicates(struct cairn_db *db, cairn_version_cb cb, void *ctx, cai
 
 /* The data-table key of a SET or DEL version (at most CAIRN_DB_KEY_MAX
  * bytes): a full backup's records must come in strictly ascending order of
- * it (memcmp, then length), which is what a restore's append needs. A
- * keyer hashes many keys through one context (NULL: each alone, slower). */
+ * it (memcmp, then length), which is what a restore's append needs. */
 #define CAIRN_DB_KEY_MAX (1 + CAIRN_MAX_PRED + 8 + 16 + 8)
-struct cairn_db_keyer;
-struct cairn_db_keyer *cairn_db_keyer_new(void); /* NULL: out of memory */
-void cairn_db_keyer_free(struct cairn_db_keyer *k);
-size_t cairn_db_version_key(struct cairn_db_keyer *k, const struct cairn_version *v,
-			    unsigned char *out);
+size_t cairn_db_version_key(const struct cairn_version *v, unsigned char *out);
 
 /* Bulk load for restore: puts versions as they are (sets, deletes, drops),
  * committing every so many records or bytes, so memory stays bounded
