@@ -8,12 +8,14 @@
  * hidden temporary directory beside the target (.p<N>.restoring.<pid>).
  * Only when every object of every group has been applied and its size,
  * sha256 and (encrypted) HMAC found equal to the manifest's are the
- * temporaries renamed to p<N>; any failure removes them, so a failed
- * restore leaves the target as it was. */
+ * temporaries synced (once each: they are written unsynced) and renamed to
+ * p<N>; any failure removes them, so a failed restore leaves the target as
+ * it was. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
+#include <libgen.h>
 #include <openssl/crypto.h>
 #include <signal.h>
 #include <stdio.h>
@@ -226,6 +228,17 @@ static int sync_dir(const char *dir, cairn_err *err)
 	return 0;
 }
 
+/* dir's own entry made durable, when restore created it. */
+static int sync_parent(const char *dir, cairn_err *err)
+{
+	char *copy = strdup(dir);
+	if (!copy)
+		return cairn_err_set(err, "out of memory");
+	int rc = sync_dir(dirname(copy), err);
+	free(copy);
+	return rc;
+}
+
 /* Zero answers /health: a wrong address or --tls_ca is found before
  * anything is written, not after. */
 static int check_zero(const char *zero, cairn_err *err)
@@ -353,7 +366,7 @@ int cairn_cmd_restore(int argc, char **argv)
 	if (move_into_place(groups, ng, &err) < 0)
 		goto out;
 	cleanup = 0; /* from here on the restored directories stay */
-	if (sync_dir(pdir, &err) < 0)
+	if (sync_dir(pdir, &err) < 0 || (made_pdir && sync_parent(pdir, &err) < 0))
 		goto out;
 	printf("Restore version: %llu\n", (unsigned long long)last->read_ts);
 	printf("Restore max uid: %llu\n", (unsigned long long)max_uid);
