@@ -153,9 +153,12 @@ static int decode_records(struct cairn_obj_reader *r, const char *name,
 			max_uid = v.subj;
 		if (obj_uid(&v) > max_uid)
 			max_uid = obj_uid(&v);
-		/* What a restore's append refuses, refused here for verify too. */
-		if (m->full && (v.op == CAIRN_OP_SET || v.op == CAIRN_OP_DEL)) {
+		/* Each key is hashed once: for the order check and for l. */
+		int keyed = (m->full || l) && (v.op == CAIRN_OP_SET || v.op == CAIRN_OP_DEL);
+		if (keyed)
 			klen[cur] = cairn_db_version_key(&v, key[cur]);
+		/* What a restore's append refuses, refused here for verify too. */
+		if (keyed && m->full) {
 			if (klen[!cur] &&
 			    key_cmp(key[!cur], klen[!cur], key[cur], klen[cur]) >= 0) {
 				cairn_err_setc(err, CAIRN_E_CORRUPT,
@@ -163,12 +166,14 @@ static int decode_records(struct cairn_obj_reader *r, const char *name,
 					       name);
 				goto out;
 			}
-			cur = !cur;
 		}
-		if (l && cairn_db_load_put(l, &v, err) < 0) {
+		if (l && (keyed ? cairn_db_load_put_key(l, &v, key[cur], klen[cur], err)
+				: cairn_db_load_put(l, &v, err)) < 0) {
 			cairn_err_prefix(err, "object %s", name);
 			goto out;
 		}
+		if (keyed)
+			cur = !cur;
 	}
 	if (got < 0 || check_contents(name, m, o, count, max_uid, err) < 0)
 		goto out;

@@ -8,11 +8,14 @@
  * hidden temporary directory beside the target (.p<N>.restoring.<pid>).
  * Only when every object of every group has been applied and its size,
  * sha256 and (encrypted) HMAC found equal to the manifest's are the
- * temporaries renamed to p<N>; any failure removes them, so a failed
- * restore leaves the target as it was. */
+ * temporaries synced (once each: they are written unsynced) and renamed to
+ * p<N>; any failure removes them, so a failed restore leaves the target as
+ * it was. */
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
+#include <libgen.h>
 #include <openssl/crypto.h>
 #include <signal.h>
 #include <stdio.h>
@@ -125,7 +128,7 @@ static int build_group(struct cairn_store_loc *loc, const struct cairn_manifest 
 {
 	struct cairn_db *db = NULL;
 	rm_rf(g->tmp);
-	if (cairn_db_open(g->tmp, &db, err) < 0)
+	if (cairn_db_open_bulk(g->tmp, &db, err) < 0)
 		return -1;
 	for (size_t k = 0; k < n; k++) {
 		const struct cairn_manifest_obj *obj = NULL;
@@ -141,9 +144,16 @@ static int build_group(struct cairn_store_loc *loc, const struct cairn_manifest 
 			cairn_db_load_end(l, 0, 0, 0, &(cairn_err){0});
 			goto fail;
 		}
-		if (cairn_db_load_end(l, chain[k]->max_uid, chain[k]->read_ts, 1, err) < 0)
+		if (cairn_db_load_end(l, chain[k]->max_uid, chain[k]->read_ts, 1, err) < 0) {
+			char name[160];
+			cairn_obj_name(chain[k], obj, name, sizeof name);
+			cairn_err_prefix(err, "object %s", name);
 			goto fail;
+		}
 	}
+	/* The one sync of the store (opened unsynced), before it is named done. */
+	if (cairn_db_sync(db, err) < 0)
+		goto fail;
 	cairn_db_close(db);
 	return cairn_group_id_write(g->tmp, g->group, err);
 fail:
@@ -203,6 +213,31 @@ static int move_into_place(struct restore_group *groups, size_t ng, cairn_err *e
 		}
 	}
 	return 0;
+}
+
+/* The renames into dir made durable. */
+static int sync_dir(const char *dir, cairn_err *err)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0 || fsync(fd) < 0) {
+		cairn_err_set(err, "cannot sync %s: %s", dir, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* dir's own entry made durable, when restore created it. */
+static int sync_parent(const char *dir, cairn_err *err)
+{
+	char *copy = strdup(dir);
+	if (!copy)
+		return cairn_err_set(err, "out of memory");
+	int rc = sync_dir(dirname(copy), err);
+	free(copy);
+	return rc;
 }
 
 /* Zero answers /health: a wrong address or --tls_ca is found before
@@ -333,6 +368,8 @@ int cairn_cmd_restore(int argc, char **argv)
 	if (move_into_place(groups, ng, &err) < 0)
 		goto out;
 	cleanup = 0; /* from here on the restored directories stay */
+	if (sync_dir(pdir, &err) < 0 || (made_pdir && sync_parent(pdir, &err) < 0))
+		goto out;
 	printf("Restore version: %llu\n", (unsigned long long)last->read_ts);
 	printf("Restore max uid: %llu\n", (unsigned long long)max_uid);
 	for (size_t gi = 0; gi < ng; gi++)

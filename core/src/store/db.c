@@ -1,6 +1,8 @@
 /* db.c — the multi-version store on LMDB (see db.h for the key layout).
  * LMDB gives one writer and any number of snapshot readers, so a backup's
  * read transaction sees a stable store while mutations go on. */
+/* SHA256_Init and friends (object_hash). */
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include "db.h"
 
 #include "textutil.h"
@@ -8,7 +10,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <lmdb.h>
-#include <openssl/evp.h>
 #include <openssl/sha.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -84,44 +85,28 @@ static int disk_rc(const struct cairn_db *db, int rc)
 	return rc;
 }
 
-/* OpenSSL 3's one-shot SHA256() looks the algorithm up (names, locks, a
- * context allocated) on every call: a third of a large mutation's time. A
- * write fetches it once and hashes every object through one context. The
- * fetched algorithm is immutable once made, and shared. */
-static EVP_MD *sha256_fetched;
-static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
-
-static void sha256_fetch(void) { sha256_fetched = EVP_MD_fetch(NULL, "SHA256", NULL); }
-
-/* A context for hashing many objects, or NULL (then each is hashed alone,
- * still without the lookup). */
-static EVP_MD_CTX *hasher_new(void)
+/* An object's hash through OpenSSL's low-level SHA-256, deprecated in
+ * OpenSSL 3 in favour of EVP: EVP's one-shot looks the algorithm up on
+ * every call, and even a reused EVP context allocates and frees its state
+ * on every init, which costs more than hashing a short object. Every
+ * mutation hashes each of its objects, and a restore each record. */
+static void object_hash(const char *obj, size_t olen, unsigned char h[SHA256_DIGEST_LENGTH])
 {
-	pthread_once(&sha256_once, sha256_fetch);
-	return sha256_fetched ? EVP_MD_CTX_new() : NULL;
-}
-
-static void object_hash(EVP_MD_CTX *ctx, const char *obj, size_t olen,
-			unsigned char h[SHA256_DIGEST_LENGTH])
-{
-	if (ctx && EVP_DigestInit_ex2(ctx, sha256_fetched, NULL) == 1 &&
-	    EVP_DigestUpdate(ctx, obj, olen) == 1 && EVP_DigestFinal_ex(ctx, h, NULL) == 1)
-		return;
-	pthread_once(&sha256_once, sha256_fetch);
-	if (!ctx && sha256_fetched && EVP_Digest(obj, olen, h, NULL, sha256_fetched, NULL) == 1)
-		return;
-	SHA256((const unsigned char *)obj, olen, h);
+	SHA256_CTX c;
+	SHA256_Init(&c);
+	SHA256_Update(&c, obj, olen);
+	SHA256_Final(h, &c);
 }
 
 /* Key without the version: plen pred subj hash. Returns its length. */
-static size_t triple_key(EVP_MD_CTX *hasher, unsigned char *k, const char *pred, size_t plen,
-			 uint64_t subj, const char *obj, size_t olen)
+static size_t triple_key(unsigned char *k, const char *pred, size_t plen, uint64_t subj,
+			 const char *obj, size_t olen)
 {
 	unsigned char h[SHA256_DIGEST_LENGTH];
 	k[0] = (unsigned char)plen;
 	memcpy(k + 1, pred, plen);
 	cairn_put_be64(k + 1 + plen, subj);
-	object_hash(hasher, obj, olen, h);
+	object_hash(obj, olen, h);
 	memcpy(k + 1 + plen + 8, h, HASH_LEN);
 	return 1 + plen + 8 + HASH_LEN;
 }
@@ -148,7 +133,7 @@ static int meta_raise(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t v)
 	return mdb_put(txn, dbi, &k, &d, 0);
 }
 
-int cairn_db_open(const char *dir, struct cairn_db **out, cairn_err *err)
+static int db_open(const char *dir, unsigned env_flags, struct cairn_db **out, cairn_err *err)
 {
 	struct cairn_db *db = calloc(1, sizeof *db);
 	MDB_txn *txn = NULL;
@@ -169,7 +154,7 @@ int cairn_db_open(const char *dir, struct cairn_db **out, cairn_err *err)
 	mdb_env_set_maxdbs(db->env, 8);
 	mdb_env_set_maxreaders(db->env, 512);
 	mdb_env_set_mapsize(db->env, (size_t)64 << 30);
-	if ((rc = mdb_env_open(db->env, dir, MDB_NOTLS, 0644)) != 0) {
+	if ((rc = mdb_env_open(db->env, dir, MDB_NOTLS | env_flags, 0644)) != 0) {
 		cairn_err_set(err, "cannot open postings directory %s: %s", dir, mdb_strerror(rc));
 		goto fail;
 	}
@@ -193,6 +178,25 @@ fail:
 		close(db->lock_fd);
 	free(db);
 	return -1;
+}
+
+int cairn_db_open(const char *dir, struct cairn_db **out, cairn_err *err)
+{
+	return db_open(dir, 0, out, err);
+}
+
+/* A restore's store is thrown away if the restore fails, so its commits
+ * need not reach the disk one by one: one sync at the end (cairn_db_sync)
+ * makes it all durable. */
+int cairn_db_open_bulk(const char *dir, struct cairn_db **out, cairn_err *err)
+{
+	return db_open(dir, MDB_NOSYNC, out, err);
+}
+
+int cairn_db_sync(struct cairn_db *db, cairn_err *err)
+{
+	int rc = mdb_env_sync(db->env, 1);
+	return rc ? lmdb_err(err, disk_rc(db, rc), "cannot write restored postings to disk") : 0;
 }
 
 void cairn_db_close(struct cairn_db *db)
@@ -395,7 +399,6 @@ int cairn_db_apply(struct cairn_db *db, uint64_t commit_ts, const struct cairn_e
 	int rc = mdb_txn_begin(db->env, NULL, 0, &txn);
 	if (rc)
 		return lmdb_err(err, rc, "cannot start a write");
-	EVP_MD_CTX *hasher = hasher_new();
 	if ((rc = drops_load(db, txn, UINT64_MAX, &dl)) != 0)
 		goto fail;
 	for (size_t i = 0; i < n; i++) {
@@ -403,7 +406,6 @@ int cairn_db_apply(struct cairn_db *db, uint64_t commit_ts, const struct cairn_e
 		size_t plen = strlen(e->pred);
 		if (plen == 0 || plen > CAIRN_MAX_PRED) {
 			drops_free(&dl);
-			EVP_MD_CTX_free(hasher);
 			mdb_txn_abort(txn);
 			return cairn_err_set(err, "predicate \"%.40s\" must be 1 to %d bytes",
 					     e->pred, CAIRN_MAX_PRED);
@@ -413,7 +415,7 @@ int cairn_db_apply(struct cairn_db *db, uint64_t commit_ts, const struct cairn_e
 		} else {
 			unsigned char tk[KEY_MAX];
 			size_t olen = strlen(e->obj);
-			size_t tl = triple_key(hasher, tk, e->pred, plen, e->subj, e->obj, olen);
+			size_t tl = triple_key(tk, e->pred, plen, e->subj, e->obj, olen);
 			rc = put_version(db, txn, tk, tl, commit_ts, e->op, e->obj, olen, 1, 0);
 		}
 		if (rc)
@@ -423,13 +425,11 @@ int cairn_db_apply(struct cairn_db *db, uint64_t commit_ts, const struct cairn_e
 	    (rc = meta_raise(txn, db->meta, "max_ts", commit_ts)) != 0)
 		goto fail;
 	drops_free(&dl);
-	EVP_MD_CTX_free(hasher);
 	if ((rc = mdb_txn_commit(txn)) != 0)
 		return lmdb_err(err, disk_rc(db, rc), "cannot commit mutation");
 	return 0;
 fail:
 	drops_free(&dl);
-	EVP_MD_CTX_free(hasher);
 	mdb_txn_abort(txn);
 	return lmdb_err(err, disk_rc(db, rc), "cannot apply mutation");
 }
@@ -665,19 +665,204 @@ out:
 
 size_t cairn_db_version_key(const struct cairn_version *v, unsigned char *out)
 {
-	size_t tl = triple_key(NULL, out, v->pred, v->pred_len, v->subj, v->obj, v->obj_len);
+	size_t tl = triple_key(out, v->pred, v->pred_len, v->subj, v->obj, v->obj_len);
 	cairn_put_be64(out + tl, ~v->ts);
 	return tl + 8;
 }
 
+/* A load runs on two threads: the caller's decodes and checks records and
+ * copies each put into a chunk; a writer thread owns every LMDB write
+ * transaction and applies whole chunks, so that decoding the next chunk
+ * overlaps writing this one. A put too large for a chunk is not copied: it
+ * is handed over by reference and the caller waits until it is written. */
+#define LOAD_CHUNK ((size_t)4 << 20)
+#define LOAD_BIG (LOAD_CHUNK / 4)
+#define ENTRY_HEAD (1 + 1 + 2 + 4) /* table, head byte, klen, blen */
+
+/* One put: the value is the head byte (op, or 'A'/'P' for a drop) then
+ * the body (the object, or the dropped predicate). */
+struct load_put {
+	int table; /* 'd' data (appended when the load appends), 'x' drops */
+	int head;
+	const unsigned char *key;
+	size_t klen;
+	const void *body;
+	size_t blen;
+};
+
+struct load_chunk {
+	unsigned char *buf;
+	size_t len;
+};
+
 struct cairn_db_loader {
 	struct cairn_db *db;
-	MDB_txn *txn;
-	EVP_MD_CTX *hasher;
 	int append;
-	size_t pending, pending_bytes;
 	uint64_t max_ts;
+	struct load_chunk chunk[2];
+	int fill; /* the chunk the caller fills; the other may be the writer's */
+	pthread_t thread;
+	pthread_mutex_t mu;
+	pthread_cond_t work, idle;
+	/* Under mu: the chunk (and big put) handed over and not yet written,
+	 * the end of the load, the writer's first error. */
+	struct load_chunk *job;
+	const struct load_put *job_big;
+	int stop, abort, failed;
+	cairn_err werr;
+	uint64_t end_max_uid, end_max_ts;
+	/* The writer's own (the cursor ends with its transaction). */
+	MDB_txn *txn;
+	MDB_cursor *cur;
+	size_t pending, pending_bytes;
 };
+
+static int writer_put(struct cairn_db_loader *l, const struct load_put *p, cairn_err *err)
+{
+	int rc;
+	if (!l->txn && ((rc = mdb_txn_begin(l->db->env, NULL, 0, &l->txn)) != 0 ||
+			(rc = mdb_cursor_open(l->txn, l->db->data, &l->cur)) != 0)) {
+		if (l->txn)
+			mdb_txn_abort(l->txn);
+		l->txn = NULL;
+		return lmdb_err(err, rc, "cannot start restore write");
+	}
+	/* The value is written in place (MDB_RESERVE), as in put_version. One
+	 * cursor for the data: an append then starts from the last page. */
+	MDB_val k = {p->klen, (void *)p->key}, d = {p->blen + 1, NULL};
+	if (p->table == 'd')
+		rc = mdb_cursor_put(l->cur, &k, &d, MDB_RESERVE | (l->append ? MDB_APPEND : 0));
+	else
+		rc = mdb_put(l->txn, l->db->drops, &k, &d, MDB_RESERVE);
+	if (rc == MDB_KEYEXIST && p->table == 'd')
+		return cairn_err_set(err, "records out of order in a full backup");
+	if (rc)
+		return lmdb_err(err, disk_rc(l->db, rc), "cannot write restored postings");
+	((unsigned char *)d.mv_data)[0] = (unsigned char)p->head;
+	memcpy((unsigned char *)d.mv_data + 1, p->body, p->blen);
+	l->pending_bytes += p->klen + p->blen;
+	if (++l->pending >= LOAD_BATCH || l->pending_bytes >= LOAD_BATCH_BYTES) {
+		rc = mdb_txn_commit(l->txn);
+		l->txn = NULL;
+		l->pending = l->pending_bytes = 0;
+		if (rc)
+			return lmdb_err(err, disk_rc(l->db, rc), "cannot commit restored postings");
+	}
+	return 0;
+}
+
+static int writer_chunk(struct cairn_db_loader *l, const struct load_chunk *c,
+			const struct load_put *big, cairn_err *err)
+{
+	for (size_t at = 0; at < c->len;) {
+		const unsigned char *e = c->buf + at;
+		struct load_put p = {
+		    e[0], e[1], NULL, (size_t)e[2] << 8 | e[3], NULL, cairn_get_be32(e + 4)};
+		p.key = e + ENTRY_HEAD;
+		p.body = p.key + p.klen;
+		at += ENTRY_HEAD + p.klen + p.blen;
+		if (writer_put(l, &p, err) < 0)
+			return -1;
+	}
+	return big ? writer_put(l, big, err) : 0;
+}
+
+/* The end of a load: its meta raised and its last transaction committed,
+ * or everything not yet committed thrown away. */
+static int writer_finish(struct cairn_db_loader *l, int commit, cairn_err *err)
+{
+	int rc;
+	if (!commit) {
+		if (l->txn)
+			mdb_txn_abort(l->txn);
+		l->txn = NULL;
+		return 0;
+	}
+	if (!l->txn && (rc = mdb_txn_begin(l->db->env, NULL, 0, &l->txn)) != 0) {
+		l->txn = NULL;
+		return lmdb_err(err, rc, "cannot finish restore write");
+	}
+	if ((rc = meta_raise(l->txn, l->db->meta, "max_uid", l->end_max_uid)) != 0 ||
+	    (rc = meta_raise(l->txn, l->db->meta, "max_ts", l->end_max_ts)) != 0) {
+		mdb_txn_abort(l->txn);
+		l->txn = NULL;
+		return lmdb_err(err, rc, "cannot finish restore write");
+	}
+	rc = disk_rc(l->db, mdb_txn_commit(l->txn));
+	l->txn = NULL;
+	return rc ? lmdb_err(err, rc, "cannot commit restored postings") : 0;
+}
+
+static void *writer_main(void *arg)
+{
+	struct cairn_db_loader *l = arg;
+	cairn_err e = {0};
+	pthread_mutex_lock(&l->mu);
+	for (;;) {
+		while (!l->job && !l->stop)
+			pthread_cond_wait(&l->work, &l->mu);
+		if (!l->job)
+			break;
+		struct load_chunk *c = l->job;
+		const struct load_put *big = l->job_big;
+		int skip = l->failed || l->abort;
+		pthread_mutex_unlock(&l->mu);
+		int rc = skip ? 0 : writer_chunk(l, c, big, &e);
+		pthread_mutex_lock(&l->mu);
+		if (rc < 0 && !l->failed) {
+			l->failed = 1;
+			l->werr = e;
+		}
+		l->job = NULL;
+		l->job_big = NULL;
+		pthread_cond_broadcast(&l->idle);
+	}
+	int commit = !l->failed && !l->abort;
+	pthread_mutex_unlock(&l->mu);
+	int rc = writer_finish(l, commit, &e);
+	pthread_mutex_lock(&l->mu);
+	if (rc < 0 && !l->failed) {
+		l->failed = 1;
+		l->werr = e;
+	}
+	pthread_mutex_unlock(&l->mu);
+	return NULL;
+}
+
+/* Hands the caller's chunk (and big, by reference: then waits until it is
+ * written) to the writer, once the writer is done with the previous one. */
+static int hand_over(struct cairn_db_loader *l, const struct load_put *big, cairn_err *err)
+{
+	pthread_mutex_lock(&l->mu);
+	while (l->job && !l->failed)
+		pthread_cond_wait(&l->idle, &l->mu);
+	if (!l->failed) {
+		l->job = &l->chunk[l->fill];
+		l->job_big = big;
+		pthread_cond_signal(&l->work);
+		while (big && l->job && !l->failed)
+			pthread_cond_wait(&l->idle, &l->mu);
+	}
+	int failed = l->failed;
+	if (failed)
+		*err = l->werr;
+	pthread_mutex_unlock(&l->mu);
+	if (failed)
+		return -1;
+	l->fill = !l->fill;
+	l->chunk[l->fill].len = 0;
+	return 0;
+}
+
+static void loader_free(struct cairn_db_loader *l)
+{
+	free(l->chunk[0].buf);
+	free(l->chunk[1].buf);
+	pthread_mutex_destroy(&l->mu);
+	pthread_cond_destroy(&l->work);
+	pthread_cond_destroy(&l->idle);
+	free(l);
+}
 
 int cairn_db_load_begin(struct cairn_db *db, int append, struct cairn_db_loader **out,
 			cairn_err *err)
@@ -687,92 +872,100 @@ int cairn_db_load_begin(struct cairn_db *db, int append, struct cairn_db_loader 
 		return cairn_err_set(err, "out of memory");
 	l->db = db;
 	l->append = append;
-	l->hasher = hasher_new();
-	int rc = mdb_txn_begin(db->env, NULL, 0, &l->txn);
-	if (rc) {
-		EVP_MD_CTX_free(l->hasher);
-		free(l);
-		return lmdb_err(err, rc, "cannot start restore write");
+	pthread_mutex_init(&l->mu, NULL);
+	pthread_cond_init(&l->work, NULL);
+	pthread_cond_init(&l->idle, NULL);
+	if (!(l->chunk[0].buf = malloc(LOAD_CHUNK)) || !(l->chunk[1].buf = malloc(LOAD_CHUNK))) {
+		loader_free(l);
+		return cairn_err_set(err, "out of memory");
+	}
+	if (pthread_create(&l->thread, NULL, writer_main, l) != 0) {
+		loader_free(l);
+		return cairn_err_set(err, "cannot start the restore's writer thread");
 	}
 	*out = l;
 	return 0;
 }
 
-int cairn_db_load_put(struct cairn_db_loader *l, const struct cairn_version *v, cairn_err *err)
+int cairn_db_load_put_key(struct cairn_db_loader *l, const struct cairn_version *v,
+			  const unsigned char *key, size_t klen, cairn_err *err)
 {
-	int rc;
-	if (v->ts > l->max_ts)
-		l->max_ts = v->ts;
+	unsigned char kbuf[KEY_MAX + 8];
+	struct load_put p;
 	if (v->op == CAIRN_OP_DROP_ALL || v->op == CAIRN_OP_DROP_ATTR) {
-		if (v->op == CAIRN_OP_DROP_ATTR && (!v->pred_len || v->pred_len > CAIRN_MAX_PRED))
+		int attr = v->op == CAIRN_OP_DROP_ATTR;
+		if (attr && (!v->pred_len || v->pred_len > CAIRN_MAX_PRED))
 			return cairn_err_set(err, "drop record with a bad predicate length");
-		rc = put_drop(l->db, l->txn, v->ts, v->op == CAIRN_OP_DROP_ATTR ? v->pred : NULL,
-			      v->pred_len);
+		cairn_put_be64(kbuf, v->ts);
+		p = (struct load_put){'x', attr ? 'P' : 'A', kbuf,
+				      8,   v->pred,	     attr ? v->pred_len : 0};
 	} else if (v->op == CAIRN_OP_SET || v->op == CAIRN_OP_DEL) {
 		if (!v->pred_len || v->pred_len > CAIRN_MAX_PRED)
 			return cairn_err_set(err, "record with a bad predicate length %zu",
 					     v->pred_len);
-		unsigned char tk[KEY_MAX];
-		size_t tl =
-		    triple_key(l->hasher, tk, v->pred, v->pred_len, v->subj, v->obj, v->obj_len);
-		/* No log entries: the restored history ends at the backup's read_ts,
-		 * and incrementals from the restored cluster only need later commits. */
-		rc = put_version(l->db, l->txn, tk, tl, v->ts, v->op, v->obj, v->obj_len, 0,
-				 l->append ? MDB_APPEND : 0);
-		if (rc == MDB_KEYEXIST)
-			return cairn_err_set(err, "records out of order in a full backup");
+		if (!key) {
+			klen = cairn_db_version_key(v, kbuf);
+			key = kbuf;
+		} else if (klen > sizeof kbuf) {
+			return cairn_err_set(err, "a restored key of %zu bytes (a bug in cairn)",
+					     klen);
+		}
+		p = (struct load_put){'d', v->op, key, klen, v->obj, v->obj_len};
 	} else {
 		return cairn_err_set(err, "unknown record op 0x%02x", v->op & 0xff);
 	}
-	if (rc)
-		return lmdb_err(err, disk_rc(l->db, rc), "cannot write restored postings");
-	l->pending_bytes += v->obj_len + v->pred_len;
-	if (++l->pending >= LOAD_BATCH || l->pending_bytes >= LOAD_BATCH_BYTES) {
-		if ((rc = mdb_txn_commit(l->txn)) != 0) {
-			l->txn = NULL;
-			return lmdb_err(err, disk_rc(l->db, rc), "cannot commit restored postings");
-		}
-		l->pending = l->pending_bytes = 0;
-		if ((rc = mdb_txn_begin(l->db->env, NULL, 0, &l->txn)) != 0) {
-			l->txn = NULL;
-			return lmdb_err(err, rc, "cannot continue restore write");
-		}
+	if (v->ts > l->max_ts)
+		l->max_ts = v->ts;
+	size_t need = ENTRY_HEAD + p.klen + p.blen;
+	if (need > LOAD_BIG)
+		return hand_over(l, &p, err);
+	struct load_chunk *c = &l->chunk[l->fill];
+	if (c->len + need > LOAD_CHUNK) {
+		if (hand_over(l, NULL, err) < 0)
+			return -1;
+		c = &l->chunk[l->fill];
 	}
+	unsigned char *e = c->buf + c->len;
+	e[0] = (unsigned char)p.table;
+	e[1] = (unsigned char)p.head;
+	e[2] = (unsigned char)(p.klen >> 8);
+	e[3] = (unsigned char)p.klen;
+	cairn_put_be32(e + 4, (uint32_t)p.blen);
+	memcpy(e + ENTRY_HEAD, p.key, p.klen);
+	if (p.blen)
+		memcpy(e + ENTRY_HEAD + p.klen, p.body, p.blen);
+	c->len += need;
 	return 0;
 }
 
-static void loader_free(struct cairn_db_loader *l)
+int cairn_db_load_put(struct cairn_db_loader *l, const struct cairn_version *v, cairn_err *err)
 {
-	EVP_MD_CTX_free(l->hasher);
-	free(l);
+	return cairn_db_load_put_key(l, v, NULL, 0, err);
 }
 
 int cairn_db_load_end(struct cairn_db_loader *l, uint64_t max_uid, uint64_t max_ts, int commit,
 		      cairn_err *err)
 {
 	int rc = 0;
-	if (!l->txn) {
-		loader_free(l);
-		return commit ? cairn_err_set(err, "restore write already failed") : 0;
+	/* What is left in the caller's chunk goes first. */
+	if (commit && l->chunk[l->fill].len && hand_over(l, NULL, err) < 0) {
+		commit = 0;
+		rc = -1;
 	}
-	if (!commit) {
-		mdb_txn_abort(l->txn);
-		loader_free(l);
-		return 0;
+	pthread_mutex_lock(&l->mu);
+	l->end_max_uid = max_uid;
+	l->end_max_ts = max_ts > l->max_ts ? max_ts : l->max_ts;
+	l->abort = !commit;
+	l->stop = 1;
+	pthread_cond_signal(&l->work);
+	pthread_mutex_unlock(&l->mu);
+	pthread_join(l->thread, NULL);
+	if (commit && l->failed) {
+		*err = l->werr;
+		rc = -1;
 	}
-	if (max_ts < l->max_ts)
-		max_ts = l->max_ts;
-	if ((rc = meta_raise(l->txn, l->db->meta, "max_uid", max_uid)) != 0 ||
-	    (rc = meta_raise(l->txn, l->db->meta, "max_ts", max_ts)) != 0) {
-		mdb_txn_abort(l->txn);
-		loader_free(l);
-		return lmdb_err(err, rc, "cannot finish restore write");
-	}
-	rc = disk_rc(l->db, mdb_txn_commit(l->txn));
 	loader_free(l);
-	if (rc)
-		return lmdb_err(err, rc, "cannot commit restored postings");
-	return 0;
+	return rc;
 }
 
 /* A small file in a postings directory holding one number in [1, max]:

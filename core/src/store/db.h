@@ -56,6 +56,11 @@ struct cairn_db;
 
 /* Opens (creating if needed) the LMDB environment in dir. */
 int cairn_db_open(const char *dir, struct cairn_db **out, cairn_err *err);
+/* The same for a bulk load into a new directory that is thrown away if the
+ * load fails: commits are not synced (a crash may leave the store damaged)
+ * until cairn_db_sync, which makes everything committed durable. */
+int cairn_db_open_bulk(const char *dir, struct cairn_db **out, cairn_err *err);
+int cairn_db_sync(struct cairn_db *db, cairn_err *err);
 void cairn_db_close(struct cairn_db *db);
 uint64_t cairn_db_max_uid(struct cairn_db *db);
 uint64_t cairn_db_max_ts(struct cairn_db *db);
@@ -87,11 +92,19 @@ size_t cairn_db_version_key(const struct cairn_version *v, unsigned char *out);
 /* Bulk load for restore: puts versions as they are (sets, deletes, drops),
  * committing every so many records or bytes, so memory stays bounded
  * whatever the values' sizes. append: the caller promises data keys in
- * strictly ascending order with one version each (a full backup). */
+ * strictly ascending order with one version each (a full backup).
+ * The puts are written by a thread of the loader's own while the caller
+ * decodes the next records: an error writing one may be returned by a
+ * later put or by cairn_db_load_end (commit 1), which waits for every put
+ * to be written. put_key takes the key cairn_db_version_key made of a SET
+ * or DEL (not hashed again); put makes it. load_end with commit 0 throws
+ * away what was not yet committed. */
 struct cairn_db_loader;
 int cairn_db_load_begin(struct cairn_db *db, int append, struct cairn_db_loader **out,
 			cairn_err *err);
 int cairn_db_load_put(struct cairn_db_loader *l, const struct cairn_version *v, cairn_err *err);
+int cairn_db_load_put_key(struct cairn_db_loader *l, const struct cairn_version *v,
+			  const unsigned char *key, size_t klen, cairn_err *err);
 int cairn_db_load_end(struct cairn_db_loader *l, uint64_t max_uid, uint64_t max_ts, int commit,
 		      cairn_err *err);
 
