@@ -17,6 +17,7 @@
 struct slot {
 	unsigned char *in, *out;
 	size_t in_len, out_len, out_off;
+	int faulted; /* out faulted in (compress_one) */
 };
 
 struct blocks {
@@ -79,6 +80,16 @@ static int compress_one(void *ctx, void *ws, size_t i)
 	struct codec *c = ws;
 	struct slot *s = &b->slots[i];
 	size_t n = 0;
+	/* A slot is the backup's memory budget: the first full block it holds
+	 * faults in its whole output buffer, so what the alpha holds during a
+	 * large backup is the same whatever the store's size or how well its data
+	 * compresses (otherwise an output page is only touched when a block
+	 * compresses badly enough to reach it), while a small backup (an
+	 * incremental) touches no more than it writes. */
+	if (!s->faulted && s->in_len == b->bsize) {
+		memset(s->out, 0, b->out_cap);
+		s->faulted = 1;
+	}
 	if (c && c->ld)
 		n = libdeflate_gzip_compress(c->ld, s->in, s->in_len, s->out, b->out_cap);
 	else if (c && c->zc) {
