@@ -49,7 +49,7 @@ static const struct cairn_gql_type_def admin_types[] = {
 };
 
 static const struct cairn_gql_schema admin_schema = {admin_types, COUNT(admin_types), "Query",
-						     "Mutation"};
+						     "Mutation", NULL, 0};
 
 /* ---- the HTTP request ---- */
 

@@ -146,12 +146,14 @@ void cairn_gql_free(struct cairn_gql_document *doc);
  * scalars Int, Float, String, Boolean and ID are built in. */
 struct cairn_gql_field_def {
 	const char *name;
-	const char *type;
+	const char *type;			/* NULL on an enum value */
 	const struct cairn_gql_field_def *args; /* a field's arguments; none on input fields */
 	size_t nargs;
 };
 
-enum cairn_gql_type_kind { CAIRN_GQL_OBJECT_TYPE, CAIRN_GQL_INPUT_TYPE };
+/* An enum type's fields are its values (name and description only). Enums
+ * are output types here. */
+enum cairn_gql_type_kind { CAIRN_GQL_OBJECT_TYPE, CAIRN_GQL_INPUT_TYPE, CAIRN_GQL_ENUM_TYPE };
 
 struct cairn_gql_type_def {
 	const char *name;
@@ -160,13 +162,26 @@ struct cairn_gql_type_def {
 	size_t nfields;
 };
 
+/* Introspection's descriptions and deprecations, kept beside the tables so
+ * that a row above stays four words: type alone, "field" on type, or
+ * "field(arg)" / "inputField" for arguments and input fields. */
+struct cairn_gql_doc {
+	const char *type;
+	const char *field;	 /* NULL: the type itself */
+	const char *description; /* NULL: none */
+	const char *deprecated;	 /* not NULL: deprecated, and why */
+};
+
 struct cairn_gql_schema {
 	const struct cairn_gql_type_def *types;
 	size_t ntypes;
 	const char *query_type;	   /* NULL: the schema has no queries */
 	const char *mutation_type; /* NULL: the schema has no mutations */
+	const struct cairn_gql_doc *docs; /* may be NULL */
+	size_t ndocs;
 };
 
+/* A type of the schema, or of introspection (__Schema, __Type, ...). */
 const struct cairn_gql_type_def *cairn_gql_schema_type(const struct cairn_gql_schema *schema,
 						       const char *name);
 const struct cairn_gql_field_def *cairn_gql_type_field(const struct cairn_gql_type_def *type,
@@ -248,6 +263,7 @@ struct cairn_gql_resolve {
 	const struct cairn_gql_field_def *field; /* the field's definition */
 	const cJSON *parent;			 /* the parent object's JSON; NULL on a root type */
 	const cJSON *args; /* the coerced arguments: an object of those that have a value */
+	const struct cairn_gql_schema *schema; /* the executor's schema */
 };
 
 /* Sets *out to the field's value as plain JSON for its whole type (NULL or a
