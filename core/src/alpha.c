@@ -755,8 +755,23 @@ static void admin_health(void *ctx, cJSON *node)
 	cJSON_AddStringToObject(node, "instance", "alpha");
 	cJSON_AddStringToObject(node, "address", a->http_addr);
 	cJSON_AddStringToObject(node, "status", "healthy");
+	char group[16];
+	snprintf(group, sizeof group, "%u", a->group);
+	cJSON_AddStringToObject(node, "group", group);
 	cJSON_AddStringToObject(node, "version", CAIRN_VERSION);
 	cJSON_AddNumberToObject(node, "uptime", (double)(time(NULL) - a->started));
+	cJSON_AddNumberToObject(node, "lastEcho", (double)time(NULL));
+	pthread_mutex_lock(&a->stats.mu);
+	int backup = a->stats.backup_running;
+	pthread_mutex_unlock(&a->stats.mu);
+	cJSON *ongoing = cJSON_AddArrayToObject(node, "ongoing");
+	if (ongoing && backup)
+		cJSON_AddItemToArray(ongoing, cJSON_CreateString("opBackup"));
+	cJSON *ee = cJSON_AddArrayToObject(node, "ee_features");
+	if (ee) {
+		cJSON_AddItemToArray(ee, cJSON_CreateString("backup_restore"));
+		cJSON_AddItemToArray(ee, cJSON_CreateString("encrypted_backup_restore"));
+	}
 }
 
 /* Admin endpoints: loopback or --whitelist, and the token if set. */

@@ -7,3 +7,5 @@ foreach(step parse validate coerce execute)
   cairn_unit_test(test_gql_${step} ${CMAKE_CURRENT_SOURCE_DIR}/unit/graphql/test_${step}.c)
 endforeach()
 cairn_unit_test(test_admin ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_admin.c)
+# /admin with real GraphQL clients from npm (graphql-js, graphql-request).
+cairn_py_test(e2e_admin_graphql_npm_clients e2e/test_admin_graphql_npm_clients.py)

@@ -33,8 +33,11 @@ static const struct cairn_gql_field_def response_fields[] = {{"code", "String", 
 							     {"message", "String", NULL, 0}};
 static const struct cairn_gql_field_def query_fields[] = {{"health", "[NodeState]", NULL, 0}};
 static const struct cairn_gql_field_def node_fields[] = {
-    {"instance", "String", NULL, 0}, {"address", "String", NULL, 0}, {"status", "String", NULL, 0},
+    {"instance", "String", NULL, 0}, {"address", "String", NULL, 0},
+    {"status", "String", NULL, 0},   {"group", "String", NULL, 0},
     {"version", "String", NULL, 0},  {"uptime", "Int", NULL, 0},
+    {"lastEcho", "Int", NULL, 0},    {"ongoing", "[String]", NULL, 0},
+    {"ee_features", "[String]", NULL, 0},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -48,8 +51,33 @@ static const struct cairn_gql_type_def admin_types[] = {
     {"BackupInput", CAIRN_GQL_INPUT_TYPE, backup_input_fields, COUNT(backup_input_fields)},
 };
 
-static const struct cairn_gql_schema admin_schema = {admin_types, COUNT(admin_types), "Query",
-						     "Mutation", NULL, 0};
+/* Introspection's descriptions (graphql.h: struct cairn_gql_doc). */
+static const struct cairn_gql_doc admin_docs[] = {
+    {"Query", "health", "The state of this node, as Dgraph's health query answers it.", NULL},
+    {"Mutation", "backup",
+     "Backs the whole cluster up to a destination: a full backup, or an incremental one when "
+     "the destination holds a series already.",
+     NULL},
+    {"BackupInput", NULL, "Where a backup goes and how.", NULL},
+    {"BackupInput", "destination",
+     "/abs/path, file:///abs/path, s3://host/bucket[/prefix] or minio://host:port/bucket "
+     "(?secure=false for plain HTTP).",
+     NULL},
+    {"BackupInput", "accessKey", "Object store access key (else the environment).", NULL},
+    {"BackupInput", "secretKey", "Object store secret key (else the environment).", NULL},
+    {"BackupInput", "sessionToken", "Temporary credentials' session token.", NULL},
+    {"BackupInput", "anonymous", "Send no credentials (a public bucket).", NULL},
+    {"BackupInput", "forceFull", "Start a new series with a full backup.", NULL},
+    {"BackupInput", "compression", "gzip (default) or zstd.", NULL},
+    {"NodeState", NULL, "One node of the cluster.", NULL},
+    {"NodeState", "uptime", "Seconds since the node started.", NULL},
+    {"NodeState", "lastEcho", "Unix time the node was last heard from.", NULL},
+    {"NodeState", "ongoing", "Operations running now (opBackup).", NULL},
+    {"NodeState", "ee_features", "Enterprise features this node offers.", NULL},
+};
+
+static const struct cairn_gql_schema admin_schema = {
+    admin_types, COUNT(admin_types), "Query", "Mutation", admin_docs, COUNT(admin_docs)};
 
 /* ---- the HTTP request ---- */
 

@@ -10,9 +10,11 @@
  *   type BackupPayload { response: Response, taskId: String }
  *   type Response { code: String, message: String }
  *   type NodeState { instance: String, address: String, status: String,
- *                    version: String, uptime: Int }
+ *                    group: String, version: String, uptime: Int,
+ *                    lastEcho: Int, ongoing: [String], ee_features: [String] }
  *
- * plus __typename on every object type. */
+ * plus __typename on every object type, and __schema / __type(name:) on
+ * Query: introspection generated from these same tables (graphql/introspect.c). */
 #ifndef CAIRN_ADMIN_H
 #define CAIRN_ADMIN_H
 
@@ -33,7 +35,8 @@ struct cairn_admin_ops {
 	 * the backup is complete; -1 with a person-readable message in err
 	 * otherwise (credentials from the input are blanked out of it). */
 	int (*backup)(void *ctx, const cJSON *args, char **task_id, cairn_err *err);
-	/* Fills node_state with instance, address, status, version, uptime. */
+	/* Fills node_state with instance, address, status, group, version,
+	 * uptime, lastEcho, ongoing and ee_features. */
 	void (*health)(void *ctx, cJSON *node_state);
 };
 
