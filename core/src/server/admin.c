@@ -33,10 +33,10 @@ static const struct cairn_gql_field_def response_fields[] = {{"code", "String", 
 							     {"message", "String", NULL, 0}};
 static const struct cairn_gql_field_def query_fields[] = {{"health", "[NodeState]", NULL, 0}};
 static const struct cairn_gql_field_def node_fields[] = {
-    {"instance", "String", NULL, 0}, {"address", "String", NULL, 0},
-    {"status", "String", NULL, 0},   {"group", "String", NULL, 0},
-    {"version", "String", NULL, 0},  {"uptime", "Int", NULL, 0},
-    {"lastEcho", "Int", NULL, 0},    {"ongoing", "[String]", NULL, 0},
+    {"instance", "String", NULL, 0},	  {"address", "String", NULL, 0},
+    {"status", "String", NULL, 0},	  {"group", "String", NULL, 0},
+    {"version", "String", NULL, 0},	  {"uptime", "Int", NULL, 0},
+    {"lastEcho", "Int", NULL, 0},	  {"ongoing", "[String]", NULL, 0},
     {"ee_features", "[String]", NULL, 0},
 };
 

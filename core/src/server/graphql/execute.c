@@ -107,8 +107,7 @@ static cJSON *complete_fields(struct exec *x, const struct cairn_gql_type_def *t
 		const struct cairn_gql_resolver *row;
 		if (!fd)
 			fd = gql_meta_field(x->ex->schema, td, sg->name);
-		row =
-		    fd ? resolver_of(x->ex, td->name, fd->name) : NULL;
+		row = fd ? resolver_of(x->ex, td->name, fd->name) : NULL;
 		cJSON *val;
 		path_push(path, cJSON_CreateString(sg->key));
 		if (!strcmp(sg->name, "__typename"))

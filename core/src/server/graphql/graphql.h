@@ -175,8 +175,8 @@ struct cairn_gql_doc {
 struct cairn_gql_schema {
 	const struct cairn_gql_type_def *types;
 	size_t ntypes;
-	const char *query_type;	   /* NULL: the schema has no queries */
-	const char *mutation_type; /* NULL: the schema has no mutations */
+	const char *query_type;		  /* NULL: the schema has no queries */
+	const char *mutation_type;	  /* NULL: the schema has no mutations */
 	const struct cairn_gql_doc *docs; /* may be NULL */
 	size_t ndocs;
 };

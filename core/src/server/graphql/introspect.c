@@ -19,16 +19,12 @@
 
 static const struct cairn_gql_field_def include_deprecated[] = {
     {"includeDeprecated", "Boolean", NULL, 0}};
-static const struct cairn_gql_field_def name_arg[] = {
-    {"name", "String!", NULL, 0}};
+static const struct cairn_gql_field_def name_arg[] = {{"name", "String!", NULL, 0}};
 
 static const struct cairn_gql_field_def schema_fields[] = {
-    {"description", "String", NULL, 0},
-    {"types", "[__Type!]!", NULL, 0},
-    {"queryType", "__Type!", NULL, 0},
-    {"mutationType", "__Type", NULL, 0},
-    {"subscriptionType", "__Type", NULL, 0},
-    {"directives", "[__Directive!]!", NULL, 0},
+    {"description", "String", NULL, 0},	     {"types", "[__Type!]!", NULL, 0},
+    {"queryType", "__Type!", NULL, 0},	     {"mutationType", "__Type", NULL, 0},
+    {"subscriptionType", "__Type", NULL, 0}, {"directives", "[__Directive!]!", NULL, 0},
 };
 static const struct cairn_gql_field_def type_fields[] = {
     {"kind", "__TypeKind!", NULL, 0},
@@ -52,12 +48,9 @@ static const struct cairn_gql_field_def field_fields[] = {
     {"deprecationReason", "String", NULL, 0},
 };
 static const struct cairn_gql_field_def input_value_fields[] = {
-    {"name", "String!", NULL, 0},
-    {"description", "String", NULL, 0},
-    {"type", "__Type!", NULL, 0},
-    {"defaultValue", "String", NULL, 0},
-    {"isDeprecated", "Boolean!", NULL, 0},
-    {"deprecationReason", "String", NULL, 0},
+    {"name", "String!", NULL, 0},	   {"description", "String", NULL, 0},
+    {"type", "__Type!", NULL, 0},	   {"defaultValue", "String", NULL, 0},
+    {"isDeprecated", "Boolean!", NULL, 0}, {"deprecationReason", "String", NULL, 0},
 };
 static const struct cairn_gql_field_def enum_value_fields[] = {
     {"name", "String!", NULL, 0},
@@ -73,7 +66,10 @@ static const struct cairn_gql_field_def directive_fields[] = {
     {"args", "[__InputValue!]!", include_deprecated, 1},
 };
 
-#define VALUE(name) {name, NULL, NULL, 0}
+#define VALUE(name)                                                                                \
+	{                                                                                          \
+		name, NULL, NULL, 0                                                                \
+	}
 static const struct cairn_gql_field_def type_kinds[] = {
     VALUE("SCALAR"), VALUE("OBJECT"),	    VALUE("INTERFACE"), VALUE("UNION"),
     VALUE("ENUM"),   VALUE("INPUT_OBJECT"), VALUE("LIST"),	VALUE("NON_NULL"),
@@ -123,13 +119,11 @@ static const struct cairn_gql_doc intro_docs[] = {
     {"__Field", NULL, "A field of an object type, with its arguments.", NULL},
     {"__InputValue", NULL, "An argument, or a field of an input object type.", NULL},
     {"__EnumValue", NULL, "One value of an enum type.", NULL},
-    {"__Directive", NULL, "A directive the server understands, and where it may be written.",
-     NULL},
+    {"__Directive", NULL, "A directive the server understands, and where it may be written.", NULL},
     {"__TypeKind", NULL, "What kind of type a __Type is.", NULL},
     {"__DirectiveLocation", NULL, "Where a directive may be written.", NULL},
     {"__Type", "fields(includeDeprecated)", "List deprecated ones too (default: false).", NULL},
-    {"__Type", "enumValues(includeDeprecated)", "List deprecated ones too (default: false).",
-     NULL},
+    {"__Type", "enumValues(includeDeprecated)", "List deprecated ones too (default: false).", NULL},
     {"__Type", "inputFields(includeDeprecated)", "List deprecated ones too (default: false).",
      NULL},
     {"Query", "__schema", "This server's schema.", NULL},
@@ -241,8 +235,8 @@ static cJSON *def_json(const struct cairn_gql_schema *schema, const char *owner,
 		cJSON_AddNullToObject(o, "defaultValue");
 	if (k == D_FIELD && (args = cJSON_AddArrayToObject(o, "args")))
 		for (i = 0; i < d->nargs; i++)
-			cJSON_AddItemToArray(args,
-					     def_json(schema, owner, d->name, &d->args[i], D_INPUT));
+			cJSON_AddItemToArray(
+			    args, def_json(schema, owner, d->name, &d->args[i], D_INPUT));
 	cJSON_AddBoolToObject(o, "isDeprecated", doc && doc->deprecated);
 	add_opt_string(o, "deprecationReason", doc ? doc->deprecated : NULL);
 	return o;
@@ -299,10 +293,9 @@ static cJSON *directives_json(void)
 	static const char *const exec_locs[] = {"FIELD", "FRAGMENT_SPREAD", "INLINE_FRAGMENT"};
 	static const char *const dep_locs[] = {"FIELD_DEFINITION", "ARGUMENT_DEFINITION",
 					       "INPUT_FIELD_DEFINITION", "ENUM_VALUE"};
-	static const struct cairn_gql_field_def if_arg[] = {
-	    {"if", "Boolean!", NULL, 0},
-	    {"if", "Boolean!", NULL, 0},
-	    {"reason", "String", NULL, 0}};
+	static const struct cairn_gql_field_def if_arg[] = {{"if", "Boolean!", NULL, 0},
+							    {"if", "Boolean!", NULL, 0},
+							    {"reason", "String", NULL, 0}};
 	cJSON *list = cJSON_CreateArray();
 
 	if (!list)
