@@ -300,6 +300,51 @@ struct cairn_gql_executor {
 cJSON *cairn_gql_execute(const struct cairn_gql_executor *ex, const char *query, size_t len,
 			 const char *operation_name, const cJSON *variables);
 
+/* ---- GraphQL over HTTP (http.c) ---- */
+
+#define CAIRN_GQL_MAX_BATCH 32 /* requests in one batched POST */
+
+struct cairn_gql_http_req {
+	const char *method;	  /* "GET", "POST", "OPTIONS", ... */
+	const char *content_type; /* NULL: none */
+	const char *body;	  /* POST */
+	size_t len;
+	const char *query, *variables, *operation_name; /* GET: URL parameters, NULL if absent */
+	const char *origin;				/* the Origin header; NULL: none */
+	/* Page origins allowed to call (CORS): a comma list of exact origins
+	 * ("https://ui.example.com:8443") or "*"; NULL or "": loopback pages
+	 * only (http(s)://localhost, 127.0.0.1 or [::1], any port). */
+	const char *cors_origins;
+};
+
+struct cairn_gql_http_resp {
+	int status;
+	char *body;	   /* malloc'd JSON; NULL: none (a preflight) */
+	char headers[640]; /* more response headers, "Name: value\n" lines */
+};
+
+/* Serves one request to a GraphQL endpoint (GraphQL over HTTP):
+ *  - OPTIONS: a CORS preflight, answered 204 from the method and origin
+ *    alone (no resolver runs, no credentials needed);
+ *  - GET ?query=&variables=&operationName=: queries only; a mutation gets
+ *    405 (Allow: POST);
+ *  - POST application/json {"query", "variables", "operationName"}, or a
+ *    JSON array of such (a batch of at most CAIRN_GQL_MAX_BATCH, answered
+ *    by an array), or application/graphql (the query itself); with no or
+ *    another content type the body is sniffed (a JSON object or array is
+ *    JSON, anything else a query). variables: an object, null, or a string
+ *    holding a JSON object.
+ * A request carrying an Origin that is not allowed gets 403 before anything
+ * runs (a page elsewhere cannot make a browser run a mutation); an allowed
+ * one gets Access-Control-Allow-Origin (never with credentials). Status:
+ * 200 for every GraphQL result, errors included; 400 when the request is
+ * not a GraphQL request at all. Returns 0, or -1 when out of memory. */
+int cairn_gql_http_serve(const struct cairn_gql_executor *ex, const struct cairn_gql_http_req *req,
+			 struct cairn_gql_http_resp *resp);
+
+/* Is a page at origin allowed by cors_origins (as above)? */
+int cairn_gql_origin_allowed(const char *origin, const char *cors_origins);
+
 /* Appends a GraphQL error object to *errors (an array, made when NULL): the
  * message, "locations" when line > 0, and a copy of path when not NULL. */
 void cairn_gql_add_error(cJSON **errors, const char *message, int line, int col, const cJSON *path);
