@@ -9,3 +9,4 @@ endforeach()
 cairn_unit_test(test_admin ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_admin.c)
 # /admin with real GraphQL clients from npm (graphql-js, graphql-request).
 cairn_py_test(e2e_admin_graphql_npm_clients e2e/test_admin_graphql_npm_clients.py)
+cairn_py_test(e2e_admin_graphql_get_and_cors e2e/test_admin_graphql_get_and_cors.py)
