@@ -8,7 +8,10 @@ import { GraphQLClient } from "graphql-request";
 
 const [url, seedFile, backupDir] = process.argv.slice(2);
 const client = new GraphQLClient(url);
-const intro = await client.request(getIntrospectionQuery({ descriptions: true }));
+// Every option on, as GraphiQL and newer tools ask.
+const intro = await client.request(getIntrospectionQuery({ descriptions: true,
+  specifiedByUrl: true, directiveIsRepeatable: true, schemaDescription: true,
+  inputValueDeprecation: true, oneOf: true }));
 const schema = buildClientSchema(intro);
 const seed = readFileSync(seedFile, "utf8");
 const mutations = seed.match(/^mutation \{[\s\S]*?^\}/gm) || [];
@@ -23,4 +26,4 @@ const health = await client.request(
   `{ health { instance address status group version uptime lastEcho ongoing ee_features } }`,
 );
 console.log(JSON.stringify({ mutations: mutations.length, invalid, backup, health,
-  types: schema.getTypeMap().BackupInput.description }));
+  described: schema.getMutationType().getFields().backup.description }));

@@ -19,7 +19,9 @@ stamp = os.path.join(NPM_DIR, "installed.txt")
 if not os.path.exists(stamp) or open(stamp).read() != " ".join(PACKAGES):
     with open(os.path.join(NPM_DIR, "package.json"), "w") as f:
         f.write('{"name": "cairn-graphql-clients", "private": true}\n')
-    p = subprocess.run(["npm", "install", "--no-audit", "--no-fund", "--prefix", NPM_DIR] + PACKAGES,
+    npm = shutil.which("npm")
+    expect(npm, "npm is not installed: run scripts/setup.sh (it installs nodejs and npm)")
+    p = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--prefix", NPM_DIR] + PACKAGES,
                        capture_output=True, text=True, timeout=600)
     expect(p.returncode == 0, "npm install %s failed (is npm installed and the registry "
            "reachable?):\n%s%s" % (" ".join(PACKAGES), p.stdout[-2000:], p.stderr[-2000:]))
@@ -43,6 +45,7 @@ expect(p.returncode == 0, (p.stdout, p.stderr))
 out = json.loads(p.stdout.strip().splitlines()[-1])
 expect(out["mutations"] >= 5, out)
 expect(out["invalid"] == [], out["invalid"])
+expect(out["described"].startswith("Backs the whole cluster up"), out["described"])
 expect(out["backup"]["backup"]["response"] == {"message": "Backup completed.", "code": "Success"}, out)
 h = out["health"]["health"]
 expect(len(h) == 1 and h[0]["instance"] == "alpha" and h[0]["status"] == "healthy", h)
