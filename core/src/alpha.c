@@ -767,6 +767,7 @@ static void admin_health(void *ctx, cJSON *node)
 	cJSON *ongoing = cJSON_AddArrayToObject(node, "ongoing");
 	if (ongoing && backup)
 		cJSON_AddItemToArray(ongoing, cJSON_CreateString("opBackup"));
+	cJSON_AddArrayToObject(node, "indexing");
 	cJSON *ee = cJSON_AddArrayToObject(node, "ee_features");
 	if (ee) {
 		cJSON_AddItemToArray(ee, cJSON_CreateString("backup_restore"));

@@ -23,7 +23,7 @@ const backup = await client.request(
   { d: backupDir },
 );
 const health = await client.request(
-  `{ health { instance address status group version uptime lastEcho ongoing ee_features } }`,
+  `{ health { instance address status group version uptime lastEcho ongoing indexing ee_features } }`,
 );
 console.log(JSON.stringify({ mutations: mutations.length, invalid, backup, health,
   described: schema.getMutationType().getFields().backup.description }));

@@ -32,11 +32,11 @@ static const struct cairn_gql_field_def response_fields[] = {{"code", "String", 
 							     {"message", "String", NULL, 0}};
 static const struct cairn_gql_field_def query_fields[] = {{"health", "[NodeState]", NULL, 0}};
 static const struct cairn_gql_field_def node_fields[] = {
-    {"instance", "String", NULL, 0},	  {"address", "String", NULL, 0},
-    {"status", "String", NULL, 0},	  {"group", "String", NULL, 0},
-    {"version", "String", NULL, 0},	  {"uptime", "Int", NULL, 0},
-    {"lastEcho", "Int", NULL, 0},	  {"ongoing", "[String]", NULL, 0},
-    {"ee_features", "[String]", NULL, 0},
+    {"instance", "String", NULL, 0},   {"address", "String", NULL, 0},
+    {"status", "String", NULL, 0},     {"group", "String", NULL, 0},
+    {"version", "String", NULL, 0},    {"uptime", "Int", NULL, 0},
+    {"lastEcho", "Int", NULL, 0},      {"ongoing", "[String]", NULL, 0},
+    {"indexing", "[String]", NULL, 0}, {"ee_features", "[String]", NULL, 0},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -72,6 +72,7 @@ static const struct cairn_gql_doc admin_docs[] = {
     {"NodeState", "uptime", "Seconds since the node started.", NULL},
     {"NodeState", "lastEcho", "Unix time the node was last heard from.", NULL},
     {"NodeState", "ongoing", "Operations running now (opBackup).", NULL},
+    {"NodeState", "indexing", "Predicates being indexed now (none: cairn keeps no indexes).", NULL},
     {"NodeState", "ee_features", "Enterprise features this node offers.", NULL},
 };
 

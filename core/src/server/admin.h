@@ -11,7 +11,8 @@
  *   type Response { code: String, message: String }
  *   type NodeState { instance: String, address: String, status: String,
  *                    group: String, version: String, uptime: Int,
- *                    lastEcho: Int, ongoing: [String], ee_features: [String] }
+ *                    lastEcho: Int, ongoing: [String], indexing: [String],
+ *                    ee_features: [String] }
  *
  * plus __typename on every object type, and __schema / __type(name:) on
  * Query: introspection generated from these same tables (graphql/introspect.c). */
@@ -38,7 +39,7 @@ struct cairn_admin_ops {
 	 * otherwise (credentials from the input are blanked out of it). */
 	int (*backup)(void *ctx, const cJSON *args, char **task_id, cairn_err *err);
 	/* Fills node_state with instance, address, status, group, version,
-	 * uptime, lastEcho, ongoing and ee_features. */
+	 * uptime, lastEcho, ongoing, indexing and ee_features. */
 	void (*health)(void *ctx, cJSON *node_state);
 };
 
