@@ -839,8 +839,12 @@ static void handle_admin(struct cairn_alpha *a, const struct cairn_http_req *req
 	struct cairn_gql_http_resp gresp;
 	/* A CORS preflight carries no credentials and runs nothing: it is
 	 * answered before the admin check; everything else passes it. */
-	if (strcmp(req->method, "OPTIONS") != 0 && !admin_allowed(a, req, resp))
+	if (strcmp(req->method, "OPTIONS") != 0 && !admin_allowed(a, req, resp)) {
+		/* an allowed page reads why (a wrong token, say) */
+		cairn_gql_cors_headers(greq.origin, greq.cors_origins, resp->headers,
+				       sizeof resp->headers);
 		return;
+	}
 	if (cairn_admin_serve(&ops, &greq, &gresp) < 0) {
 		free(gresp.body);
 		cairn_http_error(resp, 500, "out of memory");

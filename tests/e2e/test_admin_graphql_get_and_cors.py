@@ -2,7 +2,7 @@
 (405, nothing written), a batch gets an array of answers, a CORS preflight
 is answered without the admin token, a page origin outside --cors_origins
 gets 403 (nothing runs) and an allowed one gets Access-Control-Allow-Origin,
-never with credentials."""
+never with credentials, on a refused token too."""
 import json
 import os
 import urllib.error
@@ -69,4 +69,8 @@ expect(os.listdir(dest) == [], os.listdir(dest))
 st, h, body = call("POST", admin, "{ health { status } }", dict(post, Origin="https://ui.example:8443"))
 expect(st == 200 and h.get("Access-Control-Allow-Origin") == "https://ui.example:8443", (st, h, body))
 expect(h.get("Vary") == "Origin" and "Access-Control-Allow-Credentials" not in h, h)
+# An allowed page can read why it was refused (no token).
+st, h, body = call("POST", admin, "{ health { status } }",
+                   {"Content-Type": "text/plain", "Origin": "https://ui.example:8443"})
+expect(st == 401 and h.get("Access-Control-Allow-Origin") == "https://ui.example:8443", (st, h, body))
 print("ok")

@@ -344,6 +344,11 @@ int cairn_gql_http_serve(const struct cairn_gql_executor *ex, const struct cairn
 
 /* Is a page at origin allowed by cors_origins (as above)? */
 int cairn_gql_origin_allowed(const char *origin, const char *cors_origins);
+/* Appends the CORS answer headers for an allowed origin to headers (the
+ * "Name: value\n" lines of n bytes), so that a page sees even an answer
+ * made elsewhere (a refused token). Returns 1, or 0 (nothing appended) when
+ * the origin is not allowed or absent. */
+int cairn_gql_cors_headers(const char *origin, const char *cors_origins, char *headers, size_t n);
 
 /* Appends a GraphQL error object to *errors (an array, made when NULL): the
  * message, "locations" when line > 0, and a copy of path when not NULL. */

@@ -141,11 +141,17 @@ static cJSON *run(const struct cairn_gql_executor *ex, const struct request *r)
 
 /* ---- answers ---- */
 
+static void append_header(char *headers, size_t n, const char *name, const char *value)
+{
+	size_t used = strlen(headers);
+
+	if (used < n)
+		snprintf(headers + used, n - used, "%s: %s\n", name, value);
+}
+
 static void add_header(struct cairn_gql_http_resp *resp, const char *name, const char *value)
 {
-	size_t used = strlen(resp->headers);
-
-	snprintf(resp->headers + used, sizeof resp->headers - used, "%s: %s\n", name, value);
+	append_header(resp->headers, sizeof resp->headers, name, value);
 }
 
 static int answer(struct cairn_gql_http_resp *resp, int status, cJSON *json)
@@ -214,21 +220,26 @@ int cairn_gql_origin_allowed(const char *origin, const char *cors_origins)
 	return 0;
 }
 
-/* The origin's answer headers; 0 when it may not call (or sent none). */
-static int cors(const struct cairn_gql_http_req *req, struct cairn_gql_http_resp *resp)
+int cairn_gql_cors_headers(const char *origin, const char *cors_origins, char *headers, size_t n)
 {
-	const char *list = req->cors_origins;
 	int star;
 
-	if (!cairn_gql_origin_allowed(req->origin, list))
+	if (!cairn_gql_origin_allowed(origin, cors_origins))
 		return 0;
 	/* "*" only when configured so; credentials are never allowed (no
 	 * Access-Control-Allow-Credentials), so "*" never goes with them. */
-	star = list && cairn_gql_origin_allowed("*", list);
-	add_header(resp, "Access-Control-Allow-Origin", star ? "*" : req->origin);
+	star = cors_origins && cairn_gql_origin_allowed("*", cors_origins);
+	append_header(headers, n, "Access-Control-Allow-Origin", star ? "*" : origin);
 	if (!star)
-		add_header(resp, "Vary", "Origin");
+		append_header(headers, n, "Vary", "Origin");
 	return 1;
+}
+
+/* The origin's answer headers; 0 when it may not call (or sent none). */
+static int cors(const struct cairn_gql_http_req *req, struct cairn_gql_http_resp *resp)
+{
+	return cairn_gql_cors_headers(req->origin, req->cors_origins, resp->headers,
+				      sizeof resp->headers);
 }
 
 static int preflight(const struct cairn_gql_http_req *req, struct cairn_gql_http_resp *resp)
