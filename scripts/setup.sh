@@ -16,6 +16,11 @@ missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm: Debian ships it apart from nodejs; NodeSource's nodejs has it (and conflicts with it).
+if ! command -v npm >/dev/null 2>&1 &&
+   ! dpkg-query -W -f='${Version}' nodejs 2>/dev/null | grep -q nodesource; then
+  missing+=(npm)
+fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   SUDO=; [ "$(id -u)" -ne 0 ] && SUDO=sudo

@@ -769,8 +769,24 @@ static void admin_health(void *ctx, cJSON *node)
 	cJSON_AddStringToObject(node, "instance", "alpha");
 	cJSON_AddStringToObject(node, "address", a->http_addr);
 	cJSON_AddStringToObject(node, "status", "healthy");
+	char group[16];
+	snprintf(group, sizeof group, "%u", a->group);
+	cJSON_AddStringToObject(node, "group", group);
 	cJSON_AddStringToObject(node, "version", CAIRN_VERSION);
 	cJSON_AddNumberToObject(node, "uptime", (double)(time(NULL) - a->started));
+	cJSON_AddNumberToObject(node, "lastEcho", (double)time(NULL));
+	pthread_mutex_lock(&a->stats.mu);
+	int backup = a->stats.backup_running;
+	pthread_mutex_unlock(&a->stats.mu);
+	cJSON *ongoing = cJSON_AddArrayToObject(node, "ongoing");
+	if (ongoing && backup)
+		cJSON_AddItemToArray(ongoing, cJSON_CreateString("opBackup"));
+	cJSON_AddArrayToObject(node, "indexing");
+	cJSON *ee = cJSON_AddArrayToObject(node, "ee_features");
+	if (ee) {
+		cJSON_AddItemToArray(ee, cJSON_CreateString("backup_restore"));
+		cJSON_AddItemToArray(ee, cJSON_CreateString("encrypted_backup_restore"));
+	}
 }
 
 /* Admin endpoints: loopback or --whitelist, and the token if set. */
@@ -822,25 +838,38 @@ static void handle_group_backup(struct cairn_alpha *a, const struct cairn_http_r
 static void handle_admin(struct cairn_alpha *a, const struct cairn_http_req *req,
 			 struct cairn_http_resp *resp)
 {
-	if (!admin_allowed(a, req, resp))
-		return;
-	if (strcmp(req->method, "POST") != 0) {
-		cairn_http_error(resp, 405, "POST a GraphQL request to /admin");
+	struct cairn_admin_ops ops = {a, admin_backup, admin_health};
+	struct cairn_gql_http_req greq = {
+	    req->method,
+	    cairn_http_header(req, "Content-Type"),
+	    req->body,
+	    req->body_len,
+	    cairn_http_query(req, "query"),
+	    cairn_http_query(req, "variables"),
+	    cairn_http_query(req, "operationName"),
+	    cairn_http_header(req, "Origin"),
+	    cairn_opt(a->opts, "cors_origins"),
+	};
+	struct cairn_gql_http_resp gresp;
+	/* A CORS preflight carries no credentials and runs nothing: it is
+	 * answered before the admin check; everything else passes it. */
+	if (strcmp(req->method, "OPTIONS") != 0 && !admin_allowed(a, req, resp)) {
+		/* an allowed page reads why (a wrong token, say) */
+		cairn_gql_cors_headers(greq.origin, greq.cors_origins, resp->headers,
+				       sizeof resp->headers);
 		return;
 	}
-	struct cairn_admin_ops ops = {a, admin_backup, admin_health};
-	int status = 200;
-	char *body = cairn_admin_execute(&ops, cairn_http_header(req, "Content-Type"), req->body,
-					 req->body_len, &status);
-	if (!body) {
+	if (cairn_admin_serve(&ops, &greq, &gresp) < 0) {
+		free(gresp.body);
 		cairn_http_error(resp, 500, "out of memory");
 		return;
 	}
 	free(resp->body);
-	resp->status = status;
+	resp->status = gresp.status;
 	resp->content_type = "application/json";
-	resp->body = body;
-	resp->body_len = strlen(body);
+	resp->body = gresp.body;
+	resp->body_len = gresp.body ? strlen(gresp.body) : 0;
+	memcpy(resp->headers, gresp.headers, sizeof resp->headers);
 }
 
 static void handle(void *ctx, const struct cairn_http_req *req, struct cairn_http_resp *resp)
@@ -940,6 +969,10 @@ static const struct cairn_flag flags[] = {
     CAIRN_ACCESS_FLAGS("/admin, /alter, /export"),
     CAIRN_TLS_FLAGS,
     CAIRN_HTTP_LIMIT_FLAGS("320"),
+    {"cors_origins", 0, NULL,
+     "page origins allowed to call /admin from a browser: comma list of exact origins, or *"
+     " (default: http(s)://localhost, 127.0.0.1, [::1] on any port)",
+     0},
     {"compression_level", 0, "4", "gzip level of backup objects, 1-12 (libdeflate's levels)", 0},
     {NULL, 0, NULL, NULL, 0},
 };

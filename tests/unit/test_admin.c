@@ -549,7 +549,7 @@ static void test_bodies_that_are_not_graphql_requests_get_400(void)
 		    "no \\\"query\\\" string");
 	BAD_REQUEST("application/json", "{\"query\": 5}", "no \\\"query\\\" string");
 	BAD_REQUEST("application/json",
-		    "{\"query\": \"{ health { status } }\", \"variables\": \"{}\"}",
+		    "{\"query\": \"{ health { status } }\", \"variables\": \"[1]\"}",
 		    "\\\"variables\\\" must be a JSON object");
 	BAD_REQUEST("application/json",
 		    "{\"query\": \"{ health { status } }\", \"operationName\": 5}",

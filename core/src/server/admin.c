@@ -8,7 +8,6 @@
  * admin_resolvers below. */
 #include "server/admin.h"
 
-#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,8 +32,11 @@ static const struct cairn_gql_field_def response_fields[] = {{"code", "String", 
 							     {"message", "String", NULL, 0}};
 static const struct cairn_gql_field_def query_fields[] = {{"health", "[NodeState]", NULL, 0}};
 static const struct cairn_gql_field_def node_fields[] = {
-    {"instance", "String", NULL, 0}, {"address", "String", NULL, 0}, {"status", "String", NULL, 0},
-    {"version", "String", NULL, 0},  {"uptime", "Int", NULL, 0},
+    {"instance", "String", NULL, 0},   {"address", "String", NULL, 0},
+    {"status", "String", NULL, 0},     {"group", "String", NULL, 0},
+    {"version", "String", NULL, 0},    {"uptime", "Int", NULL, 0},
+    {"lastEcho", "Int", NULL, 0},      {"ongoing", "[String]", NULL, 0},
+    {"indexing", "[String]", NULL, 0}, {"ee_features", "[String]", NULL, 0},
 };
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -48,124 +50,34 @@ static const struct cairn_gql_type_def admin_types[] = {
     {"BackupInput", CAIRN_GQL_INPUT_TYPE, backup_input_fields, COUNT(backup_input_fields)},
 };
 
-static const struct cairn_gql_schema admin_schema = {admin_types, COUNT(admin_types), "Query",
-						     "Mutation"};
-
-/* ---- the HTTP request ---- */
-
-struct request {
-	cJSON *json;
-	const char *query;
-	size_t query_len;
-	const cJSON *variables;
-	const char *operation_name;
+/* Introspection's descriptions (graphql.h: struct cairn_gql_doc). */
+static const struct cairn_gql_doc admin_docs[] = {
+    {"Query", "health", "The state of this node, as Dgraph's health query answers it.", NULL},
+    {"Mutation", "backup",
+     "Backs the whole cluster up to a destination: a full backup, or an incremental one when "
+     "the destination holds a series already.",
+     NULL},
+    {"BackupInput", NULL, "Where a backup goes and how.", NULL},
+    {"BackupInput", "destination",
+     "/abs/path, file:///abs/path, s3://host/bucket[/prefix] or minio://host:port/bucket "
+     "(?secure=false for plain HTTP).",
+     NULL},
+    {"BackupInput", "accessKey", "Object store access key (else the environment).", NULL},
+    {"BackupInput", "secretKey", "Object store secret key (else the environment).", NULL},
+    {"BackupInput", "sessionToken", "Temporary credentials' session token.", NULL},
+    {"BackupInput", "anonymous", "Send no credentials (a public bucket).", NULL},
+    {"BackupInput", "forceFull", "Start a new series with a full backup.", NULL},
+    {"BackupInput", "compression", "gzip (default) or zstd.", NULL},
+    {"NodeState", NULL, "One node of the cluster.", NULL},
+    {"NodeState", "uptime", "Seconds since the node started.", NULL},
+    {"NodeState", "lastEcho", "Unix time the node was last heard from.", NULL},
+    {"NodeState", "ongoing", "Operations running now (opBackup).", NULL},
+    {"NodeState", "indexing", "Predicates being indexed now (none: cairn keeps no indexes).", NULL},
+    {"NodeState", "ee_features", "Enterprise features this node offers.", NULL},
 };
 
-enum media { MEDIA_OTHER, MEDIA_JSON, MEDIA_GRAPHQL };
-
-static enum media media_of(const char *ct)
-{
-	size_t n;
-
-	if (!ct)
-		return MEDIA_OTHER;
-	while (*ct == ' ' || *ct == '\t')
-		ct++;
-	n = strcspn(ct, "; \t");
-	if (n == strlen("application/json") && !strncasecmp(ct, "application/json", n))
-		return MEDIA_JSON;
-	if (n == strlen("application/graphql") && !strncasecmp(ct, "application/graphql", n))
-		return MEDIA_GRAPHQL;
-	return MEDIA_OTHER;
-}
-
-static int only_space(const char *s, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		if (!isspace((unsigned char)s[i]))
-			return 0;
-	return 1;
-}
-
-static int looks_like_json_request(const char *body, size_t len)
-{
-	cJSON *j;
-	int yes;
-
-	while (len && isspace((unsigned char)*body)) {
-		body++;
-		len--;
-	}
-	if (!len || *body != '{')
-		return 0;
-	j = cJSON_ParseWithLength(body, len);
-	yes = cJSON_IsObject(j) && cJSON_GetObjectItemCaseSensitive(j, "query");
-	cJSON_Delete(j);
-	return yes;
-}
-
-static int read_json_request(const char *body, size_t len, struct request *r, char *msg, size_t n)
-{
-	const char *end = NULL;
-	const cJSON *q, *vars, *opn;
-
-	r->json = cJSON_ParseWithLengthOpts(body, len, &end, 0);
-	if (!r->json || !only_space(end, len - (size_t)(end - body))) {
-		snprintf(msg, n,
-			 "the request body is not valid JSON: send {\"query\": \"...\"} as "
-			 "application/json, or the query itself as application/graphql");
-		return -1;
-	}
-	if (!cJSON_IsObject(r->json)) {
-		snprintf(msg, n,
-			 "the request body must be a JSON object like {\"query\": \"...\"}");
-		return -1;
-	}
-	q = cJSON_GetObjectItemCaseSensitive(r->json, "query");
-	if (!cJSON_IsString(q) || !q->valuestring) {
-		snprintf(msg, n, "the request has no \"query\" string: send {\"query\": \"...\"}");
-		return -1;
-	}
-	vars = cJSON_GetObjectItemCaseSensitive(r->json, "variables");
-	if (vars && !cJSON_IsNull(vars) && !cJSON_IsObject(vars)) {
-		snprintf(msg, n, "\"variables\" must be a JSON object of variable values");
-		return -1;
-	}
-	opn = cJSON_GetObjectItemCaseSensitive(r->json, "operationName");
-	if (opn && !cJSON_IsNull(opn) && !cJSON_IsString(opn)) {
-		snprintf(msg, n, "\"operationName\" must be a string naming an operation");
-		return -1;
-	}
-	r->query = q->valuestring;
-	r->query_len = strlen(q->valuestring);
-	r->variables = cJSON_IsObject(vars) ? vars : NULL;
-	r->operation_name = cJSON_IsString(opn) ? opn->valuestring : NULL;
-	return 0;
-}
-
-static int read_request(const char *content_type, const char *body, size_t len, struct request *r,
-			char *msg, size_t n)
-{
-	enum media m = media_of(content_type);
-
-	if (!body) {
-		body = "";
-		len = 0;
-	}
-	if (only_space(body, len)) {
-		snprintf(msg, n, "the request body is empty: send a GraphQL query");
-		return -1;
-	}
-	if (m == MEDIA_OTHER)
-		m = looks_like_json_request(body, len) ? MEDIA_JSON : MEDIA_GRAPHQL;
-	if (m == MEDIA_JSON)
-		return read_json_request(body, len, r, msg, n);
-	r->query = body;
-	r->query_len = len;
-	return 0;
-}
+static const struct cairn_gql_schema admin_schema = {
+    admin_types, COUNT(admin_types), "Query", "Mutation", admin_docs, COUNT(admin_docs)};
 
 static void append(char *out, size_t cap, size_t *used, const char *s, size_t n)
 {
@@ -273,35 +185,32 @@ static const struct cairn_gql_resolver admin_resolvers[] = {
     {"Mutation", "backup", resolve_backup},
 };
 
-char *cairn_admin_execute(const struct cairn_admin_ops *ops, const char *content_type,
-			  const char *body, size_t len, int *http_status)
+int cairn_admin_serve(const struct cairn_admin_ops *ops, const struct cairn_gql_http_req *req,
+		      struct cairn_gql_http_resp *resp)
 {
 	struct cairn_admin_ops o = {0};
 	struct cairn_gql_executor ex = {&admin_schema, admin_resolvers, COUNT(admin_resolvers), &o};
-	struct request req;
-	cJSON *resp = NULL, *errors = NULL;
-	char msg[256];
-	char *out = NULL;
-	int status = 200;
 
 	if (ops)
 		o = *ops;
-	memset(&req, 0, sizeof req);
-	if (read_request(content_type, body, len, &req, msg, sizeof msg)) {
-		status = 400;
-		cairn_gql_add_error(&errors, msg, 0, 0, NULL);
-		if (errors && (resp = cJSON_CreateObject()))
-			cJSON_AddItemToObject(resp, "errors", errors);
-		else
-			cJSON_Delete(errors);
-	} else {
-		resp = cairn_gql_execute(&ex, req.query, req.query_len, req.operation_name,
-					 req.variables);
+	return cairn_gql_http_serve(&ex, req, resp);
+}
+
+char *cairn_admin_execute(const struct cairn_admin_ops *ops, const char *content_type,
+			  const char *body, size_t len, int *http_status)
+{
+	struct cairn_gql_http_req req = {0};
+	struct cairn_gql_http_resp resp;
+
+	req.method = "POST";
+	req.content_type = content_type;
+	req.body = body;
+	req.len = len;
+	if (cairn_admin_serve(ops, &req, &resp) || !resp.body) {
+		free(resp.body);
+		*http_status = 500;
+		return NULL;
 	}
-	if (resp)
-		out = cJSON_PrintUnformatted(resp);
-	cJSON_Delete(resp);
-	cJSON_Delete(req.json);
-	*http_status = out ? status : 500;
-	return out;
+	*http_status = resp.status;
+	return resp.body;
 }

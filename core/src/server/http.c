@@ -121,6 +121,23 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 
 static void stream_free(void *cls) { cairn_stream_free(cls); }
 
+/* resp.headers: "Name: value\n" lines. */
+static void add_headers(struct MHD_Response *r, char *lines)
+{
+	char *line, *next, *colon;
+
+	for (line = lines; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		colon = strchr(line, ':');
+		if (!colon || colon == line)
+			continue;
+		*colon = '\0';
+		MHD_add_response_header(r, line, colon + 1 + (colon[1] == ' '));
+	}
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url,
 				  const char *method, const char *version, const char *upload_data,
 				  size_t *upload_size, void **con_cls)
@@ -160,7 +177,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	struct cairn_http_resp resp = {500, NULL, 0, "application/json", NULL};
+	struct cairn_http_resp resp = {500, NULL, 0, "application/json", NULL, ""};
 	if (cs->over_budget) {
 		cairn_http_error(&resp, 503,
 				 "the server holds as many request bodies as it may; retry later, "
@@ -207,6 +224,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 		}
 	}
 	MHD_add_response_header(r, "Content-Type", resp.content_type);
+	add_headers(r, resp.headers);
 	enum MHD_Result ret = MHD_queue_response(conn, (unsigned)resp.status, r);
 	MHD_destroy_response(r);
 	return ret;

@@ -30,6 +30,7 @@ struct cairn_http_resp {
 	size_t body_len;
 	const char *content_type;
 	struct cairn_http_stream *stream; /* set by cairn_http_stream (stream.h): the body */
+	char headers[640];		  /* more headers to send: "Name: value\n" lines */
 };
 
 typedef void (*cairn_http_handler)(void *ctx, const struct cairn_http_req *req,

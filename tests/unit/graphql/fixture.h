@@ -48,7 +48,7 @@ FIXTURE const struct cairn_gql_type_def types[] = {
     {"Mutation", CAIRN_GQL_OBJECT_TYPE, mutation_fields, N(mutation_fields)},
     {"Filter", CAIRN_GQL_INPUT_TYPE, filter_fields, N(filter_fields)},
 };
-FIXTURE const struct cairn_gql_schema schema = {types, N(types), "Query", "Mutation"};
+FIXTURE const struct cairn_gql_schema schema = {types, N(types), "Query", "Mutation", NULL, 0};
 
 FIXTURE struct cairn_gql_document *parse(const char *src, struct cairn_gql_error *err)
 {

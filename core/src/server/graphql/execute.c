@@ -34,7 +34,7 @@ static const struct cairn_gql_resolver *resolver_of(const struct cairn_gql_execu
 	for (i = 0; i < ex->nresolvers; i++)
 		if (!strcmp(ex->resolvers[i].type, type) && !strcmp(ex->resolvers[i].field, field))
 			return &ex->resolvers[i];
-	return NULL;
+	return gql_intro_resolver(type, field);
 }
 
 static cJSON *complete_value(struct exec *x, const char *type, size_t n, const cJSON *src,
@@ -58,7 +58,7 @@ static cJSON *resolve_field(struct exec *x, const struct cairn_gql_resolver *row
 			    const struct cairn_gql_field_def *fd, const cJSON *parent,
 			    const struct cairn_gql_field_group *g, cJSON *path)
 {
-	struct cairn_gql_resolve r = {x->ex->ctx, td, fd, parent, NULL};
+	struct cairn_gql_resolve r = {x->ex->ctx, td, fd, parent, NULL, x->ex->schema};
 	struct cairn_gql_error gerr;
 	cJSON *args = NULL, *src = NULL, *res = NULL;
 	cairn_err err = {0};
@@ -104,8 +104,10 @@ static cJSON *complete_fields(struct exec *x, const struct cairn_gql_type_def *t
 	for (i = 0; i < f.n; i++) {
 		const struct cairn_gql_field_group *sg = &f.groups[i];
 		const struct cairn_gql_field_def *fd = cairn_gql_type_field(td, sg->name);
-		const struct cairn_gql_resolver *row =
-		    fd ? resolver_of(x->ex, td->name, fd->name) : NULL;
+		const struct cairn_gql_resolver *row;
+		if (!fd)
+			fd = gql_meta_field(x->ex->schema, td, sg->name);
+		row = fd ? resolver_of(x->ex, td->name, fd->name) : NULL;
 		cJSON *val;
 		path_push(path, cJSON_CreateString(sg->key));
 		if (!strcmp(sg->name, "__typename"))
@@ -194,6 +196,10 @@ static cJSON *complete_value(struct exec *x, const char *type, size_t n, const c
 	td = cairn_gql_schema_type(x->ex->schema, named);
 	if (td && td->kind == CAIRN_GQL_OBJECT_TYPE)
 		return complete_object(x, td, src, g, path);
+	if (td && td->kind == CAIRN_GQL_ENUM_TYPE)
+		return cJSON_IsString(src) && cairn_gql_type_field(td, src->valuestring)
+			   ? cJSON_CreateString(src->valuestring)
+			   : cJSON_CreateNull();
 	return complete_scalar(named, src);
 }
 

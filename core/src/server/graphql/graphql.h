@@ -146,12 +146,14 @@ void cairn_gql_free(struct cairn_gql_document *doc);
  * scalars Int, Float, String, Boolean and ID are built in. */
 struct cairn_gql_field_def {
 	const char *name;
-	const char *type;
+	const char *type;			/* NULL on an enum value */
 	const struct cairn_gql_field_def *args; /* a field's arguments; none on input fields */
 	size_t nargs;
 };
 
-enum cairn_gql_type_kind { CAIRN_GQL_OBJECT_TYPE, CAIRN_GQL_INPUT_TYPE };
+/* An enum type's fields are its values (name and description only). Enums
+ * are output types here. */
+enum cairn_gql_type_kind { CAIRN_GQL_OBJECT_TYPE, CAIRN_GQL_INPUT_TYPE, CAIRN_GQL_ENUM_TYPE };
 
 struct cairn_gql_type_def {
 	const char *name;
@@ -160,13 +162,26 @@ struct cairn_gql_type_def {
 	size_t nfields;
 };
 
+/* Introspection's descriptions and deprecations, kept beside the tables so
+ * that a row above stays four words: type alone, "field" on type, or
+ * "field(arg)" / "inputField" for arguments and input fields. */
+struct cairn_gql_doc {
+	const char *type;
+	const char *field;	 /* NULL: the type itself */
+	const char *description; /* NULL: none */
+	const char *deprecated;	 /* not NULL: deprecated, and why */
+};
+
 struct cairn_gql_schema {
 	const struct cairn_gql_type_def *types;
 	size_t ntypes;
-	const char *query_type;	   /* NULL: the schema has no queries */
-	const char *mutation_type; /* NULL: the schema has no mutations */
+	const char *query_type;		  /* NULL: the schema has no queries */
+	const char *mutation_type;	  /* NULL: the schema has no mutations */
+	const struct cairn_gql_doc *docs; /* may be NULL */
+	size_t ndocs;
 };
 
+/* A type of the schema, or of introspection (__Schema, __Type, ...). */
 const struct cairn_gql_type_def *cairn_gql_schema_type(const struct cairn_gql_schema *schema,
 						       const char *name);
 const struct cairn_gql_field_def *cairn_gql_type_field(const struct cairn_gql_type_def *type,
@@ -248,6 +263,7 @@ struct cairn_gql_resolve {
 	const struct cairn_gql_field_def *field; /* the field's definition */
 	const cJSON *parent;			 /* the parent object's JSON; NULL on a root type */
 	const cJSON *args; /* the coerced arguments: an object of those that have a value */
+	const struct cairn_gql_schema *schema; /* the executor's schema */
 };
 
 /* Sets *out to the field's value as plain JSON for its whole type (NULL or a
@@ -283,6 +299,56 @@ struct cairn_gql_executor {
  * out of memory. */
 cJSON *cairn_gql_execute(const struct cairn_gql_executor *ex, const char *query, size_t len,
 			 const char *operation_name, const cJSON *variables);
+
+/* ---- GraphQL over HTTP (http.c) ---- */
+
+#define CAIRN_GQL_MAX_BATCH 32 /* requests in one batched POST */
+
+struct cairn_gql_http_req {
+	const char *method;	  /* "GET", "POST", "OPTIONS", ... */
+	const char *content_type; /* NULL: none */
+	const char *body;	  /* POST */
+	size_t len;
+	const char *query, *variables, *operation_name; /* GET: URL parameters, NULL if absent */
+	const char *origin;				/* the Origin header; NULL: none */
+	/* Page origins allowed to call (CORS): a comma list of exact origins
+	 * ("https://ui.example.com:8443") or "*"; NULL or "": loopback pages
+	 * only (http(s)://localhost, 127.0.0.1 or [::1], any port). */
+	const char *cors_origins;
+};
+
+struct cairn_gql_http_resp {
+	int status;
+	char *body;	   /* malloc'd JSON; NULL: none (a preflight) */
+	char headers[640]; /* more response headers, "Name: value\n" lines */
+};
+
+/* Serves one request to a GraphQL endpoint (GraphQL over HTTP):
+ *  - OPTIONS: a CORS preflight, answered 204 from the method and origin
+ *    alone (no resolver runs, no credentials needed);
+ *  - GET ?query=&variables=&operationName=: queries only; a mutation gets
+ *    405 (Allow: POST);
+ *  - POST application/json {"query", "variables", "operationName"}, or a
+ *    JSON array of such (a batch of at most CAIRN_GQL_MAX_BATCH, answered
+ *    by an array), or application/graphql (the query itself); with no or
+ *    another content type the body is sniffed (a JSON object or array is
+ *    JSON, anything else a query). variables: an object, null, or a string
+ *    holding a JSON object.
+ * A request carrying an Origin that is not allowed gets 403 before anything
+ * runs (a page elsewhere cannot make a browser run a mutation); an allowed
+ * one gets Access-Control-Allow-Origin (never with credentials). Status:
+ * 200 for every GraphQL result, errors included; 400 when the request is
+ * not a GraphQL request at all. Returns 0, or -1 when out of memory. */
+int cairn_gql_http_serve(const struct cairn_gql_executor *ex, const struct cairn_gql_http_req *req,
+			 struct cairn_gql_http_resp *resp);
+
+/* Is a page at origin allowed by cors_origins (as above)? */
+int cairn_gql_origin_allowed(const char *origin, const char *cors_origins);
+/* Appends the CORS answer headers for an allowed origin to headers (the
+ * "Name: value\n" lines of n bytes), so that a page sees even an answer
+ * made elsewhere (a refused token). Returns 1, or 0 (nothing appended) when
+ * the origin is not allowed or absent. */
+int cairn_gql_cors_headers(const char *origin, const char *cors_origins, char *headers, size_t n);
 
 /* Appends a GraphQL error object to *errors (an array, made when NULL): the
  * message, "locations" when line > 0, and a copy of path when not NULL. */

@@ -11,6 +11,10 @@
  *   collect.c   GetOperation and CollectFields (used by validate and execute)
  *   validate.c  every rule that needs the schema
  *   execute.c   execution through a resolver table
+ *   introspect.c  the introspection types, __schema/__type and their
+ *               resolvers, generated from the caller's schema description
+ *   http.c      GraphQL over HTTP: GET, POST (JSON, batches,
+ *               application/graphql) and CORS
  *
  * Untrusted input is bounded: GQL_MAX_DEPTH caps parser recursion, and
  * GQL_MAX_VALIDATE_DEPTH the walks that also follow fragment spreads. */
@@ -179,6 +183,18 @@ const struct cairn_gql_field_def *gql_find_def(const struct cairn_gql_field_def 
 int gql_types_compatible(struct tref var, struct tref loc);
 /* "a, b, c": the names of n definitions, for messages. */
 void gql_names_list(const struct cairn_gql_field_def *f, size_t n, char *buf, size_t len);
+
+/* ---- introspect.c ---- */
+
+/* The introspection types by name ("__Type"), or NULL. */
+const struct cairn_gql_type_def *gql_intro_type(struct tref name);
+/* __schema and __type on the schema's query type, or NULL. */
+const struct cairn_gql_field_def *gql_meta_field(const struct cairn_gql_schema *schema,
+						 const struct cairn_gql_type_def *td,
+						 const char *name);
+/* The built-in resolver for a field of an introspection type (or a meta
+ * field), or NULL. */
+const struct cairn_gql_resolver *gql_intro_resolver(const char *type, const char *field);
 
 /* ---- coerce.c ---- */
 

@@ -25,7 +25,7 @@ const struct cairn_gql_type_def *gql_schema_type_n(const struct cairn_gql_schema
 	for (i = 0; schema && i < schema->ntypes; i++)
 		if (t_same(tref_of(schema->types[i].name), name))
 			return &schema->types[i];
-	return NULL;
+	return gql_intro_type(name);
 }
 
 const struct cairn_gql_type_def *cairn_gql_schema_type(const struct cairn_gql_schema *schema,

@@ -168,6 +168,8 @@ static int check_field(struct vctx *v, const struct cairn_gql_type_def *td,
 	if (!strcmp(sel->name, "__typename"))
 		return check_typename(v, sel);
 	fd = cairn_gql_type_field(td, sel->name);
+	if (!fd)
+		fd = gql_meta_field(v->schema, td, sel->name);
 	if (!fd) {
 		gql_names_list(td->fields, td->nfields, names, sizeof names);
 		return gql_set_err(v->err, sel->line, sel->col,
@@ -177,7 +179,8 @@ static int check_field(struct vctx *v, const struct cairn_gql_type_def *td,
 	if (check_field_args(v, fd, sel))
 		return -1;
 	named = t_named(tref_of(fd->type));
-	if (gql_scalar_of(named)) {
+	otd = gql_schema_type_n(v->schema, named);
+	if (gql_scalar_of(named) || (otd && otd->kind == CAIRN_GQL_ENUM_TYPE)) {
 		if (sel->sel.n)
 			return gql_set_err(v->err, sel->line, sel->col,
 					   "field \"%s\" is %s %.*s and cannot have a selection of "
@@ -186,7 +189,6 @@ static int check_field(struct vctx *v, const struct cairn_gql_type_def *td,
 					   named.s);
 		return 0;
 	}
-	otd = gql_schema_type_n(v->schema, named);
 	if (!otd || otd->kind != CAIRN_GQL_OBJECT_TYPE || !otd->nfields)
 		return gql_set_err(v->err, sel->line, sel->col,
 				   "field \"%s\" has type %.*s, which the schema does not define",
@@ -369,6 +371,8 @@ static int check_merge(struct vctx *v, const struct cairn_gql_type_def *td,
 		if (check_group_agrees(v, g))
 			goto out;
 		fd = cairn_gql_type_field(td, g->name);
+		if (!fd)
+			fd = gql_meta_field(v->schema, td, g->name);
 		otd = fd ? gql_schema_type_n(v->schema, t_named(tref_of(fd->type))) : NULL;
 		if (!otd || otd->kind != CAIRN_GQL_OBJECT_TYPE)
 			continue;
