@@ -44,7 +44,8 @@ static unsigned pct(uint64_t done, uint64_t total)
 	return done >= total ? 100 : (unsigned)(done * 100 / total);
 }
 
-/* "1.2 MiB of 4.0 MiB (30%), 2.0 MiB/s, ETA 2s" */
+/* "1.2 MiB of 4.0 MiB (30%), 2.0 MiB/s, ETA 2s" while reading (eta 1),
+ * "4.0 MiB of 4.0 MiB (100%) in 2.0s, 2.0 MiB/s" when done (eta 0). */
 static void status(char *out, size_t cap, uint64_t done, uint64_t total, uint64_t t0, int eta)
 {
 	char d[24], t[24], r[24];
@@ -53,13 +54,14 @@ static void status(char *out, size_t cap, uint64_t done, uint64_t total, uint64_
 	human(d, sizeof d, (double)done);
 	human(t, sizeof t, (double)total);
 	human(r, sizeof r, rate);
-	int n = snprintf(out, cap, "%s of %s (%u%%), %s/s", d, t, pct(done, total), r);
-	if (n < 0 || (size_t)n >= cap)
-		return;
-	if (eta && rate > 0 && done < total)
-		snprintf(out + n, cap - (size_t)n, ", ETA %.0fs", (double)(total - done) / rate);
-	else if (!eta)
-		snprintf(out + n, cap - (size_t)n, " in %.1fs", secs);
+	if (!eta)
+		snprintf(out, cap, "%s of %s (%u%%) in %.1fs, %s/s", d, t, pct(done, total), secs,
+			 r);
+	else if (rate > 0 && done < total)
+		snprintf(out, cap, "%s of %s (%u%%), %s/s, ETA %.0fs", d, t, pct(done, total), r,
+			 (double)(total - done) / rate);
+	else
+		snprintf(out, cap, "%s of %s (%u%%), %s/s", d, t, pct(done, total), r);
 }
 
 static void clear_tty(void)
