@@ -142,12 +142,18 @@ struct cairn_obj_reader {
 	char *name;
 };
 
+static void (*on_read)(uint64_t n);
+
+void cairn_objr_on_read(void (*fn)(uint64_t n)) { on_read = fn; }
+
 static ssize_t from_plugin(void *ctx, void *buf, size_t cap, cairn_err *err)
 {
 	struct cairn_obj_reader *r = ctx;
 	ssize_t n = r->loc->ops->read(r->pr, buf, cap, err);
 	if (n < 0)
 		r->storage_failed = 1;
+	else if (n > 0 && on_read)
+		on_read((uint64_t)n);
 	return n;
 }
 

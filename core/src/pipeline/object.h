@@ -59,4 +59,9 @@ void cairn_objr_close(struct cairn_obj_reader *r);
  * checking an encrypted object without its key. */
 int cairn_obj_hash(struct cairn_store_loc *loc, const char *name, const struct cairn_keyset *ks,
 		   struct cairn_obj_info *info, cairn_err *err);
+
+/* Called with the count of stored bytes each time a reader gets some from
+ * its plugin, in the reader's own (the caller's) thread; NULL: none. For
+ * restore's and verify's progress display (restore/progress.h). */
+void cairn_objr_on_read(void (*fn)(uint64_t n));
 #endif

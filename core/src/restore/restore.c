@@ -30,6 +30,7 @@
 #include "log.h"
 #include "restore/check.h"
 #include "restore/common.h"
+#include "restore/progress.h"
 #include "server/http.h"
 #include "server/member_auth.h"
 #include "server/tls.h"
@@ -118,6 +119,17 @@ static int plan_groups(const char *pdir, const struct cairn_manifest *last,
 					     g->final);
 	}
 	return 0;
+}
+
+/* The stored bytes restore reads for group g: its object in each backup. */
+static uint64_t group_bytes(const struct cairn_manifest *const *chain, size_t n, uint32_t g)
+{
+	uint64_t total = 0;
+	for (size_t k = 0; k < n; k++)
+		for (size_t i = 0; i < chain[k]->nobjs; i++)
+			if (chain[k]->objs[i].group == g)
+				total += chain[k]->objs[i].size;
+	return total;
 }
 
 /* One group's temporary directory from every backup of the chain, each
@@ -361,10 +373,21 @@ int cairn_cmd_restore(int argc, char **argv)
 	for (size_t k = 0; k < n; k++)
 		if (chain[k]->max_uid > max_uid)
 			max_uid = chain[k]->max_uid;
+	uint64_t total = 0;
 	for (size_t gi = 0; gi < ng; gi++)
+		total += group_bytes(chain, n, groups[gi].group);
+	cairn_progress_start("restore", total, cairn_opt_bool(&o, "quiet") == 1);
+	for (size_t gi = 0; gi < ng; gi++) {
+		char label[64];
+		snprintf(label, sizeof label, "group %u (%zu of %zu)", groups[gi].group, gi + 1,
+			 ng);
+		cairn_progress_part(label, group_bytes(chain, n, groups[gi].group));
 		if (build_group(&loc, chain, n, &ks, &groups[gi], &err) < 0 ||
 		    write_restore_meta(&groups[gi], chain, n, max_uid, &err) < 0)
 			goto out;
+		cairn_progress_part_done();
+	}
+	cairn_progress_end(1);
 	if (move_into_place(groups, ng, &err) < 0)
 		goto out;
 	cleanup = 0; /* from here on the restored directories stay */
@@ -378,6 +401,7 @@ int cairn_cmd_restore(int argc, char **argv)
 		goto out;
 	rc = 0;
 out:
+	cairn_progress_end(0); /* nothing if it ended above */
 	if (rc < 0 && err.msg[0])
 		cairn_print_error(err.msg);
 	for (size_t gi = 0; gi < ng; gi++) {

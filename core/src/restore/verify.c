@@ -14,6 +14,7 @@
 #include "log.h"
 #include "restore/check.h"
 #include "restore/common.h"
+#include "restore/progress.h"
 
 static const struct cairn_flag verify_flags[] = {
     {"location", 'l', NULL, "where the backups are (directory or URI)", 0},
@@ -36,8 +37,15 @@ static int chain_encrypted_without_key(const struct cairn_backup_set *set, const
 static int verify_chain(struct cairn_store_loc *loc, const struct cairn_manifest *const *chain,
 			size_t n, const struct cairn_keyset *ks, int decode, cairn_err *err)
 {
+	uint64_t total = 0;
+	char label[64];
 	if (cairn_chain_stat(loc, chain, n, err) < 0)
 		return -1;
+	for (size_t k = 0; k < n; k++)
+		for (size_t i = 0; i < chain[k]->nobjs; i++)
+			total += chain[k]->objs[i].size;
+	snprintf(label, sizeof label, "series %.40s", chain[0]->backup_id);
+	cairn_progress_part(label, total);
 	for (size_t k = 0; k < n; k++) {
 		const struct cairn_manifest *m = chain[k];
 		for (size_t i = 0; i < m->nobjs; i++) {
@@ -49,6 +57,7 @@ static int verify_chain(struct cairn_store_loc *loc, const struct cairn_manifest
 			       (unsigned long long)m->objs[i].size, m->objs[i].sha256);
 		}
 	}
+	cairn_progress_part_done();
 	return 0;
 }
 
@@ -75,6 +84,12 @@ int cairn_cmd_verify(int argc, char **argv)
 	/* Every series (or the one asked for), each checked as a chain. */
 	const char *only = cairn_opt(&o, "backup_id");
 	size_t nseries = 0;
+	uint64_t total = 0;
+	for (size_t i = 0; i < set.n; i++)
+		if (!only || !strcmp(only, set.m[i].backup_id))
+			for (size_t j = 0; j < set.m[i].nobjs; j++)
+				total += set.m[i].objs[j].size;
+	cairn_progress_start("verify", total, cairn_opt_bool(&o, "quiet") == 1);
 	for (size_t i = 0; i < set.n; i++) {
 		const char *id = set.m[i].backup_id;
 		if (only && strcmp(only, id) != 0)
@@ -104,6 +119,7 @@ int cairn_cmd_verify(int argc, char **argv)
 			   : "");
 		nseries++;
 	}
+	cairn_progress_end(1);
 	if (!only && set.nbad) {
 		/* Every other series was checked; the location still is not whole. */
 		cairn_err_set(&err,
@@ -121,6 +137,7 @@ int cairn_cmd_verify(int argc, char **argv)
 	}
 	rc = 0;
 out:
+	cairn_progress_end(0); /* nothing if it ended above */
 	if (rc < 0 && err.msg[0])
 		cairn_print_error(err.msg);
 	free(chain);
