@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "alpha/alpha.h"
 #include "backup/backup.h"
 #include "backup/group.h"
 #include "backup_metrics.h"
@@ -39,30 +40,6 @@
 #include "store/restored.h"
 
 #define MAX_BODY (256u << 20)
-
-/* Counters for /metrics, under their own lock. */
-struct alpha_stats {
-	pthread_mutex_t mu;
-	uint64_t mutations, mutation_errors, backups, backup_failures;
-	uint64_t last_backup_read_ts;
-	int backup_running; /* one backup at a time on this alpha */
-};
-
-struct cairn_alpha {
-	struct cairn_opts *opts;
-	struct cairn_db *db;
-	char *zero;		    /* "127.0.0.1:6080" */
-	char *http_addr;	    /* what we serve on, as told to zero (--my) */
-	struct cairn_access access; /* --whitelist and the admin token */
-	uint32_t group;
-	uint64_t member_id;
-	struct cairn_member member; /* commits in flight and finished, as zero must know them */
-	pthread_mutex_t write_mu;   /* one commit at a time: ts order = apply order */
-	unsigned char key[CAIRN_KEY_MAX]; /* encryption key, if any */
-	size_t key_len;
-	time_t started;
-	struct alpha_stats stats;
-};
 
 static volatile sig_atomic_t stop_flag;
 static void on_signal(int sig)

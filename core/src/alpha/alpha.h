@@ -1,0 +1,52 @@
+/* alpha.h — the alpha's state, shared by the files of core/src/alpha/:
+ * alpha.c (store, HTTP, mutations, /admin wiring), and the admin operations
+ * that run as tasks (tasks, online restore, export to a destination). */
+#ifndef CAIRN_ALPHA_H
+#define CAIRN_ALPHA_H
+
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <cairn/keys.h>
+#include <cjson/cJSON.h>
+
+#include "cluster/member.h"
+#include "config.h"
+#include "server/access.h"
+#include "store/db.h"
+
+/* Counters for /metrics, under their own lock. */
+struct alpha_stats {
+	pthread_mutex_t mu;
+	uint64_t mutations, mutation_errors, backups, backup_failures;
+	uint64_t last_backup_read_ts;
+	int backup_running; /* one backup at a time on this alpha */
+};
+
+struct cairn_alpha {
+	struct cairn_opts *opts;
+	struct cairn_db *db;
+	char *zero;		    /* "127.0.0.1:6080" */
+	char *http_addr;	    /* what we serve on, as told to zero (--my) */
+	struct cairn_access access; /* --whitelist and the admin token */
+	uint32_t group;
+	uint64_t member_id;
+	struct cairn_member member; /* commits in flight and finished, as zero must know them */
+	pthread_mutex_t write_mu;   /* one commit at a time: ts order = apply order */
+	unsigned char key[CAIRN_KEY_MAX]; /* encryption key, if any */
+	size_t key_len;
+	time_t started;
+	struct alpha_stats stats;
+};
+
+/* The task kinds' run functions (alpha/tasks.h: cairn_task_fn), one per
+ * file: alpha/restore.c (the online restore mutation) and alpha/export.c (the
+ * export mutation to a destination). */
+struct cairn_task_progress;
+int cairn_alpha_restore(struct cairn_alpha *a, const cJSON *input, struct cairn_task_progress *p,
+			char **result, cairn_err *err);
+int cairn_alpha_export(struct cairn_alpha *a, const cJSON *input, struct cairn_task_progress *p,
+		       char **result, cairn_err *err);
+
+#endif

@@ -1,0 +1,61 @@
+/* tasks.h — the alpha's admin tasks (Dgraph 21.03's task queue): backups,
+ * online restores and exports run one at a time, in the order asked, on one
+ * worker thread; a small bounded queue; every task's state is remembered in
+ * the postings directory (tasks.json, rewritten atomically) so that `task`
+ * answers across an alpha restart.
+ *
+ * A task's input is the mutation's coerced GraphQL input object. What is
+ * written to tasks.json never holds a credential: the fields named as
+ * secrets are dropped before it is written. A task queued or running when the
+ * alpha stopped is Failed after the restart, with a message saying so (its
+ * credentials, if it had any, were never on disk). */
+#ifndef CAIRN_ALPHA_TASKS_H
+#define CAIRN_ALPHA_TASKS_H
+
+#include <stdint.h>
+
+#include <cairn/plugin.h>
+#include <cjson/cJSON.h>
+
+#define CAIRN_TASKS_QUEUE_MAX 8	 /* queued, not counting the running one */
+#define CAIRN_TASKS_KEEP 64	 /* finished tasks remembered */
+
+/* What a running task has done so far; the run function adds to it from any
+ * thread (relaxed atomics), the task query reads it. */
+struct cairn_task_progress {
+	uint64_t bytes;	  /* __atomic_fetch_add */
+	uint64_t objects; /* __atomic_fetch_add */
+};
+
+/* Runs one task of kind "backup", "restore" or "export" with its input (the
+ * GraphQL input object, secrets included). Returns 0, setting *result to a
+ * malloc'd one-line message for the task's answer (may stay NULL), or -1
+ * with a person-readable error (no secret in it). */
+typedef int (*cairn_task_fn)(void *ctx, const char *kind, const cJSON *input,
+			     struct cairn_task_progress *p, char **result, cairn_err *err);
+
+struct cairn_tasks;
+
+/* Opens (or creates) <dir>/tasks.json and starts the worker. */
+int cairn_tasks_open(const char *dir, cairn_task_fn run, void *ctx, struct cairn_tasks **out,
+		     cairn_err *err);
+/* Stops the worker after the running task (it is not interrupted), then
+ * frees. Queued tasks stay Queued on disk and are failed at the next open. */
+void cairn_tasks_close(struct cairn_tasks *t);
+
+/* Queues a task: the input is copied (secret fields, a NULL-terminated list
+ * of input field names, are kept in memory only). Sets id ("0x" and 16 hex
+ * digits, unguessable) or fails when the queue is full. */
+int cairn_tasks_submit(struct cairn_tasks *t, const char *kind, const cJSON *input,
+		       const char *const *secret_fields, char id[19], cairn_err *err);
+/* Waits until the task has finished; returns 0 for Success (*result as the
+ * run function set it) or -1 with the task's error. */
+int cairn_tasks_wait(struct cairn_tasks *t, const char *id, char **result, cairn_err *err);
+/* The task as the GraphQL TaskPayload: {"taskId", "status": "Queued" |
+ * "Running" | "Failed" | "Success", "kind", "lastUpdated": RFC 3339,
+ * "bytes", "objects", "error", "message"}; NULL when no such task. */
+cJSON *cairn_tasks_get(struct cairn_tasks *t, const char *id);
+/* 1 while a task of this kind is running (health's "ongoing"). */
+int cairn_tasks_running(struct cairn_tasks *t, const char *kind);
+
+#endif
