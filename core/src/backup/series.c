@@ -8,27 +8,11 @@
 
 #include "log.h"
 
-struct names {
-	char **v;
-	size_t n;
-};
-
-static int collect(void *ctx, const char *name, uint64_t size, cairn_err *err)
+/* Only <folder>/manifest.json directly under the location. */
+static int is_manifest(const char *name)
 {
-	(void)size;
-	struct names *ns = ctx;
 	const char *slash = strchr(name, '/');
-	/* Only <folder>/manifest.json directly under the location. */
-	if (!slash || strcmp(slash + 1, "manifest.json") != 0 || strncmp(name, "cairn.", 6) != 0)
-		return 0;
-	char **nv = realloc(ns->v, (ns->n + 1) * sizeof *nv);
-	if (!nv)
-		return cairn_err_set(err, "out of memory");
-	ns->v = nv;
-	if (!(ns->v[ns->n] = strdup(name)))
-		return cairn_err_set(err, "out of memory");
-	ns->n++;
-	return 0;
+	return slash && strcmp(slash + 1, "manifest.json") == 0 && strncmp(name, "cairn.", 6) == 0;
 }
 
 static int cmp_manifest(const void *a, const void *b)
@@ -60,10 +44,10 @@ static int cmp_str(const void *a, const void *b)
 
 int cairn_series_load(struct cairn_store_loc *loc, struct cairn_backup_set *set, cairn_err *err)
 {
-	struct names ns = {0};
+	struct cairn_names ns = {0};
 	int rc = -1;
 	memset(set, 0, sizeof *set);
-	if (cairn_location_list(loc, "cairn.", collect, &ns, err) < 0)
+	if (cairn_location_names(loc, "cairn.", is_manifest, &ns, err) < 0)
 		goto out;
 	set->m = calloc(ns.n + 1, sizeof *set->m);
 	if (!set->m) {
@@ -100,9 +84,7 @@ int cairn_series_load(struct cairn_store_loc *loc, struct cairn_backup_set *set,
 		qsort(set->bad, set->nbad, sizeof *set->bad, cmp_str);
 	rc = 0;
 out:
-	for (size_t i = 0; i < ns.n; i++)
-		free(ns.v[i]);
-	free(ns.v);
+	cairn_names_clear(&ns);
 	if (rc < 0)
 		cairn_series_clear(set);
 	return rc;

@@ -139,6 +139,48 @@ int cairn_location_list(struct cairn_store_loc *loc, const char *prefix, cairn_l
 	return 0;
 }
 
+struct names_ctx {
+	int (*keep)(const char *name);
+	struct cairn_names *out;
+};
+
+static int collect_name(void *ctx, const char *name, uint64_t size, cairn_err *err)
+{
+	(void)size;
+	struct names_ctx *nc = ctx;
+	struct cairn_names *ns = nc->out;
+	if (nc->keep && !nc->keep(name))
+		return 0;
+	char **nv = realloc(ns->v, (ns->n + 1) * sizeof *nv);
+	if (!nv)
+		return cairn_err_set(err, "out of memory");
+	ns->v = nv;
+	if (!(ns->v[ns->n] = strdup(name)))
+		return cairn_err_set(err, "out of memory");
+	ns->n++;
+	return 0;
+}
+
+int cairn_location_names(struct cairn_store_loc *loc, const char *prefix,
+			 int (*keep)(const char *name), struct cairn_names *out, cairn_err *err)
+{
+	struct names_ctx nc = {keep, out};
+	memset(out, 0, sizeof *out);
+	if (cairn_location_list(loc, prefix, collect_name, &nc, err) < 0) {
+		cairn_names_clear(out);
+		return -1;
+	}
+	return 0;
+}
+
+void cairn_names_clear(struct cairn_names *ns)
+{
+	for (size_t i = 0; i < ns->n; i++)
+		free(ns->v[i]);
+	free(ns->v);
+	memset(ns, 0, sizeof *ns);
+}
+
 struct cairn_range_reader {
 	const struct cairn_storage_ops *ops;
 	struct cairn_reader *r;

@@ -23,6 +23,15 @@ void cairn_location_close(struct cairn_store_loc *loc);
  * error. Works with plugins of every 1.x. */
 int cairn_location_list(struct cairn_store_loc *loc, const char *prefix, cairn_list_cb cb,
 			void *ctx, cairn_err *err);
+/* The names of the objects under prefix for which keep (may be NULL: all)
+ * answers 1, in the plugin's listing order; cairn_names_clear frees them. */
+struct cairn_names {
+	char **v;
+	size_t n;
+};
+int cairn_location_names(struct cairn_store_loc *loc, const char *prefix,
+			 int (*keep)(const char *name), struct cairn_names *out, cairn_err *err);
+void cairn_names_clear(struct cairn_names *ns);
 /* Reads a whole (small) object into memory, at most max bytes. */
 int cairn_location_read_all(struct cairn_store_loc *loc, const char *name, size_t max, char **data,
 			    size_t *len, cairn_err *err);

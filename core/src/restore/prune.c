@@ -42,33 +42,6 @@ struct series {
 	const struct cairn_manifest *newest;
 };
 
-struct names {
-	char **v;
-	size_t n;
-};
-
-static int collect(void *ctx, const char *name, uint64_t size, cairn_err *err)
-{
-	(void)size;
-	struct names *ns = ctx;
-	char **nv = realloc(ns->v, (ns->n + 1) * sizeof *nv);
-	if (!nv)
-		return cairn_err_set(err, "out of memory");
-	ns->v = nv;
-	if (!(ns->v[ns->n] = strdup(name)))
-		return cairn_err_set(err, "out of memory");
-	ns->n++;
-	return 0;
-}
-
-static void names_clear(struct names *ns)
-{
-	for (size_t i = 0; i < ns->n; i++)
-		free(ns->v[i]);
-	free(ns->v);
-	memset(ns, 0, sizeof *ns);
-}
-
 /* The UTC time in a folder name cairn.YYYYMMDD.HHMMSS.mmm; 0 if it has none. */
 static time_t folder_time(const char *dir)
 {
@@ -129,13 +102,13 @@ static int group_series(const struct cairn_backup_set *set, struct series **out,
  * every other object in it. */
 static int remove_folder(struct cairn_store_loc *loc, const char *dir, cairn_err *err)
 {
-	struct names ns = {0};
+	struct cairn_names ns = {0};
 	char prefix[300], manifest[300];
 	int rc = -1;
 	snprintf(prefix, sizeof prefix, "%s/", dir);
 	snprintf(manifest, sizeof manifest, "%s/manifest.json", dir);
 	if (loc->ops->remove(loc->st, manifest, err) < 0 ||
-	    cairn_location_list(loc, prefix, collect, &ns, err) < 0)
+	    cairn_location_names(loc, prefix, NULL, &ns, err) < 0)
 		goto out;
 	for (size_t i = 0; i < ns.n; i++)
 		if (loc->ops->remove(loc->st, ns.v[i], err) < 0)
@@ -144,7 +117,7 @@ static int remove_folder(struct cairn_store_loc *loc, const char *dir, cairn_err
 out:
 	if (rc < 0)
 		cairn_err_prefix(err, "cannot remove backup folder %s", dir);
-	names_clear(&ns);
+	cairn_names_clear(&ns);
 	return rc;
 }
 
@@ -174,11 +147,9 @@ static int cmp_str(const void *a, const void *b)
 static int report_unfinished(struct cairn_store_loc *loc, const struct cairn_backup_set *set,
 			     cairn_err *err)
 {
-	struct names ns = {0};
-	if (cairn_location_list(loc, "cairn.", collect, &ns, err) < 0) {
-		names_clear(&ns);
+	struct cairn_names ns = {0};
+	if (cairn_location_names(loc, "cairn.", NULL, &ns, err) < 0)
 		return -1;
-	}
 	qsort(ns.v, ns.n, sizeof *ns.v, cmp_str);
 	const char *last = NULL;
 	size_t lastlen = 0;
@@ -200,7 +171,7 @@ static int report_unfinished(struct cairn_store_loc *loc, const struct cairn_bac
 		last = ns.v[i];
 		lastlen = len;
 	}
-	names_clear(&ns);
+	cairn_names_clear(&ns);
 	return 0;
 }
 
