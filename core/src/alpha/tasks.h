@@ -17,8 +17,8 @@
 #include <cairn/plugin.h>
 #include <cjson/cJSON.h>
 
-#define CAIRN_TASKS_QUEUE_MAX 8	 /* queued, not counting the running one */
-#define CAIRN_TASKS_KEEP 64	 /* finished tasks remembered */
+#define CAIRN_TASKS_QUEUE_MAX 8 /* queued, not counting the running one */
+#define CAIRN_TASKS_KEEP 64	/* finished tasks remembered */
 
 /* What a running task has done so far; the run function adds to it from any
  * thread (relaxed atomics), the task query reads it. */
