@@ -148,8 +148,8 @@ static void opened_clear(struct opened *o)
 
 static int open_chain(const struct restore_req *r, struct opened *o, cairn_err *err)
 {
-	struct cairn_backup_request br = {r->location, r->access_key, r->secret_key,
-					  r->session_token, r->anonymous, 0, NULL};
+	struct cairn_backup_request br = {
+	    r->location, r->access_key, r->secret_key, r->session_token, r->anonymous, 0, NULL};
 	cairn_keyset_init(&o->ks, r->key, r->key_len);
 	if (cairn_backup_open_destination(&br, &o->loc, err) < 0 ||
 	    cairn_series_load(&o->loc, &o->set, err) < 0)
@@ -213,8 +213,9 @@ static int prepare(struct cairn_alpha *a, const struct restore_req *r,
 	}
 	pthread_mutex_unlock(&a->restore_mu);
 	if (busy)
-		return cairn_err_set(err, "another restore is in progress on group %u; wait for it "
-					  "to finish and try again",
+		return cairn_err_set(err,
+				     "another restore is in progress on group %u; wait for it "
+				     "to finish and try again",
 				     a->group);
 	snprintf(suffix, sizeof suffix, "restore-%s", r->id);
 	char *fresh = beside(pdir, suffix);
@@ -233,8 +234,8 @@ static int prepare(struct cairn_alpha *a, const struct restore_req *r,
 		cairn_err_set(err, "the backup holds no data for group %u", a->group);
 		goto out;
 	}
-	cairn_info("restore %s: building group %u from series %s (backups 1 to %zu) into %s",
-		   r->id, a->group, o.chain[0]->backup_id, o.n, fresh);
+	cairn_info("restore %s: building group %u from series %s (backups 1 to %zu) into %s", r->id,
+		   a->group, o.chain[0]->backup_id, o.n, fresh);
 	if (cairn_restore_build_group(&o.loc, o.chain, o.n, &o.ks, a->group, fresh,
 				      (struct cairn_build_progress *)p, err) < 0 ||
 	    cairn_member_id_write(fresh, a->member_id, err) < 0)
@@ -262,7 +263,7 @@ out:
  * does not write (tasks.json, ...) are carried over to the new one. */
 static void carry_over(const char *live, const char *fresh)
 {
-	static const char *const skip[] = {"data.mdb", "lock.mdb", "cairn.lock", "group_id",
+	static const char *const skip[] = {"data.mdb",	"lock.mdb",	"cairn.lock", "group_id",
 					   "member_id", "restore.json", NULL};
 	DIR *d = opendir(live);
 	struct dirent *e;
@@ -631,9 +632,12 @@ static int input_key(struct cairn_alpha *a, const cJSON *input, struct restore_r
 		     cairn_err *err)
 {
 	static const char *const map[][2] = {
-	    {"encryptionKeyFile", "encryption_key_file"}, {"vaultAddr", "vault_addr"},
-	    {"vaultRoleIDFile", "vault_roleid_file"},	  {"vaultSecretIDFile", "vault_secretid_file"},
-	    {"vaultPath", "vault_path"},		  {"vaultField", "vault_field"},
+	    {"encryptionKeyFile", "encryption_key_file"},
+	    {"vaultAddr", "vault_addr"},
+	    {"vaultRoleIDFile", "vault_roleid_file"},
+	    {"vaultSecretIDFile", "vault_secretid_file"},
+	    {"vaultPath", "vault_path"},
+	    {"vaultField", "vault_field"},
 	    {"vaultFormat", "vault_format"},
 	};
 	struct cairn_kv kv[sizeof map / sizeof map[0] + 1];
@@ -658,8 +662,8 @@ static int input_key(struct cairn_alpha *a, const cJSON *input, struct restore_r
 
 /* Every group of the backup and the alpha to ask: refused before anything
  * changes when one has none. */
-static int plan(struct cairn_alpha *a, const struct cairn_manifest *last,
-		struct participant **out, size_t *np, cairn_err *err)
+static int plan(struct cairn_alpha *a, const struct cairn_manifest *last, struct participant **out,
+		size_t *np, cairn_err *err)
 {
 	struct cairn_zero_state st = {0};
 	if (cairn_zero_state(a->zero, &st, err) < 0)
@@ -806,9 +810,9 @@ int cairn_alpha_restore(struct cairn_alpha *a, const cJSON *input, struct cairn_
 	for (size_t i = 0; i < np; i++) {
 		cairn_err e = {0};
 		cJSON *j = NULL;
-		if (ps[i].local ? commit(a, id, &e) < 0
-				: !(j = call(a, ps[i].addr, COMMIT_PATH, idbody, FINISH_DEADLINE_MS,
-					     &e))) {
+		if (ps[i].local
+			? commit(a, id, &e) < 0
+			: !(j = call(a, ps[i].addr, COMMIT_PATH, idbody, FINISH_DEADLINE_MS, &e))) {
 			size_t used = strlen(failures);
 			snprintf(failures + used, sizeof failures - used, "%sgroup %u: %.300s",
 				 used ? "; " : "", ps[i].group, e.msg);

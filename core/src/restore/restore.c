@@ -28,8 +28,8 @@
 #include "commands.h"
 #include "keysel.h"
 #include "log.h"
-#include "restore/check.h"
 #include "restore/build.h"
+#include "restore/check.h"
 #include "restore/common.h"
 #include "restore/progress.h"
 #include "server/http.h"
@@ -403,8 +403,8 @@ int cairn_cmd_restore(int argc, char **argv)
 		snprintf(label, sizeof label, "group %u (%zu of %zu)", groups[gi].group, gi + 1,
 			 ng);
 		cairn_progress_part(label, group_bytes(chain, n, groups[gi].group));
-		if (cairn_restore_build_group(&loc, chain, n, &ks, groups[gi].group,
-					      groups[gi].tmp, NULL, &err) < 0)
+		if (cairn_restore_build_group(&loc, chain, n, &ks, groups[gi].group, groups[gi].tmp,
+					      NULL, &err) < 0)
 			goto out;
 		cairn_progress_part_done();
 	}

@@ -25,13 +25,20 @@ static const struct cairn_gql_field_def backup_input_fields[] = {
 };
 static const struct cairn_gql_field_def backup_args[] = {{"input", "BackupInput!", NULL, 0}};
 static const struct cairn_gql_field_def restore_input_fields[] = {
-    {"location", "String!", NULL, 0},	       {"backupId", "String", NULL, 0},
-    {"backupNum", "Int", NULL, 0},	       {"encryptionKeyFile", "String", NULL, 0},
-    {"vaultAddr", "String", NULL, 0},	       {"vaultRoleIDFile", "String", NULL, 0},
-    {"vaultSecretIDFile", "String", NULL, 0}, {"vaultPath", "String", NULL, 0},
-    {"vaultField", "String", NULL, 0},	       {"vaultFormat", "String", NULL, 0},
-    {"accessKey", "String", NULL, 0},	       {"secretKey", "String", NULL, 0},
-    {"sessionToken", "String", NULL, 0},      {"anonymous", "Boolean", NULL, 0},
+    {"location", "String!", NULL, 0},
+    {"backupId", "String", NULL, 0},
+    {"backupNum", "Int", NULL, 0},
+    {"encryptionKeyFile", "String", NULL, 0},
+    {"vaultAddr", "String", NULL, 0},
+    {"vaultRoleIDFile", "String", NULL, 0},
+    {"vaultSecretIDFile", "String", NULL, 0},
+    {"vaultPath", "String", NULL, 0},
+    {"vaultField", "String", NULL, 0},
+    {"vaultFormat", "String", NULL, 0},
+    {"accessKey", "String", NULL, 0},
+    {"secretKey", "String", NULL, 0},
+    {"sessionToken", "String", NULL, 0},
+    {"anonymous", "Boolean", NULL, 0},
 };
 static const struct cairn_gql_field_def restore_args[] = {{"input", "RestoreInput!", NULL, 0}};
 static const struct cairn_gql_field_def restore_payload_fields[] = {
@@ -97,8 +104,7 @@ static const struct cairn_gql_doc admin_docs[] = {
      "The key's file on the alpha (default: the alpha's own key).", NULL},
     {"RestoreInput", "vaultAddr", "Vault's address, to read the key from Vault.", NULL},
     {"RestoreInput", "vaultRoleIDFile", "File on the alpha holding the Vault role-id.", NULL},
-    {"RestoreInput", "vaultSecretIDFile", "File on the alpha holding the Vault secret-id.",
-     NULL},
+    {"RestoreInput", "vaultSecretIDFile", "File on the alpha holding the Vault secret-id.", NULL},
     {"RestoreInput", "vaultPath", "Vault KV path of the key.", NULL},
     {"RestoreInput", "vaultField", "Field of the Vault secret that holds the key.", NULL},
     {"RestoreInput", "vaultFormat", "base64 or raw.", NULL},
