@@ -803,6 +803,8 @@ static void admin_health(void *ctx, cJSON *node)
 	cJSON *ongoing = cJSON_AddArrayToObject(node, "ongoing");
 	if (ongoing && backup)
 		cJSON_AddItemToArray(ongoing, cJSON_CreateString("opBackup"));
+	if (ongoing && cairn_alpha_restoring(a))
+		cJSON_AddItemToArray(ongoing, cJSON_CreateString("opRestore"));
 	cJSON_AddArrayToObject(node, "indexing");
 	cJSON *ee = cJSON_AddArrayToObject(node, "ee_features");
 	if (ee) {
