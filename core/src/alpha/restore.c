@@ -19,6 +19,12 @@
  *   abort    the fresh store is removed; writes are accepted again; the
  *            live data was never touched.
  *
+ * The prepares run in parallel (one thread per group); the commits follow
+ * one group after another. Limits: a coordinator that dies between the
+ * phases leaves the prepared groups refusing writes until their alphas
+ * restart (which removes the prepared stores); groups of the cluster that
+ * the backup does not hold are left as they are.
+ *
  * The swap on disk, in this order: <p>.restore-<id> is renamed
  * <p>.restore-commit (the decision, durable), the live store is closed,
  * <p> is renamed <p>.restore-old, <p>.restore-commit is renamed <p>, the
@@ -47,6 +53,7 @@
 #include <libgen.h>
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -588,7 +595,15 @@ struct participant {
 	uint32_t group;
 	int local;
 	char addr[256];
-	int prepared;
+	/* The prepare, on its own thread. */
+	pthread_t thread;
+	int started;
+	struct cairn_alpha *a;
+	const struct restore_req *r;
+	const char *body;
+	struct cairn_task_progress *p;
+	cairn_err err;
+	int rc;
 };
 
 /* One call to a group's alpha; its answer parsed (NULL on failure, err set). */
@@ -703,6 +718,27 @@ out:
 	return rc;
 }
 
+static void *prepare_one(void *arg)
+{
+	struct participant *ps = arg;
+	if (ps->local) {
+		ps->rc = prepare(ps->a, ps->r, ps->p, &ps->err);
+		return NULL;
+	}
+	cairn_err e = {0};
+	cJSON *j = call(ps->a, ps->addr, PREPARE_PATH, ps->body, PREPARE_DEADLINE_MS, &e);
+	if (!j) {
+		cairn_err_set(&ps->err, "group %u: %s", ps->group, e.msg);
+		ps->rc = -1;
+		return NULL;
+	}
+	__atomic_fetch_add(&ps->p->bytes, cairn_json_u64(j, "bytes"), __ATOMIC_RELAXED);
+	__atomic_fetch_add(&ps->p->objects, cairn_json_u64(j, "objects"), __ATOMIC_RELAXED);
+	cJSON_Delete(j);
+	ps->rc = 0;
+	return NULL;
+}
+
 static void abort_all(struct cairn_alpha *a, struct participant *ps, size_t np, const char *id,
 		      const char *body)
 {
@@ -778,27 +814,30 @@ int cairn_alpha_restore(struct cairn_alpha *a, const cJSON *input, struct cairn_
 	}
 	cairn_info("restore %s: series %s, backups 1 to %zu (version %llu) into %zu groups", id,
 		   r.backup_id, o.n, (unsigned long long)read_ts, np);
-	/* Phase one: every group builds its store; writes stop group by group. */
+	/* Phase one: every group builds its store, all at once; each waits for
+	 * the others to finish (the first failure is reported once all have). */
 	for (size_t i = 0; i < np; i++) {
-		cairn_err e = {0};
-		if (ps[i].local) {
-			if (prepare(a, &r, p, &e) < 0) {
-				*err = e;
-				goto failed;
-			}
-		} else {
-			cJSON *j = call(a, ps[i].addr, PREPARE_PATH, body, PREPARE_DEADLINE_MS, &e);
-			if (!j) {
-				cairn_err_set(err, "group %u: %s", ps[i].group, e.msg);
-				goto failed;
-			}
-			__atomic_fetch_add(&p->bytes, cairn_json_u64(j, "bytes"), __ATOMIC_RELAXED);
-			__atomic_fetch_add(&p->objects, cairn_json_u64(j, "objects"),
-					   __ATOMIC_RELAXED);
-			cJSON_Delete(j);
-		}
-		ps[i].prepared = 1;
+		ps[i].a = a;
+		ps[i].r = &r;
+		ps[i].body = body;
+		ps[i].p = p;
+		ps[i].rc = -1;
+		if (pthread_create(&ps[i].thread, NULL, prepare_one, &ps[i]) == 0)
+			ps[i].started = 1;
+		else
+			cairn_err_set(&ps[i].err, "group %u: cannot start a thread", ps[i].group);
 	}
+	int prepared = 1;
+	for (size_t i = 0; i < np; i++) {
+		if (ps[i].started)
+			pthread_join(ps[i].thread, NULL);
+		if (ps[i].rc < 0 && prepared) {
+			*err = ps[i].err;
+			prepared = 0;
+		}
+	}
+	if (!prepared)
+		goto failed;
 	/* Zero past the restored data before any group accepts writes again. */
 	if (cairn_zero_move_past(a->zero, CAIRN_LEASE_TIMESTAMPS, read_ts, err) < 0 ||
 	    cairn_zero_move_past(a->zero, CAIRN_LEASE_UIDS, max_uid, err) < 0) {
