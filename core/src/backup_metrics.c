@@ -88,6 +88,28 @@ void cairn_metrics_backup_ended(const char *destination, int ok, double seconds,
 	pthread_mutex_unlock(&mu);
 }
 
+/* Online restores (the restore mutation) this alpha coordinated. */
+static uint64_t restores_started, restores_succeeded, restores_failed;
+static double restore_last_seconds;
+
+void cairn_metrics_restore_started(void)
+{
+	pthread_mutex_lock(&mu);
+	restores_started++;
+	pthread_mutex_unlock(&mu);
+}
+
+void cairn_metrics_restore_ended(int ok, double seconds)
+{
+	pthread_mutex_lock(&mu);
+	restore_last_seconds = seconds;
+	if (ok)
+		restores_succeeded++;
+	else
+		restores_failed++;
+	pthread_mutex_unlock(&mu);
+}
+
 static const struct {
 	const char *name, *type, *help;
 } families[] = {
@@ -143,6 +165,19 @@ char *cairn_metrics_backup_text(void)
 			}
 		}
 	}
+	fprintf(f,
+		"# HELP cairn_restore_started_total Online restores this alpha coordinated that "
+		"started.\n# TYPE cairn_restore_started_total counter\n"
+		"cairn_restore_started_total %llu\n"
+		"# HELP cairn_restore_succeeded_total Online restores that completed.\n"
+		"# TYPE cairn_restore_succeeded_total counter\ncairn_restore_succeeded_total %llu\n"
+		"# HELP cairn_restore_failed_total Online restores that failed or were refused.\n"
+		"# TYPE cairn_restore_failed_total counter\ncairn_restore_failed_total %llu\n"
+		"# HELP cairn_restore_last_duration_seconds Duration of the last online restore, "
+		"either outcome.\n# TYPE cairn_restore_last_duration_seconds gauge\n"
+		"cairn_restore_last_duration_seconds %.3f\n",
+		(unsigned long long)restores_started, (unsigned long long)restores_succeeded,
+		(unsigned long long)restores_failed, restore_last_seconds);
 	pthread_mutex_unlock(&mu);
 	if (fclose(f) != 0) {
 		free(buf);

@@ -11,6 +11,10 @@
 void cairn_metrics_backup_started(const char *destination);
 /* It ended: ok 1 or 0, after seconds, having written bytes (ok only). */
 void cairn_metrics_backup_ended(const char *destination, int ok, double seconds, uint64_t bytes);
+/* An online restore (the restore mutation) starts; it ended, ok 1 or 0,
+ * after seconds. */
+void cairn_metrics_restore_started(void);
+void cairn_metrics_restore_ended(int ok, double seconds);
 /* The metric families, HELP and TYPE lines included (malloc'd; NULL when
  * out of memory). */
 char *cairn_metrics_backup_text(void);

@@ -118,12 +118,18 @@ typedef int (*commit_fn)(struct cairn_alpha *a, uint64_t ts, void *arg, cairn_er
  * minutes. */
 #define WRITE_QUEUE_WAIT_S 15
 
+/* Writes are refused while an online restore runs (alpha/restore.c). */
+#define RESTORING_MSG                                                                              \
+	"a restore is in progress; writes are refused until it has finished: retry in a moment"
+
 static int commit(struct cairn_alpha *a, commit_fn fn, void *arg, uint64_t *ts, cairn_err *err)
 {
 	struct timespec until;
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += WRITE_QUEUE_WAIT_S;
 	*ts = 0;
+	if (cairn_alpha_restoring(a))
+		return cairn_err_setc(err, CAIRN_E_TRANSIENT, RESTORING_MSG);
 	if (pthread_mutex_timedlock(&a->write_mu, &until) != 0)
 		return cairn_err_setc(
 		    err, CAIRN_E_TRANSIENT,
@@ -153,12 +159,18 @@ struct apply_args {
 static int apply_edits(struct cairn_alpha *a, uint64_t ts, void *arg, cairn_err *err)
 {
 	const struct apply_args *aa = arg;
-	return cairn_db_apply(a->db, ts, aa->edits, aa->n, aa->max_uid, err);
+	pthread_rwlock_rdlock(&a->db_lock);
+	int rc = cairn_db_apply(a->db, ts, aa->edits, aa->n, aa->max_uid, err);
+	pthread_rwlock_unlock(&a->db_lock);
+	return rc;
 }
 
 static int apply_drop(struct cairn_alpha *a, uint64_t ts, void *arg, cairn_err *err)
 {
-	return cairn_db_drop(a->db, ts, arg, err);
+	pthread_rwlock_rdlock(&a->db_lock);
+	int rc = cairn_db_drop(a->db, ts, arg, err);
+	pthread_rwlock_unlock(&a->db_lock);
+	return rc;
 }
 
 /* A mutation's edits and the object texts they point to. */
@@ -235,7 +247,10 @@ static int check_uids(struct cairn_alpha *a, const struct cairn_rdf_mutation *m,
 				*max_uid = o;
 		}
 	}
-	if (max_explicit <= cairn_db_max_uid(a->db))
+	pthread_rwlock_rdlock(&a->db_lock);
+	uint64_t have = cairn_db_max_uid(a->db);
+	pthread_rwlock_unlock(&a->db_lock);
+	if (max_explicit <= have)
 		return 0;
 	struct cairn_zero_state st;
 	if (cairn_zero_state(a->zero, &st, err) < 0)
@@ -338,6 +353,10 @@ static void handle_mutate(struct cairn_alpha *a, const struct cairn_http_req *re
 		cairn_http_error(resp, 400,
 				 "only commitNow=true mutations are supported; add "
 				 "?commitNow=true");
+		return;
+	}
+	if (cairn_alpha_restoring(a)) {
+		cairn_http_error(resp, 503, RESTORING_MSG);
 		return;
 	}
 	if (cairn_rdf_parse(req->body, req->body_len, &m, &err) < 0) {
@@ -514,6 +533,10 @@ static void handle_alter(struct cairn_alpha *a, const struct cairn_http_req *req
 	char *pred = NULL, failures[1024] = "";
 	uint32_t owner = 0;
 	uint64_t ts = 0;
+	if (cairn_alpha_restoring(a)) {
+		cairn_http_error(resp, 503, RESTORING_MSG);
+		return;
+	}
 	if (alter_parse(req, resp, &pred) < 0)
 		return;
 	const char *what = pred ? "drop_attr" : "drop_all";
@@ -563,7 +586,7 @@ static void handle_internal_alter(struct cairn_alpha *a, const struct cairn_http
  * as it is sent, in the store's key order (predicate, subject, object
  * hash): memory is one buffer, whatever the store's size. */
 struct export_job {
-	struct cairn_db *db;
+	struct cairn_alpha *a;
 	uint64_t read_ts;
 	int fd, gone;
 	size_t len;
@@ -601,7 +624,9 @@ static int export_run(void *ctx, int fd)
 	struct export_job *j = ctx;
 	cairn_err err = {0};
 	j->fd = fd;
-	int rc = cairn_db_scan(j->db, j->read_ts, export_line, j, &err);
+	pthread_rwlock_rdlock(&j->a->db_lock);
+	int rc = cairn_db_scan(j->a->db, j->read_ts, export_line, j, &err);
+	pthread_rwlock_unlock(&j->a->db_lock);
 	if (rc == 0 && j->len && cairn_stream_write(fd, j->buf, j->len) < 0)
 		rc = 1;
 	if (rc < 0)
@@ -638,7 +663,7 @@ static void handle_export(struct cairn_alpha *a, const struct cairn_http_req *re
 		cairn_http_error(resp, 500, "out of memory");
 		return;
 	}
-	j->db = a->db;
+	j->a = a;
 	j->read_ts = read_ts;
 	if (cairn_http_stream(resp, "application/n-quads", export_run, j, free, &err) < 0)
 		cairn_http_error(resp, 500, "%s", err.msg);
@@ -648,6 +673,9 @@ static void handle_metrics(struct cairn_alpha *a, struct cairn_http_resp *resp)
 {
 	char *s = NULL;
 	const struct alpha_stats *st = &a->stats;
+	pthread_rwlock_rdlock(&a->db_lock);
+	uint64_t max_ts = cairn_db_max_ts(a->db);
+	pthread_rwlock_unlock(&a->db_lock);
 	pthread_mutex_lock(&a->stats.mu);
 	int n = asprintf(
 	    &s,
@@ -670,7 +698,7 @@ static void handle_metrics(struct cairn_alpha *a, struct cairn_http_resp *resp)
 	    (unsigned long long)st->mutations, (unsigned long long)st->mutation_errors,
 	    (unsigned long long)st->backups, (unsigned long long)st->backup_failures,
 	    (unsigned long long)st->last_backup_read_ts, st->backup_running,
-	    (unsigned long long)cairn_db_max_ts(a->db), cairn_member_unheard(&a->member));
+	    (unsigned long long)max_ts, cairn_member_unheard(&a->member));
 	pthread_mutex_unlock(&a->stats.mu);
 	char *bk = cairn_metrics_backup_text(), *all = NULL;
 	if (n >= 0 && asprintf(&all, "%s%s", s, bk ? bk : "") < 0)
@@ -706,7 +734,10 @@ static int run_backup(struct cairn_alpha *a, const struct cairn_backup_request *
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	cairn_metrics_backup_started(req->destination);
 	done->bytes = 0;
+	pthread_rwlock_rdlock(&a->db_lock);
+	src.db = a->db;
 	int rc = cairn_backup_run(&src, req, done, err);
+	pthread_rwlock_unlock(&a->db_lock);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	cairn_metrics_backup_ended(
 	    req->destination, rc == 0,
@@ -740,6 +771,20 @@ static int admin_backup(void *ctx, const cJSON *args, char **task_id, cairn_err 
 	return 0;
 }
 
+/* Mutation.restore: the online restore (alpha/restore.c), counted for /metrics. */
+static int admin_restore(void *ctx, const cJSON *args, char **message, cairn_err *err)
+{
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	cairn_metrics_restore_started();
+	int rc = cairn_alpha_restore(ctx, cJSON_GetObjectItemCaseSensitive(args, "input"), NULL,
+				     message, err);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	cairn_metrics_restore_ended(rc == 0, (double)(t1.tv_sec - t0.tv_sec) +
+						 (t1.tv_nsec - t0.tv_nsec) / 1e9);
+	return rc;
+}
+
 static void admin_health(void *ctx, cJSON *node)
 {
 	struct cairn_alpha *a = ctx;
@@ -758,6 +803,8 @@ static void admin_health(void *ctx, cJSON *node)
 	cJSON *ongoing = cJSON_AddArrayToObject(node, "ongoing");
 	if (ongoing && backup)
 		cJSON_AddItemToArray(ongoing, cJSON_CreateString("opBackup"));
+	if (ongoing && cairn_alpha_restoring(a))
+		cJSON_AddItemToArray(ongoing, cJSON_CreateString("opRestore"));
 	cJSON_AddArrayToObject(node, "indexing");
 	cJSON *ee = cJSON_AddArrayToObject(node, "ee_features");
 	if (ee) {
@@ -797,8 +844,10 @@ static void handle_group_backup(struct cairn_alpha *a, const struct cairn_http_r
 		cairn_http_error(resp, 405, "POST a group backup request");
 		return;
 	}
+	pthread_rwlock_rdlock(&a->db_lock);
 	struct cairn_backup_source src = backup_source(a);
 	char *out = cairn_group_backup_serve(&src, req->body, req->body_len, &err);
+	pthread_rwlock_unlock(&a->db_lock);
 	if (!out) {
 		cairn_scrub(err.msg);
 		cairn_error("group backup failed: %s", err.msg);
@@ -815,7 +864,12 @@ static void handle_group_backup(struct cairn_alpha *a, const struct cairn_http_r
 static void handle_admin(struct cairn_alpha *a, const struct cairn_http_req *req,
 			 struct cairn_http_resp *resp)
 {
-	struct cairn_admin_ops ops = {a, admin_backup, admin_health};
+	struct cairn_admin_ops ops = {
+	    .ctx = a,
+	    .backup = admin_backup,
+	    .health = admin_health,
+	    .restore = admin_restore,
+	};
 	struct cairn_gql_http_req greq = {
 	    req->method,
 	    cairn_http_header(req, "Content-Type"),
@@ -883,6 +937,9 @@ static void handle(void *ctx, const struct cairn_http_req *req, struct cairn_htt
 			handle_internal_alter(a, req, resp);
 	} else if (!strcmp(req->path, "/internal/backup")) {
 		handle_group_backup(a, req, resp);
+	} else if (!strncmp(req->path, "/internal/restore/", 18)) {
+		if (internal_allowed(a, req, resp))
+			cairn_alpha_restore_serve(a, req, resp);
 	} else if (!strcmp(req->path, "/metrics")) {
 		handle_metrics(a, resp);
 	} else {
@@ -895,13 +952,15 @@ static void handle(void *ctx, const struct cairn_http_req *req, struct cairn_htt
  * and must know this group owns the predicates restored into it, so that a
  * forgotten /assign after a restore is harmless and another group's alpha
  * refuses their writes. */
-static int claim_restored(struct cairn_alpha *a, const char *dir, cairn_err *err)
+int cairn_alpha_claim_restored(struct cairn_alpha *a, const char *dir, cairn_err *err)
 {
 	struct cairn_restored r;
 	int got = cairn_restored_read(dir, &r, err);
 	if (got < 0)
 		return -1;
+	pthread_rwlock_rdlock(&a->db_lock);
 	uint64_t ts = cairn_db_max_ts(a->db), uid = cairn_db_max_uid(a->db);
+	pthread_rwlock_unlock(&a->db_lock);
 	if (r.read_ts > ts)
 		ts = r.read_ts;
 	if (r.max_uid > uid)
@@ -964,6 +1023,13 @@ int cairn_cmd_alpha(int argc, char **argv)
 	memset(&a, 0, sizeof a);
 	pthread_mutex_init(&a.write_mu, NULL);
 	pthread_mutex_init(&a.stats.mu, NULL);
+	pthread_mutex_init(&a.restore_mu, NULL);
+	/* Writers first: a restore's swap is not starved by a stream of exports. */
+	pthread_rwlockattr_t rwa;
+	pthread_rwlockattr_init(&rwa);
+	pthread_rwlockattr_setkind_np(&rwa, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&a.db_lock, &rwa);
+	pthread_rwlockattr_destroy(&rwa);
 	a.started = time(NULL);
 	cairn_log_set_name("alpha");
 	int rc = cairn_opts_parse_keyed("alpha", NULL, flags, argc, argv, &o, &err);
@@ -990,7 +1056,8 @@ int cairn_cmd_alpha(int argc, char **argv)
 	if (cairn_key_load(o.kv, a.key, &a.key_len, &err) < 0)
 		goto out;
 	const char *dir = cairn_opt(&o, "postings");
-	if (cairn_db_open(dir, &a.db, &err) < 0 || cairn_group_id_read(dir, &a.group, &err) < 0)
+	if (cairn_alpha_restore_recover(dir, &err) < 0 || cairn_db_open(dir, &a.db, &err) < 0 ||
+	    cairn_group_id_read(dir, &a.group, &err) < 0)
 		goto out;
 	a.zero = strdup(cairn_opt(&o, "zero"));
 	uint32_t g = 0;
@@ -1002,7 +1069,7 @@ int cairn_cmd_alpha(int argc, char **argv)
 	if (!a.group && cairn_group_id_write(dir, g, &err) < 0)
 		goto out;
 	a.group = g;
-	if (claim_restored(&a, dir, &err) < 0)
+	if (cairn_alpha_claim_restored(&a, dir, &err) < 0)
 		goto out;
 	srv = cairn_http_start(cairn_opt(&o, "http"), handle, &a, &hopts, &err);
 	if (!srv)

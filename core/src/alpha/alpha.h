@@ -38,6 +38,14 @@ struct cairn_alpha {
 	size_t key_len;
 	time_t started;
 	struct alpha_stats stats;
+	/* Every use of db holds db_lock for reading; the online restore's swap
+	 * (alpha/restore.c) holds it for writing while it replaces db. */
+	pthread_rwlock_t db_lock;
+	/* The online restore on this alpha, under restore_mu: while restoring,
+	 * writes are refused; restore_id names the prepared store. */
+	pthread_mutex_t restore_mu;
+	int restoring;
+	char restore_id[17];
 };
 
 /* The task kinds' run functions (alpha/tasks.h: cairn_task_fn), one per
@@ -48,5 +56,20 @@ int cairn_alpha_restore(struct cairn_alpha *a, const cJSON *input, struct cairn_
 			char **result, cairn_err *err);
 int cairn_alpha_export(struct cairn_alpha *a, const cJSON *input, struct cairn_task_progress *p,
 		       char **result, cairn_err *err);
+
+/* alpha/restore.c: the participant's side of the online restore. */
+struct cairn_http_req;
+struct cairn_http_resp;
+/* Serves POST /internal/restore/{prepare,commit,abort} (the caller checked
+ * that it comes from a member). */
+void cairn_alpha_restore_serve(struct cairn_alpha *a, const struct cairn_http_req *req,
+			       struct cairn_http_resp *resp);
+/* 1 while a restore has stopped this alpha's writes. */
+int cairn_alpha_restoring(struct cairn_alpha *a);
+/* At start, before the store is opened: finishes or undoes what a restore
+ * cut short left beside dir (the rule is in alpha/restore.c). */
+int cairn_alpha_restore_recover(const char *dir, cairn_err *err);
+/* alpha.c: zero moved past dir's data and its restored predicates claimed. */
+int cairn_alpha_claim_restored(struct cairn_alpha *a, const char *dir, cairn_err *err);
 
 #endif

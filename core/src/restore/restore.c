@@ -28,6 +28,7 @@
 #include "commands.h"
 #include "keysel.h"
 #include "log.h"
+#include "restore/build.h"
 #include "restore/check.h"
 #include "restore/common.h"
 #include "restore/progress.h"
@@ -60,7 +61,7 @@ static int rm_entry(const char *path, const struct stat *sb, int flag, struct FT
 	return 0;
 }
 
-static void rm_rf(const char *path) { nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
+void cairn_rm_rf(const char *path) { nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS); }
 
 /* Removes .p<N>.restoring.<pid> directories left in dir by restores that
  * were killed: their process no longer exists. */
@@ -81,7 +82,7 @@ static void remove_stale_temporaries(const char *dir)
 		char *path = NULL;
 		if (asprintf(&path, "%s/%s", dir, e->d_name) >= 0) {
 			cairn_info("removing %s, left by an interrupted restore", path);
-			rm_rf(path);
+			cairn_rm_rf(path);
 		}
 		free(path);
 	}
@@ -132,20 +133,20 @@ static uint64_t group_bytes(const struct cairn_manifest *const *chain, size_t n,
 	return total;
 }
 
-/* One group's temporary directory from every backup of the chain, each
- * object read once and checked as it is applied. */
-static int build_group(struct cairn_store_loc *loc, const struct cairn_manifest *const *chain,
-		       size_t n, const struct cairn_keyset *ks, const struct restore_group *g,
-		       cairn_err *err)
+/* One group's directory from every backup of the chain, each object read
+ * once and checked as it is applied. */
+static int build_store(struct cairn_store_loc *loc, const struct cairn_manifest *const *chain,
+		       size_t n, const struct cairn_keyset *ks, uint32_t group, const char *dir,
+		       struct cairn_build_progress *p, cairn_err *err)
 {
 	struct cairn_db *db = NULL;
-	rm_rf(g->tmp);
-	if (cairn_db_open_bulk(g->tmp, &db, err) < 0)
+	cairn_rm_rf(dir);
+	if (cairn_db_open_bulk(dir, &db, err) < 0)
 		return -1;
 	for (size_t k = 0; k < n; k++) {
 		const struct cairn_manifest_obj *obj = NULL;
 		for (size_t i = 0; i < chain[k]->nobjs; i++)
-			if (chain[k]->objs[i].group == g->group)
+			if (chain[k]->objs[i].group == group)
 				obj = &chain[k]->objs[i];
 		if (!obj)
 			continue; /* the group did not exist yet at that backup */
@@ -162,12 +163,16 @@ static int build_group(struct cairn_store_loc *loc, const struct cairn_manifest 
 			cairn_err_prefix(err, "object %s", name);
 			goto fail;
 		}
+		if (p) {
+			__atomic_fetch_add(&p->bytes, obj->size, __ATOMIC_RELAXED);
+			__atomic_fetch_add(&p->objects, 1, __ATOMIC_RELAXED);
+		}
 	}
 	/* The one sync of the store (opened unsynced), before it is named done. */
 	if (cairn_db_sync(db, err) < 0)
 		goto fail;
 	cairn_db_close(db);
-	return cairn_group_id_write(g->tmp, g->group, err);
+	return cairn_group_id_write(dir, group, err);
 fail:
 	cairn_db_close(db);
 	return -1;
@@ -176,14 +181,14 @@ fail:
 /* restore.json beside group_id (store/restored.h): the alpha that starts
  * on the directory moves zero past the data and claims the group's
  * predicates (every predicate the chain lists for it) before serving. */
-static int write_restore_meta(const struct restore_group *g,
+static int write_restore_meta(uint32_t group, const char *dir,
 			      const struct cairn_manifest *const *chain, size_t n, uint64_t max_uid,
 			      cairn_err *err)
 {
 	struct cairn_restored r = {chain[n - 1]->read_ts, max_uid, NULL, 0};
 	char gid[16];
 	int rc = -1;
-	snprintf(gid, sizeof gid, "%u", g->group);
+	snprintf(gid, sizeof gid, "%u", group);
 	for (size_t k = 0; k < n; k++) {
 		const cJSON *p;
 		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(chain[k]->groups, gid))
@@ -206,10 +211,29 @@ static int write_restore_meta(const struct restore_group *g,
 			r.npreds++;
 		}
 	}
-	rc = cairn_restored_write(g->tmp, &r, err);
+	rc = cairn_restored_write(dir, &r, err);
 out:
 	cairn_restored_clear(&r);
 	return rc;
+}
+
+uint64_t cairn_chain_max_uid(const struct cairn_manifest *const *chain, size_t n)
+{
+	uint64_t max_uid = 0;
+	for (size_t k = 0; k < n; k++)
+		if (chain[k]->max_uid > max_uid)
+			max_uid = chain[k]->max_uid;
+	return max_uid;
+}
+
+int cairn_restore_build_group(struct cairn_store_loc *loc,
+			      const struct cairn_manifest *const *chain, size_t n,
+			      const struct cairn_keyset *ks, uint32_t group, const char *dir,
+			      struct cairn_build_progress *p, cairn_err *err)
+{
+	if (build_store(loc, chain, n, ks, group, dir, p, err) < 0)
+		return -1;
+	return write_restore_meta(group, dir, chain, n, cairn_chain_max_uid(chain, n), err);
 }
 
 /* All groups or none. */
@@ -369,10 +393,7 @@ int cairn_cmd_restore(int argc, char **argv)
 		cairn_err_set(&err, "cannot create %s: %s", pdir, strerror(errno));
 		goto out;
 	}
-	uint64_t max_uid = 0;
-	for (size_t k = 0; k < n; k++)
-		if (chain[k]->max_uid > max_uid)
-			max_uid = chain[k]->max_uid;
+	uint64_t max_uid = cairn_chain_max_uid(chain, n);
 	uint64_t total = 0;
 	for (size_t gi = 0; gi < ng; gi++)
 		total += group_bytes(chain, n, groups[gi].group);
@@ -382,8 +403,8 @@ int cairn_cmd_restore(int argc, char **argv)
 		snprintf(label, sizeof label, "group %u (%zu of %zu)", groups[gi].group, gi + 1,
 			 ng);
 		cairn_progress_part(label, group_bytes(chain, n, groups[gi].group));
-		if (build_group(&loc, chain, n, &ks, &groups[gi], &err) < 0 ||
-		    write_restore_meta(&groups[gi], chain, n, max_uid, &err) < 0)
+		if (cairn_restore_build_group(&loc, chain, n, &ks, groups[gi].group, groups[gi].tmp,
+					      NULL, &err) < 0)
 			goto out;
 		cairn_progress_part_done();
 	}
@@ -406,7 +427,7 @@ out:
 		cairn_print_error(err.msg);
 	for (size_t gi = 0; gi < ng; gi++) {
 		if (cleanup && groups[gi].tmp)
-			rm_rf(groups[gi].tmp);
+			cairn_rm_rf(groups[gi].tmp);
 		free(groups[gi].tmp);
 		free(groups[gi].final);
 	}

@@ -24,8 +24,29 @@ static const struct cairn_gql_field_def backup_input_fields[] = {
     {"compression", "String", NULL, 0},
 };
 static const struct cairn_gql_field_def backup_args[] = {{"input", "BackupInput!", NULL, 0}};
+static const struct cairn_gql_field_def restore_input_fields[] = {
+    {"location", "String!", NULL, 0},
+    {"backupId", "String", NULL, 0},
+    {"backupNum", "Int", NULL, 0},
+    {"encryptionKeyFile", "String", NULL, 0},
+    {"vaultAddr", "String", NULL, 0},
+    {"vaultRoleIDFile", "String", NULL, 0},
+    {"vaultSecretIDFile", "String", NULL, 0},
+    {"vaultPath", "String", NULL, 0},
+    {"vaultField", "String", NULL, 0},
+    {"vaultFormat", "String", NULL, 0},
+    {"accessKey", "String", NULL, 0},
+    {"secretKey", "String", NULL, 0},
+    {"sessionToken", "String", NULL, 0},
+    {"anonymous", "Boolean", NULL, 0},
+};
+static const struct cairn_gql_field_def restore_args[] = {{"input", "RestoreInput!", NULL, 0}};
+static const struct cairn_gql_field_def restore_payload_fields[] = {
+    {"code", "String", NULL, 0}, {"message", "String", NULL, 0}, {"taskId", "String", NULL, 0}};
 static const struct cairn_gql_field_def mutation_fields[] = {
-    {"backup", "BackupPayload", backup_args, 1}};
+    {"backup", "BackupPayload", backup_args, 1},
+    {"restore", "RestorePayload", restore_args, 1},
+};
 static const struct cairn_gql_field_def payload_fields[] = {{"response", "Response", NULL, 0},
 							    {"taskId", "String", NULL, 0}};
 static const struct cairn_gql_field_def response_fields[] = {{"code", "String", NULL, 0},
@@ -48,6 +69,9 @@ static const struct cairn_gql_type_def admin_types[] = {
     {"Response", CAIRN_GQL_OBJECT_TYPE, response_fields, COUNT(response_fields)},
     {"NodeState", CAIRN_GQL_OBJECT_TYPE, node_fields, COUNT(node_fields)},
     {"BackupInput", CAIRN_GQL_INPUT_TYPE, backup_input_fields, COUNT(backup_input_fields)},
+    {"RestoreInput", CAIRN_GQL_INPUT_TYPE, restore_input_fields, COUNT(restore_input_fields)},
+    {"RestorePayload", CAIRN_GQL_OBJECT_TYPE, restore_payload_fields,
+     COUNT(restore_payload_fields)},
 };
 
 /* Introspection's descriptions (graphql.h: struct cairn_gql_doc). */
@@ -68,6 +92,28 @@ static const struct cairn_gql_doc admin_docs[] = {
     {"BackupInput", "anonymous", "Send no credentials (a public bucket).", NULL},
     {"BackupInput", "forceFull", "Start a new series with a full backup.", NULL},
     {"BackupInput", "compression", "gzip (default) or zstd.", NULL},
+    {"Mutation", "restore",
+     "Restores a backup series into the running cluster: every group builds its part beside "
+     "its live data and swaps it in only when all groups have; writes are refused meanwhile.",
+     NULL},
+    {"RestoreInput", NULL, "Which backups to restore and how to read them.", NULL},
+    {"RestoreInput", "location", "Where the backups are (a directory or URI).", NULL},
+    {"RestoreInput", "backupId", "The series to restore (default: the newest backup's).", NULL},
+    {"RestoreInput", "backupNum", "Restore the series up to this backup (default: all).", NULL},
+    {"RestoreInput", "encryptionKeyFile",
+     "The key's file on the alpha (default: the alpha's own key).", NULL},
+    {"RestoreInput", "vaultAddr", "Vault's address, to read the key from Vault.", NULL},
+    {"RestoreInput", "vaultRoleIDFile", "File on the alpha holding the Vault role-id.", NULL},
+    {"RestoreInput", "vaultSecretIDFile", "File on the alpha holding the Vault secret-id.", NULL},
+    {"RestoreInput", "vaultPath", "Vault KV path of the key.", NULL},
+    {"RestoreInput", "vaultField", "Field of the Vault secret that holds the key.", NULL},
+    {"RestoreInput", "vaultFormat", "base64 or raw.", NULL},
+    {"RestoreInput", "accessKey", "Object store access key (else the environment).", NULL},
+    {"RestoreInput", "secretKey", "Object store secret key (else the environment).", NULL},
+    {"RestoreInput", "sessionToken", "Temporary credentials' session token.", NULL},
+    {"RestoreInput", "anonymous", "Send no credentials (a public bucket).", NULL},
+    {"RestorePayload", NULL, "The restore's outcome.", NULL},
+    {"RestorePayload", "taskId", "The restore's task (null: it ran to its end).", NULL},
     {"NodeState", NULL, "One node of the cluster.", NULL},
     {"NodeState", "uptime", "Seconds since the node started.", NULL},
     {"NodeState", "lastEcho", "Unix time the node was last heard from.", NULL},
@@ -161,6 +207,43 @@ static int resolve_backup(const struct cairn_gql_resolve *r, cJSON **out, cairn_
 	return 0;
 }
 
+/* RestoreInput fields that hold credentials. */
+static const char *const restore_secret_fields[] = {"accessKey", "secretKey", "sessionToken"};
+
+/* Mutation.restore: the online restore through the alpha, answers a
+ * RestorePayload. */
+static int resolve_restore(const struct cairn_gql_resolve *r, cJSON **out, cairn_err *err)
+{
+	const struct cairn_admin_ops *ops = r->ctx;
+	const cJSON *input = cJSON_GetObjectItemCaseSensitive(r->args, "input");
+	char *message = NULL;
+	cJSON *payload;
+	size_t i;
+
+	if (!ops->restore)
+		return cairn_err_set(err, "restore is not available on this server");
+	if (ops->restore(ops->ctx, r->args, &message, err)) {
+		free(message);
+		err->msg[sizeof err->msg - 1] = '\0';
+		for (i = 0; i < COUNT(restore_secret_fields); i++)
+			scrub(err->msg, sizeof err->msg,
+			      input_string(input, restore_secret_fields[i]));
+		if (!err->msg[0])
+			cairn_err_set(err, "restore failed");
+		return -1;
+	}
+	if (!(payload = cJSON_CreateObject())) {
+		free(message);
+		return 0;
+	}
+	cJSON_AddStringToObject(payload, "code", "Success");
+	cJSON_AddStringToObject(payload, "message", message ? message : "Restore completed.");
+	cJSON_AddNullToObject(payload, "taskId");
+	free(message);
+	*out = payload;
+	return 0;
+}
+
 /* Query.health: this node's NodeState, as a list of one. */
 static int resolve_health(const struct cairn_gql_resolve *r, cJSON **out, cairn_err *err)
 {
@@ -183,6 +266,7 @@ static int resolve_health(const struct cairn_gql_resolve *r, cJSON **out, cairn_
 static const struct cairn_gql_resolver admin_resolvers[] = {
     {"Query", "health", resolve_health},
     {"Mutation", "backup", resolve_backup},
+    {"Mutation", "restore", resolve_restore},
 };
 
 int cairn_admin_serve(const struct cairn_admin_ops *ops, const struct cairn_gql_http_req *req,

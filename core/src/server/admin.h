@@ -3,7 +3,14 @@
  * supplies.
  *
  *   type Query    { health: [NodeState] }
- *   type Mutation { backup(input: BackupInput!): BackupPayload }
+ *   type Mutation { backup(input: BackupInput!): BackupPayload,
+ *                   restore(input: RestoreInput!): RestorePayload }
+ *   input RestoreInput { location: String!, backupId: String, backupNum: Int,
+ *                        encryptionKeyFile, vaultAddr, vaultRoleIDFile,
+ *                        vaultSecretIDFile, vaultPath, vaultField,
+ *                        vaultFormat, accessKey, secretKey, sessionToken:
+ *                        String, anonymous: Boolean }
+ *   type RestorePayload { code: String, message: String, taskId: String }
  *   input BackupInput { destination: String!, accessKey: String,
  *                       secretKey: String, sessionToken: String,
  *                       anonymous: Boolean, forceFull: Boolean }
@@ -41,6 +48,11 @@ struct cairn_admin_ops {
 	/* Fills node_state with instance, address, status, group, version,
 	 * uptime, lastEcho, ongoing, indexing and ee_features. */
 	void (*health)(void *ctx, cJSON *node_state);
+	/* Mutation.restore: args {"input": {RestoreInput fields given}}. Returns
+	 * 0 when the restore is complete, *message (malloc'd, may stay NULL)
+	 * saying what was restored; -1 with a person-readable message in err
+	 * (credentials blanked out of it). */
+	int (*restore)(void *ctx, const cJSON *args, char **message, cairn_err *err);
 };
 
 /* Serves one /admin request over HTTP (GET, POST, batches, CORS
