@@ -250,12 +250,12 @@ static void an_unreadable_newest_manifest_makes_the_next_backup_a_new_full_serie
 	f.set.bad = bad;
 	f.set.nbad = 1; /* older than the newest readable backup */
 	memset(&next, 0, sizeof next);
-	CHECK(cairn_series_plan_next(&f.set, 0, 30, "", &next, &err) == 0);
+	CHECK(cairn_series_plan_next(&f.set, 0, 30, NULL, "", &next, &err) == 0);
 	CHECK(!next.full && next.backup_num == 3 && next.since == 20);
 	CHECK_STR(next.backup_id, "s1");
 	f.set.bad = bad + 1; /* newer than it */
 	memset(&next, 0, sizeof next);
-	CHECK(cairn_series_plan_next(&f.set, 0, 30, "", &next, &err) == 0);
+	CHECK(cairn_series_plan_next(&f.set, 0, 30, NULL, "", &next, &err) == 0);
 	CHECK(next.full && next.backup_num == 1 && next.since == 0);
 	CHECK(strcmp(next.backup_id, "s1") != 0);
 	f.set.bad = NULL;
@@ -263,8 +263,32 @@ static void an_unreadable_newest_manifest_makes_the_next_backup_a_new_full_serie
 	fixture_free(&f);
 }
 
+/* An incremental follows the newest backup of the cluster's own epoch,
+ * even when another epoch's backup (another cluster's, or from before a
+ * restore) has a higher read_ts; with none of its epoch, a new series. */
+static void the_next_backup_follows_the_clusters_epoch_only(void)
+{
+	struct fixture f = {0};
+	struct cairn_manifest next;
+	cairn_err err = {0};
+	add(&f, "mine", 1, 0, 10);
+	add(&f, "theirs", 1, 0, 50);
+	snprintf(f.m[0].cluster_epoch, sizeof f.m[0].cluster_epoch, "00000000000000aa");
+	snprintf(f.m[1].cluster_epoch, sizeof f.m[1].cluster_epoch, "00000000000000bb");
+	memset(&next, 0, sizeof next);
+	CHECK(cairn_series_plan_next(&f.set, 0, 30, "00000000000000aa", "", &next, &err) == 0);
+	CHECK(!next.full && next.backup_num == 2 && next.since == 10);
+	CHECK_STR(next.backup_id, "mine");
+	memset(&next, 0, sizeof next);
+	CHECK(cairn_series_plan_next(&f.set, 0, 60, "00000000000000cc", "", &next, &err) == 0);
+	CHECK(next.full && next.backup_num == 1 && next.since == 0);
+	CHECK(strcmp(next.backup_id, "mine") != 0 && strcmp(next.backup_id, "theirs") != 0);
+	fixture_free(&f);
+}
+
 int main(void)
 {
+	the_next_backup_follows_the_clusters_epoch_only();
 	a_good_series_chains_in_order();
 	the_default_is_the_newest_backups_series();
 	broken_series_are_refused();

@@ -122,20 +122,25 @@ typedef int (*commit_fn)(struct cairn_alpha *a, uint64_t ts, void *arg, cairn_er
 #define RESTORING_MSG                                                                              \
 	"a restore is in progress; writes are refused until it has finished: retry in a moment"
 
-static int commit(struct cairn_alpha *a, commit_fn fn, void *arg, uint64_t *ts, cairn_err *err)
+static int commit(struct cairn_alpha *a, uint64_t gen, commit_fn fn, void *arg, uint64_t *ts,
+		  cairn_err *err)
 {
 	struct timespec until;
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += WRITE_QUEUE_WAIT_S;
 	*ts = 0;
-	if (cairn_alpha_restoring(a))
-		return cairn_err_setc(err, CAIRN_E_TRANSIENT, RESTORING_MSG);
 	if (pthread_mutex_timedlock(&a->write_mu, &until) != 0)
 		return cairn_err_setc(
 		    err, CAIRN_E_TRANSIENT,
 		    "the commits before this one have waited %d s for zero; nothing "
 		    "was applied: check zero and retry",
 		    WRITE_QUEUE_WAIT_S);
+	/* Under write_mu, which a restore's swap takes too: a write planned
+	 * before a restore began never lands after it. */
+	if (!gen || cairn_alpha_write_gen(a) != gen) {
+		pthread_mutex_unlock(&a->write_mu);
+		return cairn_err_setc(err, CAIRN_E_TRANSIENT, RESTORING_MSG);
+	}
 	int rc = cairn_member_begin(&a->member, ts, err);
 	if (rc == 0) {
 		/* Fault injection for tests: a commit that stays in flight a while. */
@@ -355,7 +360,8 @@ static void handle_mutate(struct cairn_alpha *a, const struct cairn_http_req *re
 				 "?commitNow=true");
 		return;
 	}
-	if (cairn_alpha_restoring(a)) {
+	uint64_t gen = cairn_alpha_write_gen(a);
+	if (!gen) {
 		cairn_http_error(resp, 503, RESTORING_MSG);
 		return;
 	}
@@ -374,7 +380,7 @@ static void handle_mutate(struct cairn_alpha *a, const struct cairn_http_req *re
 			goto fail;
 		}
 	struct apply_args aa = {l.edits, l.n, max_uid};
-	if (commit(a, apply_edits, &aa, &ts, &err) < 0) {
+	if (commit(a, gen, apply_edits, &aa, &ts, &err) < 0) {
 		status = ts ? 500 : 503;
 		goto fail;
 	}
@@ -532,8 +538,8 @@ static void handle_alter(struct cairn_alpha *a, const struct cairn_http_req *req
 	struct cairn_zero_state st = {0};
 	char *pred = NULL, failures[1024] = "";
 	uint32_t owner = 0;
-	uint64_t ts = 0;
-	if (cairn_alpha_restoring(a)) {
+	uint64_t ts = 0, gen = cairn_alpha_write_gen(a);
+	if (!gen) {
 		cairn_http_error(resp, 503, RESTORING_MSG);
 		return;
 	}
@@ -545,7 +551,7 @@ static void handle_alter(struct cairn_alpha *a, const struct cairn_http_req *req
 		cairn_http_error(resp, 503, "%s not applied in any group: %s", what, err.msg);
 		goto out;
 	}
-	if (commit(a, apply_drop, pred, &ts, &err) < 0) {
+	if (commit(a, gen, apply_drop, pred, &ts, &err) < 0) {
 		cairn_http_error(resp, ts ? 500 : 503,
 				 "%s not applied in any group (group %u, this alpha: %s)", what,
 				 a->group, err.msg);
@@ -572,10 +578,10 @@ static void handle_internal_alter(struct cairn_alpha *a, const struct cairn_http
 {
 	cairn_err err = {0};
 	char *pred = NULL;
-	uint64_t ts = 0;
+	uint64_t ts = 0, gen = cairn_alpha_write_gen(a);
 	if (alter_parse(req, resp, &pred) < 0)
 		return;
-	if (commit(a, apply_drop, pred, &ts, &err) < 0)
+	if (commit(a, gen, apply_drop, pred, &ts, &err) < 0)
 		cairn_http_error(resp, ts ? 500 : 503, "%s", err.msg);
 	else
 		alter_reply(a, resp, ts);
@@ -722,6 +728,10 @@ static struct cairn_backup_source backup_source(const struct cairn_alpha *a)
 static int run_backup(struct cairn_alpha *a, const struct cairn_backup_request *req,
 		      struct cairn_backup_done *done, cairn_err *err)
 {
+	if (cairn_alpha_restoring(a))
+		return cairn_err_setc(err, CAIRN_E_TRANSIENT,
+				      "a restore is in progress in this group; back up when it has "
+				      "finished");
 	pthread_mutex_lock(&a->stats.mu);
 	int busy = a->stats.backup_running;
 	a->stats.backup_running = 1;
@@ -844,6 +854,12 @@ static void handle_group_backup(struct cairn_alpha *a, const struct cairn_http_r
 		cairn_http_error(resp, 405, "POST a group backup request");
 		return;
 	}
+	if (cairn_alpha_restoring(a)) {
+		cairn_http_error(
+		    resp, 503, "a restore is in progress in group %u; back up when it has finished",
+		    a->group);
+		return;
+	}
 	pthread_rwlock_rdlock(&a->db_lock);
 	struct cairn_backup_source src = backup_source(a);
 	char *out = cairn_group_backup_serve(&src, req->body, req->body_len, &err);
@@ -947,6 +963,26 @@ static void handle(void *ctx, const struct cairn_http_req *req, struct cairn_htt
 	}
 }
 
+/* Restored data replaces a group's: zero is told once (per zero: a new
+ * zero, whose restore_ts is older than the mark, is told again), so that
+ * the next backup to any destination starts a new series (backup/series.c)
+ * instead of adding an incremental to a series this data is not part of. */
+static int mark_restored(struct cairn_alpha *a, const char *dir, struct cairn_restored *r,
+			 cairn_err *err)
+{
+	struct cairn_zero_state st;
+	if (cairn_zero_state(a->zero, &st, err) < 0)
+		return -1;
+	uint64_t known = st.restore_ts;
+	cairn_zero_state_clear(&st);
+	if (r->marked_ts && known >= r->marked_ts)
+		return 0;
+	if (cairn_zero_mark_restored(a->zero, &r->marked_ts, err) < 0 ||
+	    cairn_restored_write(dir, r, err) < 0)
+		return cairn_err_prefix(err, "cannot record the restore of %s", dir);
+	return 0;
+}
+
 /* Before serving: zero must never hand out a timestamp or uid the data
  * already holds (a restored directory's restore.json, or the store itself),
  * and must know this group owns the predicates restored into it, so that a
@@ -984,6 +1020,8 @@ int cairn_alpha_claim_restored(struct cairn_alpha *a, const char *dir, cairn_err
 		}
 		remember_tablet(r.preds[i]);
 	}
+	if (!got && mark_restored(a, dir, &r, err) < 0)
+		goto fail;
 	if (!got)
 		cairn_info("restored data (version %llu, max uid %llu, %zu predicates): zero "
 			   "moved past it and the predicates claimed for group %u",

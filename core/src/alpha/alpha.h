@@ -45,6 +45,8 @@ struct cairn_alpha {
 	 * writes are refused; restore_id names the prepared store. */
 	pthread_mutex_t restore_mu;
 	int restoring;
+	uint64_t restore_gen;	     /* counts prepares (cairn_alpha_write_gen) */
+	int64_t restore_prepared_ms; /* when the prepare finished (monotonic), 0: not yet */
 	char restore_id[17];
 };
 
@@ -66,6 +68,11 @@ void cairn_alpha_restore_serve(struct cairn_alpha *a, const struct cairn_http_re
 			       struct cairn_http_resp *resp);
 /* 1 while a restore has stopped this alpha's writes. */
 int cairn_alpha_restoring(struct cairn_alpha *a);
+/* 0 while a restore stops this alpha's writes; otherwise a number that
+ * changes whenever a restore begins: a write that took it before choosing
+ * uids and finds it changed when it commits was planned against data a
+ * restore has replaced, and is refused. */
+uint64_t cairn_alpha_write_gen(struct cairn_alpha *a);
 /* At start, before the store is opened: finishes or undoes what a restore
  * cut short left beside dir (the rule is in alpha/restore.c). */
 int cairn_alpha_restore_recover(const char *dir, cairn_err *err);

@@ -177,6 +177,8 @@ static int open_chain(const struct restore_req *r, struct opened *o, cairn_err *
 static void set_restoring(struct cairn_alpha *a, int on, const char *id)
 {
 	pthread_mutex_lock(&a->restore_mu);
+	if (on)
+		a->restore_gen++;
 	a->restoring = on;
 	snprintf(a->restore_id, sizeof a->restore_id, "%s", on ? id : "");
 	pthread_mutex_unlock(&a->restore_mu);
@@ -188,6 +190,49 @@ int cairn_alpha_restoring(struct cairn_alpha *a)
 	int on = a->restoring;
 	pthread_mutex_unlock(&a->restore_mu);
 	return on;
+}
+
+/* How long a prepared group waits for its commit or abort before it gives
+ * the restore up (its coordinator died or lost the group): the commits
+ * follow the last prepare within seconds. CAIRN_RESTORE_COMMIT_WAIT_S
+ * shortens it for tests. */
+#define COMMIT_WAIT_S 300
+
+static int64_t now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static int abort_restore(struct cairn_alpha *a, const char *id);
+
+/* A prepared restore whose commit never came is abandoned, so that the
+ * group takes writes again. */
+static void expire_prepared(struct cairn_alpha *a)
+{
+	const char *env = getenv("CAIRN_RESTORE_COMMIT_WAIT_S");
+	int64_t wait_ms = (int64_t)(env && atoi(env) > 0 ? atoi(env) : COMMIT_WAIT_S) * 1000;
+	char id[sizeof a->restore_id] = "";
+	pthread_mutex_lock(&a->restore_mu);
+	if (a->restoring && a->restore_prepared_ms && now_ms() - a->restore_prepared_ms > wait_ms)
+		snprintf(id, sizeof id, "%s", a->restore_id);
+	pthread_mutex_unlock(&a->restore_mu);
+	if (!id[0])
+		return;
+	cairn_warn("restore %s: prepared in group %u, but neither committed nor abandoned within "
+		   "%lld s (its coordinator failed?): abandoning it; the live data is unchanged",
+		   id, a->group, (long long)(wait_ms / 1000));
+	abort_restore(a, id);
+}
+
+uint64_t cairn_alpha_write_gen(struct cairn_alpha *a)
+{
+	expire_prepared(a);
+	pthread_mutex_lock(&a->restore_mu);
+	uint64_t gen = a->restoring ? 0 : a->restore_gen + 1;
+	pthread_mutex_unlock(&a->restore_mu);
+	return gen;
 }
 
 static int valid_id(const char *id)
@@ -216,6 +261,8 @@ static int prepare(struct cairn_alpha *a, const struct restore_req *r,
 	int busy = a->restoring && strcmp(a->restore_id, r->id) != 0;
 	if (!busy) {
 		a->restoring = 1;
+		a->restore_gen++;
+		a->restore_prepared_ms = 0;
 		snprintf(a->restore_id, sizeof a->restore_id, "%s", r->id);
 	}
 	pthread_mutex_unlock(&a->restore_mu);
@@ -253,6 +300,9 @@ static int prepare(struct cairn_alpha *a, const struct restore_req *r,
 		int ms = atoi(pause);
 		usleep((useconds_t)(ms > FAULT_PAUSE_MAX_MS ? FAULT_PAUSE_MAX_MS : ms) * 1000);
 	}
+	pthread_mutex_lock(&a->restore_mu);
+	a->restore_prepared_ms = now_ms();
+	pthread_mutex_unlock(&a->restore_mu);
 	rc = 0;
 out:
 	opened_clear(&o);

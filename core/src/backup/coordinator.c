@@ -658,10 +658,12 @@ static int run(const struct cairn_backup_source *src, const struct cairn_backup_
 	if (cairn_compression_parse(req->compression, &comp, err) < 0 ||
 	    cairn_backup_open_destination(req, &loc, err) < 0 ||
 	    zero_plan(src, &st, &read_ts, err) < 0 || cairn_series_load(&loc, &set, err) < 0 ||
-	    cairn_series_plan_next(&set, req->force_full, read_ts, check, &m, err) < 0 ||
-	    (!m.full && cairn_manifest_check_mac(cairn_series_latest(&set), ks.mac_key, err) < 0))
+	    cairn_series_plan_next(&set, req->force_full, read_ts, st.epoch, check, &m, err) < 0 ||
+	    (!m.full &&
+	     cairn_manifest_check_mac(cairn_series_latest_of(&set, st.epoch), ks.mac_key, err) < 0))
 		goto out;
 	m.compression = comp; /* each manifest says its own: a series may mix */
+	snprintf(m.cluster_epoch, sizeof m.cluster_epoch, "%s", st.epoch);
 	if (m.encrypted)
 		snprintf(m.cipher, sizeof m.cipher, "%s", cairn_cipher_name(ks.key_len));
 	if (pick_folder(&loc, &set, &m, done->dir, sizeof done->dir, err) < 0 ||

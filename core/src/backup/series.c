@@ -106,6 +106,17 @@ const struct cairn_manifest *cairn_series_latest(const struct cairn_backup_set *
 	return set->n ? &set->m[set->n - 1] : NULL;
 }
 
+const struct cairn_manifest *cairn_series_latest_of(const struct cairn_backup_set *set,
+						    const char *epoch)
+{
+	if (!epoch)
+		return cairn_series_latest(set);
+	for (size_t i = set->n; i-- > 0;)
+		if (!strcmp(set->m[i].cluster_epoch, epoch))
+			return &set->m[i];
+	return NULL;
+}
+
 int cairn_series_chain(const struct cairn_backup_set *set, const char *backup_id, uint64_t upto,
 		       const struct cairn_manifest ***chain, size_t *n, cairn_err *err)
 {
@@ -230,9 +241,15 @@ static int new_backup_id(char *out, size_t len)
 }
 
 int cairn_series_plan_next(const struct cairn_backup_set *set, int force_full, uint64_t read_ts,
-			   const char *key_check, struct cairn_manifest *m, cairn_err *err)
+			   const char *epoch, const char *key_check, struct cairn_manifest *m,
+			   cairn_err *err)
 {
-	const struct cairn_manifest *last = cairn_series_latest(set);
+	const struct cairn_manifest *last = cairn_series_latest_of(set, epoch);
+	if (!last && !force_full && set->n)
+		cairn_info("no backup here is of this cluster's data history (epoch %s; a restore "
+			   "since, another cluster, or an older cairn): this backup starts a new "
+			   "series with a full backup",
+			   epoch);
 	int encrypts = key_check && *key_check;
 	const char *newest_bad = set->nbad ? set->bad[set->nbad - 1] : NULL;
 	if (last && !force_full && newest_bad && strcmp(newest_bad, last->dir) > 0) {

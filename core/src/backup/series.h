@@ -23,6 +23,10 @@ int cairn_series_load(struct cairn_store_loc *loc, struct cairn_backup_set *set,
 void cairn_series_clear(struct cairn_backup_set *set);
 /* The newest backup (highest read_ts), or NULL. */
 const struct cairn_manifest *cairn_series_latest(const struct cairn_backup_set *set);
+/* The newest backup (highest read_ts) whose cluster_epoch is epoch; NULL if
+ * none. epoch NULL: cairn_series_latest. */
+const struct cairn_manifest *cairn_series_latest_of(const struct cairn_backup_set *set,
+						    const char *epoch);
 /* The chain 1..N of series backup_id (NULL: the newest backup's series),
  * stopping at backup_num upto (0: all). Checks one full, no gaps, no
  * duplicates, since == previous read_ts, encryption the same throughout.
@@ -32,9 +36,9 @@ const struct cairn_manifest *cairn_series_latest(const struct cairn_backup_set *
 int cairn_series_chain(const struct cairn_backup_set *set, const char *backup_id, uint64_t upto,
 		       const struct cairn_manifest ***chain, size_t *n, cairn_err *err);
 /* Plans the next backup of a cluster at read_ts: an incremental on the newest
- * backup at the location (its backup_id, backup_num + 1, since = its
- * read_ts), or a new series (full, backup_num 1, a new backup_id) when there
- * is none or force_full, or when a folder newer than the newest backup has an
+ * backup at the location of the cluster's epoch (zero's; NULL: any) (its
+ * backup_id, backup_num + 1, since = its read_ts), or a new series (full, backup_num 1, a new
+ * backup_id) when there is none or force_full, or when a folder newer than the newest backup has an
  * unreadable manifest: that may have been the newest backup of the series,
  * and an incremental on the one before it would fork the series (a warning
  * names the folder). key_check is the key's fingerprint, "" without
@@ -42,5 +46,6 @@ int cairn_series_chain(const struct cairn_backup_set *set, const char *backup_id
  * backups or two keys, or that would go back in time. Sets m's full, since,
  * read_ts, backup_num, backup_id, encrypted and key_check. */
 int cairn_series_plan_next(const struct cairn_backup_set *set, int force_full, uint64_t read_ts,
-			   const char *key_check, struct cairn_manifest *m, cairn_err *err);
+			   const char *epoch, const char *key_check, struct cairn_manifest *m,
+			   cairn_err *err);
 #endif

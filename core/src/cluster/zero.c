@@ -7,6 +7,7 @@
  * ever gave out. The watermark is the highest T such that every commit
  * timestamp <= T has been reported applied or aborted; backups read at it. */
 #include <cjson/cJSON.h>
+#include <openssl/rand.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -84,7 +85,27 @@ struct zero {
 	struct cairn_license license;
 	struct cairn_access access; /* --whitelist and the admin token */
 	uint64_t backup_lock_gen;   /* counts takes: a probe speaks only of the take it saw */
+	/* A timestamp taken when restored data last replaced a group's (a
+	 * restore's first start, an online restore's swap; persisted): a
+	 * backup series whose latest read_ts is below it no longer describes
+	 * the cluster, and the next backup is a full one. */
+	uint64_t restore_ts;
+	/* Names the data's history: random, new when zero is created and at
+	 * every restore mark (persisted). A backup records it; an incremental
+	 * follows only a backup of the same epoch (backup/coordinator.c), so a
+	 * series never spans a restore or two clusters. */
+	char epoch[17];
 };
+
+static int new_epoch(struct zero *z)
+{
+	unsigned char r[8];
+	if (RAND_bytes(r, sizeof r) != 1)
+		return -1;
+	for (int i = 0; i < 8; i++)
+		snprintf(z->epoch + 2 * i, 3, "%02x", r[i]);
+	return 0;
+}
 
 static volatile sig_atomic_t stop_flag;
 static void on_signal(int sig)
@@ -133,6 +154,8 @@ static int save_state(struct zero *z, cairn_err *err)
 	cairn_json_add_u64(root, "watermark_floor", watermark(z));
 	cairn_json_add_u64(root, "next_member_id", z->next_member_id);
 	cairn_json_add_u64(root, "trial_start", (uint64_t)z->trial_start);
+	cairn_json_add_u64(root, "restore_ts", z->restore_ts);
+	cJSON_AddStringToObject(root, "epoch", z->epoch);
 	if (z->license_document) /* verified again when loaded */
 		cJSON_AddStringToObject(root, "license", z->license_document);
 	for (size_t i = 0; i < z->nmembers; i++) {
@@ -190,6 +213,9 @@ static int load_state(struct zero *z, cairn_err *err)
 		z->next_uid = z->uid_ceiling = 1;
 		z->next_member_id = 1;
 		z->trial_start = time(NULL);
+		if (new_epoch(z) < 0)
+			return cairn_err_set(err,
+					     "cannot get random bytes for the cluster's epoch");
 		return save_state(z, err);
 	}
 	cJSON *root = cJSON_Parse(data);
@@ -215,6 +241,15 @@ static int load_state(struct zero *z, cairn_err *err)
 	 * waits until every member has reported in (handle_heartbeat). */
 	z->wm_floor = cairn_json_u64(root, "watermark_floor");
 	z->trial_start = (int64_t)cairn_json_u64(root, "trial_start");
+	z->restore_ts = cairn_json_u64(root, "restore_ts");
+	const cJSON *ep = cJSON_GetObjectItemCaseSensitive(root, "epoch");
+	int fresh_epoch = !cJSON_IsString(ep) || strlen(ep->valuestring) != 16;
+	if (!fresh_epoch)
+		snprintf(z->epoch, sizeof z->epoch, "%s", ep->valuestring);
+	else if (new_epoch(z) < 0) {
+		cJSON_Delete(root);
+		return cairn_err_set(err, "cannot get random bytes for the cluster's epoch");
+	}
 	load_license(z, root);
 	const cJSON *it;
 	cJSON_ArrayForEach(it, cJSON_GetObjectItemCaseSensitive(root, "members"))
@@ -242,7 +277,8 @@ static int load_state(struct zero *z, cairn_err *err)
 		z->ntablets++;
 	}
 	cJSON_Delete(root);
-	return 0;
+	/* A state of an older zero: its epoch is new, so the next backup is full. */
+	return fresh_epoch ? save_state(z, err) : 0;
 }
 
 /* Hands out [*start, *start+num) of a counter, raising and persisting its
@@ -345,6 +381,8 @@ static void handle_state(struct zero *z, struct cairn_http_resp *resp, int full)
 	cairn_json_add_u64(root, "maxTxnTs", z->next_ts - 1);
 	cairn_json_add_u64(root, "maxUID", z->next_uid - 1);
 	cairn_json_add_u64(root, "watermark", watermark(z));
+	cairn_json_add_u64(root, "restoreTs", z->restore_ts);
+	cJSON_AddStringToObject(root, "epoch", z->epoch);
 	/* The oldest commit in flight: one that stays there holds every backup back. */
 	const struct pending *old = NULL;
 	for (size_t i = 0; i < z->npending; i++)
@@ -693,6 +731,33 @@ static void handle_commit(struct zero *z, const struct cairn_http_req *req,
 	}
 }
 
+/* POST /internal/restored: restored data has replaced a group's; the
+ * timestamp taken now becomes restore_ts, and the epoch is new (see struct
+ * zero). */
+static void handle_restored(struct zero *z, const struct cairn_http_req *req,
+			    struct cairn_http_resp *resp)
+{
+	cairn_err err = {0};
+	uint64_t ts = 0, old = z->restore_ts;
+	char old_epoch[sizeof z->epoch];
+	memcpy(old_epoch, z->epoch, sizeof old_epoch);
+	if (strcmp(req->method, "POST") != 0) {
+		cairn_http_error(resp, 405, "POST to /internal/restored");
+	} else if (lease(z, &z->next_ts, &z->ts_ceiling, 1, &ts, &err) < 0) {
+		cairn_http_error(resp, 500, "cannot persist lease: %s", err.msg);
+	} else if (new_epoch(z) < 0) {
+		cairn_http_error(resp, 500, "cannot get random bytes for the cluster's epoch");
+	} else if ((z->restore_ts = ts, save_state(z, &err)) < 0) {
+		z->restore_ts = old;
+		memcpy(z->epoch, old_epoch, sizeof old_epoch);
+		cairn_http_error(resp, 500, "cannot persist the restore: %s", err.msg);
+	} else {
+		cJSON *o = cJSON_CreateObject();
+		cairn_json_add_u64(o, "ts", ts);
+		reply_json(resp, 200, o);
+	}
+}
+
 /* POST /internal/lock|unlock?what=backup&member=M: one backup at a time in
  * the cluster. Runs under z->mu, which lock_held_by_other drops to probe. */
 static void handle_lock(struct zero *z, const struct cairn_http_req *req,
@@ -987,6 +1052,7 @@ static const struct route {
     {"/internal/heartbeat", handle_heartbeat},
     {"/internal/tablet", handle_tablet},
     {"/internal/license", handle_internal_license},
+    {"/internal/restored", handle_restored},
     {"/removeNode", handle_remove_node},
 };
 

@@ -122,6 +122,10 @@ int cairn_zero_state(const char *zero, struct cairn_zero_state *st, cairn_err *e
 	st->watermark = cairn_json_u64(j, "watermark");
 	st->max_txn_ts = cairn_json_u64(j, "maxTxnTs");
 	st->max_uid = cairn_json_u64(j, "maxUID");
+	st->restore_ts = cairn_json_u64(j, "restoreTs");
+	const cJSON *ep = cJSON_GetObjectItemCaseSensitive(j, "epoch");
+	if (cJSON_IsString(ep) && strlen(ep->valuestring) < sizeof st->epoch)
+		snprintf(st->epoch, sizeof st->epoch, "%s", ep->valuestring);
 	st->recovering = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "recovering"));
 	const cJSON *w = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(j, "waitingFor"), 0);
 	const cJSON *waddr = cJSON_GetObjectItemCaseSensitive(w, "addr");
@@ -361,6 +365,11 @@ int cairn_zero_wait_watermark(const char *zero, uint64_t ts, cairn_err *err)
 	return cairn_err_setc(err, CAIRN_E_TRANSIENT,
 			      "timed out waiting for commits at or below %llu to finish",
 			      (unsigned long long)ts);
+}
+
+int cairn_zero_mark_restored(const char *zero, uint64_t *ts, cairn_err *err)
+{
+	return call_u64(zero, "POST", "/internal/restored", "ts", ts, err);
 }
 
 int cairn_zero_move_past(const char *zero, enum cairn_zero_lease what, uint64_t target,

@@ -24,6 +24,8 @@ struct cairn_zero_state {
 	uint64_t watermark;  /* every commit <= watermark is applied or aborted */
 	uint64_t max_txn_ts; /* the highest timestamp handed out */
 	uint64_t max_uid;    /* the highest uid leased */
+	uint64_t restore_ts; /* restored data last replaced a group's here (0: never) */
+	char epoch[17];	     /* the data's history (zero.c); "" from an older zero */
 	/* Restarted and not yet heard from every member: the watermark stays at
 	 * a floor proven before the restart. waiting names one missing member
 	 * ("alpha 127.0.0.1:8080 (member 3, group 2)"). */
@@ -89,6 +91,9 @@ int cairn_zero_wait_watermark(const char *zero, uint64_t ts, cairn_err *err);
 
 /* Moves zero's lease of what past target (restore: past the restored version
  * and max uid); nothing to do if it already is. */
+/* POST /internal/restored: tells zero that restored data has replaced a
+ * group's; *ts is the timestamp zero took for it (its new restore_ts). */
+int cairn_zero_mark_restored(const char *zero, uint64_t *ts, cairn_err *err);
 int cairn_zero_move_past(const char *zero, enum cairn_zero_lease what, uint64_t target,
 			 cairn_err *err);
 #endif

@@ -364,6 +364,13 @@ int cairn_manifest_parse(const char *json, size_t len, const char *dir, struct c
 		goto out;
 	if ((s = get_str(root, "created", 31, err)) != NULL)
 		snprintf(m->created, sizeof m->created, "%s", s);
+	if (cJSON_GetObjectItemCaseSensitive(root, "cluster_epoch")) {
+		if (!(s = get_str(root, "cluster_epoch", 16, err)) || !is_hex(s, 16)) {
+			cairn_err_set(err, "cluster_epoch must be 16 hex digits");
+			goto out;
+		}
+		snprintf(m->cluster_epoch, sizeof m->cluster_epoch, "%s", s);
+	}
 	if (parse_objects(root, m, err) < 0 || check_groups_match_objects(groups, m, err) < 0 ||
 	    parse_mac(root, m, err) < 0 || check_indexes(m, err) < 0)
 		goto out;
@@ -398,6 +405,8 @@ char *cairn_manifest_to_json(const struct cairn_manifest *m)
 			      m->drops ? cJSON_Duplicate(m->drops, 1) : cJSON_CreateArray());
 	cairn_json_add_u64(r, "max_uid", m->max_uid);
 	cJSON_AddStringToObject(r, "created", m->created);
+	if (m->cluster_epoch[0])
+		cJSON_AddStringToObject(r, "cluster_epoch", m->cluster_epoch);
 	cJSON *objs = cJSON_AddArrayToObject(r, "objects");
 	for (size_t i = 0; i < m->nobjs; i++) {
 		cJSON *o = cJSON_CreateObject();
@@ -519,6 +528,8 @@ static int canonical(const struct cairn_manifest *m, struct canon *c)
 	put_str(c, "compression", m->compression ? "zstd" : "gzip");
 	put_num(c, "max_uid", m->max_uid);
 	put_str(c, "created", m->created);
+	if (m->cluster_epoch[0]) /* only when present: older MACs still check */
+		put_str(c, "cluster_epoch", m->cluster_epoch);
 	put_groups(c, m->groups);
 	put_drops(c, m->drops);
 	put_num(c, "objects", m->nobjs);

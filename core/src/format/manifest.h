@@ -34,6 +34,9 @@ struct cairn_manifest {
 	cJSON *groups;	    /* {"1": ["pred", ...]} */
 	cJSON *drops;	    /* [{"op":"drop_attr","attr":"x","ts":N}, {"op":"drop_all","ts":N}] */
 	char created[32];
+	/* the cluster's epoch at the backup (zero.c), 16 hex digits; "" in a
+	 * manifest written before epochs */
+	char cluster_epoch[17];
 	int compression;	/* 0 gzip, 1 zstd (enum cairn_compression) */
 	char manifest_hmac[65]; /* encrypted: the MAC over all of the above; "" if absent */
 	struct cairn_manifest_obj *objs;

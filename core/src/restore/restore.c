@@ -185,7 +185,7 @@ static int write_restore_meta(uint32_t group, const char *dir,
 			      const struct cairn_manifest *const *chain, size_t n, uint64_t max_uid,
 			      cairn_err *err)
 {
-	struct cairn_restored r = {chain[n - 1]->read_ts, max_uid, NULL, 0};
+	struct cairn_restored r = {chain[n - 1]->read_ts, max_uid, 0, NULL, 0};
 	char gid[16];
 	int rc = -1;
 	snprintf(gid, sizeof gid, "%u", group);

@@ -34,7 +34,8 @@ int cairn_restored_write(const char *dir, const struct cairn_restored *r, cairn_
 	int rc = -1;
 	cJSON *o = cJSON_CreateObject(), *preds = cJSON_AddArrayToObject(o, "predicates");
 	if (!preds || add_u64_string(o, "read_ts", r->read_ts) < 0 ||
-	    add_u64_string(o, "max_uid", r->max_uid) < 0)
+	    add_u64_string(o, "max_uid", r->max_uid) < 0 ||
+	    (r->marked_ts && add_u64_string(o, "marked_ts", r->marked_ts) < 0))
 		goto oom;
 	for (size_t i = 0; i < r->npreds; i++) {
 		cJSON *s = cJSON_CreateString(r->preds[i]);
@@ -87,7 +88,9 @@ int cairn_restored_read(const char *dir, struct cairn_restored *r, cairn_err *er
 	o = cJSON_Parse(text);
 	const cJSON *preds = cJSON_GetObjectItemCaseSensitive(o, "predicates"), *p;
 	if (!cJSON_IsObject(o) || parse_u64_string(o, "read_ts", &r->read_ts) < 0 ||
-	    parse_u64_string(o, "max_uid", &r->max_uid) < 0 || !cJSON_IsArray(preds))
+	    parse_u64_string(o, "max_uid", &r->max_uid) < 0 || !cJSON_IsArray(preds) ||
+	    (cJSON_GetObjectItemCaseSensitive(o, "marked_ts") &&
+	     parse_u64_string(o, "marked_ts", &r->marked_ts) < 0))
 		goto bad;
 	int n = cJSON_GetArraySize(preds);
 	if (n > 0 && !(r->preds = calloc((size_t)n, sizeof *r->preds))) {

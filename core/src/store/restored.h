@@ -14,6 +14,9 @@
 
 struct cairn_restored {
 	uint64_t read_ts, max_uid;
+	/* zero's restore_ts once the alpha has told zero of this restore (0:
+	 * not yet; alpha.c) */
+	uint64_t marked_ts;
 	char **preds;
 	size_t npreds;
 };
