@@ -20,10 +20,11 @@
  *            live data was never touched.
  *
  * The prepares run in parallel (one thread per group); the commits follow
- * one group after another. Limits: a coordinator that dies between the
- * phases leaves the prepared groups refusing writes until their alphas
- * restart (which removes the prepared stores); groups of the cluster that
- * the backup does not hold are left as they are.
+ * one group after another. A coordinator that dies between the phases
+ * leaves the prepared groups refusing writes until COMMIT_WAIT_S has passed
+ * (the next write then abandons the prepared store) or their alphas restart
+ * (which removes it). Groups of the cluster that the backup does not hold
+ * are left as they are.
  *
  * The swap on disk, in this order: <p>.restore-<id> is renamed
  * <p>.restore-commit (the decision, durable), the live store is closed,
