@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "alpha/alpha.h"
+#include "alpha/tasks.h"
 #include "backup/backup.h"
 #include "backup/group.h"
 #include "backup_metrics.h"
@@ -727,17 +728,62 @@ static int run_backup(struct cairn_alpha *a, const struct cairn_backup_request *
 	return rc;
 }
 
-/* The backup mutation's coerced arguments ({"input": {...}}) become a request. */
+/* The task queue's run function (alpha/tasks.h): one kind per branch. */
+static int run_task(void *ctx, const char *kind, const cJSON *input, struct cairn_task_progress *p,
+		    char **result, cairn_err *err)
+{
+	struct cairn_alpha *a = ctx;
+	if (!strcmp(kind, "backup")) {
+		struct cairn_backup_request req;
+		struct cairn_backup_done done;
+		cairn_backup_request_from_json(input, &req);
+		if (run_backup(a, &req, &done, err) < 0)
+			return -1;
+		__atomic_fetch_add(&p->bytes, done.bytes, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&p->objects, done.objects, __ATOMIC_RELAXED);
+		if (asprintf(result, "backup %s written (read_ts %llu)", done.dir,
+			     (unsigned long long)done.read_ts) < 0)
+			*result = NULL;
+		return 0;
+	}
+	/* "restore": cairn_alpha_restore(a, input, p, result, err) (alpha/restore.c)
+	 * "export": cairn_alpha_export(a, input, p, result, err) (alpha/export.c)
+	 * are wired here when their branches are merged. */
+	(void)a;
+	return cairn_err_set(err, "%s tasks are not available on this alpha", kind);
+}
+
+static const char *const backup_secrets[] = {"accessKey", "secretKey", "sessionToken", NULL};
+
+/* The backup mutation ({"input": {...}}) through the task queue: with
+ * async: true answered once queued, else once the backup has finished
+ * (*task_id: the task's id either way). A backup asked while another runs
+ * waits behind it. */
 static int admin_backup(void *ctx, const cJSON *args, char **task_id, cairn_err *err)
 {
-	struct cairn_backup_request req;
-	struct cairn_backup_done done;
+	struct cairn_alpha *a = ctx;
+	const cJSON *input = cJSON_GetObjectItemCaseSensitive(args, "input");
+	char id[CAIRN_TASK_ID_LEN + 1], *result = NULL;
 	*task_id = NULL;
-	cairn_backup_request_from_json(cJSON_GetObjectItemCaseSensitive(args, "input"), &req);
-	if (run_backup(ctx, &req, &done, err) < 0)
+	if (cairn_tasks_submit(a->tasks, "backup", input, backup_secrets, id, err) < 0)
 		return -1;
-	*task_id = strdup(done.dir);
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(input, "async")) &&
+	    cairn_tasks_wait(a->tasks, id, &result, err) < 0)
+		return -1;
+	free(result);
+	*task_id = strdup(id);
 	return 0;
+}
+
+static cJSON *admin_task(void *ctx, const char *id)
+{
+	struct cairn_alpha *a = ctx;
+	return cairn_tasks_get(a->tasks, id);
+}
+
+static int admin_list_backups(void *ctx, const cJSON *input, cJSON **out, cairn_err *err)
+{
+	return cairn_alpha_list_backups(ctx, input, out, err);
 }
 
 static void admin_health(void *ctx, cJSON *node)
@@ -752,12 +798,12 @@ static void admin_health(void *ctx, cJSON *node)
 	cJSON_AddStringToObject(node, "version", CAIRN_VERSION);
 	cJSON_AddNumberToObject(node, "uptime", (double)(time(NULL) - a->started));
 	cJSON_AddNumberToObject(node, "lastEcho", (double)time(NULL));
-	pthread_mutex_lock(&a->stats.mu);
-	int backup = a->stats.backup_running;
-	pthread_mutex_unlock(&a->stats.mu);
+	static const char *const ops[][2] = {
+	    {"backup", "opBackup"}, {"restore", "opRestore"}, {"export", "opExport"}};
 	cJSON *ongoing = cJSON_AddArrayToObject(node, "ongoing");
-	if (ongoing && backup)
-		cJSON_AddItemToArray(ongoing, cJSON_CreateString("opBackup"));
+	for (size_t i = 0; ongoing && a->tasks && i < sizeof ops / sizeof ops[0]; i++)
+		if (cairn_tasks_running(a->tasks, ops[i][0]))
+			cJSON_AddItemToArray(ongoing, cJSON_CreateString(ops[i][1]));
 	cJSON_AddArrayToObject(node, "indexing");
 	cJSON *ee = cJSON_AddArrayToObject(node, "ee_features");
 	if (ee) {
@@ -815,7 +861,13 @@ static void handle_group_backup(struct cairn_alpha *a, const struct cairn_http_r
 static void handle_admin(struct cairn_alpha *a, const struct cairn_http_req *req,
 			 struct cairn_http_resp *resp)
 {
-	struct cairn_admin_ops ops = {a, admin_backup, admin_health};
+	struct cairn_admin_ops ops = {
+	    .ctx = a,
+	    .backup = admin_backup,
+	    .health = admin_health,
+	    .task = admin_task,
+	    .list_backups = admin_list_backups,
+	};
 	struct cairn_gql_http_req greq = {
 	    req->method,
 	    cairn_http_header(req, "Content-Type"),
@@ -1004,6 +1056,8 @@ int cairn_cmd_alpha(int argc, char **argv)
 	a.group = g;
 	if (claim_restored(&a, dir, &err) < 0)
 		goto out;
+	if (cairn_tasks_open(dir, run_task, &a, &a.tasks, &err) < 0)
+		goto out;
 	srv = cairn_http_start(cairn_opt(&o, "http"), handle, &a, &hopts, &err);
 	if (!srv)
 		goto out;
@@ -1019,7 +1073,11 @@ out:
 	if (rc < 0)
 		cairn_print_error(err.msg);
 quiet:
+	/* The running task finishes; queued ones and their waiters are let go
+	 * before the HTTP threads are. */
+	cairn_tasks_stop(a.tasks);
 	cairn_http_stop(srv);
+	cairn_tasks_close(a.tasks);
 	cairn_member_stop(&a.member);
 	cairn_db_close(a.db);
 	free(a.zero);

@@ -24,6 +24,8 @@ struct alpha_stats {
 	int backup_running; /* one backup at a time on this alpha */
 };
 
+struct cairn_tasks;
+
 struct cairn_alpha {
 	struct cairn_opts *opts;
 	struct cairn_db *db;
@@ -38,6 +40,7 @@ struct cairn_alpha {
 	size_t key_len;
 	time_t started;
 	struct alpha_stats stats;
+	struct cairn_tasks *tasks; /* the admin task queue (alpha/tasks.h) */
 };
 
 /* The task kinds' run functions (alpha/tasks.h: cairn_task_fn), one per
@@ -48,5 +51,11 @@ int cairn_alpha_restore(struct cairn_alpha *a, const cJSON *input, struct cairn_
 			char **result, cairn_err *err);
 int cairn_alpha_export(struct cairn_alpha *a, const cJSON *input, struct cairn_task_progress *p,
 		       char **result, cairn_err *err);
+
+/* The listBackups query (alpha/listbackups.c): input is the coerced
+ * ListBackupsInput; *out a [Manifest] array (the caller's), or -1 with a
+ * person-readable error. */
+int cairn_alpha_list_backups(struct cairn_alpha *a, const cJSON *input, cJSON **out,
+			     cairn_err *err);
 
 #endif

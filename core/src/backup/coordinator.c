@@ -687,6 +687,7 @@ static int run(const struct cairn_backup_source *src, const struct cairn_backup_
 	remove_abandoned(&loc, done->dir);
 	done->read_ts = read_ts;
 	done->bytes = 0;
+	done->objects = m.nobjs;
 	for (size_t i = 0; i < m.nobjs; i++)
 		done->bytes += m.objs[i].size;
 	rc = 0;
