@@ -291,7 +291,7 @@ static void *worker(void *arg)
 {
 	struct cairn_tasks *t = arg;
 	for (;;) {
-		struct task *k;
+		struct task *k = NULL;
 		pthread_mutex_lock(&t->mu);
 		while (!t->stopping && !(k = next_queued(t)))
 			pthread_cond_wait(&t->work, &t->mu);
