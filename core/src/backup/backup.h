@@ -47,7 +47,7 @@ struct cairn_backup_source {
 struct cairn_backup_done {
 	char dir[64]; /* the backup's folder, "cairn.20261130.101500.000" */
 	uint64_t read_ts;
-	uint64_t bytes; /* the objects' stored bytes, every group's */
+	uint64_t bytes;	  /* the objects' stored bytes, every group's */
 	uint64_t objects; /* the objects written, one per group */
 };
 
