@@ -130,9 +130,7 @@ static const struct cairn_gql_doc admin_docs[] = {
      "The backups at a location, as cairn lsbackup lists them; a location without any is an "
      "error.",
      NULL},
-    {"ListBackupsInput", "location",
-     "Where the backups are: a path or URI, as a backup's "
-     "destination.",
+    {"ListBackupsInput", "location", "Where the backups are: a path or URI, as a destination.",
      NULL},
     {"ListBackupsInput", "accessKey", "Object store access key (else the environment).", NULL},
     {"ListBackupsInput", "secretKey", "Object store secret key (else the environment).", NULL},
@@ -270,9 +268,8 @@ static int resolve_task(const struct cairn_gql_resolve *r, cJSON **out, cairn_er
 	if (!id || !(*out = ops->task(ops->ctx, id)))
 		return cairn_err_set(err,
 				     "no task with this id on this alpha: ids are those a backup, "
-				     "restore or export mutation answered here, and the last %d "
-				     "finished tasks are kept",
-				     64);
+				     "restore or export mutation answered here, and the last 64 "
+				     "finished tasks are kept");
 	return 0;
 }
 
