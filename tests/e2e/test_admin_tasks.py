@@ -68,7 +68,9 @@ def wait_all(ids, timeout=120):
     no two ran at once and that none ran before an earlier one finished."""
     deadline, order, saw_ongoing = time.time() + timeout, [], False
     while time.time() < deadline:
-        states = {i: task(i) for i in ids}
+        # Newest first: a task only starts after the ones before it have
+        # finished, so read in this order no two can look Running at once.
+        states = {i: task(i) for i in reversed(ids)}
         running = [i for i in ids if states[i]["status"] == "Running"]
         expect(len(running) <= 1, states)
         for i in ids:
@@ -132,6 +134,9 @@ for bad in ("0x0000000000000000", "not-an-id", ""):
 
 # 4. A full queue: one running, CAIRN_TASKS_QUEUE_MAX (8) queued, the next refused.
 slow = queued({"destination": dest, "accessKey": access, "secretKey": secret})
+deadline = time.time() + 30
+while task(slow)["status"] != "Running" and time.time() < deadline:
+    time.sleep(0.05)
 fast = []
 refused = None
 for n in range(12):
