@@ -64,9 +64,10 @@ def ongoing():
 
 def wait_all(ids, timeout=120):
     """Polls until every task has finished; returns (final states, the order
-    they finished in, whether a health check ever saw opBackup). Checks that
-    no two ran at once and that none ran before an earlier one finished."""
-    deadline, order, saw_ongoing = time.time() + timeout, [], False
+    they finished in, whether a health check ever saw opBackup while one ran,
+    whether a running task ever showed bytes written). Checks that no two
+    ran at once and that none ran before an earlier one finished."""
+    deadline, order, saw_ongoing, saw_bytes = time.time() + timeout, [], False, False
     while time.time() < deadline:
         # Newest first: a task only starts after the ones before it have
         # finished, so read in this order no two can look Running at once.
@@ -81,8 +82,9 @@ def wait_all(ids, timeout=120):
             expect(all(states[j]["status"] in ("Failed", "Success") for j in ids[:k]), states)
             expect(all(states[j]["status"] == "Queued" for j in ids[k + 1:]), states)
             saw_ongoing = saw_ongoing or ongoing() == ["opBackup"]
+            saw_bytes = saw_bytes or (states[running[0]]["bytes"] > 0 and states[running[0]]["objects"] == 1)
         if len(order) == len(ids):
-            return states, order, saw_ongoing
+            return states, order, saw_ongoing, saw_bytes
         time.sleep(0.1)
     raise AssertionError("tasks did not finish: %s" % states)
 
@@ -93,9 +95,11 @@ expect(task(t1)["status"] in ("Queued", "Running"), task(t1))
 t2 = queued({"destination": dest})
 t3 = queued({"destination": dest, "forceFull": True})
 expect(task(t2)["status"] == "Queued" and task(t3)["status"] == "Queued", (task(t2), task(t3)))
-states, order, saw = wait_all([t1, t2, t3])
+states, order, saw, live = wait_all([t1, t2, t3])
 expect(order == [t1, t2, t3], order)
 expect(saw, "health's ongoing never showed opBackup while a backup ran")
+# The object is complete before the (paused) manifest: progress shows it.
+expect(live, "a running backup never showed the bytes of its object")
 for i in (t1, t2, t3):
     s = states[i]
     expect(s["status"] == "Success" and s["bytes"] > 0 and s["objects"] == 1 and s["error"] is None, s)
@@ -119,7 +123,7 @@ note_secret(secret)
 note_secret(access)
 f1 = queued({"destination": blocker + "/sub", "accessKey": access, "secretKey": secret})
 f2 = queued({"destination": "nosuch://bucket/x"})
-states, _, _ = wait_all([f1, f2])
+states = wait_all([f1, f2])[0]
 expect(states[f1]["status"] == "Failed" and "not a directory" in states[f1]["error"], states[f1])
 expect(states[f2]["status"] == "Failed" and 'no storage plugin handles scheme "nosuch"' in states[f2]["error"], states[f2])
 expect(states[f1]["bytes"] == 0, states[f1])
@@ -150,7 +154,7 @@ msg = refused["errors"][0]["message"]
 expect("task queue is full" in msg and slow in msg, msg)
 expect(task(slow)["status"] == "Running", task(slow))
 print("full queue:", msg)
-states, order, _ = wait_all([slow] + fast)
+states, order = wait_all([slow] + fast)[:2]
 expect(order == [slow] + fast and states[slow]["status"] == "Success", (order, states[slow]))
 
 # 5. No credential in tasks.json or the log.

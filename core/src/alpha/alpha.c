@@ -684,16 +684,17 @@ static void handle_metrics(struct cairn_alpha *a, struct cairn_http_resp *resp)
 
 static struct cairn_backup_source backup_source(const struct cairn_alpha *a)
 {
-	struct cairn_backup_source src = {a->db,	  a->group, a->key_len ? a->key : NULL,
-					  a->key_len,	  a->zero,  a->member_id,
-					  a->access.token};
+	struct cairn_backup_source src = {a->db,	   a->group, a->key_len ? a->key : NULL,
+					  a->key_len,	   a->zero,  a->member_id,
+					  a->access.token, NULL,     NULL};
 	return src;
 }
 
 /* One backup at a time on this alpha (zero's lock makes it one in the
- * cluster); the counters are the alpha's. */
+ * cluster); the counters are the alpha's. p (may be NULL) gets each group's
+ * object as it is complete. */
 static int run_backup(struct cairn_alpha *a, const struct cairn_backup_request *req,
-		      struct cairn_backup_done *done, cairn_err *err)
+		      struct cairn_task_progress *p, struct cairn_backup_done *done, cairn_err *err)
 {
 	pthread_mutex_lock(&a->stats.mu);
 	int busy = a->stats.backup_running;
@@ -703,6 +704,8 @@ static int run_backup(struct cairn_alpha *a, const struct cairn_backup_request *
 		return cairn_err_set(err, "another backup is already running on this cluster; wait "
 					  "for it to finish and try again");
 	struct cairn_backup_source src = backup_source(a);
+	src.bytes_done = p ? &p->bytes : NULL;
+	src.objects_done = p ? &p->objects : NULL;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	cairn_metrics_backup_started(req->destination);
@@ -737,10 +740,11 @@ static int run_task(void *ctx, const char *kind, const cJSON *input, struct cair
 		struct cairn_backup_request req;
 		struct cairn_backup_done done;
 		cairn_backup_request_from_json(input, &req);
-		if (run_backup(a, &req, &done, err) < 0)
+		if (run_backup(a, &req, p, &done, err) < 0)
 			return -1;
-		__atomic_fetch_add(&p->bytes, done.bytes, __ATOMIC_RELAXED);
-		__atomic_fetch_add(&p->objects, done.objects, __ATOMIC_RELAXED);
+		/* the manifest's figures, which the objects' sum already is */
+		__atomic_store_n(&p->bytes, done.bytes, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->objects, done.objects, __ATOMIC_RELAXED);
 		if (asprintf(result, "backup %s written (read_ts %llu)", done.dir,
 			     (unsigned long long)done.read_ts) < 0)
 			*result = NULL;

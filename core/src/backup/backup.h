@@ -41,6 +41,9 @@ struct cairn_backup_source {
 	const char *zero;	/* zero's address, "127.0.0.1:6080" */
 	uint64_t member_id;	/* this alpha at zero: the backup lock's holder */
 	const char *auth_token; /* sent to the other groups' alphas, may be NULL */
+	/* May be NULL: as each group's object is complete, its stored size and
+	 * 1 are added to these (relaxed atomics): a running task's progress. */
+	uint64_t *bytes_done, *objects_done;
 };
 
 /* What a completed backup was. */
