@@ -51,9 +51,10 @@ end = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=
 lic = sign_license(wd, key, "Brief Ltd", end.strftime("%Y-%m-%dT%H:%M:%SZ"))
 st, out = http("POST", "http://%s/enterpriseLicense" % zero.addr, open(lic).read())
 expect(st == 200, out)
-first = alpha.backup_ok(dest)
+alpha.backup_ok(dest)
 want = alpha.export()
 expect(len(lsbackup(dest)) == 1)
+first = lsbackup(dest)[0]["path"]
 
 # After it ends, no restart: refused, nothing written.
 while datetime.datetime.now(datetime.timezone.utc) <= end + datetime.timedelta(seconds=1):

@@ -399,7 +399,7 @@ static void test_invalid_documents_are_refused_before_any_resolver_runs(void)
 		      1, 49,
 		      "field \"taskId\" is a String and cannot have a selection of subfields");
 	REQUEST_ERROR("{ backup(input: {destination: \"/x\"}) { taskId } }", NULL, 1, 3,
-		      "unknown field \"backup\" on type Query (fields: health)");
+		      "unknown field \"backup\" on type Query (fields: health, task, listBackups)");
 	REQUEST_ERROR("subscription { health { status } }", NULL, 1, 1,
 		      "subscriptions are not supported");
 	REQUEST_ERROR("mutation { backup(input: {destination: \"/x\"}) { taskId }", NULL, 1, 57,
@@ -585,6 +585,67 @@ static void test_graphql_syntax_errors_are_graphql_results(void)
 	free(out);
 }
 
+/* task and listBackups: enums completed by name, an unknown id an error,
+ * credentials blanked out of a listing's error. */
+static cJSON *fake_task(void *ctx, const char *id)
+{
+	cJSON *t;
+
+	(void)ctx;
+	if (strcmp(id, "0x00000000000000aa") != 0)
+		return NULL;
+	t = cJSON_CreateObject();
+	cJSON_AddStringToObject(t, "status", "Running");
+	cJSON_AddStringToObject(t, "kind", "Backup");
+	cJSON_AddStringToObject(t, "lastUpdated", "2026-12-01T04:00:00Z");
+	cJSON_AddNumberToObject(t, "bytes", 1234);
+	cJSON_AddNumberToObject(t, "objects", 2);
+	return t;
+}
+
+static int fake_list_backups(void *ctx, const cJSON *input, cJSON **out, cairn_err *err)
+{
+	const cJSON *sk = cJSON_GetObjectItem(input, "secretKey");
+
+	(void)ctx;
+	if (cJSON_IsString(sk))
+		return cairn_err_set(err, "denied for key %s", sk->valuestring);
+	*out = cJSON_Parse("[{\"backupId\":\"s1\",\"backupNum\":1,\"groups\":[{\"groupId\":1,"
+			   "\"predicates\":[\"name\"]}]}]");
+	return 0;
+}
+
+static void test_task_and_list_backups_answer_their_payloads(void)
+{
+	struct cairn_admin_ops ops = {.task = fake_task, .list_backups = fake_list_backups};
+	int status;
+	char *out;
+
+	const char *q = "{ task(input: {id: \"0x00000000000000aa\"}) { status kind lastUpdated "
+			"bytes objects error } }";
+	out = cairn_admin_execute(&ops, "application/graphql", q, strlen(q), &status);
+	CHECK_STR(out, "{\"data\":{\"task\":{\"status\":\"Running\",\"kind\":\"Backup\","
+		       "\"lastUpdated\":\"2026-12-01T04:00:00Z\",\"bytes\":1234,\"objects\":2,"
+		       "\"error\":null}}}");
+	free(out);
+	q = "{ task(input: {id: \"0x1\"}) { status } }";
+	out = cairn_admin_execute(&ops, "application/graphql", q, strlen(q), &status);
+	CHECK_CONTAINS(out, "no task with this id");
+	CHECK_CONTAINS(out, "\"task\":null");
+	free(out);
+	q = "{ listBackups(input: {location: \"/b\"}) { backupId backupNum groups { groupId "
+	    "predicates } } }";
+	out = cairn_admin_execute(&ops, "application/graphql", q, strlen(q), &status);
+	CHECK_STR(out, "{\"data\":{\"listBackups\":[{\"backupId\":\"s1\",\"backupNum\":1,"
+		       "\"groups\":[{\"groupId\":1,\"predicates\":[\"name\"]}]}]}}");
+	free(out);
+	q = "{ listBackups(input: {location: \"/b\", secretKey: \"hunter2-secret\"}) { path } }";
+	out = cairn_admin_execute(&ops, "application/graphql", q, strlen(q), &status);
+	CHECK_CONTAINS(out, "denied for key [redacted]");
+	CHECK(out && !strstr(out, "hunter2"));
+	free(out);
+}
+
 int main(void)
 {
 	test_a_backup_mutation_answers_with_the_selected_fields();
@@ -603,5 +664,6 @@ int main(void)
 	test_bodies_that_are_not_graphql_requests_get_400();
 	test_null_variables_and_operation_name_are_absent();
 	test_graphql_syntax_errors_are_graphql_results();
+	test_task_and_list_backups_answer_their_payloads();
 	CHECK_DONE();
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "alpha/alpha.h"
+#include "alpha/tasks.h"
 #include "backup/backup.h"
 #include "backup/group.h"
 #include "backup_metrics.h"
@@ -717,16 +718,17 @@ static void handle_metrics(struct cairn_alpha *a, struct cairn_http_resp *resp)
 
 static struct cairn_backup_source backup_source(const struct cairn_alpha *a)
 {
-	struct cairn_backup_source src = {a->db,	  a->group, a->key_len ? a->key : NULL,
-					  a->key_len,	  a->zero,  a->member_id,
-					  a->access.token};
+	struct cairn_backup_source src = {a->db,	   a->group, a->key_len ? a->key : NULL,
+					  a->key_len,	   a->zero,  a->member_id,
+					  a->access.token, NULL,     NULL};
 	return src;
 }
 
 /* One backup at a time on this alpha (zero's lock makes it one in the
- * cluster); the counters are the alpha's. */
+ * cluster); the counters are the alpha's. p (may be NULL) gets each group's
+ * object as it is complete. */
 static int run_backup(struct cairn_alpha *a, const struct cairn_backup_request *req,
-		      struct cairn_backup_done *done, cairn_err *err)
+		      struct cairn_task_progress *p, struct cairn_backup_done *done, cairn_err *err)
 {
 	if (cairn_alpha_restoring(a))
 		return cairn_err_setc(err, CAIRN_E_TRANSIENT,
@@ -740,6 +742,8 @@ static int run_backup(struct cairn_alpha *a, const struct cairn_backup_request *
 		return cairn_err_set(err, "another backup is already running on this cluster; wait "
 					  "for it to finish and try again");
 	struct cairn_backup_source src = backup_source(a);
+	src.bytes_done = p ? &p->bytes : NULL;
+	src.objects_done = p ? &p->objects : NULL;
 	struct timespec t0, t1;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	cairn_metrics_backup_started(req->destination);
@@ -768,31 +772,91 @@ static int run_backup(struct cairn_alpha *a, const struct cairn_backup_request *
 	return rc;
 }
 
-/* The backup mutation's coerced arguments ({"input": {...}}) become a request. */
+/* The task queue's run function (alpha/tasks.h): one kind per branch. */
+static int run_task(void *ctx, const char *kind, const cJSON *input, struct cairn_task_progress *p,
+		    char **result, cairn_err *err)
+{
+	struct cairn_alpha *a = ctx;
+	if (!strcmp(kind, "backup")) {
+		struct cairn_backup_request req;
+		struct cairn_backup_done done;
+		cairn_backup_request_from_json(input, &req);
+		if (run_backup(a, &req, p, &done, err) < 0)
+			return -1;
+		/* the manifest's figures, which the objects' sum already is */
+		__atomic_store_n(&p->bytes, done.bytes, __ATOMIC_RELAXED);
+		__atomic_store_n(&p->objects, done.objects, __ATOMIC_RELAXED);
+		if (asprintf(result, "backup %s written (read_ts %llu)", done.dir,
+			     (unsigned long long)done.read_ts) < 0)
+			*result = NULL;
+		return 0;
+	}
+	if (!strcmp(kind, "restore")) {
+		struct timespec t0, t1;
+		clock_gettime(CLOCK_MONOTONIC, &t0);
+		cairn_metrics_restore_started();
+		int rc = cairn_alpha_restore(a, input, p, result, err);
+		clock_gettime(CLOCK_MONOTONIC, &t1);
+		cairn_metrics_restore_ended(rc == 0, (double)(t1.tv_sec - t0.tv_sec) +
+							 (t1.tv_nsec - t0.tv_nsec) / 1e9);
+		return rc;
+	}
+	/* "export": cairn_alpha_export(a, input, p, result, err) (alpha/export.c)
+	 * is wired here when its branch is merged. */
+	return cairn_err_set(err, "%s tasks are not available on this alpha", kind);
+}
+
+static const char *const backup_secrets[] = {"accessKey", "secretKey", "sessionToken", NULL};
+
+/* The backup mutation ({"input": {...}}) through the task queue: with
+ * async: true answered once queued, else once the backup has finished
+ * (*task_id: the task's id either way). A backup asked while another runs
+ * waits behind it. */
 static int admin_backup(void *ctx, const cJSON *args, char **task_id, cairn_err *err)
 {
-	struct cairn_backup_request req;
-	struct cairn_backup_done done;
+	struct cairn_alpha *a = ctx;
+	const cJSON *input = cJSON_GetObjectItemCaseSensitive(args, "input");
+	char id[CAIRN_TASK_ID_LEN + 1], *result = NULL;
 	*task_id = NULL;
-	cairn_backup_request_from_json(cJSON_GetObjectItemCaseSensitive(args, "input"), &req);
-	if (run_backup(ctx, &req, &done, err) < 0)
+	if (cairn_tasks_submit(a->tasks, "backup", input, backup_secrets, id, err) < 0)
 		return -1;
-	*task_id = strdup(done.dir);
+	if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(input, "async")) &&
+	    cairn_tasks_wait(a->tasks, id, &result, err) < 0)
+		return -1;
+	free(result);
+	*task_id = strdup(id);
 	return 0;
 }
 
-/* Mutation.restore: the online restore (alpha/restore.c), counted for /metrics. */
-static int admin_restore(void *ctx, const cJSON *args, char **message, cairn_err *err)
+/* Mutation.restore through the task queue, like a backup: with async: true
+ * answered once queued, else once the restore has finished. */
+static int admin_restore(void *ctx, const cJSON *args, char **message, char **task_id,
+			 cairn_err *err)
 {
-	struct timespec t0, t1;
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	cairn_metrics_restore_started();
-	int rc = cairn_alpha_restore(ctx, cJSON_GetObjectItemCaseSensitive(args, "input"), NULL,
-				     message, err);
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	cairn_metrics_restore_ended(rc == 0, (double)(t1.tv_sec - t0.tv_sec) +
-						 (t1.tv_nsec - t0.tv_nsec) / 1e9);
-	return rc;
+	struct cairn_alpha *a = ctx;
+	const cJSON *input = cJSON_GetObjectItemCaseSensitive(args, "input");
+	char id[CAIRN_TASK_ID_LEN + 1];
+	int async = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(input, "async"));
+	*message = *task_id = NULL;
+	if (cairn_tasks_submit(a->tasks, "restore", input, backup_secrets, id, err) < 0)
+		return -1;
+	if (async)
+		*message = strdup("Restore queued.");
+	else if (cairn_tasks_wait(a->tasks, id, message, err) < 0)
+		return -1;
+	*task_id = strdup(id);
+	return 0;
+}
+
+static cJSON *admin_task(void *ctx, const char *id)
+{
+	struct cairn_alpha *a = ctx;
+	return cairn_tasks_get(a->tasks, id);
+}
+
+static int admin_list_backups(void *ctx, const cJSON *input, cJSON **out, cairn_err *err)
+{
+	return cairn_alpha_list_backups(ctx, input, out, err);
 }
 
 static void admin_health(void *ctx, cJSON *node)
@@ -807,13 +871,15 @@ static void admin_health(void *ctx, cJSON *node)
 	cJSON_AddStringToObject(node, "version", CAIRN_VERSION);
 	cJSON_AddNumberToObject(node, "uptime", (double)(time(NULL) - a->started));
 	cJSON_AddNumberToObject(node, "lastEcho", (double)time(NULL));
-	pthread_mutex_lock(&a->stats.mu);
-	int backup = a->stats.backup_running;
-	pthread_mutex_unlock(&a->stats.mu);
+	static const char *const ops[][2] = {
+	    {"backup", "opBackup"}, {"restore", "opRestore"}, {"export", "opExport"}};
 	cJSON *ongoing = cJSON_AddArrayToObject(node, "ongoing");
-	if (ongoing && backup)
-		cJSON_AddItemToArray(ongoing, cJSON_CreateString("opBackup"));
-	if (ongoing && cairn_alpha_restoring(a))
+	for (size_t i = 0; ongoing && a->tasks && i < sizeof ops / sizeof ops[0]; i++)
+		if (cairn_tasks_running(a->tasks, ops[i][0]))
+			cJSON_AddItemToArray(ongoing, cJSON_CreateString(ops[i][1]));
+	/* a group's part of a restore another alpha coordinates */
+	if (ongoing && cairn_alpha_restoring(a) &&
+	    !(a->tasks && cairn_tasks_running(a->tasks, "restore")))
 		cJSON_AddItemToArray(ongoing, cJSON_CreateString("opRestore"));
 	cJSON_AddArrayToObject(node, "indexing");
 	cJSON *ee = cJSON_AddArrayToObject(node, "ee_features");
@@ -885,6 +951,8 @@ static void handle_admin(struct cairn_alpha *a, const struct cairn_http_req *req
 	    .backup = admin_backup,
 	    .health = admin_health,
 	    .restore = admin_restore,
+	    .task = admin_task,
+	    .list_backups = admin_list_backups,
 	};
 	struct cairn_gql_http_req greq = {
 	    req->method,
@@ -1109,6 +1177,8 @@ int cairn_cmd_alpha(int argc, char **argv)
 	a.group = g;
 	if (cairn_alpha_claim_restored(&a, dir, &err) < 0)
 		goto out;
+	if (cairn_tasks_open(dir, run_task, &a, &a.tasks, &err) < 0)
+		goto out;
 	srv = cairn_http_start(cairn_opt(&o, "http"), handle, &a, &hopts, &err);
 	if (!srv)
 		goto out;
@@ -1124,7 +1194,11 @@ out:
 	if (rc < 0)
 		cairn_print_error(err.msg);
 quiet:
+	/* The running task finishes; queued ones and their waiters are let go
+	 * before the HTTP threads are. */
+	cairn_tasks_stop(a.tasks);
 	cairn_http_stop(srv);
+	cairn_tasks_close(a.tasks);
 	cairn_member_stop(&a.member);
 	cairn_db_close(a.db);
 	free(a.zero);

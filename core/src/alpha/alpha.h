@@ -24,6 +24,8 @@ struct alpha_stats {
 	int backup_running; /* one backup at a time on this alpha */
 };
 
+struct cairn_tasks;
+
 struct cairn_alpha {
 	struct cairn_opts *opts;
 	struct cairn_db *db;
@@ -48,6 +50,7 @@ struct cairn_alpha {
 	uint64_t restore_gen;	     /* counts prepares (cairn_alpha_write_gen) */
 	int64_t restore_prepared_ms; /* when the prepare finished (monotonic), 0: not yet */
 	char restore_id[17];
+	struct cairn_tasks *tasks; /* the admin task queue (alpha/tasks.h) */
 };
 
 /* The task kinds' run functions (alpha/tasks.h: cairn_task_fn), one per
@@ -78,5 +81,10 @@ uint64_t cairn_alpha_write_gen(struct cairn_alpha *a);
 int cairn_alpha_restore_recover(const char *dir, cairn_err *err);
 /* alpha.c: zero moved past dir's data and its restored predicates claimed. */
 int cairn_alpha_claim_restored(struct cairn_alpha *a, const char *dir, cairn_err *err);
+/* The listBackups query (alpha/listbackups.c): input is the coerced
+ * ListBackupsInput; *out a [Manifest] array (the caller's), or -1 with a
+ * person-readable error. */
+int cairn_alpha_list_backups(struct cairn_alpha *a, const cJSON *input, cJSON **out,
+			     cairn_err *err);
 
 #endif

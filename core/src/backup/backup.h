@@ -41,13 +41,17 @@ struct cairn_backup_source {
 	const char *zero;	/* zero's address, "127.0.0.1:6080" */
 	uint64_t member_id;	/* this alpha at zero: the backup lock's holder */
 	const char *auth_token; /* sent to the other groups' alphas, may be NULL */
+	/* May be NULL: as each group's object is complete, its stored size and
+	 * 1 are added to these (relaxed atomics): a running task's progress. */
+	uint64_t *bytes_done, *objects_done;
 };
 
 /* What a completed backup was. */
 struct cairn_backup_done {
 	char dir[64]; /* the backup's folder, "cairn.20261130.101500.000" */
 	uint64_t read_ts;
-	uint64_t bytes; /* the objects' stored bytes, every group's */
+	uint64_t bytes;	  /* the objects' stored bytes, every group's */
+	uint64_t objects; /* the objects written, one per group */
 };
 
 /* Runs a backup: full, or incremental on the newest complete backup at the

@@ -156,7 +156,8 @@ struct remote_job {
 	int rc;
 	size_t at;  /* index in addrs being asked (atomic) */
 	int cancel; /* set by the watchdog: the group's alpha stopped answering */
-	int done;   /* set by the job's thread at its end (atomic) */
+	uint64_t *bytes_done, *objects_done; /* the source's, may be NULL */
+	int done;			     /* set by the job's thread at its end (atomic) */
 };
 
 /* A group's part may take hours, but its alpha answers /health all along
@@ -204,6 +205,14 @@ static int post_to_group(struct remote_job *job, long *status, char **out)
 }
 
 static void *remote_run_one(struct remote_job *job);
+
+static void count_object(uint64_t *bytes, uint64_t *objects, uint64_t size)
+{
+	if (bytes)
+		__atomic_fetch_add(bytes, size, __ATOMIC_RELAXED);
+	if (objects)
+		__atomic_fetch_add(objects, 1, __ATOMIC_RELAXED);
+}
 
 static void *remote_run(void *arg)
 {
@@ -333,6 +342,7 @@ static void *remote_run_one(struct remote_job *job)
 			      job->res.group, job->group);
 	} else {
 		job->rc = 0;
+		count_object(job->bytes_done, job->objects_done, job->res.obj.size);
 	}
 	cJSON_Delete(j);
 	free(out);
@@ -605,6 +615,10 @@ static int write_objects(const struct cairn_backup_source *src, struct cairn_sto
 			 const struct cairn_manifest *m, cairn_err *err)
 {
 	size_t started = 0;
+	for (size_t i = 0; i < nremotes; i++) {
+		remotes[i].bytes_done = src->bytes_done;
+		remotes[i].objects_done = src->objects_done;
+	}
 	for (; started < nremotes; started++)
 		if (pthread_create(&remotes[started].thread, NULL, remote_run, &remotes[started]) !=
 		    0) {
@@ -620,6 +634,8 @@ static int write_objects(const struct cairn_backup_source *src, struct cairn_sto
 	pthread_condattr_destroy(&ca);
 	int watching = started && pthread_create(&w.thread, NULL, watch, &w) == 0;
 	int local = cairn_group_backup_write(src, loc, job, mine, err);
+	if (local == 0)
+		count_object(src->bytes_done, src->objects_done, mine->obj.size);
 	for (size_t i = 0; i < started; i++)
 		pthread_join(remotes[i].thread, NULL);
 	if (watching) {
@@ -689,6 +705,7 @@ static int run(const struct cairn_backup_source *src, const struct cairn_backup_
 	remove_abandoned(&loc, done->dir);
 	done->read_ts = read_ts;
 	done->bytes = 0;
+	done->objects = m.nobjs;
 	for (size_t i = 0; i < m.nobjs; i++)
 		done->bytes += m.objs[i].size;
 	rc = 0;

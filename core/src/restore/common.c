@@ -1,4 +1,5 @@
-/* common.c — opening a backup location for restore, verify and lsbackup. */
+/* common.c — opening a backup location for restore, verify and lsbackup (and
+ * the alpha's listBackups, through cairn_backups_load). */
 #include "restore/common.h"
 
 #include <errno.h>
@@ -39,18 +40,25 @@ int cairn_backups_open(struct cairn_opts *o, struct cairn_store_loc *loc,
 	}
 	const struct cairn_kv params[] = {{"anonymous", "true"}, {NULL, NULL}};
 	if (cairn_location_open(l, anon ? params : NULL, loc, err) < 0 ||
-	    cairn_series_load(loc, set, err) < 0)
+	    cairn_backups_load(loc, set, "-l/--location", err) < 0)
 		goto out;
-	if (!set->n && !set->nbad) {
-		cairn_err_set(err,
-			      "no backups found at this location: it is missing, empty, or holds "
-			      "no cairn.* folder with a manifest.json; check -l/--location");
-		goto out;
-	}
 	rc = 0;
 out:
 	OPENSSL_cleanse(key, sizeof key);
 	return rc;
+}
+
+int cairn_backups_load(struct cairn_store_loc *loc, struct cairn_backup_set *set, const char *what,
+		       cairn_err *err)
+{
+	if (cairn_series_load(loc, set, err) < 0)
+		return -1;
+	if (!set->n && !set->nbad)
+		return cairn_err_set(err,
+				     "no backups found at this location: it is missing, empty, or "
+				     "holds no cairn.* folder with a manifest.json; check %s",
+				     what);
+	return 0;
 }
 
 void cairn_quiet_stdout(const struct cairn_opts *o)

@@ -25,6 +25,10 @@
  * off. */
 int cairn_backups_open(struct cairn_opts *o, struct cairn_store_loc *loc,
 		       struct cairn_backup_set *set, struct cairn_keyset *ks, cairn_err *err);
+/* Every backup in an opened location (loc), refusing one without any as
+ * above; what names where the location was given ("-l/--location"). */
+int cairn_backups_load(struct cairn_store_loc *loc, struct cairn_backup_set *set, const char *what,
+		       cairn_err *err);
 /* --quiet for a command whose stdout is progress (restore, verify, prune's
  * lines stay: they are its result): stdout goes to /dev/null. */
 void cairn_quiet_stdout(const struct cairn_opts *o);

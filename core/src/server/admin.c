@@ -21,7 +21,7 @@ static const struct cairn_gql_field_def backup_input_fields[] = {
     {"destination", "String!", NULL, 0}, {"accessKey", "String", NULL, 0},
     {"secretKey", "String", NULL, 0},	 {"sessionToken", "String", NULL, 0},
     {"anonymous", "Boolean", NULL, 0},	 {"forceFull", "Boolean", NULL, 0},
-    {"compression", "String", NULL, 0},
+    {"compression", "String", NULL, 0},	 {"async", "Boolean", NULL, 0},
 };
 static const struct cairn_gql_field_def backup_args[] = {{"input", "BackupInput!", NULL, 0}};
 static const struct cairn_gql_field_def restore_input_fields[] = {
@@ -39,6 +39,7 @@ static const struct cairn_gql_field_def restore_input_fields[] = {
     {"secretKey", "String", NULL, 0},
     {"sessionToken", "String", NULL, 0},
     {"anonymous", "Boolean", NULL, 0},
+    {"async", "Boolean", NULL, 0},
 };
 static const struct cairn_gql_field_def restore_args[] = {{"input", "RestoreInput!", NULL, 0}};
 static const struct cairn_gql_field_def restore_payload_fields[] = {
@@ -51,7 +52,41 @@ static const struct cairn_gql_field_def payload_fields[] = {{"response", "Respon
 							    {"taskId", "String", NULL, 0}};
 static const struct cairn_gql_field_def response_fields[] = {{"code", "String", NULL, 0},
 							     {"message", "String", NULL, 0}};
-static const struct cairn_gql_field_def query_fields[] = {{"health", "[NodeState]", NULL, 0}};
+static const struct cairn_gql_field_def task_args[] = {{"input", "TaskInput!", NULL, 0}};
+static const struct cairn_gql_field_def list_backups_args[] = {
+    {"input", "ListBackupsInput!", NULL, 0}};
+static const struct cairn_gql_field_def query_fields[] = {
+    {"health", "[NodeState]", NULL, 0},
+    {"task", "TaskPayload", task_args, 1},
+    {"listBackups", "[Manifest]", list_backups_args, 1},
+};
+static const struct cairn_gql_field_def task_input_fields[] = {{"id", "String!", NULL, 0}};
+static const struct cairn_gql_field_def task_payload_fields[] = {
+    {"status", "TaskStatus", NULL, 0}, {"lastUpdated", "String", NULL, 0},
+    {"kind", "TaskKind", NULL, 0},     {"bytes", "Int", NULL, 0},
+    {"objects", "Int", NULL, 0},       {"error", "String", NULL, 0},
+};
+static const struct cairn_gql_field_def task_status_values[] = {
+    {"Queued", NULL, NULL, 0},
+    {"Running", NULL, NULL, 0},
+    {"Failed", NULL, NULL, 0},
+    {"Success", NULL, NULL, 0},
+};
+static const struct cairn_gql_field_def task_kind_values[] = {
+    {"Backup", NULL, NULL, 0}, {"Restore", NULL, NULL, 0}, {"Export", NULL, NULL, 0}};
+static const struct cairn_gql_field_def list_backups_input_fields[] = {
+    {"location", "String!", NULL, 0},  {"accessKey", "String", NULL, 0},
+    {"secretKey", "String", NULL, 0},  {"sessionToken", "String", NULL, 0},
+    {"anonymous", "Boolean", NULL, 0},
+};
+static const struct cairn_gql_field_def manifest_fields[] = {
+    {"backupId", "String", NULL, 0},   {"backupNum", "Int", NULL, 0},
+    {"encrypted", "Boolean", NULL, 0}, {"path", "String", NULL, 0},
+    {"since", "Int", NULL, 0},	       {"readTs", "Int", NULL, 0},
+    {"type", "String", NULL, 0},       {"groups", "[BackupGroup]", NULL, 0},
+};
+static const struct cairn_gql_field_def backup_group_fields[] = {
+    {"groupId", "Int", NULL, 0}, {"predicates", "[String]", NULL, 0}};
 static const struct cairn_gql_field_def node_fields[] = {
     {"instance", "String", NULL, 0},   {"address", "String", NULL, 0},
     {"status", "String", NULL, 0},     {"group", "String", NULL, 0},
@@ -72,6 +107,14 @@ static const struct cairn_gql_type_def admin_types[] = {
     {"RestoreInput", CAIRN_GQL_INPUT_TYPE, restore_input_fields, COUNT(restore_input_fields)},
     {"RestorePayload", CAIRN_GQL_OBJECT_TYPE, restore_payload_fields,
      COUNT(restore_payload_fields)},
+    {"TaskInput", CAIRN_GQL_INPUT_TYPE, task_input_fields, COUNT(task_input_fields)},
+    {"TaskPayload", CAIRN_GQL_OBJECT_TYPE, task_payload_fields, COUNT(task_payload_fields)},
+    {"TaskStatus", CAIRN_GQL_ENUM_TYPE, task_status_values, COUNT(task_status_values)},
+    {"TaskKind", CAIRN_GQL_ENUM_TYPE, task_kind_values, COUNT(task_kind_values)},
+    {"ListBackupsInput", CAIRN_GQL_INPUT_TYPE, list_backups_input_fields,
+     COUNT(list_backups_input_fields)},
+    {"Manifest", CAIRN_GQL_OBJECT_TYPE, manifest_fields, COUNT(manifest_fields)},
+    {"BackupGroup", CAIRN_GQL_OBJECT_TYPE, backup_group_fields, COUNT(backup_group_fields)},
 };
 
 /* Introspection's descriptions (graphql.h: struct cairn_gql_doc). */
@@ -113,11 +156,47 @@ static const struct cairn_gql_doc admin_docs[] = {
     {"RestoreInput", "sessionToken", "Temporary credentials' session token.", NULL},
     {"RestoreInput", "anonymous", "Send no credentials (a public bucket).", NULL},
     {"RestorePayload", NULL, "The restore's outcome.", NULL},
-    {"RestorePayload", "taskId", "The restore's task (null: it ran to its end).", NULL},
+    {"RestoreInput", "async",
+     "Answer at once with the queued task's id (poll it with the task query) instead of when "
+     "the restore has finished (the default).",
+     NULL},
+    {"RestorePayload", "taskId", "The restore's task (see the task query).", NULL},
+    {"BackupInput", "async",
+     "Answer at once with the queued task's id (poll it with the task query) instead of when "
+     "the backup has finished (the default).",
+     NULL},
+    {"Query", "task",
+     "A backup, restore or export task of this alpha: its state, progress and error. Kept "
+     "across restarts for the last 64 finished tasks.",
+     NULL},
+    {"TaskInput", "id", "The taskId a mutation answered (0x and 16 hex digits).", NULL},
+    {"TaskPayload", NULL, "One admin task: they run one at a time, in the order asked.", NULL},
+    {"TaskPayload", "lastUpdated", "When the status last changed (RFC 3339, UTC).", NULL},
+    {"TaskPayload", "bytes", "Bytes written (a backup's stored objects) so far.", NULL},
+    {"TaskPayload", "objects", "Objects written so far (a backup: one per group).", NULL},
+    {"TaskPayload", "error", "Why a Failed task failed.", NULL},
+    {"TaskStatus", NULL, "Queued, Running, then Failed or Success.", NULL},
+    {"TaskKind", NULL, "What a task does.", NULL},
+    {"Query", "listBackups",
+     "The backups at a location, as cairn lsbackup lists them; a location without any is an "
+     "error.",
+     NULL},
+    {"ListBackupsInput", "location", "Where the backups are: a path or URI, as a destination.",
+     NULL},
+    {"ListBackupsInput", "accessKey", "Object store access key (else the environment).", NULL},
+    {"ListBackupsInput", "secretKey", "Object store secret key (else the environment).", NULL},
+    {"ListBackupsInput", "sessionToken", "Temporary credentials' session token.", NULL},
+    {"ListBackupsInput", "anonymous", "Send no credentials (a public bucket).", NULL},
+    {"Manifest", NULL, "One backup, from its manifest.json.", NULL},
+    {"Manifest", "path", "The backup's folder at the location.", NULL},
+    {"Manifest", "since", "Read timestamp of the previous backup of the series (0: full).", NULL},
+    {"Manifest", "readTs", "The timestamp the backup reads the data at.", NULL},
+    {"Manifest", "type", "full or incremental.", NULL},
+    {"BackupGroup", NULL, "One group's part of a backup: its predicates.", NULL},
     {"NodeState", NULL, "One node of the cluster.", NULL},
     {"NodeState", "uptime", "Seconds since the node started.", NULL},
     {"NodeState", "lastEcho", "Unix time the node was last heard from.", NULL},
-    {"NodeState", "ongoing", "Operations running now (opBackup).", NULL},
+    {"NodeState", "ongoing", "Tasks running now (opBackup, opRestore, opExport).", NULL},
     {"NodeState", "indexing", "Predicates being indexed now (none: cairn keeps no indexes).", NULL},
     {"NodeState", "ee_features", "Enterprise features this node offers.", NULL},
 };
@@ -197,7 +276,10 @@ static int resolve_backup(const struct cairn_gql_resolve *r, cJSON **out, cairn_
 		return 0; /* out of memory: null */
 	}
 	cJSON_AddStringToObject(resp, "code", "Success");
-	cJSON_AddStringToObject(resp, "message", "Backup completed.");
+	cJSON_AddStringToObject(resp, "message",
+				cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(input, "async"))
+				    ? "Backup queued."
+				    : "Backup completed.");
 	if (task)
 		cJSON_AddStringToObject(payload, "taskId", task);
 	else
@@ -216,14 +298,15 @@ static int resolve_restore(const struct cairn_gql_resolve *r, cJSON **out, cairn
 {
 	const struct cairn_admin_ops *ops = r->ctx;
 	const cJSON *input = cJSON_GetObjectItemCaseSensitive(r->args, "input");
-	char *message = NULL;
+	char *message = NULL, *task = NULL;
 	cJSON *payload;
 	size_t i;
 
 	if (!ops->restore)
 		return cairn_err_set(err, "restore is not available on this server");
-	if (ops->restore(ops->ctx, r->args, &message, err)) {
+	if (ops->restore(ops->ctx, r->args, &message, &task, err)) {
 		free(message);
+		free(task);
 		err->msg[sizeof err->msg - 1] = '\0';
 		for (i = 0; i < COUNT(restore_secret_fields); i++)
 			scrub(err->msg, sizeof err->msg,
@@ -234,12 +317,17 @@ static int resolve_restore(const struct cairn_gql_resolve *r, cJSON **out, cairn
 	}
 	if (!(payload = cJSON_CreateObject())) {
 		free(message);
+		free(task);
 		return 0;
 	}
 	cJSON_AddStringToObject(payload, "code", "Success");
 	cJSON_AddStringToObject(payload, "message", message ? message : "Restore completed.");
-	cJSON_AddNullToObject(payload, "taskId");
+	if (task)
+		cJSON_AddStringToObject(payload, "taskId", task);
+	else
+		cJSON_AddNullToObject(payload, "taskId");
 	free(message);
+	free(task);
 	*out = payload;
 	return 0;
 }
@@ -263,8 +351,46 @@ static int resolve_health(const struct cairn_gql_resolve *r, cJSON **out, cairn_
 	return 0;
 }
 
+/* Query.task: the TaskPayload, or an error naming why there is none. */
+static int resolve_task(const struct cairn_gql_resolve *r, cJSON **out, cairn_err *err)
+{
+	const struct cairn_admin_ops *ops = r->ctx;
+	const char *id = input_string(cJSON_GetObjectItemCaseSensitive(r->args, "input"), "id");
+
+	if (!ops->task)
+		return cairn_err_set(err, "tasks are not available on this server");
+	if (!id || !(*out = ops->task(ops->ctx, id)))
+		return cairn_err_set(err,
+				     "no task with this id on this alpha: ids are those a backup, "
+				     "restore or export mutation answered here, and the last 64 "
+				     "finished tasks are kept");
+	return 0;
+}
+
+/* Query.listBackups: the location's manifests. */
+static int resolve_list_backups(const struct cairn_gql_resolve *r, cJSON **out, cairn_err *err)
+{
+	const struct cairn_admin_ops *ops = r->ctx;
+	const cJSON *input = cJSON_GetObjectItemCaseSensitive(r->args, "input");
+
+	if (!ops->list_backups)
+		return cairn_err_set(err, "listBackups is not available on this server");
+	if (ops->list_backups(ops->ctx, input, out, err)) {
+		err->msg[sizeof err->msg - 1] = '\0';
+		for (size_t i = 0; i < COUNT(backup_secret_fields); i++)
+			scrub(err->msg, sizeof err->msg,
+			      input_string(input, backup_secret_fields[i]));
+		if (!err->msg[0])
+			cairn_err_set(err, "listing the backups failed");
+		return -1;
+	}
+	return 0;
+}
+
 static const struct cairn_gql_resolver admin_resolvers[] = {
     {"Query", "health", resolve_health},
+    {"Query", "task", resolve_task},
+    {"Query", "listBackups", resolve_list_backups},
     {"Mutation", "backup", resolve_backup},
     {"Mutation", "restore", resolve_restore},
 };

@@ -2,18 +2,32 @@
  * and its resolver table, run by the GraphQL engine against ops the alpha
  * supplies.
  *
- *   type Query    { health: [NodeState] }
  *   type Mutation { backup(input: BackupInput!): BackupPayload,
  *                   restore(input: RestoreInput!): RestorePayload }
  *   input RestoreInput { location: String!, backupId: String, backupNum: Int,
  *                        encryptionKeyFile, vaultAddr, vaultRoleIDFile,
  *                        vaultSecretIDFile, vaultPath, vaultField,
  *                        vaultFormat, accessKey, secretKey, sessionToken:
- *                        String, anonymous: Boolean }
+ *                        String, anonymous: Boolean, async: Boolean }
  *   type RestorePayload { code: String, message: String, taskId: String }
+ *   type Query    { health: [NodeState], task(input: TaskInput!): TaskPayload,
+ *                   listBackups(input: ListBackupsInput!): [Manifest] }
  *   input BackupInput { destination: String!, accessKey: String,
  *                       secretKey: String, sessionToken: String,
- *                       anonymous: Boolean, forceFull: Boolean }
+ *                       anonymous: Boolean, forceFull: Boolean,
+ *                       compression: String, async: Boolean }
+ *   input TaskInput { id: String! }
+ *   type TaskPayload { status: TaskStatus, lastUpdated: String,
+ *                      kind: TaskKind, bytes: Int, objects: Int, error: String }
+ *   enum TaskStatus { Queued, Running, Failed, Success }
+ *   enum TaskKind { Backup, Restore, Export }
+ *   input ListBackupsInput { location: String!, accessKey: String,
+ *                            secretKey: String, sessionToken: String,
+ *                            anonymous: Boolean }
+ *   type Manifest { backupId: String, backupNum: Int, encrypted: Boolean,
+ *                   path: String, since: Int, readTs: Int, type: String,
+ *                   groups: [BackupGroup] }
+ *   type BackupGroup { groupId: Int, predicates: [String] }
  *   type BackupPayload { response: Response, taskId: String }
  *   type Response { code: String, message: String }
  *   type NodeState { instance: String, address: String, status: String,
@@ -49,10 +63,21 @@ struct cairn_admin_ops {
 	 * uptime, lastEcho, ongoing, indexing and ee_features. */
 	void (*health)(void *ctx, cJSON *node_state);
 	/* Mutation.restore: args {"input": {RestoreInput fields given}}. Returns
-	 * 0 when the restore is complete, *message (malloc'd, may stay NULL)
-	 * saying what was restored; -1 with a person-readable message in err
+	 * 0 when the restore is complete (or queued, with async), *message
+	 * (malloc'd, may stay NULL) saying what was restored and *task_id
+	 * (malloc'd, may stay NULL) its task; -1 with a person-readable message in err
 	 * (credentials blanked out of it). */
-	int (*restore)(void *ctx, const cJSON *args, char **message, cairn_err *err);
+	int (*restore)(void *ctx, const cJSON *args, char **message, char **task_id,
+		       cairn_err *err);
+	/* Query.task: the task as a TaskPayload (taskId, status, kind,
+	 * lastUpdated, bytes, objects, error; alpha/tasks.h), the caller's to
+	 * free; NULL when there is no such task. */
+	cJSON *(*task)(void *ctx, const char *id);
+	/* Query.listBackups: input is the coerced ListBackupsInput ({"location",
+	 * "accessKey", "secretKey", "sessionToken", "anonymous"} as given).
+	 * Returns 0 and sets *manifests (a [Manifest] array, the caller's), or
+	 * -1 with a person-readable message (credentials are blanked out of it). */
+	int (*list_backups)(void *ctx, const cJSON *input, cJSON **manifests, cairn_err *err);
 };
 
 /* Serves one /admin request over HTTP (GET, POST, batches, CORS
