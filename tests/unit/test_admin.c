@@ -69,7 +69,7 @@ static void fake_health(void *ctx, cJSON *node)
 
 static char *run(struct fake *f, const char *content_type, const char *body, int *status)
 {
-	struct cairn_admin_ops ops = {f, fake_backup, fake_health};
+	struct cairn_admin_ops ops = {.ctx = f, .backup = fake_backup, .health = fake_health};
 
 	*status = -1;
 	return cairn_admin_execute(&ops, content_type, body, strlen(body), status);
@@ -501,7 +501,7 @@ static int fail_second(void *ctx, const cJSON *args, char **task_id, cairn_err *
 static void test_several_backups_run_in_order_and_fail_alone(void)
 {
 	int calls = 0, status;
-	struct cairn_admin_ops ops = {&calls, fail_second, NULL};
+	struct cairn_admin_ops ops = {.ctx = &calls, .backup = fail_second};
 	const char *q =
 	    "mutation { first: backup(input: {destination: \"/a\"}) { response { code } } "
 	    "second: backup(input: {destination: \"/b\"}) { response { code } } "

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "alpha/alpha.h"
+#include "alpha/export.h"
 #include "backup/backup.h"
 #include "backup/group.h"
 #include "backup_metrics.h"
@@ -766,6 +767,14 @@ static void admin_health(void *ctx, cJSON *node)
 	}
 }
 
+/* The export mutation, run at once (alpha/export.c). */
+static int admin_export(void *ctx, const cJSON *args, char **message, cJSON **files,
+			cairn_err *err)
+{
+	return cairn_alpha_export_files(ctx, cJSON_GetObjectItemCaseSensitive(args, "input"), NULL,
+					message, files, err);
+}
+
 /* Admin endpoints: loopback or --whitelist, and the token if set. */
 static int admin_allowed(struct cairn_alpha *a, const struct cairn_http_req *req,
 			 struct cairn_http_resp *resp)
@@ -812,10 +821,40 @@ static void handle_group_backup(struct cairn_alpha *a, const struct cairn_http_r
 	resp->body_len = strlen(out);
 }
 
+/* POST /internal/export: this group's file of an export another alpha runs. */
+static void handle_group_export(struct cairn_alpha *a, const struct cairn_http_req *req,
+				struct cairn_http_resp *resp)
+{
+	cairn_err err = {0};
+	if (!internal_allowed(a, req, resp))
+		return;
+	if (strcmp(req->method, "POST") != 0) {
+		cairn_http_error(resp, 405, "POST a group export request");
+		return;
+	}
+	char *out = cairn_alpha_export_serve(a, req->body, req->body_len, &err);
+	if (!out) {
+		cairn_scrub(err.msg);
+		cairn_error("group export failed: %s", err.msg);
+		cairn_http_error(resp, 500, "%s", err.msg);
+		return;
+	}
+	free(resp->body);
+	resp->status = 200;
+	resp->content_type = "application/json";
+	resp->body = out;
+	resp->body_len = strlen(out);
+}
+
 static void handle_admin(struct cairn_alpha *a, const struct cairn_http_req *req,
 			 struct cairn_http_resp *resp)
 {
-	struct cairn_admin_ops ops = {a, admin_backup, admin_health};
+	struct cairn_admin_ops ops = {
+	    .ctx = a,
+	    .backup = admin_backup,
+	    .health = admin_health,
+	    .export = admin_export,
+	};
 	struct cairn_gql_http_req greq = {
 	    req->method,
 	    cairn_http_header(req, "Content-Type"),
@@ -883,6 +922,8 @@ static void handle(void *ctx, const struct cairn_http_req *req, struct cairn_htt
 			handle_internal_alter(a, req, resp);
 	} else if (!strcmp(req->path, "/internal/backup")) {
 		handle_group_backup(a, req, resp);
+	} else if (!strcmp(req->path, "/internal/export")) {
+		handle_group_export(a, req, resp);
 	} else if (!strcmp(req->path, "/metrics")) {
 		handle_metrics(a, resp);
 	} else {

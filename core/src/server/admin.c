@@ -24,8 +24,21 @@ static const struct cairn_gql_field_def backup_input_fields[] = {
     {"compression", "String", NULL, 0},
 };
 static const struct cairn_gql_field_def backup_args[] = {{"input", "BackupInput!", NULL, 0}};
+static const struct cairn_gql_field_def export_input_fields[] = {
+    {"format", "String", NULL, 0},	 {"destination", "String!", NULL, 0},
+    {"accessKey", "String", NULL, 0},	 {"secretKey", "String", NULL, 0},
+    {"sessionToken", "String", NULL, 0}, {"anonymous", "Boolean", NULL, 0},
+};
+static const struct cairn_gql_field_def export_args[] = {{"input", "ExportInput!", NULL, 0}};
+static const struct cairn_gql_field_def export_payload_fields[] = {
+    {"response", "Response", NULL, 0},
+    {"exportedFiles", "[String]", NULL, 0},
+    {"taskId", "String", NULL, 0},
+};
 static const struct cairn_gql_field_def mutation_fields[] = {
-    {"backup", "BackupPayload", backup_args, 1}};
+    {"backup", "BackupPayload", backup_args, 1},
+    {"export", "ExportPayload", export_args, 1},
+};
 static const struct cairn_gql_field_def payload_fields[] = {{"response", "Response", NULL, 0},
 							    {"taskId", "String", NULL, 0}};
 static const struct cairn_gql_field_def response_fields[] = {{"code", "String", NULL, 0},
@@ -48,6 +61,8 @@ static const struct cairn_gql_type_def admin_types[] = {
     {"Response", CAIRN_GQL_OBJECT_TYPE, response_fields, COUNT(response_fields)},
     {"NodeState", CAIRN_GQL_OBJECT_TYPE, node_fields, COUNT(node_fields)},
     {"BackupInput", CAIRN_GQL_INPUT_TYPE, backup_input_fields, COUNT(backup_input_fields)},
+    {"ExportPayload", CAIRN_GQL_OBJECT_TYPE, export_payload_fields, COUNT(export_payload_fields)},
+    {"ExportInput", CAIRN_GQL_INPUT_TYPE, export_input_fields, COUNT(export_input_fields)},
 };
 
 /* Introspection's descriptions (graphql.h: struct cairn_gql_doc). */
@@ -68,6 +83,24 @@ static const struct cairn_gql_doc admin_docs[] = {
     {"BackupInput", "anonymous", "Send no credentials (a public bucket).", NULL},
     {"BackupInput", "forceFull", "Start a new series with a full backup.", NULL},
     {"BackupInput", "compression", "gzip (default) or zstd.", NULL},
+    {"Mutation", "export",
+     "Exports the whole cluster at one read timestamp to a destination: one gzip file per "
+     "group and export.json, written last, in a folder export.YYYYMMDD.HHMMSS.mmm.",
+     NULL},
+    {"ExportInput", NULL, "Where an export goes and in which format.", NULL},
+    {"ExportInput", "format", "rdf (default: N-Quads, as /export) or json (Dgraph's form).",
+     NULL},
+    {"ExportInput", "destination",
+     "/abs/path, file:///abs/path, s3://host/bucket[/prefix] or minio://host:port/bucket "
+     "(?secure=false for plain HTTP).",
+     NULL},
+    {"ExportInput", "accessKey", "Object store access key (else the environment).", NULL},
+    {"ExportInput", "secretKey", "Object store secret key (else the environment).", NULL},
+    {"ExportInput", "sessionToken", "Temporary credentials' session token.", NULL},
+    {"ExportInput", "anonymous", "Send no credentials (a public bucket).", NULL},
+    {"ExportPayload", "exportedFiles",
+     "The files written, relative to the destination, the manifest last.", NULL},
+    {"ExportPayload", "taskId", "The export's task id (null: it ran to the end).", NULL},
     {"NodeState", NULL, "One node of the cluster.", NULL},
     {"NodeState", "uptime", "Seconds since the node started.", NULL},
     {"NodeState", "lastEcho", "Unix time the node was last heard from.", NULL},
@@ -161,6 +194,41 @@ static int resolve_backup(const struct cairn_gql_resolve *r, cJSON **out, cairn_
 	return 0;
 }
 
+/* Mutation.export: runs the export through the alpha, answers an ExportPayload. */
+static int resolve_export(const struct cairn_gql_resolve *r, cJSON **out, cairn_err *err)
+{
+	const struct cairn_admin_ops *ops = r->ctx;
+	const cJSON *input = cJSON_GetObjectItemCaseSensitive(r->args, "input");
+	cJSON *payload, *resp, *files = NULL;
+	char *message = NULL;
+
+	if (!ops->export)
+		return cairn_err_set(err, "exports are not available on this server");
+	if (ops->export(ops->ctx, r->args, &message, &files, err)) {
+		err->msg[sizeof err->msg - 1] = '\0';
+		for (size_t i = 0; i < COUNT(backup_secret_fields); i++)
+			scrub(err->msg, sizeof err->msg,
+			      input_string(input, backup_secret_fields[i]));
+		if (!err->msg[0])
+			cairn_err_set(err, "export failed");
+		return -1;
+	}
+	payload = cJSON_CreateObject();
+	if (!payload || !(resp = cJSON_AddObjectToObject(payload, "response"))) {
+		cJSON_Delete(payload);
+		cJSON_Delete(files);
+		free(message);
+		return 0; /* out of memory: null */
+	}
+	cJSON_AddStringToObject(resp, "code", "Success");
+	cJSON_AddStringToObject(resp, "message", message ? message : "Export completed.");
+	cJSON_AddItemToObject(payload, "exportedFiles", files ? files : cJSON_CreateArray());
+	cJSON_AddNullToObject(payload, "taskId");
+	free(message);
+	*out = payload;
+	return 0;
+}
+
 /* Query.health: this node's NodeState, as a list of one. */
 static int resolve_health(const struct cairn_gql_resolve *r, cJSON **out, cairn_err *err)
 {
@@ -183,6 +251,7 @@ static int resolve_health(const struct cairn_gql_resolve *r, cJSON **out, cairn_
 static const struct cairn_gql_resolver admin_resolvers[] = {
     {"Query", "health", resolve_health},
     {"Mutation", "backup", resolve_backup},
+    {"Mutation", "export", resolve_export},
 };
 
 int cairn_admin_serve(const struct cairn_admin_ops *ops, const struct cairn_gql_http_req *req,

@@ -3,11 +3,17 @@
  * supplies.
  *
  *   type Query    { health: [NodeState] }
- *   type Mutation { backup(input: BackupInput!): BackupPayload }
+ *   type Mutation { backup(input: BackupInput!): BackupPayload
+ *                   export(input: ExportInput!): ExportPayload }
  *   input BackupInput { destination: String!, accessKey: String,
  *                       secretKey: String, sessionToken: String,
  *                       anonymous: Boolean, forceFull: Boolean }
  *   type BackupPayload { response: Response, taskId: String }
+ *   input ExportInput { format: String, destination: String!,
+ *                       accessKey: String, secretKey: String,
+ *                       sessionToken: String, anonymous: Boolean }
+ *   type ExportPayload { response: Response, exportedFiles: [String],
+ *                        taskId: String }
  *   type Response { code: String, message: String }
  *   type NodeState { instance: String, address: String, status: String,
  *                    group: String, version: String, uptime: Int,
@@ -41,6 +47,13 @@ struct cairn_admin_ops {
 	/* Fills node_state with instance, address, status, group, version,
 	 * uptime, lastEcho, ongoing, indexing and ee_features. */
 	void (*health)(void *ctx, cJSON *node_state);
+	/* Mutation.export: args as for backup, with the ExportInput fields
+	 * given. Returns 0 with *message (a one-line summary, malloc'd) and
+	 * *files (a JSON array of the files written, relative to the
+	 * destination) when the export and its manifest are written; -1 with
+	 * a person-readable message in err otherwise. */
+	int (*export)(void *ctx, const cJSON *args, char **message, cJSON **files,
+		      cairn_err *err);
 };
 
 /* Serves one /admin request over HTTP (GET, POST, batches, CORS
