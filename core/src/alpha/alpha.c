@@ -768,8 +768,7 @@ static void admin_health(void *ctx, cJSON *node)
 }
 
 /* The export mutation, run at once (alpha/export.c). */
-static int admin_export(void *ctx, const cJSON *args, char **message, cJSON **files,
-			cairn_err *err)
+static int admin_export(void *ctx, const cJSON *args, char **message, cJSON **files, cairn_err *err)
 {
 	return cairn_alpha_export_files(ctx, cJSON_GetObjectItemCaseSensitive(args, "input"), NULL,
 					message, files, err);

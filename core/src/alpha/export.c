@@ -52,16 +52,14 @@ static int format_parse(const char *name, enum export_format *f, cairn_err *err)
 	else if (!strcmp(name, "json"))
 		*f = FMT_JSON;
 	else
-		return cairn_err_set(err, "export format \"%.32s\" is not supported: use rdf (the "
-					  "default) or json",
+		return cairn_err_set(err,
+				     "export format \"%.32s\" is not supported: use rdf (the "
+				     "default) or json",
 				     name);
 	return 0;
 }
 
-static const char *format_name(enum export_format f)
-{
-	return f == FMT_JSON ? "json" : "rdf";
-}
+static const char *format_name(enum export_format f) { return f == FMT_JSON ? "json" : "rdf"; }
 
 /* What one group's file is. */
 struct group_file {
@@ -182,8 +180,8 @@ static int json_flush(struct gwriter *g)
 	for (size_t i = 0; i < g->nvals; i++) {
 		struct cairn_rdf_term t;
 		if (cairn_rdf_parse_object_text(g->vals[i], &t, g->err) < 0) {
-			cairn_err_prefix(g->err, "uid 0x%llx predicate %s", (unsigned long long)g->subj,
-					 g->pred);
+			cairn_err_prefix(g->err, "uid 0x%llx predicate %s",
+					 (unsigned long long)g->subj, g->pred);
 			goto out;
 		}
 		snprintf(key, sizeof key, "%s%s%.32s", g->pred, t.lang ? "@" : "",
@@ -208,9 +206,8 @@ static int json_flush(struct gwriter *g)
 		cairn_err_set(g->err, "out of memory");
 		goto out;
 	}
-	rc = put(g, g->first ? "\n" : ",\n", g->first ? 1 : 2) < 0 || put(g, s, strlen(s)) < 0
-		 ? -1
-		 : 0;
+	rc = put(g, g->first ? "\n" : ",\n", g->first ? 1 : 2) < 0 || put(g, s, strlen(s)) < 0 ? -1
+											       : 0;
 	g->first = 0;
 	free(s);
 out:
@@ -365,10 +362,9 @@ static void *remote_run(void *arg)
 				const cJSON *e = cJSON_GetArrayItem(
 				    cJSON_GetObjectItemCaseSensitive(j, "errors"), 0);
 				const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
-				cairn_err_set(&r->err, "group %u (alpha %s): %s", r->group,
-					      r->addrs[i],
-					      cJSON_IsString(m) ? m->valuestring
-								: "no usable answer");
+				cairn_err_set(
+				    &r->err, "group %u (alpha %s): %s", r->group, r->addrs[i],
+				    cJSON_IsString(m) ? m->valuestring : "no usable answer");
 			} else if (group_file_from_json(j, &r->file, &r->err) < 0) {
 				cairn_err_prefix(&r->err, "group %u (alpha %s)", r->group,
 						 r->addrs[i]);
@@ -495,9 +491,10 @@ static int check_file(struct cairn_store_loc *loc, const char *dir, const struct
 				     "the alpha of group %u %s; every alpha of a cluster must "
 				     "export with the same key",
 				     f->group,
-				     f->encrypted ? (mine->encrypted ? "encrypts with another key"
-								     : "encrypts and this one does not")
-						  : "has no encryption key");
+				     f->encrypted
+					 ? (mine->encrypted ? "encrypts with another key"
+							    : "encrypts and this one does not")
+					 : "has no encryption key");
 	snprintf(name, sizeof name, "%s/%s", dir, f->path);
 	if (loc->ops->stat(loc->st, name, &exists, &size, err) < 0 ||
 	    (exists && cairn_obj_hash(loc, name, NULL, &info, err) < 0))
@@ -506,7 +503,8 @@ static int check_file(struct cairn_store_loc *loc, const char *dir, const struct
 		return cairn_err_setc(err, CAIRN_E_NOTFOUND,
 				      "group %u wrote its file %s, but this alpha %s at the "
 				      "destination: every alpha must see one shared destination",
-				      f->group, name, exists ? "finds another one" : "does not find it");
+				      f->group, name,
+				      exists ? "finds another one" : "does not find it");
 	return 0;
 }
 
@@ -545,8 +543,8 @@ static int cmp_file(const void *a, const void *b)
 
 static struct cairn_backup_source source_of(const struct cairn_alpha *a)
 {
-	struct cairn_backup_source src = {a->db,	 a->group, a->key_len ? a->key : NULL,
-					  a->key_len,	 a->zero,  a->member_id,
+	struct cairn_backup_source src = {a->db,	  a->group, a->key_len ? a->key : NULL,
+					  a->key_len,	  a->zero,  a->member_id,
 					  a->access.token};
 	return src;
 }
@@ -708,8 +706,7 @@ static const char *opt_str(const cJSON *j, const char *name)
 	return cJSON_IsString(v) ? v->valuestring : NULL;
 }
 
-char *cairn_alpha_export_serve(struct cairn_alpha *a, const char *body, size_t len,
-			       cairn_err *err)
+char *cairn_alpha_export_serve(struct cairn_alpha *a, const char *body, size_t len, cairn_err *err)
 {
 	cJSON *j = cJSON_ParseWithLength(body, len), *out = NULL;
 	struct cairn_backup_source src = source_of(a);
@@ -721,8 +718,8 @@ char *cairn_alpha_export_serve(struct cairn_alpha *a, const char *body, size_t l
 	const char *dir = opt_str(j, "dir");
 	uint64_t read_ts = cairn_json_u64(j, "read_ts");
 	cairn_backup_request_from_json(j, &req);
-	if (!j || !req.destination || !dir || strncmp(dir, "export.", 7) != 0 ||
-	    strchr(dir, '/') || strlen(dir) > 40 || !read_ts) {
+	if (!j || !req.destination || !dir || strncmp(dir, "export.", 7) != 0 || strchr(dir, '/') ||
+	    strlen(dir) > 40 || !read_ts) {
 		cairn_err_set(err, "a group export request needs destination, dir, format and "
 				   "read_ts");
 		goto out;
@@ -733,8 +730,8 @@ char *cairn_alpha_export_serve(struct cairn_alpha *a, const char *body, size_t l
 	    cairn_backup_open_destination(&req, &loc, err) < 0 ||
 	    write_group(&src, &loc, dir, fmt, read_ts, &file, err) < 0)
 		goto out;
-	cairn_info("group %u file %s/%s written for an export coordinated elsewhere", a->group,
-		   dir, file.path);
+	cairn_info("group %u file %s/%s written for an export coordinated elsewhere", a->group, dir,
+		   file.path);
 	out = group_file_json(&file);
 	cJSON_AddBoolToObject(out, "encrypted", file.encrypted);
 	cJSON_AddStringToObject(out, "key_check", file.key_check);

@@ -24,7 +24,6 @@ int cairn_alpha_export_files(struct cairn_alpha *a, const cJSON *input,
 /* Serves POST /internal/export: writes this group's file for an export
  * another alpha coordinates. Returns the JSON answer (malloc'd) or NULL
  * with err (no secret in it). */
-char *cairn_alpha_export_serve(struct cairn_alpha *a, const char *body, size_t len,
-			       cairn_err *err);
+char *cairn_alpha_export_serve(struct cairn_alpha *a, const char *body, size_t len, cairn_err *err);
 
 #endif

@@ -657,7 +657,8 @@ static int run(const struct cairn_backup_source *src, const struct cairn_backup_
 	int comp = 0;
 	if (cairn_compression_parse(req->compression, &comp, err) < 0 ||
 	    cairn_backup_open_destination(req, &loc, err) < 0 ||
-	    cairn_backup_read_ts(src, &st, &read_ts, err) < 0 || cairn_series_load(&loc, &set, err) < 0 ||
+	    cairn_backup_read_ts(src, &st, &read_ts, err) < 0 ||
+	    cairn_series_load(&loc, &set, err) < 0 ||
 	    cairn_series_plan_next(&set, req->force_full, read_ts, check, &m, err) < 0 ||
 	    (!m.full && cairn_manifest_check_mac(cairn_series_latest(&set), ks.mac_key, err) < 0))
 		goto out;

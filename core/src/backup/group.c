@@ -169,7 +169,8 @@ int cairn_backup_request_seal(cJSON *j, const struct cairn_backup_request *req, 
 	cJSON_AddStringToObject(j, "destination", req->destination);
 	if ((req->access_key && add_secret_field(j, path, "accessKey", req->access_key) < 0) ||
 	    (req->secret_key && add_secret_field(j, path, "secretKey", req->secret_key) < 0) ||
-	    (req->session_token && add_secret_field(j, path, "sessionToken", req->session_token) < 0))
+	    (req->session_token &&
+	     add_secret_field(j, path, "sessionToken", req->session_token) < 0))
 		return -1;
 	cJSON_AddBoolToObject(j, "anonymous", req->anonymous);
 	return 0;

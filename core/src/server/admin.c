@@ -88,8 +88,7 @@ static const struct cairn_gql_doc admin_docs[] = {
      "group and export.json, written last, in a folder export.YYYYMMDD.HHMMSS.mmm.",
      NULL},
     {"ExportInput", NULL, "Where an export goes and in which format.", NULL},
-    {"ExportInput", "format", "rdf (default: N-Quads, as /export) or json (Dgraph's form).",
-     NULL},
+    {"ExportInput", "format", "rdf (default: N-Quads, as /export) or json (Dgraph's form).", NULL},
     {"ExportInput", "destination",
      "/abs/path, file:///abs/path, s3://host/bucket[/prefix] or minio://host:port/bucket "
      "(?secure=false for plain HTTP).",

@@ -52,8 +52,7 @@ struct cairn_admin_ops {
 	 * *files (a JSON array of the files written, relative to the
 	 * destination) when the export and its manifest are written; -1 with
 	 * a person-readable message in err otherwise. */
-	int (*export)(void *ctx, const cJSON *args, char **message, cJSON **files,
-		      cairn_err *err);
+	int (*export)(void *ctx, const cJSON *args, char **message, cJSON **files, cairn_err *err);
 };
 
 /* Serves one /admin request over HTTP (GET, POST, batches, CORS
