@@ -197,7 +197,7 @@ static int json_flush(struct gwriter *g)
 	{
 		if (cJSON_IsArray(item) && cJSON_GetArraySize(item) == 1) {
 			cJSON *one = cJSON_DetachItemFromArray(item, 0);
-			cJSON_ReplaceItemViaPointer(o, item, one);
+			cJSON_ReplaceItemInObjectCaseSensitive(o, item->string, one);
 			item = one;
 		}
 	}

@@ -1,0 +1,4 @@
+# The export mutation (core/src/alpha/export.c): to a local directory, and
+# to a real S3 server (radosgw) read back with awscli.
+cairn_py_test(e2e_admin_export e2e/test_admin_export.py)
+cairn_py_test(e2e_admin_export_s3 e2e/test_admin_export_s3.py LABELS radosgw)
