@@ -2,3 +2,4 @@
 # to a real S3 server (radosgw) read back with awscli.
 cairn_py_test(e2e_admin_export e2e/test_admin_export.py)
 cairn_py_test(e2e_admin_export_s3 e2e/test_admin_export_s3.py LABELS radosgw)
+cairn_py_test(e2e_admin_export_encrypted e2e/test_admin_export_encrypted.py)

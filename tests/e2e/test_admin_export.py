@@ -5,7 +5,8 @@ byte, its size and sha256 are the manifest's; format json parses and holds
 the same triples (uid edges, language tags, typed and escaped literals);
 either alpha coordinates; a bad destination scheme, a bad format and a
 destination that cannot be written each give one clear GraphQL error and
-leave no manifest and no files."""
+leave no manifest and no files; so does a group whose alpha is down, after
+the other group's file was written (it is removed)."""
 import gzip
 import hashlib
 import json
@@ -106,7 +107,16 @@ for inp, msg in cases:
     expect(msg is None or msg in e, (msg, e))
     expect(e[0].islower() and len(e) < 600, e)
     print("error:", e)
-expect(sorted(os.listdir(dest)) == before, os.listdir(dest))
+# A group whose alpha is down fails the export after this group's file
+# is written: that file is removed too.
+a2.stop()
+out = export(a1, dest)
+e = out["errors"][0]["message"]
+expect(out["data"]["export"] is None and "cannot reach any alpha of group 2" in e, out)
+print("error:", e)
+left = {f: os.listdir(os.path.join(dest, f)) for f in os.listdir(dest) if f not in before}
+expect(all(v == [] for v in left.values()), left)
+expect(sorted(set(os.listdir(dest)) - set(left)) == before, os.listdir(dest))
 for folder in before:
     expect("export.json" in os.listdir(os.path.join(dest, folder)), folder)
 print("ok")

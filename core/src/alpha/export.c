@@ -509,7 +509,7 @@ static int check_file(struct cairn_store_loc *loc, const char *dir, const struct
 }
 
 static char *manifest_json(enum export_format fmt, uint64_t read_ts, const char *created,
-			   const struct group_file *files, size_t n)
+			   const char *cipher, const struct group_file *files, size_t n)
 {
 	cJSON *m = cJSON_CreateObject(), *groups, *list;
 	cJSON_AddStringToObject(m, "kind", "export");
@@ -518,6 +518,7 @@ static char *manifest_json(enum export_format fmt, uint64_t read_ts, const char 
 	cJSON_AddStringToObject(m, "compression", "gzip");
 	cJSON_AddBoolToObject(m, "encrypted", files[0].encrypted);
 	if (files[0].encrypted) {
+		cJSON_AddStringToObject(m, "cipher", cipher);
 		cJSON_AddStringToObject(m, "key_check", files[0].key_check);
 	}
 	cairn_json_add_u64(m, "read_ts", read_ts);
@@ -653,7 +654,8 @@ int cairn_alpha_export_files(struct cairn_alpha *a, const cJSON *input,
 			goto out;
 	char mname[128];
 	snprintf(mname, sizeof mname, "%s/" MANIFEST_NAME, dir);
-	if (!(manifest = manifest_json(fmt, read_ts, created, files, nremotes + 1))) {
+	if (!(manifest = manifest_json(fmt, read_ts, created, cairn_cipher_name(a->key_len), files,
+				       nremotes + 1))) {
 		cairn_err_set(err, "out of memory");
 		goto out;
 	}
