@@ -1,5 +1,6 @@
 """The export mutation to S3 (a real radosgw): minio:// and s3:// with the
-credentials in the mutation; awscli lists the folder and reads export.json
+credentials in the mutation (sealed under the cluster secret on their way to
+the other group's alpha); awscli lists the folder and reads export.json
 and each group's file, whose gunzipped bytes are that group's /export at
 the manifest's read_ts; a missing bucket and bad credentials each give one
 clear GraphQL error without the secret in it and leave no manifest."""
@@ -12,7 +13,7 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "servers"))
 from radosgw import Radosgw  # noqa: E402
 
-from cairnlib import Alpha, Zero, expect, lit, note_secret, workdir  # noqa: E402
+from cairnlib import Alpha, Zero, cluster_secret, expect, lit, note_secret, workdir  # noqa: E402
 from exportlib import export, export_ok, json_to_lines, loads, raw_export  # noqa: E402
 
 wd = workdir("admin-export-s3")
@@ -21,9 +22,11 @@ gw.start()
 try:
     note_secret(gw.secret_key)
     gw.mb("exports")
-    zero = Zero(wd)
-    a1 = Alpha(wd, zero, postings=os.path.join(wd, "p-a1"))
-    a2 = Alpha(wd, zero, postings=os.path.join(wd, "p-a2"))
+    # With a cluster secret: the credentials go to group 2's alpha sealed.
+    secret = cluster_secret(wd)
+    zero = Zero(wd, secret=secret)
+    a1 = Alpha(wd, zero, postings=os.path.join(wd, "p-a1"), secret=secret)
+    a2 = Alpha(wd, zero, postings=os.path.join(wd, "p-a2"), secret=secret)
     lease = zero.assign("uids", 200)
     people = list(range(lease["startId"], lease["endId"] + 1))
     a1.mutate("{ set {\n%s\n} }" % "\n".join("<0x%x> <name> %s ." % (u, lit("P%d" % u)) for u in people))
