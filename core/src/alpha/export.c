@@ -544,9 +544,13 @@ static int cmp_file(const void *a, const void *b)
 
 static struct cairn_backup_source source_of(const struct cairn_alpha *a)
 {
-	struct cairn_backup_source src = {a->db,	  a->group, a->key_len ? a->key : NULL,
-					  a->key_len,	  a->zero,  a->member_id,
-					  a->access.token};
+	struct cairn_backup_source src = {.db = a->db,
+					  .group = a->group,
+					  .key = a->key_len ? a->key : NULL,
+					  .key_len = a->key_len,
+					  .zero = a->zero,
+					  .member_id = a->member_id,
+					  .auth_token = a->access.token};
 	return src;
 }
 
@@ -627,8 +631,10 @@ int cairn_alpha_export_files(struct cairn_alpha *a, const cJSON *input,
 	if (!req.destination || !*req.destination)
 		return cairn_err_set(err, "export needs a destination: a directory (/abs/path), "
 					  "s3://... or minio://...");
-	if (cairn_backup_open_destination(&req, &loc, err) < 0)
-		return cairn_err_prefix(err, "cannot open the export destination");
+	if (cairn_backup_open_destination(&req, &loc, err) < 0) {
+		cairn_err_prefix(err, "cannot open the export destination");
+		goto out;
+	}
 	if (cairn_backup_read_ts(&src, &st, &read_ts, err) < 0 ||
 	    pick_folder(&loc, dir, sizeof dir, created, sizeof created, err) < 0) {
 		*dir = '\0';
