@@ -42,6 +42,11 @@
 /* A group's file may take as long as its data takes to write. */
 #define GROUP_EXPORT_DEADLINE_MS (24L * 3600 * 1000)
 #define MANIFEST_NAME "export.json"
+/* A group's alpha answers /health all along its part; one silent this long
+ * is taken for hung (the backup's rule). */
+#define HEALTH_PROBE_MS 2000
+#define HUNG_AFTER_MS 10000
+#define WATCH_INTERVAL_MS 500
 
 enum export_format { FMT_RDF, FMT_JSON };
 
@@ -338,15 +343,28 @@ struct remote {
 	struct group_file file;
 	cairn_err err;
 	int rc;
+	size_t at;  /* index in addrs being asked (atomic) */
+	int cancel; /* set by watch_remotes: the alpha stopped answering (atomic) */
+	int done;   /* set at the thread's end (atomic) */
 };
+
+static void remote_ask(struct remote *r);
 
 static void *remote_run(void *arg)
 {
 	struct remote *r = arg;
+	remote_ask(r);
+	__atomic_store_n(&r->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+static void remote_ask(struct remote *r)
+{
 	char url[512], tried[1024] = "", *out = NULL;
 	long status = 0;
 	r->rc = -1;
-	for (size_t i = 0; i < r->naddrs; i++) {
+	for (size_t i = 0; i < r->naddrs && !__atomic_load_n(&r->cancel, __ATOMIC_ACQUIRE); i++) {
+		__atomic_store_n(&r->at, i, __ATOMIC_RELEASE);
 		cairn_http_url(url, sizeof url, r->addrs[i], CAIRN_EXPORT_PATH);
 		struct cairn_http_call c = {.method = "POST",
 					    .url = url,
@@ -355,7 +373,8 @@ static void *remote_run(void *arg)
 					    .body_len = strlen(r->body),
 					    .auth_token = r->auth_token,
 					    .timeout_ms = GROUP_EXPORT_DEADLINE_MS,
-					    .internal = 1};
+					    .internal = 1,
+					    .cancel = &r->cancel};
 		if (cairn_http_fetch(&c, &status, &out, NULL, &r->err) == 0) {
 			cJSON *j = cJSON_Parse(out);
 			if (status != 200 || !j) {
@@ -376,7 +395,16 @@ static void *remote_run(void *arg)
 			}
 			cJSON_Delete(j);
 			free(out);
-			return NULL;
+			return;
+		}
+		if (__atomic_load_n(&r->cancel, __ATOMIC_ACQUIRE)) {
+			cairn_err_setc(
+			    &r->err, CAIRN_E_TRANSIENT,
+			    "group %u: alpha %s stopped answering during its part of the "
+			    "export (no answer to /health for %d s); check that alpha "
+			    "(hung or stopped?) and export again",
+			    r->group, r->addrs[i], HUNG_AFTER_MS / 1000);
+			return;
 		}
 		snprintf(tried + strlen(tried), sizeof tried - strlen(tried), "%s%s",
 			 *tried ? ", " : "", r->addrs[i]);
@@ -385,7 +413,64 @@ static void *remote_run(void *arg)
 		       "cannot reach any alpha of group %u (tried %s); start its alpha and export "
 		       "again",
 		       r->group, tried);
-	return NULL;
+}
+
+static int64_t mono_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+static int health_ok(const char *addr, const char *auth_token)
+{
+	char url[512], *out = NULL;
+	long status = 0;
+	cairn_err err = {0};
+	cairn_http_url(url, sizeof url, addr, "/health");
+	struct cairn_http_call c = {.method = "GET",
+				    .url = url,
+				    .auth_token = auth_token,
+				    .timeout_ms = HEALTH_PROBE_MS,
+				    .internal = 1};
+	int ok = cairn_http_fetch(&c, &status, &out, NULL, &err) == 0 && status == 200;
+	free(out);
+	return ok;
+}
+
+/* Until every remote part is done: an alpha that does not answer /health
+ * for HUNG_AFTER_MS (it does all along, a thread per connection) is hung
+ * or gone, and its call is cancelled rather than waited on for hours. The
+ * same rule as a backup's (backup/coordinator.c). */
+static void watch_remotes(struct remote *rs, size_t n)
+{
+	int64_t *last_ok = calloc(n + 1, sizeof *last_ok);
+	size_t *last_at = calloc(n + 1, sizeof *last_at);
+	for (size_t i = 0; last_ok && i < n; i++)
+		last_ok[i] = mono_ms();
+	for (int pending = 1; pending && last_ok && last_at;) {
+		pending = 0;
+		for (size_t i = 0; i < n; i++) {
+			struct remote *r = &rs[i];
+			size_t at = __atomic_load_n(&r->at, __ATOMIC_ACQUIRE);
+			if (__atomic_load_n(&r->done, __ATOMIC_ACQUIRE) ||
+			    __atomic_load_n(&r->cancel, __ATOMIC_ACQUIRE))
+				continue;
+			pending = 1;
+			if (at != last_at[i]) { /* another member asked: its own clock */
+				last_at[i] = at;
+				last_ok[i] = mono_ms();
+			}
+			if (health_ok(r->addrs[at], r->auth_token))
+				last_ok[i] = mono_ms();
+			else if (mono_ms() - last_ok[i] >= HUNG_AFTER_MS)
+				__atomic_store_n(&r->cancel, 1, __ATOMIC_RELEASE);
+		}
+		if (pending)
+			usleep(WATCH_INTERVAL_MS * 1000);
+	}
+	free(last_ok);
+	free(last_at);
 }
 
 static int plan_remotes(const struct cairn_backup_source *src, struct cairn_zero_state *st,
@@ -590,6 +675,7 @@ static int write_files(const struct cairn_backup_source *src, struct cairn_store
 	int rc = write_group(src, loc, dir, fmt, read_ts, &files[0], err);
 	if (rc == 0)
 		progress_add(p, files[0].size, 1);
+	watch_remotes(remotes, started);
 	for (size_t i = 0; i < started; i++)
 		pthread_join(remotes[i].thread, NULL);
 	if (rc < 0)
