@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "alpha/alpha.h"
+#include "alpha/export.h"
 #include "alpha/tasks.h"
 #include "backup/backup.h"
 #include "backup/group.h"
@@ -772,6 +773,29 @@ static int run_backup(struct cairn_alpha *a, const struct cairn_backup_request *
 	return rc;
 }
 
+/* An export task: its result is the message, then a line per file. */
+static int export_task(struct cairn_alpha *a, const cJSON *input, struct cairn_task_progress *p,
+		       char **result, cairn_err *err)
+{
+	cJSON *files = NULL, *f;
+	char *msg = NULL;
+	if (cairn_alpha_export_files(a, input, p, &msg, &files, err) < 0)
+		return -1;
+	size_t len = strlen(msg ? msg : "Export completed.") + 1;
+	cJSON_ArrayForEach(f, files) if (cJSON_IsString(f)) len += strlen(f->valuestring) + 1;
+	if ((*result = malloc(len))) {
+		strcpy(*result, msg ? msg : "Export completed.");
+		cJSON_ArrayForEach(f, files) if (cJSON_IsString(f))
+		{
+			strcat(*result, "\n");
+			strcat(*result, f->valuestring);
+		}
+	}
+	free(msg);
+	cJSON_Delete(files);
+	return 0;
+}
+
 /* The task queue's run function (alpha/tasks.h): one kind per branch. */
 static int run_task(void *ctx, const char *kind, const cJSON *input, struct cairn_task_progress *p,
 		    char **result, cairn_err *err)
@@ -801,8 +825,8 @@ static int run_task(void *ctx, const char *kind, const cJSON *input, struct cair
 							 (t1.tv_nsec - t0.tv_nsec) / 1e9);
 		return rc;
 	}
-	/* "export": cairn_alpha_export(a, input, p, result, err) (alpha/export.c)
-	 * is wired here when its branch is merged. */
+	if (!strcmp(kind, "export"))
+		return export_task(a, input, p, result, err);
 	return cairn_err_set(err, "%s tasks are not available on this alpha", kind);
 }
 
@@ -889,6 +913,35 @@ static void admin_health(void *ctx, cJSON *node)
 	}
 }
 
+/* The export mutation, run at once (alpha/export.c). */
+/* Mutation.export through the task queue. The task's result is its
+ * message line, then one line per file written (export_task). */
+static int admin_export(void *ctx, const cJSON *args, char **message, cJSON **files, char **task_id,
+			cairn_err *err)
+{
+	struct cairn_alpha *a = ctx;
+	const cJSON *input = cJSON_GetObjectItemCaseSensitive(args, "input");
+	char id[CAIRN_TASK_ID_LEN + 1], *result = NULL;
+	*message = *task_id = NULL;
+	*files = NULL;
+	if (cairn_tasks_submit(a->tasks, "export", input, backup_secrets, id, err) < 0)
+		return -1;
+	if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(input, "async"))) {
+		*message = strdup("Export queued.");
+	} else {
+		if (cairn_tasks_wait(a->tasks, id, &result, err) < 0)
+			return -1;
+		*files = cJSON_CreateArray();
+		char *save = NULL, *line = result ? strtok_r(result, "\n", &save) : NULL;
+		*message = line ? strdup(line) : NULL;
+		while (line && (line = strtok_r(NULL, "\n", &save)) && *files)
+			cJSON_AddItemToArray(*files, cJSON_CreateString(line));
+		free(result);
+	}
+	*task_id = strdup(id);
+	return 0;
+}
+
 /* Admin endpoints: loopback or --whitelist, and the token if set. */
 static int admin_allowed(struct cairn_alpha *a, const struct cairn_http_req *req,
 			 struct cairn_http_resp *resp)
@@ -943,6 +996,31 @@ static void handle_group_backup(struct cairn_alpha *a, const struct cairn_http_r
 	resp->body_len = strlen(out);
 }
 
+/* POST /internal/export: this group's file of an export another alpha runs. */
+static void handle_group_export(struct cairn_alpha *a, const struct cairn_http_req *req,
+				struct cairn_http_resp *resp)
+{
+	cairn_err err = {0};
+	if (!internal_allowed(a, req, resp))
+		return;
+	if (strcmp(req->method, "POST") != 0) {
+		cairn_http_error(resp, 405, "POST a group export request");
+		return;
+	}
+	char *out = cairn_alpha_export_serve(a, req->body, req->body_len, &err);
+	if (!out) {
+		cairn_scrub(err.msg);
+		cairn_error("group export failed: %s", err.msg);
+		cairn_http_error(resp, 500, "%s", err.msg);
+		return;
+	}
+	free(resp->body);
+	resp->status = 200;
+	resp->content_type = "application/json";
+	resp->body = out;
+	resp->body_len = strlen(out);
+}
+
 static void handle_admin(struct cairn_alpha *a, const struct cairn_http_req *req,
 			 struct cairn_http_resp *resp)
 {
@@ -953,6 +1031,7 @@ static void handle_admin(struct cairn_alpha *a, const struct cairn_http_req *req
 	    .restore = admin_restore,
 	    .task = admin_task,
 	    .list_backups = admin_list_backups,
+	    .export = admin_export,
 	};
 	struct cairn_gql_http_req greq = {
 	    req->method,
@@ -1024,6 +1103,8 @@ static void handle(void *ctx, const struct cairn_http_req *req, struct cairn_htt
 	} else if (!strncmp(req->path, "/internal/restore/", 18)) {
 		if (internal_allowed(a, req, resp))
 			cairn_alpha_restore_serve(a, req, resp);
+	} else if (!strcmp(req->path, "/internal/export")) {
+		handle_group_export(a, req, resp);
 	} else if (!strcmp(req->path, "/metrics")) {
 		handle_metrics(a, resp);
 	} else {

@@ -54,6 +54,15 @@ struct cairn_backup_done {
 	uint64_t objects; /* the objects written, one per group */
 };
 
+/* The read timestamp of a cluster-wide read (a backup's, an export's):
+ * zero's watermark, once zero can prove it (a restarted zero waits to hear
+ * from every alpha; a commit stalled in flight fails it, naming whose).
+ * Fills *st with zero's state, for the groups and their alphas (the
+ * caller clears it). */
+struct cairn_zero_state;
+int cairn_backup_read_ts(const struct cairn_backup_source *src, struct cairn_zero_state *st,
+			 uint64_t *read_ts, cairn_err *err);
+
 /* Runs a backup: full, or incremental on the newest complete backup at the
  * destination. Returns 0 when the manifest is durable; -1 with a message a
  * person can act on (and no manifest written). */

@@ -101,12 +101,12 @@ static void unmark_started(struct cairn_store_loc *loc, const char *dir)
 }
 
 /* Asks zero for the read timestamp (its watermark); fills *st with zero's
- * state (for the groups). A zero that
+ * state (for the groups). Exports take theirs here too. A zero that
  * restarted cannot prove a watermark until every alpha has told it what it
  * has in flight: wait for that, then fail naming the alpha it waits for,
  * rather than read at a timestamp older than the cluster. */
-static int zero_plan(const struct cairn_backup_source *src, struct cairn_zero_state *st,
-		     uint64_t *read_ts, cairn_err *err)
+int cairn_backup_read_ts(const struct cairn_backup_source *src, struct cairn_zero_state *st,
+			 uint64_t *read_ts, cairn_err *err)
 {
 	for (int waited = 0;; waited += 100) {
 		if (cairn_zero_state(src->zero, st, err) < 0)
@@ -673,7 +673,8 @@ static int run(const struct cairn_backup_source *src, const struct cairn_backup_
 	int comp = 0;
 	if (cairn_compression_parse(req->compression, &comp, err) < 0 ||
 	    cairn_backup_open_destination(req, &loc, err) < 0 ||
-	    zero_plan(src, &st, &read_ts, err) < 0 || cairn_series_load(&loc, &set, err) < 0 ||
+	    cairn_backup_read_ts(src, &st, &read_ts, err) < 0 ||
+	    cairn_series_load(&loc, &set, err) < 0 ||
 	    cairn_series_plan_next(&set, req->force_full, read_ts, st.epoch, check, &m, err) < 0 ||
 	    (!m.full &&
 	     cairn_manifest_check_mac(cairn_series_latest_of(&set, st.epoch), ks.mac_key, err) < 0))

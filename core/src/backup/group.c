@@ -152,21 +152,32 @@ out:
  * there is one (server/member_auth.h), bound to the endpoint and the field. */
 #define GROUP_BACKUP_PATH "/internal/backup"
 
-static int add_secret_field(cJSON *j, const char *name, const char *value)
+static int add_secret_field(cJSON *j, const char *path, const char *name, const char *value)
 {
 	char aad[64];
 	if (!cairn_member_auth_enabled())
 		return cJSON_AddStringToObject(j, name, value) ? 0 : -1;
-	snprintf(aad, sizeof aad, "%s %s", GROUP_BACKUP_PATH, name);
+	snprintf(aad, sizeof aad, "%s %s", path, name);
 	char *sealed = cairn_member_seal(value, aad);
 	int rc = sealed && cJSON_AddStringToObject(j, name, sealed) ? 0 : -1;
 	free(sealed);
 	return rc;
 }
 
-/* Opens the sealed credentials of a group request in place; opened[] keeps
- * the plain texts for the caller to free. */
-static int open_secret_fields(struct cairn_backup_request *req, char *opened[3], cairn_err *err)
+int cairn_backup_request_seal(cJSON *j, const struct cairn_backup_request *req, const char *path)
+{
+	cJSON_AddStringToObject(j, "destination", req->destination);
+	if ((req->access_key && add_secret_field(j, path, "accessKey", req->access_key) < 0) ||
+	    (req->secret_key && add_secret_field(j, path, "secretKey", req->secret_key) < 0) ||
+	    (req->session_token &&
+	     add_secret_field(j, path, "sessionToken", req->session_token) < 0))
+		return -1;
+	cJSON_AddBoolToObject(j, "anonymous", req->anonymous);
+	return 0;
+}
+
+int cairn_backup_request_open(struct cairn_backup_request *req, const char *path, char *opened[3],
+			      cairn_err *err)
 {
 	const char **fields[3] = {&req->access_key, &req->secret_key, &req->session_token};
 	static const char *const names[3] = {"accessKey", "secretKey", "sessionToken"};
@@ -174,7 +185,7 @@ static int open_secret_fields(struct cairn_backup_request *req, char *opened[3],
 		char aad[64];
 		if (!cairn_member_is_sealed(*fields[i]))
 			continue;
-		snprintf(aad, sizeof aad, "%s %s", GROUP_BACKUP_PATH, names[i]);
+		snprintf(aad, sizeof aad, "%s %s", path, names[i]);
 		if (!(opened[i] = cairn_member_open(*fields[i], aad, err)))
 			return cairn_err_prefix(err, "%s", names[i]);
 		*fields[i] = opened[i];
@@ -186,14 +197,10 @@ char *cairn_group_job_to_json(const struct cairn_backup_request *req,
 			      const struct cairn_group_job *job)
 {
 	cJSON *j = cJSON_CreateObject();
-	cJSON_AddStringToObject(j, "destination", req->destination);
-	if ((req->access_key && add_secret_field(j, "accessKey", req->access_key) < 0) ||
-	    (req->secret_key && add_secret_field(j, "secretKey", req->secret_key) < 0) ||
-	    (req->session_token && add_secret_field(j, "sessionToken", req->session_token) < 0)) {
+	if (cairn_backup_request_seal(j, req, GROUP_BACKUP_PATH) < 0) {
 		cJSON_Delete(j);
 		return NULL;
 	}
-	cJSON_AddBoolToObject(j, "anonymous", req->anonymous);
 	cJSON_AddStringToObject(j, "dir", job->dir);
 	cJSON_AddBoolToObject(j, "full", job->full);
 	cJSON_AddStringToObject(j, "compression", job->comp == CAIRN_COMP_ZSTD ? "zstd" : "gzip");
@@ -309,7 +316,7 @@ char *cairn_group_backup_serve(const struct cairn_backup_source *src, const char
 		goto out;
 	/* Commits up to read_ts are applied here before zero's watermark passes
 	 * them; wait for that, as an export at read_ts would. */
-	if (open_secret_fields(&req, opened, err) < 0 ||
+	if (cairn_backup_request_open(&req, GROUP_BACKUP_PATH, opened, err) < 0 ||
 	    cairn_zero_backup_licensed(src->zero, err) < 0 ||
 	    cairn_zero_wait_watermark(src->zero, job.read_ts, err) < 0 ||
 	    cairn_backup_open_destination(&req, &loc, err) < 0 ||

@@ -47,6 +47,14 @@ int cairn_group_backup_write(const struct cairn_backup_source *src, struct cairn
  * sent only to a member, never logged). malloc'd, NULL when out of memory. */
 char *cairn_group_job_to_json(const struct cairn_backup_request *req,
 			      const struct cairn_group_job *job);
+/* A request's destination and credentials into j, the credentials sealed
+ * under the cluster secret (when there is one) and bound to the internal
+ * endpoint path they are sent to; cairn_backup_request_open opens them in
+ * place (opened[] keeps the plain texts for the caller to cleanse and
+ * free). Shared by /internal/backup and /internal/export. */
+int cairn_backup_request_seal(cJSON *j, const struct cairn_backup_request *req, const char *path);
+int cairn_backup_request_open(struct cairn_backup_request *req, const char *path, char *opened[3],
+			      cairn_err *err);
 /* Reads a group's answer. */
 int cairn_group_result_from_json(const cJSON *j, struct cairn_group_result *r, cairn_err *err);
 

@@ -44,9 +44,22 @@ static const struct cairn_gql_field_def restore_input_fields[] = {
 static const struct cairn_gql_field_def restore_args[] = {{"input", "RestoreInput!", NULL, 0}};
 static const struct cairn_gql_field_def restore_payload_fields[] = {
     {"code", "String", NULL, 0}, {"message", "String", NULL, 0}, {"taskId", "String", NULL, 0}};
+static const struct cairn_gql_field_def export_input_fields[] = {
+    {"format", "String", NULL, 0},	 {"destination", "String!", NULL, 0},
+    {"accessKey", "String", NULL, 0},	 {"secretKey", "String", NULL, 0},
+    {"sessionToken", "String", NULL, 0}, {"anonymous", "Boolean", NULL, 0},
+    {"async", "Boolean", NULL, 0},
+};
+static const struct cairn_gql_field_def export_args[] = {{"input", "ExportInput!", NULL, 0}};
+static const struct cairn_gql_field_def export_payload_fields[] = {
+    {"response", "Response", NULL, 0},
+    {"exportedFiles", "[String]", NULL, 0},
+    {"taskId", "String", NULL, 0},
+};
 static const struct cairn_gql_field_def mutation_fields[] = {
     {"backup", "BackupPayload", backup_args, 1},
     {"restore", "RestorePayload", restore_args, 1},
+    {"export", "ExportPayload", export_args, 1},
 };
 static const struct cairn_gql_field_def payload_fields[] = {{"response", "Response", NULL, 0},
 							    {"taskId", "String", NULL, 0}};
@@ -115,6 +128,8 @@ static const struct cairn_gql_type_def admin_types[] = {
      COUNT(list_backups_input_fields)},
     {"Manifest", CAIRN_GQL_OBJECT_TYPE, manifest_fields, COUNT(manifest_fields)},
     {"BackupGroup", CAIRN_GQL_OBJECT_TYPE, backup_group_fields, COUNT(backup_group_fields)},
+    {"ExportPayload", CAIRN_GQL_OBJECT_TYPE, export_payload_fields, COUNT(export_payload_fields)},
+    {"ExportInput", CAIRN_GQL_INPUT_TYPE, export_input_fields, COUNT(export_input_fields)},
 };
 
 /* Introspection's descriptions (graphql.h: struct cairn_gql_doc). */
@@ -161,6 +176,10 @@ static const struct cairn_gql_doc admin_docs[] = {
      "the restore has finished (the default).",
      NULL},
     {"RestorePayload", "taskId", "The restore's task (see the task query).", NULL},
+    {"ExportInput", "async",
+     "Answer at once with the queued task's id (poll it with the task query) instead of when "
+     "the export has finished (the default).",
+     NULL},
     {"BackupInput", "async",
      "Answer at once with the queued task's id (poll it with the task query) instead of when "
      "the backup has finished (the default).",
@@ -193,6 +212,23 @@ static const struct cairn_gql_doc admin_docs[] = {
     {"Manifest", "readTs", "The timestamp the backup reads the data at.", NULL},
     {"Manifest", "type", "full or incremental.", NULL},
     {"BackupGroup", NULL, "One group's part of a backup: its predicates.", NULL},
+    {"Mutation", "export",
+     "Exports the whole cluster at one read timestamp to a destination: one gzip file per "
+     "group and export.json, written last, in a folder export.YYYYMMDD.HHMMSS.mmm.",
+     NULL},
+    {"ExportInput", NULL, "Where an export goes and in which format.", NULL},
+    {"ExportInput", "format", "rdf (default: N-Quads, as /export) or json (Dgraph's form).", NULL},
+    {"ExportInput", "destination",
+     "/abs/path, file:///abs/path, s3://host/bucket[/prefix] or minio://host:port/bucket "
+     "(?secure=false for plain HTTP).",
+     NULL},
+    {"ExportInput", "accessKey", "Object store access key (else the environment).", NULL},
+    {"ExportInput", "secretKey", "Object store secret key (else the environment).", NULL},
+    {"ExportInput", "sessionToken", "Temporary credentials' session token.", NULL},
+    {"ExportInput", "anonymous", "Send no credentials (a public bucket).", NULL},
+    {"ExportPayload", "exportedFiles",
+     "The files written, relative to the destination, the manifest last.", NULL},
+    {"ExportPayload", "taskId", "The export's task id (null: it ran to the end).", NULL},
     {"NodeState", NULL, "One node of the cluster.", NULL},
     {"NodeState", "uptime", "Seconds since the node started.", NULL},
     {"NodeState", "lastEcho", "Unix time the node was last heard from.", NULL},
@@ -332,6 +368,47 @@ static int resolve_restore(const struct cairn_gql_resolve *r, cJSON **out, cairn
 	return 0;
 }
 
+/* Mutation.export: runs the export through the alpha, answers an ExportPayload. */
+static int resolve_export(const struct cairn_gql_resolve *r, cJSON **out, cairn_err *err)
+{
+	const struct cairn_admin_ops *ops = r->ctx;
+	const cJSON *input = cJSON_GetObjectItemCaseSensitive(r->args, "input");
+	cJSON *payload, *resp, *files = NULL;
+	char *message = NULL, *task = NULL;
+
+	if (!ops->export)
+		return cairn_err_set(err, "exports are not available on this server");
+	if (ops->export(ops->ctx, r->args, &message, &files, &task, err)) {
+		free(task);
+		err->msg[sizeof err->msg - 1] = '\0';
+		for (size_t i = 0; i < COUNT(backup_secret_fields); i++)
+			scrub(err->msg, sizeof err->msg,
+			      input_string(input, backup_secret_fields[i]));
+		if (!err->msg[0])
+			cairn_err_set(err, "export failed");
+		return -1;
+	}
+	payload = cJSON_CreateObject();
+	if (!payload || !(resp = cJSON_AddObjectToObject(payload, "response"))) {
+		cJSON_Delete(payload);
+		cJSON_Delete(files);
+		free(message);
+		free(task);
+		return 0; /* out of memory: null */
+	}
+	cJSON_AddStringToObject(resp, "code", "Success");
+	cJSON_AddStringToObject(resp, "message", message ? message : "Export completed.");
+	cJSON_AddItemToObject(payload, "exportedFiles", files ? files : cJSON_CreateArray());
+	if (task)
+		cJSON_AddStringToObject(payload, "taskId", task);
+	else
+		cJSON_AddNullToObject(payload, "taskId");
+	free(message);
+	free(task);
+	*out = payload;
+	return 0;
+}
+
 /* Query.health: this node's NodeState, as a list of one. */
 static int resolve_health(const struct cairn_gql_resolve *r, cJSON **out, cairn_err *err)
 {
@@ -393,6 +470,7 @@ static const struct cairn_gql_resolver admin_resolvers[] = {
     {"Query", "listBackups", resolve_list_backups},
     {"Mutation", "backup", resolve_backup},
     {"Mutation", "restore", resolve_restore},
+    {"Mutation", "export", resolve_export},
 };
 
 int cairn_admin_serve(const struct cairn_admin_ops *ops, const struct cairn_gql_http_req *req,

@@ -3,7 +3,8 @@
  * supplies.
  *
  *   type Mutation { backup(input: BackupInput!): BackupPayload,
- *                   restore(input: RestoreInput!): RestorePayload }
+ *                   restore(input: RestoreInput!): RestorePayload,
+ *                   export(input: ExportInput!): ExportPayload }
  *   input RestoreInput { location: String!, backupId: String, backupNum: Int,
  *                        encryptionKeyFile, vaultAddr, vaultRoleIDFile,
  *                        vaultSecretIDFile, vaultPath, vaultField,
@@ -29,6 +30,12 @@
  *                   groups: [BackupGroup] }
  *   type BackupGroup { groupId: Int, predicates: [String] }
  *   type BackupPayload { response: Response, taskId: String }
+ *   input ExportInput { format: String, destination: String!,
+ *                       accessKey: String, secretKey: String,
+ *                       sessionToken: String, anonymous: Boolean,
+ *                       async: Boolean }
+ *   type ExportPayload { response: Response, exportedFiles: [String],
+ *                        taskId: String }
  *   type Response { code: String, message: String }
  *   type NodeState { instance: String, address: String, status: String,
  *                    group: String, version: String, uptime: Int,
@@ -78,6 +85,15 @@ struct cairn_admin_ops {
 	 * Returns 0 and sets *manifests (a [Manifest] array, the caller's), or
 	 * -1 with a person-readable message (credentials are blanked out of it). */
 	int (*list_backups)(void *ctx, const cJSON *input, cJSON **manifests, cairn_err *err);
+	/* Mutation.export: args as for backup, with the ExportInput fields
+	 * given. Returns 0 with *message (a one-line summary, malloc'd) and
+	 * *files (a JSON array of the files written, relative to the
+	 * destination) when the export and its manifest are written; -1 with
+	 * a person-readable message in err otherwise. *task_id (malloc'd, may
+	 * stay NULL): its task; with async: true the answer comes once it is
+	 * queued, without files. */
+	int (*export)(void *ctx, const cJSON *args, char **message, cJSON **files, char **task_id,
+		      cairn_err *err);
 };
 
 /* Serves one /admin request over HTTP (GET, POST, batches, CORS
