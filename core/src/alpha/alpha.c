@@ -615,16 +615,12 @@ static int export_put(struct export_job *j, const char *p, size_t n)
 	return 0;
 }
 
+static int export_sink(void *sink, const char *p, size_t n) { return export_put(sink, p, n); }
+
 static int export_line(void *ctx, const struct cairn_version *v)
 {
-	struct export_job *j = ctx;
-	char head[CAIRN_MAX_PRED + 40];
-	int n = snprintf(head, sizeof head, "<0x%llx> <%.*s> ", (unsigned long long)v->subj,
-			 (int)v->pred_len, v->pred);
-	if (export_put(j, head, (size_t)n) < 0 || export_put(j, v->obj, v->obj_len) < 0 ||
-	    export_put(j, " .\n", 3) < 0)
-		return 1; /* the client has gone: stop reading */
-	return 0;
+	/* 1: the client has gone, stop reading */
+	return cairn_export_rdf_line(v, export_sink, ctx) < 0 ? 1 : 0;
 }
 
 static int export_run(void *ctx, int fd)

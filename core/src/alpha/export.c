@@ -107,14 +107,24 @@ static int put(struct gwriter *g, const char *p, size_t n)
 	return 0;
 }
 
-/* The same bytes as /export's lines (alpha.c: export_line). */
-static int rdf_line(void *ctx, const struct cairn_version *v)
+int cairn_export_rdf_line(const struct cairn_version *v, cairn_export_put_fn put, void *sink)
 {
-	struct gwriter *g = ctx;
 	char head[CAIRN_MAX_PRED + 40];
 	int n = snprintf(head, sizeof head, "<0x%llx> <%.*s> ", (unsigned long long)v->subj,
 			 (int)v->pred_len, v->pred);
-	if (put(g, head, (size_t)n) < 0 || put(g, v->obj, v->obj_len) < 0 || put(g, " .\n", 3) < 0)
+	return put(sink, head, (size_t)n) < 0 || put(sink, v->obj, v->obj_len) < 0 ||
+		       put(sink, " .\n", 3) < 0
+		   ? -1
+		   : 0;
+}
+
+static int put_sink(void *sink, const char *p, size_t n) { return put(sink, p, n); }
+
+/* The same bytes as /export's lines. */
+static int rdf_line(void *ctx, const struct cairn_version *v)
+{
+	struct gwriter *g = ctx;
+	if (cairn_export_rdf_line(v, put_sink, g) < 0)
 		return g->failed = 1;
 	g->records++;
 	return 0;

@@ -14,6 +14,13 @@
 
 #define CAIRN_EXPORT_PATH "/internal/export"
 
+struct cairn_version;
+/* Where an RDF line goes: 0, or -1 to stop. */
+typedef int (*cairn_export_put_fn)(void *sink, const char *p, size_t n);
+/* One version as an N-Quad line, "<0x1> <name> \"Alice\" .\n": the bytes of
+ * GET /export and of an RDF export file. 0, or -1 if put failed. */
+int cairn_export_rdf_line(const struct cairn_version *v, cairn_export_put_fn put, void *sink);
+
 /* cairn_alpha_export, also giving *files: a malloc'd JSON array of the
  * files written, relative to the destination ("export.X/g01.rdf.gz", ...,
  * "export.X/export.json"); NULL on failure. */
