@@ -33,3 +33,4 @@ target_compile_definitions(test_store_loader PRIVATE TEST_TMP="${CMAKE_BINARY_DI
 cairn_py_test(e2e_cli_basics e2e/test_cli_basics.py)
 cairn_py_test(e2e_storage_nfs e2e/test_storage_nfs.py)
 cairn_unit_test(test_http_acl ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_http_acl.c)
+cairn_py_test(e2e_storage_check e2e/test_storage_check.py)
