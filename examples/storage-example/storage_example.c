@@ -155,7 +155,9 @@ static int walk(struct walk *w, const char *dir, const char *rel)
 			name = NULL;
 		if (!full || !name) {
 			rc = cairn_err_set(w->err, "out of memory");
-		} else if (lstat(full, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		} else if (lstat(full, &sb) < 0) {
+			/* removed beside this listing: not listed */
+		} else if (S_ISDIR(sb.st_mode)) {
 			char *sub = NULL;
 			size_t nl = strlen(name), pl = strlen(w->prefix);
 			/* Descend only where the prefix can still match. */
