@@ -1,5 +1,7 @@
-/* cmd_plugins.c — `cairn plugins`: what was loaded, from where, built for
- * which ABI, with which features. */
+/* cmd_plugins.c — `cairn plugins`: each file of the plugin directories,
+ * what it is (kind, name, version, the ABI it was built for, its schemes or
+ * options, its features), or why it did not load. A file that does not load
+ * is a row, not a failure: only an unreadable directory is. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +22,9 @@ int cairn_load_plugins_from(const char *plugin_dir)
 
 static const struct cairn_flag flags[] = {
     {"plugin_dir", 0, NULL,
-     "directory of *.so plugins (default ../lib/cairn/plugins next to cairn)", 0},
+     "directory of *.so plugins, or several joined by ':' (default ../lib/cairn/plugins "
+     "next to cairn)",
+     0},
     {NULL, 0, NULL, NULL, 0},
 };
 
@@ -73,23 +77,47 @@ int cairn_cmd_plugins(int argc, char **argv)
 		return rc < 0 ? 2 : 0;
 	}
 	rc = 1;
-	if (cairn_load_plugins_from(cairn_opt(&o, "plugin_dir")) < 0)
+	if (cairn_plugins_load_lenient(cairn_opt(&o, "plugin_dir"), &err) < 0) {
+		cairn_print_error(err.msg);
 		goto out;
-	printf("%-40s %-8s %-16s %-16s %-5s %s\n", "FILE", "KIND", "NAME", "SCHEMES", "ABI",
-	       "FEATURES");
+	}
+	printf("%-40s %-8s %-16s %-16s %-5s %-12s %s\n", "FILE", "KIND", "NAME", "SCHEMES|OPTIONS",
+	       "ABI", "FEATURES", "VERSION");
 	for (size_t i = 0; i < cairn_plugins_count(); i++) {
 		const struct cairn_loaded_plugin *p = cairn_plugins_at(i);
-		char schemes[128] = "", feat[128], abi[32];
+		char names[256] = "", feat[128], abi[32];
+		size_t cap = sizeof names / 2; /* schemes */
 		if (p->desc->schemes)
 			for (const char *const *s = p->desc->schemes; *s; s++)
-				append(schemes, sizeof schemes, *s);
-		if (!schemes[0])
-			snprintf(schemes, sizeof schemes, "-");
+				append(names, cap, *s);
+		if (p->desc->kind == CAIRN_PLUGIN_KEYS) {
+			const struct cairn_keys_ops *ops = p->desc->ops;
+			cap = sizeof names; /* option names are long: vault_secretid_file */
+			if (CAIRN_HAS(ops, config))
+				for (const struct cairn_config_key *k = ops->config; k->name; k++)
+					append(names, cap, k->name);
+			else if (ops->config_keys)
+				for (const char *const *k = ops->config_keys; *k; k++)
+					append(names, cap, *k);
+		}
+		if (!names[0])
+			snprintf(names, sizeof names, "-");
 		features(p->desc, feat, sizeof feat);
 		snprintf(abi, sizeof abi, "%u.%u", p->desc->abi_major, p->desc->abi_minor);
-		printf("%-40s %-8s %-16s %-16s %-5s %s\n", p->path,
+		printf("%-40s %-8s %-16s %-16s %-5s %-12s %s\n", p->path,
 		       p->desc->kind == CAIRN_PLUGIN_STORAGE ? "storage" : "keys", p->desc->name,
-		       schemes, abi, feat);
+		       names, abi, feat,
+		       p->desc->version && *p->desc->version ? p->desc->version : "-");
+	}
+	for (size_t i = 0; i < cairn_plugins_failed_count(); i++) {
+		const struct cairn_plugin_failure *f = cairn_plugins_failed_at(i);
+		const char *msg = f->err.msg;
+		size_t plen = strlen(f->path);
+		/* The loader's messages start "plugin PATH: "; the row names it. */
+		if (!strncmp(msg, "plugin ", 7) && !strncmp(msg + 7, f->path, plen) &&
+		    !strncmp(msg + 7 + plen, ": ", 2))
+			msg += 9 + plen;
+		printf("%-40s %-8s %s\n", f->path, "error", msg);
 	}
 	rc = 0;
 out:

@@ -27,6 +27,7 @@ static const struct {
     {"prune", cairn_cmd_prune, "remove old backup series, keeping the newest"},
     {"license", cairn_cmd_license, "sign an enterprise license with an Ed25519 key"},
     {"plugins", cairn_cmd_plugins, "list the storage and key-provider plugins found"},
+    {"storage-check", cairn_cmd_storage_check, "run a storage driver's conformance checks"},
     {"version", cmd_version, "print the version"},
 };
 
@@ -34,7 +35,7 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: cairn COMMAND [flags]   (cairn COMMAND --help for its flags)\n\n");
 	for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++)
-		fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].help);
+		fprintf(f, "  %-13s %s\n", cmds[i].name, cmds[i].help);
 }
 
 int main(int argc, char **argv)

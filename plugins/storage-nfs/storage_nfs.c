@@ -182,8 +182,10 @@ static int walk_dir(struct walk *w, const char *dir, const char *rel)
 {
 	DIR *d = opendir(dir);
 	if (!d) {
-		if (errno == ENOENT && !*rel)
-			return 0; /* an empty location: nothing written yet */
+		/* An empty location (nothing written yet), or a folder whose
+		 * last object a remove beside this listing took away. */
+		if (errno == ENOENT)
+			return 0;
 		return io_err(w->err, errno, "cannot list", dir);
 	}
 	struct dirent *e;

@@ -28,3 +28,4 @@ cairn_py_test(test_s3_errors e2e/test_s3_errors.py LABELS radosgw)
 # Against a fault-injecting stand-in: retries, resume, parallel parts, signing.
 cairn_py_test(test_s3_faults e2e/test_s3_faults.py)
 cairn_py_test(e2e_prune_s3 e2e/test_prune_s3.py LABELS radosgw)
+cairn_py_test(e2e_storage_check_s3 e2e/test_storage_check_s3.py LABELS radosgw)

@@ -79,6 +79,7 @@ struct cairn_storage_ops {
 	/* *exists = 0 and return 0 if there is no such object. */
 	int (*stat)(struct cairn_storage *st, const char *name, int *exists, uint64_t *size,
 		    cairn_err *err);
+	/* Removing a missing object succeeds (returns 0). */
 	int (*remove)(struct cairn_storage *st, const char *name, cairn_err *err);
 
 	int (*write_open)(struct cairn_storage *st, const char *name, struct cairn_writer **out,

@@ -16,6 +16,10 @@
 static struct cairn_loaded_plugin *reg;
 static size_t nreg;
 static char *loaded_dir; /* what cairn_plugins_load_once loaded */
+/* A lenient load (cairn plugins) records each file that failed and goes on. */
+static int lenient;
+static struct cairn_plugin_failure *failed;
+static size_t nfailed;
 
 char *cairn_default_plugin_dir(void)
 {
@@ -227,7 +231,29 @@ fail:
 	return -1;
 }
 
-int cairn_plugins_load(const char *dir, cairn_err *err)
+size_t cairn_plugins_failed_count(void) { return nfailed; }
+const struct cairn_plugin_failure *cairn_plugins_failed_at(size_t i)
+{
+	return i < nfailed ? &failed[i] : NULL;
+}
+
+/* Lenient load: keeps path's error and reports success. */
+static int record_failure(const char *path, cairn_err *err)
+{
+	struct cairn_plugin_failure *n = realloc(failed, (nfailed + 1) * sizeof *n);
+	if (!n || !(n[nfailed].path = strdup(path))) {
+		if (n)
+			failed = n;
+		return cairn_err_set(err, "out of memory");
+	}
+	failed = n;
+	n[nfailed].err = *err;
+	nfailed++;
+	memset(err, 0, sizeof *err);
+	return 0;
+}
+
+static int load_dir(const char *dir, cairn_err *err)
 {
 	DIR *d = opendir(dir);
 	if (!d)
@@ -253,6 +279,8 @@ int cairn_plugins_load(const char *dir, cairn_err *err)
 		if (asprintf(&path, "%s/%s", dir, names[i]) < 0)
 			goto out;
 		int r = cairn_plugins_load_file(path, err);
+		if (r < 0 && lenient)
+			r = record_failure(path, err);
 		free(path);
 		if (r < 0)
 			goto out;
@@ -263,6 +291,26 @@ out:
 		free(names[i]);
 	free(names);
 	closedir(d);
+	return rc;
+}
+
+int cairn_plugins_load(const char *dirs, cairn_err *err)
+{
+	char *copy = strdup(dirs), *save = NULL;
+	int rc = 0;
+	if (!copy)
+		return cairn_err_set(err, "out of memory");
+	for (char *d = strtok_r(copy, ":", &save); d && rc == 0; d = strtok_r(NULL, ":", &save))
+		rc = load_dir(d, err);
+	free(copy);
+	return rc;
+}
+
+int cairn_plugins_load_lenient(const char *dir, cairn_err *err)
+{
+	lenient = 1;
+	int rc = cairn_plugins_load_once(dir, err);
+	lenient = 0;
 	return rc;
 }
 
@@ -311,4 +359,9 @@ void cairn_plugins_unload(void)
 	nreg = 0;
 	free(loaded_dir);
 	loaded_dir = NULL;
+	for (size_t i = 0; i < nfailed; i++)
+		free(failed[i].path);
+	free(failed);
+	failed = NULL;
+	nfailed = 0;
 }

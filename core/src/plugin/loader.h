@@ -20,10 +20,21 @@ struct cairn_loaded_plugin {
 /* The default plugin directory: ../lib/cairn/plugins relative to the running
  * executable (/proc/self/exe). malloc'd. */
 char *cairn_default_plugin_dir(void);
-/* Loads every *.so in dir. An error in any plugin (wrong ABI major, no entry
- * symbol, dlopen failure, a missing required op, a scheme claimed twice)
- * fails the whole load with a message naming the file. */
-int cairn_plugins_load(const char *dir, cairn_err *err);
+/* Loads every *.so in dirs (one directory, or several joined by ':'). An
+ * error in any plugin (wrong ABI major, no entry symbol, dlopen failure, a
+ * missing required op, a scheme claimed twice) fails the whole load with a
+ * message naming the file. */
+int cairn_plugins_load(const char *dirs, cairn_err *err);
+/* As cairn_plugins_load_once, but a file that does not load is recorded
+ * (cairn_plugins_failed_at) and the others load: for `cairn plugins`. Fails
+ * only when a directory cannot be read. */
+int cairn_plugins_load_lenient(const char *dir, cairn_err *err);
+struct cairn_plugin_failure {
+	char *path;
+	cairn_err err;
+};
+size_t cairn_plugins_failed_count(void);
+const struct cairn_plugin_failure *cairn_plugins_failed_at(size_t i);
 /* Loads dir (NULL or "": the default) unless it is already loaded: the
  * subcommands load while parsing their flags (key-provider flags come from
  * the plugins) and again when they start. */
