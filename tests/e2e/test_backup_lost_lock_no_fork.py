@@ -1,10 +1,14 @@
 """A backup that lost the cluster's backup lock never forks its series.
 Two backups plan the same next incremental of one series (here: two
 clusters at one location; in one cluster, a coordinator whose lock zero
-released because it looked dead). The one that finishes first writes its
+released because it looked dead; the two zeros are given one epoch, the
+data history a backup series follows, as one cluster's would have). The one
+that finishes first writes its
 manifest; the other, re-reading the series just before its manifest, finds
 its backup_num taken and fails naming the other backup, with no manifest.
 The series stays one chain that verifies."""
+import glob
+import json
 import os
 import threading
 import time
@@ -16,6 +20,14 @@ dest = os.path.join(wd, "backups")
 zx = Zero(wd, wal=os.path.join(wd, "zx"))
 ax = Alpha(wd, zx, postings=os.path.join(wd, "px"), env={"CAIRN_FAULT_BACKUP_PAUSE_MS": "4000"})
 zy = Zero(wd, wal=os.path.join(wd, "zy"))
+zy.stop()
+state = glob.glob(os.path.join(wd, "zy", "*.json"))
+expect(len(state) == 1, state)
+st = json.load(open(state[0]))
+st["epoch"] = zx.state()["epoch"]
+json.dump(st, open(state[0], "w"))
+zy = Zero(wd, wal=os.path.join(wd, "zy"))
+expect(zy.state()["epoch"] == zx.state()["epoch"])
 ay = Alpha(wd, zy, postings=os.path.join(wd, "py"), env={"CAIRN_FAULT_BACKUP_PAUSE_MS": "1000"})
 ax.mutate("{ set { _:a <name> %s . } }" % lit("x"))
 ax.backup_ok(dest)
