@@ -5,7 +5,12 @@
  * query parameters. In memory: they start again at zero with the process. */
 #ifndef CAIRN_BACKUP_METRICS_H
 #define CAIRN_BACKUP_METRICS_H
+#include <stddef.h>
 #include <stdint.h>
+
+/* The label a destination gets (scheme://host[:port]/path or a local path,
+ * no credentials or query) into out (cap bytes). */
+void cairn_metrics_destination_label(const char *destination, char *out, size_t cap);
 
 /* A backup to destination (as the request gave it) starts. */
 void cairn_metrics_backup_started(const char *destination);
