@@ -77,6 +77,12 @@ void cairn_metrics_backup_ended(const char *destination, int ok, double seconds,
 {
 	pthread_mutex_lock(&mu);
 	struct dest *d = find(destination);
+	if (ok < 0) { /* it never ran: not counted */
+		if (d->started)
+			d->started--;
+		pthread_mutex_unlock(&mu);
+		return;
+	}
 	d->last_seconds = seconds;
 	if (ok) {
 		d->succeeded++;

@@ -729,8 +729,9 @@ static struct cairn_backup_source backup_source(const struct cairn_alpha *a)
 
 /* One backup at a time on this alpha (zero's lock makes it one in the
  * cluster); the counters are the alpha's. p (may be NULL) gets each group's
- * object as it is complete. */
-static int run_backup(struct cairn_alpha *a, const struct cairn_backup_request *req,
+ * object as it is complete. A scheduled run that finds the cluster busy is
+ * skipped (alpha/schedule.h): not counted, and not logged, as a failure. */
+static int run_backup(struct cairn_alpha *a, const struct cairn_backup_request *req, int scheduled,
 		      struct cairn_task_progress *p, struct cairn_backup_done *done, cairn_err *err)
 {
 	if (cairn_alpha_restoring(a))
@@ -756,21 +757,25 @@ static int run_backup(struct cairn_alpha *a, const struct cairn_backup_request *
 	int rc = cairn_backup_run(&src, req, done, err);
 	pthread_rwlock_unlock(&a->db_lock);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	int skipped = rc < 0 && scheduled && cairn_schedule_cluster_busy(err->msg);
 	cairn_metrics_backup_ended(
-	    req->destination, rc == 0,
+	    req->destination, skipped ? -1 : rc == 0,
 	    (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, done->bytes);
 	pthread_mutex_lock(&a->stats.mu);
 	a->stats.backup_running = 0;
 	if (rc == 0) {
 		a->stats.backups++;
 		a->stats.last_backup_read_ts = done->read_ts;
-	} else {
+	} else if (!skipped) {
 		a->stats.backup_failures++;
 	}
 	pthread_mutex_unlock(&a->stats.mu);
 	if (rc < 0) {
 		cairn_scrub(err->msg);
-		cairn_error("backup failed: %s", err->msg);
+		if (skipped)
+			cairn_info("scheduled backup not run: %s", err->msg);
+		else
+			cairn_error("backup failed: %s", err->msg);
 	}
 	return rc;
 }
@@ -784,7 +789,8 @@ static int run_task(void *ctx, const char *kind, const cJSON *input, struct cair
 		struct cairn_backup_request req;
 		struct cairn_backup_done done;
 		cairn_backup_request_from_json(input, &req);
-		if (run_backup(a, &req, p, &done, err) < 0)
+		int scheduled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(input, "scheduled"));
+		if (run_backup(a, &req, scheduled, p, &done, err) < 0)
 			return -1;
 		/* the manifest's figures, which the objects' sum already is */
 		__atomic_store_n(&p->bytes, done.bytes, __ATOMIC_RELAXED);

@@ -357,7 +357,7 @@ out:
 
 /* "Another backup is running" (this alpha's or zero's lock) and "a restore
  * is in progress": the cluster is busy, the run is skipped. */
-static int cluster_busy(const char *error)
+int cairn_schedule_cluster_busy(const char *error)
 {
 	return error && (strstr(error, "another backup is already running on this cluster") ||
 			 strstr(error, "a restore is in progress"));
@@ -383,7 +383,8 @@ static int submit(struct cairn_scheduler *s, int try, char id[CAIRN_TASK_ID_LEN 
 		full = cairn_schedule_wants_full(&s->spec, num, full_time, now);
 	cJSON *in = cJSON_CreateObject();
 	if (!in || !cJSON_AddStringToObject(in, "destination", s->spec.destination) ||
-	    !cJSON_AddBoolToObject(in, "forceFull", full)) {
+	    !cJSON_AddBoolToObject(in, "forceFull", full) ||
+	    !cJSON_AddTrueToObject(in, "scheduled")) {
 		cJSON_Delete(in);
 		cairn_error("scheduled backup to %s: out of memory", s->label);
 		return -1;
@@ -451,7 +452,7 @@ static void finished(struct cairn_scheduler *s, const char *id, const cJSON *tas
 		*try = 0;
 		return;
 	}
-	if (cluster_busy(error)) {
+	if (cairn_schedule_cluster_busy(error)) {
 		count(s, &s->skipped);
 		cairn_info("scheduled backup to %s skipped: %s", s->label, error);
 		*try = 0;

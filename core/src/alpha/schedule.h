@@ -55,6 +55,10 @@ time_t cairn_schedule_prev(const struct cairn_schedule_spec *s, time_t t);
 int cairn_schedule_wants_full(const struct cairn_schedule_spec *s, uint64_t latest_num,
 			      time_t full_time, time_t now);
 
+/* Whether a backup's error says the cluster was busy (another backup holds
+ * the cluster's lock, or a restore runs): a scheduled run is then skipped. */
+int cairn_schedule_cluster_busy(const char *error);
+
 struct cairn_tasks;
 struct cairn_scheduler;
 /* Starts the scheduler thread on tasks; takes spec's contents (spec is
