@@ -772,9 +772,7 @@ static int run_backup(struct cairn_alpha *a, const struct cairn_backup_request *
 	pthread_mutex_unlock(&a->stats.mu);
 	if (rc < 0) {
 		cairn_scrub(err->msg);
-		if (skipped)
-			cairn_info("scheduled backup not run: %s", err->msg);
-		else
+		if (!skipped) /* else the scheduler logs it */
 			cairn_error("backup failed: %s", err->msg);
 	}
 	return rc;
