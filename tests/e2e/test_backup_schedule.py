@@ -4,12 +4,13 @@ log give), a full then three incrementals (full_every=3) in every series, the
 newest backup restores to what the cluster held at its read_ts, /metrics
 counts the runs; a destination that fails is retried, counted as failure and
 recovers when fixed; a run that takes longer than the interval makes ticks
-skipped, not piled up; the same schedule on a second alpha of the cluster is
+skipped, not piled up; after downtime one catch-up run is made at start;
+the same schedule on a second alpha of the cluster is
 skipped while the other's backup holds the cluster's lock, never failed; a
 malformed spec (flag or ini) is refused at start naming what is wrong."""
+import datetime
 import os
 import re
-import shutil
 import threading
 import time
 
@@ -154,6 +155,35 @@ m = wait_for(lambda: (lambda x: x if x["success"] > fixed["success"] else None)(
 expect(len(lsbackup(dest)) > n_before)
 print("failing destination: %d failures, %d retries, then recovered" % (m["failure"] - before["failure"], m["retries"] - before["retries"]))
 expect("failed (try 3 of 3" in a2.proc.output())
+
+# After downtime (three ticks missed): one catch-up run at start, not three.
+a2.stop()
+time.sleep(7)
+n_before = len(lsbackup(dest))
+a2 = Alpha(wd, zero, postings=os.path.join(wd, "p-a2"), extra=["--config", good_ini])
+wait_for(lambda: len(lsbackup(dest)) >= n_before + 1, 10, "the catch-up run")
+time.sleep(2.5)
+
+
+def log_times(text, what):
+    """The times (s) of the log lines holding what."""
+    out = []
+    for line in text.splitlines():
+        if what in line:
+            at = datetime.datetime.strptime(line[:23], "%Y-%m-%dT%H:%M:%S.%f")
+            out.append(at.replace(tzinfo=datetime.timezone.utc).timestamp())
+    return out
+
+
+log = a2.proc.output()
+started = log_times(log, "scheduled backups to ")[-1]
+queued = log_times(log, "queued as task ")
+caught_up = re.findall(r"queued as task (0x[0-9a-f]{16})", log)
+# Before the first regular tick (ticks fall on whole seconds, every 2 s from
+# the start's) exactly one run, at once.
+expect(len([t for t in queued if t < int(started) + 2]) == 1, log[-3000:])
+expect(queued[0] < started + 1.0, log[-3000:])
+print("after 7 s down: one catch-up run (task %s)" % caught_up[0])
 
 # A run longer than the interval: ticks are skipped, not queued behind it;
 # and a1 with the same schedule is skipped (the cluster's lock), not failed.
