@@ -26,7 +26,7 @@ static size_t ndests;
 
 /* scheme://host[:port]/path, or the path of a local directory; every
  * character a Prometheus label value must escape dropped. */
-static void label_of(const char *destination, char *out, size_t cap)
+void cairn_metrics_destination_label(const char *destination, char *out, size_t cap)
 {
 	cairn_err err = {0};
 	char raw[512];
@@ -51,7 +51,7 @@ static void label_of(const char *destination, char *out, size_t cap)
 static struct dest *find(const char *destination)
 {
 	char label[512];
-	label_of(destination, label, sizeof label);
+	cairn_metrics_destination_label(destination, label, sizeof label);
 	for (size_t i = 0; i < ndests; i++)
 		if (!strcmp(dests[i].label, label))
 			return &dests[i];
@@ -77,6 +77,12 @@ void cairn_metrics_backup_ended(const char *destination, int ok, double seconds,
 {
 	pthread_mutex_lock(&mu);
 	struct dest *d = find(destination);
+	if (ok < 0) { /* it never ran: not counted */
+		if (d->started)
+			d->started--;
+		pthread_mutex_unlock(&mu);
+		return;
+	}
 	d->last_seconds = seconds;
 	if (ok) {
 		d->succeeded++;

@@ -5,11 +5,17 @@
  * query parameters. In memory: they start again at zero with the process. */
 #ifndef CAIRN_BACKUP_METRICS_H
 #define CAIRN_BACKUP_METRICS_H
+#include <stddef.h>
 #include <stdint.h>
+
+/* The label a destination gets (scheme://host[:port]/path or a local path,
+ * no credentials or query) into out (cap bytes). */
+void cairn_metrics_destination_label(const char *destination, char *out, size_t cap);
 
 /* A backup to destination (as the request gave it) starts. */
 void cairn_metrics_backup_started(const char *destination);
-/* It ended: ok 1 or 0, after seconds, having written bytes (ok only). */
+/* It ended: ok 1 or 0, after seconds, having written bytes (ok only); ok -1:
+ * it never ran (a scheduled run the cluster's lock refused), not counted. */
 void cairn_metrics_backup_ended(const char *destination, int ok, double seconds, uint64_t bytes);
 /* An online restore (the restore mutation) starts; it ended, ok 1 or 0,
  * after seconds. */

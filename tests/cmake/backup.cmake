@@ -6,6 +6,8 @@ cairn_py_test(e2e_backup_encrypted e2e/test_backup_encrypted.py)
 cairn_py_test(e2e_backup_vault e2e/test_backup_vault.py LABELS vault)
 cairn_py_test(e2e_backup_s3 e2e/test_backup_s3.py LABELS radosgw)
 cairn_py_test(e2e_backup_multigroup e2e/test_backup_multigroup.py)
+cairn_py_test(e2e_backup_schedule e2e/test_backup_schedule.py)
+cairn_py_test(e2e_backup_schedule_loses_little e2e/test_backup_schedule_loses_little.py)
 # The pipeline's filters and object chains, the record format, the series rules.
 cairn_unit_test(test_pipeline ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_pipeline.c)
 cairn_unit_test(test_blocks ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_blocks.c)

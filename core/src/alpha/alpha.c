@@ -16,6 +16,7 @@
 
 #include "alpha/alpha.h"
 #include "alpha/export.h"
+#include "alpha/schedule.h"
 #include "alpha/tasks.h"
 #include "backup/backup.h"
 #include "backup/group.h"
@@ -704,9 +705,11 @@ static void handle_metrics(struct cairn_alpha *a, struct cairn_http_resp *resp)
 	    (unsigned long long)st->last_backup_read_ts, st->backup_running,
 	    (unsigned long long)max_ts, cairn_member_unheard(&a->member));
 	pthread_mutex_unlock(&a->stats.mu);
-	char *bk = cairn_metrics_backup_text(), *all = NULL;
-	if (n >= 0 && asprintf(&all, "%s%s", s, bk ? bk : "") < 0)
+	char *bk = cairn_metrics_backup_text(), *sc = cairn_scheduler_metrics(a->scheduler);
+	char *all = NULL;
+	if (n >= 0 && asprintf(&all, "%s%s%s", s, bk ? bk : "", sc ? sc : "") < 0)
 		all = NULL;
+	free(sc);
 	cairn_http_reply(resp, 200, "text/plain; version=0.0.4", all ? all : "");
 	free(all);
 	free(bk);
@@ -723,8 +726,9 @@ static struct cairn_backup_source backup_source(const struct cairn_alpha *a)
 
 /* One backup at a time on this alpha (zero's lock makes it one in the
  * cluster); the counters are the alpha's. p (may be NULL) gets each group's
- * object as it is complete. */
-static int run_backup(struct cairn_alpha *a, const struct cairn_backup_request *req,
+ * object as it is complete. A scheduled run that finds the cluster busy is
+ * skipped (alpha/schedule.h): not counted, and not logged, as a failure. */
+static int run_backup(struct cairn_alpha *a, const struct cairn_backup_request *req, int scheduled,
 		      struct cairn_task_progress *p, struct cairn_backup_done *done, cairn_err *err)
 {
 	if (cairn_alpha_restoring(a))
@@ -750,21 +754,23 @@ static int run_backup(struct cairn_alpha *a, const struct cairn_backup_request *
 	int rc = cairn_backup_run(&src, req, done, err);
 	pthread_rwlock_unlock(&a->db_lock);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
+	int skipped = rc < 0 && scheduled && cairn_schedule_cluster_busy(err->msg);
 	cairn_metrics_backup_ended(
-	    req->destination, rc == 0,
+	    req->destination, skipped ? -1 : rc == 0,
 	    (double)(t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) / 1e9, done->bytes);
 	pthread_mutex_lock(&a->stats.mu);
 	a->stats.backup_running = 0;
 	if (rc == 0) {
 		a->stats.backups++;
 		a->stats.last_backup_read_ts = done->read_ts;
-	} else {
+	} else if (!skipped) {
 		a->stats.backup_failures++;
 	}
 	pthread_mutex_unlock(&a->stats.mu);
 	if (rc < 0) {
 		cairn_scrub(err->msg);
-		cairn_error("backup failed: %s", err->msg);
+		if (!skipped) /* else the scheduler logs it */
+			cairn_error("backup failed: %s", err->msg);
 	}
 	return rc;
 }
@@ -801,7 +807,8 @@ static int run_task(void *ctx, const char *kind, const cJSON *input, struct cair
 		struct cairn_backup_request req;
 		struct cairn_backup_done done;
 		cairn_backup_request_from_json(input, &req);
-		if (run_backup(a, &req, p, &done, err) < 0)
+		int scheduled = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(input, "scheduled"));
+		if (run_backup(a, &req, scheduled, p, &done, err) < 0)
 			return -1;
 		/* the manifest's figures, which the objects' sum already is */
 		__atomic_store_n(&p->bytes, done.bytes, __ATOMIC_RELAXED);
@@ -1193,6 +1200,11 @@ static const struct cairn_flag flags[] = {
      " (default: http(s)://localhost, 127.0.0.1, [::1] on any port)",
      0},
     {"compression_level", 0, "4", "gzip level of backup objects, 1-12 (libdeflate's levels)", 0},
+    {"backup_schedule", 0, NULL,
+     "scheduled backups: \"destination=URI; every=60s\" or \"...; cron=*/15 * * * *\" (UTC "
+     "minute and hour), optional \"full_every=M\" (a full after M incrementals) and "
+     "\"full_days=D\"; credentials from the environment or ini as for any backup",
+     0},
     {NULL, 0, NULL, NULL, 0},
 };
 
@@ -1203,6 +1215,7 @@ int cairn_cmd_alpha(int argc, char **argv)
 	struct cairn_alpha a;
 	struct cairn_http_server *srv = NULL;
 	struct cairn_http_opts hopts = {.max_body = MAX_BODY};
+	struct cairn_schedule_spec sched = {0};
 	memset(&a, 0, sizeof a);
 	pthread_mutex_init(&a.write_mu, NULL);
 	pthread_mutex_init(&a.stats.mu, NULL);
@@ -1235,6 +1248,9 @@ int cairn_cmd_alpha(int argc, char **argv)
 	    cairn_blocks_check_level(CAIRN_COMP_GZIP, level > 12 ? 13 : (int)level, &err) < 0)
 		goto out;
 	cairn_obj_gzip_level = (int)level;
+	if (cairn_opt(&o, "backup_schedule") &&
+	    cairn_schedule_parse(cairn_opt(&o, "backup_schedule"), &sched, &err) < 0)
+		goto out;
 	/* The key is read at start, so a wrong key is found now, not at backup time. */
 	if (cairn_key_load(o.kv, a.key, &a.key_len, &err) < 0)
 		goto out;
@@ -1259,6 +1275,8 @@ int cairn_cmd_alpha(int argc, char **argv)
 	srv = cairn_http_start(cairn_opt(&o, "http"), handle, &a, &hopts, &err);
 	if (!srv)
 		goto out;
+	if (sched.destination && cairn_scheduler_start(&sched, a.tasks, &a.scheduler, &err) < 0)
+		goto out;
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	cairn_info("serving group %u on %s, postings in %s, zero at %s%s", a.group, a.http_addr,
@@ -1271,8 +1289,10 @@ out:
 	if (rc < 0)
 		cairn_print_error(err.msg);
 quiet:
-	/* The running task finishes; queued ones and their waiters are let go
-	 * before the HTTP threads are. */
+	/* No new scheduled run; the running task finishes; queued ones and their
+	 * waiters are let go before the HTTP threads are. */
+	cairn_scheduler_stop(a.scheduler);
+	cairn_schedule_spec_clear(&sched);
 	cairn_tasks_stop(a.tasks);
 	cairn_http_stop(srv);
 	cairn_tasks_close(a.tasks);

@@ -25,6 +25,7 @@ struct alpha_stats {
 };
 
 struct cairn_tasks;
+struct cairn_scheduler;
 
 struct cairn_alpha {
 	struct cairn_opts *opts;
@@ -50,7 +51,8 @@ struct cairn_alpha {
 	uint64_t restore_gen;	     /* counts prepares (cairn_alpha_write_gen) */
 	int64_t restore_prepared_ms; /* when the prepare finished (monotonic), 0: not yet */
 	char restore_id[17];
-	struct cairn_tasks *tasks; /* the admin task queue (alpha/tasks.h) */
+	struct cairn_tasks *tasks;	   /* the admin task queue (alpha/tasks.h) */
+	struct cairn_scheduler *scheduler; /* --backup_schedule (alpha/schedule.h), or NULL */
 };
 
 /* The task kinds' run functions (alpha/tasks.h: cairn_task_fn), one per
