@@ -966,55 +966,42 @@ static int internal_allowed(struct cairn_alpha *a, const struct cairn_http_req *
 	return 1;
 }
 
-static void handle_group_backup(struct cairn_alpha *a, const struct cairn_http_req *req,
-				struct cairn_http_resp *resp)
+/* This group's object of a backup another alpha coordinates. */
+static char *group_backup(struct cairn_alpha *a, const char *body, size_t len, cairn_err *err)
 {
-	cairn_err err = {0};
-	if (!internal_allowed(a, req, resp))
-		return;
-	if (strcmp(req->method, "POST") != 0) {
-		cairn_http_error(resp, 405, "POST a group backup request");
-		return;
-	}
 	if (cairn_alpha_restoring(a)) {
-		cairn_http_error(
-		    resp, 503, "a restore is in progress in group %u; back up when it has finished",
-		    a->group);
-		return;
+		cairn_err_setc(err, CAIRN_E_TRANSIENT,
+			       "a restore is in progress in group %u; back up when it has finished",
+			       a->group);
+		return NULL;
 	}
 	pthread_rwlock_rdlock(&a->db_lock);
 	struct cairn_backup_source src = backup_source(a);
-	char *out = cairn_group_backup_serve(&src, req->body, req->body_len, &err);
+	char *out = cairn_group_backup_serve(&src, body, len, err);
 	pthread_rwlock_unlock(&a->db_lock);
-	if (!out) {
-		cairn_scrub(err.msg);
-		cairn_error("group backup failed: %s", err.msg);
-		cairn_http_error(resp, 500, "%s", err.msg);
-		return;
-	}
-	free(resp->body);
-	resp->status = 200;
-	resp->content_type = "application/json";
-	resp->body = out;
-	resp->body_len = strlen(out);
+	return out;
 }
 
-/* POST /internal/export: this group's file of an export another alpha runs. */
-static void handle_group_export(struct cairn_alpha *a, const struct cairn_http_req *req,
-				struct cairn_http_resp *resp)
+typedef char *(*group_part_fn)(struct cairn_alpha *a, const char *body, size_t len, cairn_err *err);
+
+/* POST /internal/backup and /internal/export: this group's part of an
+ * operation another alpha coordinates, answered as JSON; a refusal that
+ * may pass (a restore running) is 503, any other failure 500. */
+static void handle_group_part(struct cairn_alpha *a, const struct cairn_http_req *req,
+			      struct cairn_http_resp *resp, const char *what, group_part_fn fn)
 {
 	cairn_err err = {0};
 	if (!internal_allowed(a, req, resp))
 		return;
 	if (strcmp(req->method, "POST") != 0) {
-		cairn_http_error(resp, 405, "POST a group export request");
+		cairn_http_error(resp, 405, "POST a group %s request", what);
 		return;
 	}
-	char *out = cairn_alpha_export_serve(a, req->body, req->body_len, &err);
+	char *out = fn(a, req->body, req->body_len, &err);
 	if (!out) {
 		cairn_scrub(err.msg);
-		cairn_error("group export failed: %s", err.msg);
-		cairn_http_error(resp, 500, "%s", err.msg);
+		cairn_error("group %s failed: %s", what, err.msg);
+		cairn_http_error(resp, err.code == CAIRN_E_TRANSIENT ? 503 : 500, "%s", err.msg);
 		return;
 	}
 	free(resp->body);
@@ -1102,12 +1089,12 @@ static void handle(void *ctx, const struct cairn_http_req *req, struct cairn_htt
 		else
 			handle_internal_alter(a, req, resp);
 	} else if (!strcmp(req->path, "/internal/backup")) {
-		handle_group_backup(a, req, resp);
+		handle_group_part(a, req, resp, "backup", group_backup);
 	} else if (!strncmp(req->path, "/internal/restore/", 18)) {
 		if (internal_allowed(a, req, resp))
 			cairn_alpha_restore_serve(a, req, resp);
 	} else if (!strcmp(req->path, "/internal/export")) {
-		handle_group_export(a, req, resp);
+		handle_group_part(a, req, resp, "export", cairn_alpha_export_serve);
 	} else if (!strcmp(req->path, "/metrics")) {
 		handle_metrics(a, resp);
 	} else {

@@ -283,6 +283,19 @@ static const char *input_string(const cJSON *input, const char *name)
  * carry them back to the caller. */
 static const char *const backup_secret_fields[] = {"accessKey", "secretKey", "sessionToken"};
 
+/* A resolver's failure: its message without the input's credentials (the
+ * same fields in every input that has them), or what failed if it had none.
+ * Returns -1. */
+static int failed(cairn_err *err, const cJSON *input, const char *what)
+{
+	err->msg[sizeof err->msg - 1] = '\0';
+	for (size_t i = 0; i < COUNT(backup_secret_fields); i++)
+		scrub(err->msg, sizeof err->msg, input_string(input, backup_secret_fields[i]));
+	if (!err->msg[0])
+		cairn_err_set(err, "%s", what);
+	return -1;
+}
+
 /* Mutation.backup: runs the backup through the alpha, answers a BackupPayload. */
 static int resolve_backup(const struct cairn_gql_resolve *r, cJSON **out, cairn_err *err)
 {
@@ -290,20 +303,13 @@ static int resolve_backup(const struct cairn_gql_resolve *r, cJSON **out, cairn_
 	const cJSON *input = cJSON_GetObjectItemCaseSensitive(r->args, "input");
 	cJSON *payload, *resp;
 	char *task = NULL;
-	size_t i;
 
 	if (!ops->backup) {
 		return cairn_err_set(err, "backups are not available on this server");
 	}
 	if (ops->backup(ops->ctx, r->args, &task, err)) {
 		free(task);
-		err->msg[sizeof err->msg - 1] = '\0';
-		for (i = 0; i < COUNT(backup_secret_fields); i++)
-			scrub(err->msg, sizeof err->msg,
-			      input_string(input, backup_secret_fields[i]));
-		if (!err->msg[0])
-			cairn_err_set(err, "backup failed");
-		return -1;
+		return failed(err, input, "backup failed");
 	}
 	payload = cJSON_CreateObject();
 	if (!payload || !(resp = cJSON_AddObjectToObject(payload, "response"))) {
@@ -325,9 +331,6 @@ static int resolve_backup(const struct cairn_gql_resolve *r, cJSON **out, cairn_
 	return 0;
 }
 
-/* RestoreInput fields that hold credentials. */
-static const char *const restore_secret_fields[] = {"accessKey", "secretKey", "sessionToken"};
-
 /* Mutation.restore: the online restore through the alpha, answers a
  * RestorePayload. */
 static int resolve_restore(const struct cairn_gql_resolve *r, cJSON **out, cairn_err *err)
@@ -336,20 +339,13 @@ static int resolve_restore(const struct cairn_gql_resolve *r, cJSON **out, cairn
 	const cJSON *input = cJSON_GetObjectItemCaseSensitive(r->args, "input");
 	char *message = NULL, *task = NULL;
 	cJSON *payload;
-	size_t i;
 
 	if (!ops->restore)
 		return cairn_err_set(err, "restore is not available on this server");
 	if (ops->restore(ops->ctx, r->args, &message, &task, err)) {
 		free(message);
 		free(task);
-		err->msg[sizeof err->msg - 1] = '\0';
-		for (i = 0; i < COUNT(restore_secret_fields); i++)
-			scrub(err->msg, sizeof err->msg,
-			      input_string(input, restore_secret_fields[i]));
-		if (!err->msg[0])
-			cairn_err_set(err, "restore failed");
-		return -1;
+		return failed(err, input, "restore failed");
 	}
 	if (!(payload = cJSON_CreateObject())) {
 		free(message);
@@ -380,13 +376,7 @@ static int resolve_export(const struct cairn_gql_resolve *r, cJSON **out, cairn_
 		return cairn_err_set(err, "exports are not available on this server");
 	if (ops->export(ops->ctx, r->args, &message, &files, &task, err)) {
 		free(task);
-		err->msg[sizeof err->msg - 1] = '\0';
-		for (size_t i = 0; i < COUNT(backup_secret_fields); i++)
-			scrub(err->msg, sizeof err->msg,
-			      input_string(input, backup_secret_fields[i]));
-		if (!err->msg[0])
-			cairn_err_set(err, "export failed");
-		return -1;
+		return failed(err, input, "export failed");
 	}
 	payload = cJSON_CreateObject();
 	if (!payload || !(resp = cJSON_AddObjectToObject(payload, "response"))) {
@@ -453,13 +443,7 @@ static int resolve_list_backups(const struct cairn_gql_resolve *r, cJSON **out, 
 	if (!ops->list_backups)
 		return cairn_err_set(err, "listBackups is not available on this server");
 	if (ops->list_backups(ops->ctx, input, out, err)) {
-		err->msg[sizeof err->msg - 1] = '\0';
-		for (size_t i = 0; i < COUNT(backup_secret_fields); i++)
-			scrub(err->msg, sizeof err->msg,
-			      input_string(input, backup_secret_fields[i]));
-		if (!err->msg[0])
-			cairn_err_set(err, "listing the backups failed");
-		return -1;
+		return failed(err, input, "listing the backups failed");
 	}
 	return 0;
 }
