@@ -90,6 +90,7 @@ struct restore_req {
 	const char *id;
 	const char *location, *backup_id;
 	uint64_t backup_num; /* 0: all */
+	uint64_t to_ts;      /* 0: the chain's last read_ts; else restore to this commit */
 	const char *access_key, *secret_key, *session_token;
 	int anonymous;
 	unsigned char key[CAIRN_KEY_MAX];
@@ -166,7 +167,10 @@ static int open_chain(const struct restore_req *r, struct opened *o, cairn_err *
 		return cairn_err_set(err, "no backups found at this location: it is missing, "
 					  "empty, or holds no cairn.* folder with a manifest.json; "
 					  "check the location");
-	if (cairn_series_chain(&o->set, r->backup_id, r->backup_num, &o->chain, &o->n, err) < 0 ||
+	if ((r->to_ts ? cairn_series_chain_at(&o->set, r->backup_id, r->to_ts, &o->chain, &o->n,
+					      err)
+		      : cairn_series_chain(&o->set, r->backup_id, r->backup_num, &o->chain, &o->n,
+					   err)) < 0 ||
 	    cairn_series_check_key(o->chain, o->n, &o->ks, err) < 0 ||
 	    cairn_chain_stat(&o->loc, o->chain, o->n, err) < 0)
 		return -1;
@@ -250,7 +254,7 @@ static int valid_id(const char *id)
  * the start; on failure the fresh store is removed and they are accepted
  * again. */
 static int prepare(struct cairn_alpha *a, const struct restore_req *r,
-		   struct cairn_task_progress *p, cairn_err *err)
+		   struct cairn_task_progress *p, uint64_t *max_uid, cairn_err *err)
 {
 	struct opened o;
 	const char *pdir = cairn_opt(a->opts, "postings");
@@ -291,8 +295,8 @@ static int prepare(struct cairn_alpha *a, const struct restore_req *r,
 	}
 	cairn_info("restore %s: building group %u from series %s (backups 1 to %zu) into %s", r->id,
 		   a->group, o.chain[0]->backup_id, o.n, fresh);
-	if (cairn_restore_build_group(&o.loc, o.chain, o.n, &o.ks, a->group, fresh,
-				      (struct cairn_build_progress *)p, err) < 0 ||
+	if (cairn_restore_build_group_at(&o.loc, o.chain, o.n, &o.ks, a->group, fresh, r->to_ts,
+					 (struct cairn_build_progress *)p, max_uid, err) < 0 ||
 	    cairn_member_id_write(fresh, a->member_id, err) < 0)
 		goto out;
 	/* Fault injection for tests: a prepare that takes a while. */
@@ -548,6 +552,8 @@ static char *req_to_json(const struct restore_req *r)
 	if (r->backup_id)
 		cJSON_AddStringToObject(j, "backupId", r->backup_id);
 	cairn_json_add_u64(j, "backupNum", r->backup_num);
+	if (r->to_ts)
+		cairn_json_add_u64(j, "toTs", r->to_ts);
 	cJSON_AddBoolToObject(j, "anonymous", r->anonymous);
 	if (add_sealed(j, "accessKey", r->access_key) == 0 &&
 	    add_sealed(j, "secretKey", r->secret_key) == 0 &&
@@ -594,6 +600,7 @@ void cairn_alpha_restore_serve(struct cairn_alpha *a, const struct cairn_http_re
 		r.location = opt_str(j, "location");
 		r.backup_id = opt_str(j, "backupId");
 		r.backup_num = cairn_json_u64(j, "backupNum");
+		r.to_ts = cairn_json_u64(j, "toTs");
 		r.anonymous = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "anonymous"));
 		r.access_key = open_field(j, "accessKey", &opened[0], &err);
 		if (!err.msg[0])
@@ -614,8 +621,10 @@ void cairn_alpha_restore_serve(struct cairn_alpha *a, const struct cairn_http_re
 				break;
 			r.key[r.key_len] = (unsigned char)v;
 		}
-		if (prepare(a, &r, &p, &err) < 0)
+		uint64_t max_uid = 0;
+		if (prepare(a, &r, &p, &max_uid, &err) < 0)
 			goto fail;
+		cairn_json_add_u64(out, "maxUid", max_uid);
 		cairn_json_add_u64(out, "bytes", p.bytes);
 		cairn_json_add_u64(out, "objects", p.objects);
 	} else {
@@ -653,6 +662,7 @@ struct participant {
 	const struct restore_req *r;
 	const char *body;
 	struct cairn_task_progress *p;
+	uint64_t max_uid; /* the group's highest uid at the restore's to_ts */
 	cairn_err err;
 	int rc;
 };
@@ -773,7 +783,7 @@ static void *prepare_one(void *arg)
 {
 	struct participant *ps = arg;
 	if (ps->local) {
-		ps->rc = prepare(ps->a, ps->r, ps->p, &ps->err);
+		ps->rc = prepare(ps->a, ps->r, ps->p, &ps->max_uid, &ps->err);
 		return NULL;
 	}
 	cairn_err e = {0};
@@ -783,6 +793,7 @@ static void *prepare_one(void *arg)
 		ps->rc = -1;
 		return NULL;
 	}
+	ps->max_uid = cairn_json_u64(j, "maxUid");
 	__atomic_fetch_add(&ps->p->bytes, cairn_json_u64(j, "bytes"), __ATOMIC_RELAXED);
 	__atomic_fetch_add(&ps->p->objects, cairn_json_u64(j, "objects"), __ATOMIC_RELAXED);
 	cJSON_Delete(j);
@@ -831,6 +842,7 @@ int cairn_alpha_restore(struct cairn_alpha *a, const cJSON *input, struct cairn_
 	r.session_token = opt_str(input, "sessionToken");
 	r.anonymous = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(input, "anonymous"));
 	const cJSON *num = cJSON_GetObjectItemCaseSensitive(input, "backupNum");
+	const cJSON *tts = cJSON_GetObjectItemCaseSensitive(input, "toTs");
 	if (!r.location) {
 		cairn_err_set(err, "give the backups' location in the restore's input (location)");
 		goto out;
@@ -841,6 +853,18 @@ int cairn_alpha_restore(struct cairn_alpha *a, const cJSON *input, struct cairn_
 			goto out;
 		}
 		r.backup_num = (uint64_t)num->valuedouble;
+	}
+	if (cJSON_IsNumber(tts)) {
+		if (tts->valuedouble < 1) {
+			cairn_err_set(err, "toTs is a commit timestamp, above 0");
+			goto out;
+		}
+		if (r.backup_num) {
+			cairn_err_set(err, "give toTs or backupNum, not both: toTs picks the "
+					   "backups it needs");
+			goto out;
+		}
+		r.to_ts = (uint64_t)tts->valuedouble;
 	}
 	if (RAND_bytes(rnd, sizeof rnd) != 1) {
 		cairn_err_set(err, "no random bytes for the restore's id");
@@ -854,9 +878,11 @@ int cairn_alpha_restore(struct cairn_alpha *a, const cJSON *input, struct cairn_
 	if (input_key(a, input, &r, err) < 0 || open_chain(&r, &o, err) < 0)
 		goto refused;
 	const struct cairn_manifest *last = o.chain[o.n - 1];
-	uint64_t read_ts = last->read_ts, max_uid = cairn_chain_max_uid(o.chain, o.n);
+	uint64_t read_ts = r.to_ts ? r.to_ts : last->read_ts;
+	uint64_t max_uid = r.to_ts ? 0 : cairn_chain_max_uid(o.chain, o.n);
 	r.backup_id = o.chain[0]->backup_id;
-	r.backup_num = o.n;
+	if (!r.to_ts)
+		r.backup_num = o.n; /* with toTs each group picks the same chain itself */
 	if (plan(a, last, &ps, &np, err) < 0)
 		goto refused;
 	if (!(body = req_to_json(&r))) {
@@ -889,6 +915,10 @@ int cairn_alpha_restore(struct cairn_alpha *a, const cJSON *input, struct cairn_
 	}
 	if (!prepared)
 		goto failed;
+	/* At toTs the max uid is the highest of the groups' at that commit. */
+	for (size_t i = 0; r.to_ts && i < np; i++)
+		if (ps[i].max_uid > max_uid)
+			max_uid = ps[i].max_uid;
 	/* Zero past the restored data before any group accepts writes again. */
 	if (cairn_zero_move_past(a->zero, CAIRN_LEASE_TIMESTAMPS, read_ts, err) < 0 ||
 	    cairn_zero_move_past(a->zero, CAIRN_LEASE_UIDS, max_uid, err) < 0) {

@@ -226,6 +226,100 @@ fail:
 	return -1;
 }
 
+static int cmp_range(const void *a, const void *b)
+{
+	return strcmp(((const struct cairn_series_range *)a)->dir,
+		      ((const struct cairn_series_range *)b)->dir);
+}
+
+int cairn_series_ranges(const struct cairn_backup_set *set, struct cairn_series_range **out,
+			size_t *n, cairn_err *err)
+{
+	struct cairn_series_range *r = calloc(set->n ? set->n : 1, sizeof *r);
+	*out = NULL;
+	*n = 0;
+	if (!r)
+		return cairn_err_set(err, "out of memory");
+	for (size_t i = 0; i < set->n; i++) {
+		const struct cairn_manifest *m = &set->m[i];
+		const struct cairn_manifest **c = NULL;
+		size_t k, cn = 0;
+		cairn_err e = {0};
+		for (k = 0; k < *n && strcmp(r[k].backup_id, m->backup_id) != 0; k++)
+			;
+		if (k < *n || cairn_series_chain(set, m->backup_id, 0, &c, &cn, &e) < 0)
+			continue; /* seen, or broken */
+		r[*n] = (struct cairn_series_range){m->backup_id, c[0]->dir, c[0]->read_ts,
+						    c[cn - 1]->read_ts, cn};
+		(*n)++;
+		free(c);
+	}
+	qsort(r, *n, sizeof *r, cmp_range);
+	*out = r;
+	return 0;
+}
+
+int cairn_series_chain_at(const struct cairn_backup_set *set, const char *backup_id,
+			  uint64_t to_ts, const struct cairn_manifest ***chain, size_t *n,
+			  cairn_err *err)
+{
+	struct cairn_series_range *r = NULL;
+	size_t nr = 0, pick = SIZE_MAX;
+	*chain = NULL;
+	*n = 0;
+	if (backup_id && !*backup_id)
+		backup_id = NULL;
+	if (backup_id) {
+		const struct cairn_manifest **c = NULL;
+		size_t cn = 0;
+		if (cairn_series_chain(set, backup_id, 0, &c, &cn, err) < 0)
+			return -1;
+		free(c);
+	}
+	if (cairn_series_ranges(set, &r, &nr, err) < 0)
+		return -1;
+	for (size_t i = 0; i < nr; i++)
+		if ((!backup_id || !strcmp(r[i].backup_id, backup_id)) && r[i].from_ts <= to_ts &&
+		    to_ts <= r[i].to_ts)
+			pick = i; /* the ranges are oldest first: the last is the newest */
+	if (pick == SIZE_MAX) {
+		char list[1024] = "";
+		size_t used = 0;
+		for (size_t i = 0; i < nr && used < sizeof list - 1; i++) {
+			if (backup_id && strcmp(r[i].backup_id, backup_id) != 0)
+				continue;
+			int w = snprintf(list + used, sizeof list - used, "%sseries %s: %llu..%llu",
+					 used ? ", " : "", r[i].backup_id,
+					 (unsigned long long)r[i].from_ts,
+					 (unsigned long long)r[i].to_ts);
+			if (w < 0)
+				break;
+			used += (size_t)w;
+			if (used >= sizeof list)
+				used = sizeof list - 1;
+		}
+		free(r);
+		if (!used)
+			return cairn_err_set(err, "no backups found at this location to restore "
+						  "to a point in time");
+		return cairn_err_set(err,
+				     "no backup series %s%scan be restored to ts %llu; the "
+				     "restorable ranges are %s (give a --to_ts inside one)",
+				     backup_id ? backup_id : "", backup_id ? " " : "",
+				     (unsigned long long)to_ts, list);
+	}
+	char id[sizeof set->m[0].backup_id];
+	snprintf(id, sizeof id, "%s", r[pick].backup_id);
+	free(r);
+	if (cairn_series_chain(set, id, 0, chain, n, err) < 0)
+		return -1;
+	size_t k = 0;
+	while (k + 1 < *n && (*chain)[k]->read_ts < to_ts)
+		k++;
+	*n = k + 1;
+	return 0;
+}
+
 /* A series id: the day, then 48 random bits. */
 static int new_backup_id(char *out, size_t len)
 {
