@@ -31,3 +31,5 @@ cairn_py_test(e2e_admin_restore_online_cluster_secret e2e/test_admin_restore_onl
 cairn_py_test(e2e_backup_after_restore_starts_series e2e/test_backup_after_restore_starts_series.py)
 cairn_py_test(e2e_admin_list_backups e2e/test_admin_list_backups.py)
 cairn_py_test(e2e_admin_tasks e2e/test_admin_tasks.py)
+cairn_py_test(e2e_admin_restore_point_in_time e2e/test_admin_restore_point_in_time.py)
+cairn_py_test(e2e_restore_point_in_time e2e/test_restore_point_in_time.py)
