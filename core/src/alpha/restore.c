@@ -90,7 +90,7 @@ struct restore_req {
 	const char *id;
 	const char *location, *backup_id;
 	uint64_t backup_num; /* 0: all */
-	uint64_t to_ts;      /* 0: the chain's last read_ts; else restore to this commit */
+	uint64_t to_ts;	     /* 0: the chain's last read_ts; else restore to this commit */
 	const char *access_key, *secret_key, *session_token;
 	int anonymous;
 	unsigned char key[CAIRN_KEY_MAX];
@@ -167,10 +167,10 @@ static int open_chain(const struct restore_req *r, struct opened *o, cairn_err *
 		return cairn_err_set(err, "no backups found at this location: it is missing, "
 					  "empty, or holds no cairn.* folder with a manifest.json; "
 					  "check the location");
-	if ((r->to_ts ? cairn_series_chain_at(&o->set, r->backup_id, r->to_ts, &o->chain, &o->n,
-					      err)
-		      : cairn_series_chain(&o->set, r->backup_id, r->backup_num, &o->chain, &o->n,
-					   err)) < 0 ||
+	if ((r->to_ts
+		 ? cairn_series_chain_at(&o->set, r->backup_id, r->to_ts, &o->chain, &o->n, err)
+		 : cairn_series_chain(&o->set, r->backup_id, r->backup_num, &o->chain, &o->n,
+				      err)) < 0 ||
 	    cairn_series_check_key(o->chain, o->n, &o->ks, err) < 0 ||
 	    cairn_chain_stat(&o->loc, o->chain, o->n, err) < 0)
 		return -1;

@@ -259,9 +259,8 @@ int cairn_series_ranges(const struct cairn_backup_set *set, struct cairn_series_
 	return 0;
 }
 
-int cairn_series_chain_at(const struct cairn_backup_set *set, const char *backup_id,
-			  uint64_t to_ts, const struct cairn_manifest ***chain, size_t *n,
-			  cairn_err *err)
+int cairn_series_chain_at(const struct cairn_backup_set *set, const char *backup_id, uint64_t to_ts,
+			  const struct cairn_manifest ***chain, size_t *n, cairn_err *err)
 {
 	struct cairn_series_range *r = NULL;
 	size_t nr = 0, pick = SIZE_MAX;

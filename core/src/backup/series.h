@@ -55,9 +55,8 @@ int cairn_series_ranges(const struct cairn_backup_set *set, struct cairn_series_
  * first backup whose read_ts is at or past to_ts (no later object need be
  * read). Refuses a to_ts outside the series (or every series), naming the
  * ranges there are. *chain points into set. */
-int cairn_series_chain_at(const struct cairn_backup_set *set, const char *backup_id,
-			  uint64_t to_ts, const struct cairn_manifest ***chain, size_t *n,
-			  cairn_err *err);
+int cairn_series_chain_at(const struct cairn_backup_set *set, const char *backup_id, uint64_t to_ts,
+			  const struct cairn_manifest ***chain, size_t *n, cairn_err *err);
 /* Plans the next backup of a cluster at read_ts: an incremental on the newest
  * backup at the location of the cluster's epoch (zero's; NULL: any) (its
  * backup_id, backup_num + 1, since = its read_ts), or a new series (full, backup_num 1, a new

@@ -37,8 +37,8 @@ int cairn_restore_build_group(struct cairn_store_loc *loc,
 int cairn_restore_build_group_at(struct cairn_store_loc *loc,
 				 const struct cairn_manifest *const *chain, size_t n,
 				 const struct cairn_keyset *ks, uint32_t group, const char *dir,
-				 uint64_t to_ts, struct cairn_build_progress *p,
-				 uint64_t *max_uid, cairn_err *err);
+				 uint64_t to_ts, struct cairn_build_progress *p, uint64_t *max_uid,
+				 cairn_err *err);
 
 /* The highest uid any backup of the chain holds. */
 uint64_t cairn_chain_max_uid(const struct cairn_manifest *const *chain, size_t n);

@@ -177,7 +177,7 @@ static int decode_records(struct cairn_obj_reader *r, const char *name,
 		}
 		if (l && apply &&
 		    (keyed ? cairn_db_load_put_key(l, &v, key[cur], klen[cur], err)
-				: cairn_db_load_put(l, &v, err)) < 0) {
+			   : cairn_db_load_put(l, &v, err)) < 0) {
 			cairn_err_prefix(err, "object %s", name);
 			goto out;
 		}

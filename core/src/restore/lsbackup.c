@@ -5,10 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "backup/series.h"
 #include "commands.h"
 #include "jsonfile.h"
 #include "log.h"
-#include "backup/series.h"
 #include "restore/common.h"
 
 static const struct cairn_flag ls_flags[] = {

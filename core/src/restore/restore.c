@@ -242,8 +242,8 @@ int cairn_restore_build_group(struct cairn_store_loc *loc,
 int cairn_restore_build_group_at(struct cairn_store_loc *loc,
 				 const struct cairn_manifest *const *chain, size_t n,
 				 const struct cairn_keyset *ks, uint32_t group, const char *dir,
-				 uint64_t to_ts, struct cairn_build_progress *p,
-				 uint64_t *max_uid, cairn_err *err)
+				 uint64_t to_ts, struct cairn_build_progress *p, uint64_t *max_uid,
+				 cairn_err *err)
 {
 	uint64_t applied = 0;
 	if (build_store(loc, chain, n, ks, group, dir, to_ts, p, &applied, err) < 0)
@@ -251,8 +251,8 @@ int cairn_restore_build_group_at(struct cairn_store_loc *loc,
 	uint64_t uid = to_ts ? applied : cairn_chain_max_uid(chain, n);
 	if (max_uid)
 		*max_uid = uid;
-	return write_restore_meta(group, dir, chain, n, to_ts ? to_ts : chain[n - 1]->read_ts,
-				  uid, err);
+	return write_restore_meta(group, dir, chain, n, to_ts ? to_ts : chain[n - 1]->read_ts, uid,
+				  err);
 }
 
 /* All groups or none. */
@@ -400,9 +400,9 @@ int cairn_cmd_restore(int argc, char **argv)
 	     cairn_member_auth_load(cairn_opt(&o, "cluster_secret_file"), &err) < 0) ||
 	    cairn_backups_open(&o, &loc, &set, &ks, &err) < 0)
 		goto out;
-	if ((to_ts ? cairn_series_chain_at(&set, cairn_opt(&o, "backup_id"), to_ts, &chain, &n,
-					   &err)
-		   : cairn_series_chain(&set, cairn_opt(&o, "backup_id"), upto, &chain, &n, &err)) <
+	if ((to_ts
+		 ? cairn_series_chain_at(&set, cairn_opt(&o, "backup_id"), to_ts, &chain, &n, &err)
+		 : cairn_series_chain(&set, cairn_opt(&o, "backup_id"), upto, &chain, &n, &err)) <
 		0 ||
 	    cairn_series_check_key(chain, n, &ks, &err) < 0)
 		goto out;
@@ -418,8 +418,8 @@ int cairn_cmd_restore(int argc, char **argv)
 		       cairn_opt(&o, "location"));
 	else
 		printf("Restoring series %s, backups 1 to %llu (read_ts %llu) from %s\n",
-		       chain[0]->backup_id, (unsigned long long)n, (unsigned long long)last->read_ts,
-		       cairn_opt(&o, "location"));
+		       chain[0]->backup_id, (unsigned long long)n,
+		       (unsigned long long)last->read_ts, cairn_opt(&o, "location"));
 	/* Every object there, whole: the last check before anything is written. */
 	if (cairn_chain_stat(&loc, chain, n, &err) < 0)
 		goto out;
