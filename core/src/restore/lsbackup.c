@@ -7,6 +7,7 @@
 
 #include "backup/series.h"
 #include "commands.h"
+#include "format/committimes.h"
 #include "jsonfile.h"
 #include "log.h"
 #include "restore/common.h"
@@ -77,6 +78,13 @@ int cairn_cmd_lsbackup(int argc, char **argv)
 				cairn_json_add_u64(j, "series_from_ts", r->from_ts);
 				cairn_json_add_u64(j, "series_to_ts", r->to_ts);
 			}
+			if (r && r->has_times) { /* restore --to_time */
+				char t[32];
+				cairn_ms_rfc3339(r->from_ms, t);
+				cJSON_AddStringToObject(j, "series_from_time", t);
+				cairn_ms_rfc3339(r->to_ms, t);
+				cJSON_AddStringToObject(j, "series_to_time", t);
+			}
 			cJSON_AddItemToArray(arr, j);
 		}
 		char *s = cJSON_Print(arr);
@@ -96,11 +104,18 @@ int cairn_cmd_lsbackup(int argc, char **argv)
 			if (m->encrypted)
 				any_encrypted = 1;
 		}
-		printf("\n%-24s %4s %21s\n", "SERIES", "NUM", "RESTORABLE_TS");
-		for (size_t i = 0; i < nr; i++)
-			printf("%-24s %4zu %10llu..%-10llu\n", ranges[i].backup_id, ranges[i].n,
-			       (unsigned long long)ranges[i].from_ts,
-			       (unsigned long long)ranges[i].to_ts);
+		printf("\n%-24s %4s %21s  %s\n", "SERIES", "NUM", "RESTORABLE_TS",
+		       "RESTORABLE_TIME");
+		for (size_t i = 0; i < nr; i++) {
+			char from[32] = "-", to[32] = "";
+			if (ranges[i].has_times) {
+				cairn_ms_rfc3339(ranges[i].from_ms, from);
+				cairn_ms_rfc3339(ranges[i].to_ms, to);
+			}
+			printf("%-24s %4zu %10llu..%-10llu  %s%s%s\n", ranges[i].backup_id,
+			       ranges[i].n, (unsigned long long)ranges[i].from_ts,
+			       (unsigned long long)ranges[i].to_ts, from, to[0] ? ".." : "", to);
+		}
 		if (any_encrypted && cairn_opt_bool(&o, "quiet") != 1)
 			printf(
 			    "Encrypted backups are listed as their manifests say: without the key "

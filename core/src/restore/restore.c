@@ -26,6 +26,7 @@
 
 #include "cluster/zero_client.h"
 #include "commands.h"
+#include "format/committimes.h"
 #include "keysel.h"
 #include "log.h"
 #include "restore/build.h"
@@ -47,6 +48,10 @@ static const struct cairn_flag restore_flags[] = {
     {"backup_id", 0, NULL, "series to restore (default: the newest backup's)", 0},
     {"backup_num", 0, NULL, "restore the series up to this backup (default: all)", 0},
     {"to_ts", 0, NULL, "restore the cluster as it was at this commit timestamp", 0},
+    {"to_time", 0, NULL,
+     "restore the cluster as it was at this UTC time (2026-11-30T14:01:00Z): the last commit "
+     "at or before it, by the commit times the backups record",
+     0},
     CAIRN_KEY_FLAGS,
     CAIRN_TLS_CA_FLAG,
     CAIRN_READ_FLAGS,
@@ -344,7 +349,8 @@ static int update_zero(const char *zero, uint64_t read_ts, uint64_t max_uid, cai
 }
 
 /* Flags that make sense before anything is opened. */
-static int check_flags(struct cairn_opts *o, uint64_t *upto, uint64_t *to_ts, cairn_err *err)
+static int check_flags(struct cairn_opts *o, uint64_t *upto, uint64_t *to_ts, uint64_t *to_ms,
+		       cairn_err *err)
 {
 	const char *pdir = cairn_opt(o, "postings"), *zero = cairn_opt(o, "zero");
 	if (!pdir || !*pdir)
@@ -361,9 +367,13 @@ static int check_flags(struct cairn_opts *o, uint64_t *upto, uint64_t *to_ts, ca
 		return -1;
 	if (cairn_opt(o, "to_ts") && *to_ts == 0)
 		return cairn_err_set(err, "--to_ts is a commit timestamp, above 0");
-	if (*to_ts && cairn_opt(o, "backup_num"))
-		return cairn_err_set(err, "give --to_ts or --backup_num, not both: --to_ts picks "
-					  "the backups it needs");
+	if (cairn_opt(o, "to_time") && cairn_rfc3339_ms(cairn_opt(o, "to_time"), to_ms, err) < 0)
+		return cairn_err_prefix(err, "--to_time");
+	if (*to_ts && cairn_opt(o, "to_time"))
+		return cairn_err_set(err, "give --to_ts or --to_time, not both");
+	if ((*to_ts || cairn_opt(o, "to_time")) && cairn_opt(o, "backup_num"))
+		return cairn_err_set(err, "give --to_ts/--to_time or --backup_num, not both: a "
+					  "point in time picks the backups it needs");
 	return 0;
 }
 
@@ -380,7 +390,8 @@ int cairn_cmd_restore(int argc, char **argv)
 	size_t ng = 0;
 	int cleanup = 1, made_pdir = 0;
 	const char *pdir = NULL, *zero = NULL;
-	uint64_t upto = 0, to_ts = 0;
+	uint64_t upto = 0, to_ts = 0, to_ms = 0;
+	const char *backup_id = NULL;
 	int rc = -1;
 	memset(&ks, 0, sizeof ks);
 	cairn_log_set_name("restore");
@@ -395,15 +406,20 @@ int cairn_cmd_restore(int argc, char **argv)
 	zero = cairn_opt(&o, "zero");
 	if (cairn_http_client_tls(cairn_opt(&o, "tls_ca"), &err) < 0)
 		goto out;
-	if (check_flags(&o, &upto, &to_ts, &err) < 0 ||
+	if (check_flags(&o, &upto, &to_ts, &to_ms, &err) < 0 ||
 	    (cairn_opt(&o, "cluster_secret_file") &&
 	     cairn_member_auth_load(cairn_opt(&o, "cluster_secret_file"), &err) < 0) ||
 	    cairn_backups_open(&o, &loc, &set, &ks, &err) < 0)
 		goto out;
-	if ((to_ts
-		 ? cairn_series_chain_at(&set, cairn_opt(&o, "backup_id"), to_ts, &chain, &n, &err)
-		 : cairn_series_chain(&set, cairn_opt(&o, "backup_id"), upto, &chain, &n, &err)) <
-		0 ||
+	backup_id = cairn_opt(&o, "backup_id");
+	if (cairn_opt(&o, "to_time")) {
+		if (cairn_series_ts_at_time(&set, backup_id, to_ms, &to_ts, &backup_id, &err) < 0)
+			goto out;
+		printf("%s is ts %llu: the last commit at or before it\n", cairn_opt(&o, "to_time"),
+		       (unsigned long long)to_ts);
+	}
+	if ((to_ts ? cairn_series_chain_at(&set, backup_id, to_ts, &chain, &n, &err)
+		   : cairn_series_chain(&set, backup_id, upto, &chain, &n, &err)) < 0 ||
 	    cairn_series_check_key(chain, n, &ks, &err) < 0)
 		goto out;
 	const struct cairn_manifest *last = chain[n - 1];
