@@ -7,10 +7,23 @@ moved past T and past the highest uid present at T (new uids above it); a
 T outside every series is refused naming the restorable ranges; lsbackup
 shows the range."""
 import json
+from datetime import datetime, timezone
 import os
+import shutil
+import time
 import re
 
 from cairnlib import Alpha, Zero, expect, lit, lsbackup, restore, run, PLUGIN_DIR, workdir
+
+
+def commit_times(entry):
+    """A manifest object's commit_times as [(ts, unix ms)]."""
+    out, ts, ms = [], 0, 0
+    for pair in filter(None, entry.get("commit_times", "").split(",")):
+        dts, dms = pair.split(":")
+        ts, ms = ts + int(dts), ms + int(dms)
+        out.append((ts, ms))
+    return out
 
 wd = workdir("restore-pitr")
 dest = os.path.join(wd, "backups")
@@ -50,6 +63,7 @@ t_drop_attr = ts_of(a2.alter({"drop_attr": "friend"}))
 t_d = ts_of(a2.mutate("{ set { <0x%x> <friend> <0x%x> . } }" % (people[4], people[5])))
 out = a1.mutate("{ set { _:m <name> %s . } }" % lit("late"))
 t_e, uid_e = ts_of(out), blank(out, "m")
+time.sleep(1.05)  # a whole second between t_e and the drop_all, for --to_time
 t_drop_all = ts_of(a1.alter({"drop_all": True}))
 t_f = ts_of(a1.mutate("{ set { <0x%x> <name> %s . } }" % (people[6], lit("after the drop"))))
 a1.backup_ok(dest)  # 3: incremental
@@ -106,6 +120,55 @@ for i, (what, t, top) in enumerate(points):
 # Just before the drop_all everything is back: both groups hold data.
 expect(a1.export(t_drop_all - 1) and a2.export(t_drop_all - 1) and not a1.export(t_drop_all2)
        and not a2.export(t_drop_all2))
+
+# --to_time: the last commit at or before a UTC time, by the commit times
+# the backups record. The drop_all came over a second after t_e: the whole
+# second before it maps to t_e.
+g1 = [o for o in man["objects"] if o["group"] == 1][0]
+ms_drop = dict(commit_times(g1))[t_drop_all]
+expect(dict(commit_times(g1))[t_e] <= ms_drop - 1050, commit_times(g1))
+when = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime((ms_drop - 1) // 1000))
+pdir = os.path.join(wd, "restored-time")
+z = Zero(wd, wal=os.path.join(wd, "zw-time"))
+out = restore(["-p", pdir, "-l", dest, "--to_time", when, "-z", z.addr])
+expect(out.returncode == 0 and "%s is ts %d:" % (when, t_e) in out.stdout and
+       "Restore version: %d\n" % t_e in out.stdout, (when, t_e, out.stdout, out.stderr))
+n1 = Alpha(wd, z, postings=os.path.join(pdir, "p1"))
+n2 = Alpha(wd, z, postings=os.path.join(pdir, "p2"))
+expect(n1.export() == a1.export(t_e) and n2.export() == a2.export(t_e), "--to_time: the exports differ")
+for proc in (n1, n2, z):
+    proc.stop()
+def ms_of(text):
+    return round(datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp() * 1000)
+
+
+# lsbackup's time range: from the full's snapshot to the last recorded commit.
+last_commit = max(ms for x in b for o in json.load(open(os.path.join(dest, x["path"], "manifest.json")))["objects"]
+                  for _, ms in commit_times(o))
+expect(ms_of(b[0]["series_from_time"]) <= (ms_drop - 1) // 1000 * 1000 and
+       ms_of(b[0]["series_to_time"]) == last_commit, (b[0], last_commit))
+out = restore(["-p", os.path.join(wd, "refused"), "-l", dest, "--to_time", "2001-01-01T00:00:00Z",
+               "--force_zero=false"])
+expect(out.returncode != 0 and "no backup series can be restored to 2001-01-01T00:00:00.000Z" in out.stderr and
+       "(ts %d..%d)" % (r1, r3) in out.stderr, out.stderr)
+out = restore(["-p", os.path.join(wd, "refused"), "-l", dest, "--to_time", "2026-11-30 14:01", "--force_zero=false"])
+expect(out.returncode != 0 and "RFC 3339" in out.stderr, out.stderr)
+# Backups written before commit times (their manifests without them): --to_time
+# says so and gives the ts range; lsbackup shows no times; --to_ts still works.
+old = os.path.join(wd, "old-backups")
+shutil.copytree(dest, old)
+for x in b:
+    path = os.path.join(old, x["path"], "manifest.json")
+    m = json.load(open(path))
+    for o in m["objects"]:
+        o.pop("commit_times", None)
+    json.dump(m, open(path, "w"))
+out = restore(["-p", os.path.join(wd, "refused"), "-l", old, "--to_time", when, "--force_zero=false"])
+expect(out.returncode != 0 and "lack commit times" in out.stderr and "(ts %d..%d)" % (r1, r3) in out.stderr,
+       out.stderr)
+expect("series_from_time" not in lsbackup(old)[0], lsbackup(old))
+out = restore(["-p", os.path.join(wd, "old-restored"), "-l", old, "--to_ts", str(t_e), "--force_zero=false"])
+expect(out.returncode == 0 and "Restore version: %d\n" % t_e in out.stdout, out.stderr)
 
 # Outside every series: refused, naming the range.
 for t in (r1 - 1, r3 + 1):

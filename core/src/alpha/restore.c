@@ -67,6 +67,7 @@
 #include "backup/group.h"
 #include "backup/series.h"
 #include "cluster/zero_client.h"
+#include "format/committimes.h"
 #include "jsonfile.h"
 #include "keysel.h"
 #include "log.h"
@@ -91,6 +92,7 @@ struct restore_req {
 	const char *location, *backup_id;
 	uint64_t backup_num; /* 0: all */
 	uint64_t to_ts;	     /* 0: the chain's last read_ts; else restore to this commit */
+	uint64_t to_ms;	     /* the coordinator's toTime (unix ms), mapped to to_ts */
 	const char *access_key, *secret_key, *session_token;
 	int anonymous;
 	unsigned char key[CAIRN_KEY_MAX];
@@ -144,6 +146,7 @@ struct opened {
 	const struct cairn_manifest **chain;
 	size_t n;
 	struct cairn_keyset ks;
+	uint64_t to_ts; /* the request's, or its toTime's commit */
 };
 
 static void opened_clear(struct opened *o)
@@ -167,10 +170,13 @@ static int open_chain(const struct restore_req *r, struct opened *o, cairn_err *
 		return cairn_err_set(err, "no backups found at this location: it is missing, "
 					  "empty, or holds no cairn.* folder with a manifest.json; "
 					  "check the location");
-	if ((r->to_ts
-		 ? cairn_series_chain_at(&o->set, r->backup_id, r->to_ts, &o->chain, &o->n, err)
-		 : cairn_series_chain(&o->set, r->backup_id, r->backup_num, &o->chain, &o->n,
-				      err)) < 0 ||
+	const char *id = r->backup_id;
+	o->to_ts = r->to_ts;
+	if (r->to_ms && cairn_series_ts_at_time(&o->set, id, r->to_ms, &o->to_ts, &id, err) < 0)
+		return -1;
+	if ((o->to_ts
+		 ? cairn_series_chain_at(&o->set, id, o->to_ts, &o->chain, &o->n, err)
+		 : cairn_series_chain(&o->set, id, r->backup_num, &o->chain, &o->n, err)) < 0 ||
 	    cairn_series_check_key(o->chain, o->n, &o->ks, err) < 0 ||
 	    cairn_chain_stat(&o->loc, o->chain, o->n, err) < 0)
 		return -1;
@@ -295,7 +301,7 @@ static int prepare(struct cairn_alpha *a, const struct restore_req *r,
 	}
 	cairn_info("restore %s: building group %u from series %s (backups 1 to %zu) into %s", r->id,
 		   a->group, o.chain[0]->backup_id, o.n, fresh);
-	if (cairn_restore_build_group_at(&o.loc, o.chain, o.n, &o.ks, a->group, fresh, r->to_ts,
+	if (cairn_restore_build_group_at(&o.loc, o.chain, o.n, &o.ks, a->group, fresh, o.to_ts,
 					 (struct cairn_build_progress *)p, max_uid, err) < 0 ||
 	    cairn_member_id_write(fresh, a->member_id, err) < 0)
 		goto out;
@@ -843,6 +849,7 @@ int cairn_alpha_restore(struct cairn_alpha *a, const cJSON *input, struct cairn_
 	r.anonymous = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(input, "anonymous"));
 	const cJSON *num = cJSON_GetObjectItemCaseSensitive(input, "backupNum");
 	const cJSON *tts = cJSON_GetObjectItemCaseSensitive(input, "toTs");
+	const char *to_time = opt_str(input, "toTime");
 	if (!r.location) {
 		cairn_err_set(err, "give the backups' location in the restore's input (location)");
 		goto out;
@@ -866,6 +873,16 @@ int cairn_alpha_restore(struct cairn_alpha *a, const cJSON *input, struct cairn_
 		}
 		r.to_ts = (uint64_t)tts->valuedouble;
 	}
+	if (to_time) {
+		if (r.to_ts || r.backup_num) {
+			cairn_err_set(err, "give one of toTime, toTs and backupNum");
+			goto out;
+		}
+		if (cairn_rfc3339_ms(to_time, &r.to_ms, err) < 0) {
+			cairn_err_prefix(err, "toTime");
+			goto out;
+		}
+	}
 	if (RAND_bytes(rnd, sizeof rnd) != 1) {
 		cairn_err_set(err, "no random bytes for the restore's id");
 		goto out;
@@ -878,6 +895,8 @@ int cairn_alpha_restore(struct cairn_alpha *a, const cJSON *input, struct cairn_
 	if (input_key(a, input, &r, err) < 0 || open_chain(&r, &o, err) < 0)
 		goto refused;
 	const struct cairn_manifest *last = o.chain[o.n - 1];
+	r.to_ts = o.to_ts; /* toTime's commit: the groups are sent toTs */
+	r.to_ms = 0;
 	uint64_t read_ts = r.to_ts ? r.to_ts : last->read_ts;
 	uint64_t max_uid = r.to_ts ? 0 : cairn_chain_max_uid(o.chain, o.n);
 	r.backup_id = o.chain[0]->backup_id;
