@@ -5,7 +5,9 @@ drop_all and to the incremental's read_ts gives in both groups the export
 the cluster gave at /export?read_ts=T; the answer names T and the highest
 uid present at T; new writes get timestamps above everything; a toTs
 outside the series is refused naming its range, nothing changed."""
+import json
 import os
+import time
 import re
 
 from cairnlib import Alpha, Zero, expect, lit, lsbackup, workdir
@@ -33,6 +35,8 @@ t_a, uid_a = ts_of(out), int(out["data"]["uids"]["n"], 16)
 a2.mutate("{ set { <0x%x> <friend> <0x%x> . } }" % (people[1], uid_a))
 t_drop_attr = ts_of(a2.alter({"drop_attr": "friend"}))
 a2.mutate("{ set { <0x%x> <friend> <0x%x> . } }" % (people[2], people[3]))
+t_before = ts_of(a2.mutate("{ set { <0x%x> <friend> <0x%x> . } }" % (people[6], people[7])))
+time.sleep(0.05)  # the drop_all's commit time is past t_before's
 t_drop_all = ts_of(a1.alter({"drop_all": True}))
 a1.mutate("{ set { <0x%x> <name> %s . } }" % (people[4], lit("after the drop")))
 a1.backup_ok(dest)
@@ -53,6 +57,22 @@ for t, top in points:
     expect(a2.export() == wants[t][1], "ts %d: group 2 differs" % t)
     out = a1.mutate("{ set { _:x <name> %s . } }" % lit("new"))
     expect(int(out["data"]["uids"]["x"], 16) > top and ts_of(out) > r2, out)
+
+# toTime: the UTC time just before the drop_all maps to the commit before it.
+man = json.load(open(os.path.join(dest, b[-1]["path"], "manifest.json")))
+g1 = [o for o in man["objects"] if o["group"] == 1][0]
+ts_, ms_ = 0, 0
+for pair in g1["commit_times"].split(","):
+    ts_, ms_ = ts_ + int(pair.split(":")[0]), ms_ + int(pair.split(":")[1])
+    if ts_ == t_drop_all:
+        break
+expect(ts_ == t_drop_all, g1)
+when = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime((ms_ - 1) // 1000)) + ".%03dZ" % ((ms_ - 1) % 1000)
+want = (a1.export(t_before), a2.export(t_before))
+st, out = a1.admin(RESTORE, {"in": {"location": dest, "toTime": when}})
+expect(st == 200 and "errors" not in out, out)
+expect("version %d," % t_before in out["data"]["restore"]["message"], (t_before, out))
+expect((a1.export(), a2.export()) == want, "toTime: the exports differ")
 
 # Outside the series: refused with its range, nothing changed.
 now1, now2 = a1.export(), a2.export()
