@@ -140,8 +140,14 @@ int cairn_rfc3339_ms(const char *s, uint64_t *ms, cairn_err *err)
 		for (int k = fd; k < 3; k++)
 			frac *= 10;
 	}
-	if (!((p[0] == 'Z' || p[0] == 'z') && !p[1]) && strcmp(p, "+00:00") != 0)
-		goto tz;
+	if (p[0] == 'Z' || p[0] == 'z') {
+		if (p[1])
+			goto bad;
+	} else if (strcmp(p, "+00:00") != 0) {
+		if ((p[0] == '+' || p[0] == '-') && strlen(p) == 6)
+			goto tz;
+		goto bad;
+	}
 	int year = y1 * 100 + y2;
 	int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
 	if (year < 1970 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] + (mo == 2 && leap) ||
