@@ -87,11 +87,12 @@ int cairn_ctimes_parse(const char *s, uint64_t **pairs, size_t *n, cairn_err *er
 	return 0;
 bad:
 	free(v);
+	cairn_err_set(err,
+		      "commit_times entry %zu is not \"ts-delta:ms-delta\" in canonical form "
+		      "with ascending ts and ms in [0, 2^53)",
+		      *n + 1);
 	*n = 0;
-	return cairn_err_set(err,
-			     "commit_times entry %zu is not \"ts-delta:ms-delta\" in canonical "
-			     "form with ascending ts and ms in [0, 2^53)",
-			     *n + 1);
+	return -1;
 }
 
 int cairn_ctimes_check(const struct cairn_manifest *m, const struct cairn_manifest_obj *o, size_t i,
