@@ -799,6 +799,16 @@ static void *prepare_one(void *arg)
 		ps->rc = -1;
 		return NULL;
 	}
+	if (ps->r->to_ts && !cJSON_GetObjectItemCaseSensitive(j, "maxUid")) {
+		/* an alpha older than toTs built the whole chain: not the same point */
+		cairn_err_set(&ps->err,
+			      "group %u: its alpha (%s) is older than point-in-time restore; "
+			      "upgrade it and restore again",
+			      ps->group, ps->addr);
+		cJSON_Delete(j);
+		ps->rc = -1;
+		return NULL;
+	}
 	ps->max_uid = cairn_json_u64(j, "maxUid");
 	__atomic_fetch_add(&ps->p->bytes, cairn_json_u64(j, "bytes"), __ATOMIC_RELAXED);
 	__atomic_fetch_add(&ps->p->objects, cairn_json_u64(j, "objects"), __ATOMIC_RELAXED);
