@@ -42,7 +42,11 @@ expect(not os.path.exists(os.path.join(wd, "never")))
 # --json: the table's fields, the same values.
 import json
 j = json.loads(cmd("lsbackup", dest, ["--json"]).stdout)
-t = cmd("lsbackup", dest).stdout.splitlines()
+# The backups, then after a blank line each series' restorable range.
+t, series = (part.splitlines() for part in cmd("lsbackup", dest).stdout.split("\n\n", 1))
+expect(series[0].split() == ["SERIES", "NUM", "RESTORABLE_TS", "RESTORABLE_TIME"] and
+       series[1].split()[:3] == [j[0]["backup_id"], "2", "%d..%d" % (j[0]["series_from_ts"], j[1]["series_to_ts"])],
+       series)
 expect(t[0].split() == ["PATH", "TYPE", "BACKUP_ID", "NUM", "SINCE", "READ_TS", "ENCRYPTED", "BYTES"], t)
 expect(len(t) == 3 and len(j) == 2, (t, j))
 for row, x in zip(t[1:], j):

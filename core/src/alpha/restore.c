@@ -67,6 +67,7 @@
 #include "backup/group.h"
 #include "backup/series.h"
 #include "cluster/zero_client.h"
+#include "format/committimes.h"
 #include "jsonfile.h"
 #include "keysel.h"
 #include "log.h"
@@ -90,6 +91,8 @@ struct restore_req {
 	const char *id;
 	const char *location, *backup_id;
 	uint64_t backup_num; /* 0: all */
+	uint64_t to_ts;	     /* 0: the chain's last read_ts; else restore to this commit */
+	uint64_t to_ms;	     /* the coordinator's toTime (unix ms), mapped to to_ts */
 	const char *access_key, *secret_key, *session_token;
 	int anonymous;
 	unsigned char key[CAIRN_KEY_MAX];
@@ -143,6 +146,7 @@ struct opened {
 	const struct cairn_manifest **chain;
 	size_t n;
 	struct cairn_keyset ks;
+	uint64_t to_ts; /* the request's, or its toTime's commit */
 };
 
 static void opened_clear(struct opened *o)
@@ -166,7 +170,13 @@ static int open_chain(const struct restore_req *r, struct opened *o, cairn_err *
 		return cairn_err_set(err, "no backups found at this location: it is missing, "
 					  "empty, or holds no cairn.* folder with a manifest.json; "
 					  "check the location");
-	if (cairn_series_chain(&o->set, r->backup_id, r->backup_num, &o->chain, &o->n, err) < 0 ||
+	const char *id = r->backup_id;
+	o->to_ts = r->to_ts;
+	if (r->to_ms && cairn_series_ts_at_time(&o->set, id, r->to_ms, &o->to_ts, &id, err) < 0)
+		return -1;
+	if ((o->to_ts
+		 ? cairn_series_chain_at(&o->set, id, o->to_ts, &o->chain, &o->n, err)
+		 : cairn_series_chain(&o->set, id, r->backup_num, &o->chain, &o->n, err)) < 0 ||
 	    cairn_series_check_key(o->chain, o->n, &o->ks, err) < 0 ||
 	    cairn_chain_stat(&o->loc, o->chain, o->n, err) < 0)
 		return -1;
@@ -250,7 +260,7 @@ static int valid_id(const char *id)
  * the start; on failure the fresh store is removed and they are accepted
  * again. */
 static int prepare(struct cairn_alpha *a, const struct restore_req *r,
-		   struct cairn_task_progress *p, cairn_err *err)
+		   struct cairn_task_progress *p, uint64_t *max_uid, cairn_err *err)
 {
 	struct opened o;
 	const char *pdir = cairn_opt(a->opts, "postings");
@@ -291,8 +301,8 @@ static int prepare(struct cairn_alpha *a, const struct restore_req *r,
 	}
 	cairn_info("restore %s: building group %u from series %s (backups 1 to %zu) into %s", r->id,
 		   a->group, o.chain[0]->backup_id, o.n, fresh);
-	if (cairn_restore_build_group(&o.loc, o.chain, o.n, &o.ks, a->group, fresh,
-				      (struct cairn_build_progress *)p, err) < 0 ||
+	if (cairn_restore_build_group_at(&o.loc, o.chain, o.n, &o.ks, a->group, fresh, o.to_ts,
+					 (struct cairn_build_progress *)p, max_uid, err) < 0 ||
 	    cairn_member_id_write(fresh, a->member_id, err) < 0)
 		goto out;
 	/* Fault injection for tests: a prepare that takes a while. */
@@ -548,6 +558,8 @@ static char *req_to_json(const struct restore_req *r)
 	if (r->backup_id)
 		cJSON_AddStringToObject(j, "backupId", r->backup_id);
 	cairn_json_add_u64(j, "backupNum", r->backup_num);
+	if (r->to_ts)
+		cairn_json_add_u64(j, "toTs", r->to_ts);
 	cJSON_AddBoolToObject(j, "anonymous", r->anonymous);
 	if (add_sealed(j, "accessKey", r->access_key) == 0 &&
 	    add_sealed(j, "secretKey", r->secret_key) == 0 &&
@@ -594,6 +606,7 @@ void cairn_alpha_restore_serve(struct cairn_alpha *a, const struct cairn_http_re
 		r.location = opt_str(j, "location");
 		r.backup_id = opt_str(j, "backupId");
 		r.backup_num = cairn_json_u64(j, "backupNum");
+		r.to_ts = cairn_json_u64(j, "toTs");
 		r.anonymous = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(j, "anonymous"));
 		r.access_key = open_field(j, "accessKey", &opened[0], &err);
 		if (!err.msg[0])
@@ -614,8 +627,10 @@ void cairn_alpha_restore_serve(struct cairn_alpha *a, const struct cairn_http_re
 				break;
 			r.key[r.key_len] = (unsigned char)v;
 		}
-		if (prepare(a, &r, &p, &err) < 0)
+		uint64_t max_uid = 0;
+		if (prepare(a, &r, &p, &max_uid, &err) < 0)
 			goto fail;
+		cairn_json_add_u64(out, "maxUid", max_uid);
 		cairn_json_add_u64(out, "bytes", p.bytes);
 		cairn_json_add_u64(out, "objects", p.objects);
 	} else {
@@ -653,6 +668,7 @@ struct participant {
 	const struct restore_req *r;
 	const char *body;
 	struct cairn_task_progress *p;
+	uint64_t max_uid; /* the group's highest uid at the restore's to_ts */
 	cairn_err err;
 	int rc;
 };
@@ -773,7 +789,7 @@ static void *prepare_one(void *arg)
 {
 	struct participant *ps = arg;
 	if (ps->local) {
-		ps->rc = prepare(ps->a, ps->r, ps->p, &ps->err);
+		ps->rc = prepare(ps->a, ps->r, ps->p, &ps->max_uid, &ps->err);
 		return NULL;
 	}
 	cairn_err e = {0};
@@ -783,6 +799,17 @@ static void *prepare_one(void *arg)
 		ps->rc = -1;
 		return NULL;
 	}
+	if (ps->r->to_ts && !cJSON_GetObjectItemCaseSensitive(j, "maxUid")) {
+		/* an alpha older than toTs built the whole chain: not the same point */
+		cairn_err_set(&ps->err,
+			      "group %u: its alpha (%s) is older than point-in-time restore; "
+			      "upgrade it and restore again",
+			      ps->group, ps->addr);
+		cJSON_Delete(j);
+		ps->rc = -1;
+		return NULL;
+	}
+	ps->max_uid = cairn_json_u64(j, "maxUid");
 	__atomic_fetch_add(&ps->p->bytes, cairn_json_u64(j, "bytes"), __ATOMIC_RELAXED);
 	__atomic_fetch_add(&ps->p->objects, cairn_json_u64(j, "objects"), __ATOMIC_RELAXED);
 	cJSON_Delete(j);
@@ -831,6 +858,8 @@ int cairn_alpha_restore(struct cairn_alpha *a, const cJSON *input, struct cairn_
 	r.session_token = opt_str(input, "sessionToken");
 	r.anonymous = cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(input, "anonymous"));
 	const cJSON *num = cJSON_GetObjectItemCaseSensitive(input, "backupNum");
+	const cJSON *tts = cJSON_GetObjectItemCaseSensitive(input, "toTs");
+	const char *to_time = opt_str(input, "toTime");
 	if (!r.location) {
 		cairn_err_set(err, "give the backups' location in the restore's input (location)");
 		goto out;
@@ -841,6 +870,28 @@ int cairn_alpha_restore(struct cairn_alpha *a, const cJSON *input, struct cairn_
 			goto out;
 		}
 		r.backup_num = (uint64_t)num->valuedouble;
+	}
+	if (cJSON_IsNumber(tts)) {
+		if (tts->valuedouble < 1) {
+			cairn_err_set(err, "toTs is a commit timestamp, above 0");
+			goto out;
+		}
+		if (r.backup_num) {
+			cairn_err_set(err, "give toTs or backupNum, not both: toTs picks the "
+					   "backups it needs");
+			goto out;
+		}
+		r.to_ts = (uint64_t)tts->valuedouble;
+	}
+	if (to_time) {
+		if (r.to_ts || r.backup_num) {
+			cairn_err_set(err, "give one of toTime, toTs and backupNum");
+			goto out;
+		}
+		if (cairn_rfc3339_ms(to_time, &r.to_ms, err) < 0) {
+			cairn_err_prefix(err, "toTime");
+			goto out;
+		}
 	}
 	if (RAND_bytes(rnd, sizeof rnd) != 1) {
 		cairn_err_set(err, "no random bytes for the restore's id");
@@ -854,9 +905,13 @@ int cairn_alpha_restore(struct cairn_alpha *a, const cJSON *input, struct cairn_
 	if (input_key(a, input, &r, err) < 0 || open_chain(&r, &o, err) < 0)
 		goto refused;
 	const struct cairn_manifest *last = o.chain[o.n - 1];
-	uint64_t read_ts = last->read_ts, max_uid = cairn_chain_max_uid(o.chain, o.n);
+	r.to_ts = o.to_ts; /* toTime's commit: the groups are sent toTs */
+	r.to_ms = 0;
+	uint64_t read_ts = r.to_ts ? r.to_ts : last->read_ts;
+	uint64_t max_uid = r.to_ts ? 0 : cairn_chain_max_uid(o.chain, o.n);
 	r.backup_id = o.chain[0]->backup_id;
-	r.backup_num = o.n;
+	if (!r.to_ts)
+		r.backup_num = o.n; /* with toTs each group picks the same chain itself */
 	if (plan(a, last, &ps, &np, err) < 0)
 		goto refused;
 	if (!(body = req_to_json(&r))) {
@@ -889,6 +944,10 @@ int cairn_alpha_restore(struct cairn_alpha *a, const cJSON *input, struct cairn_
 	}
 	if (!prepared)
 		goto failed;
+	/* At toTs the max uid is the highest of the groups' at that commit. */
+	for (size_t i = 0; r.to_ts && i < np; i++)
+		if (ps[i].max_uid > max_uid)
+			max_uid = ps[i].max_uid;
 	/* Zero past the restored data before any group accepts writes again. */
 	if (cairn_zero_move_past(a->zero, CAIRN_LEASE_TIMESTAMPS, read_ts, err) < 0 ||
 	    cairn_zero_move_past(a->zero, CAIRN_LEASE_UIDS, max_uid, err) < 0) {

@@ -11,9 +11,11 @@
 #include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cluster/zero_client.h"
 #include "format/blockindex.h"
+#include "format/committimes.h"
 #include "format/records.h"
 #include "jsonfile.h"
 #include "log.h"
@@ -25,11 +27,82 @@ struct enc_ctx {
 	struct cairn_rec_encoder *enc;
 	cairn_err *err;
 	cJSON *drops;
+	/* An incremental's distinct commit ts, in commit order; overflow: more
+	 * than CAIRN_CTIMES_MAX (or out of memory), then none are recorded. */
+	uint64_t *ts;
+	size_t nts, cap;
+	int overflow;
 };
+
+static void note_ts(struct enc_ctx *c, uint64_t ts)
+{
+	if (c->overflow || (c->nts && c->ts[c->nts - 1] == ts))
+		return;
+	if (c->nts >= CAIRN_CTIMES_MAX) {
+		c->overflow = 1;
+		return;
+	}
+	if (c->nts == c->cap) {
+		size_t cap = c->cap ? 2 * c->cap : 256;
+		uint64_t *n = realloc(c->ts, cap * 2 * sizeof *n); /* room for the ms too */
+		if (!n) {
+			c->overflow = 1;
+			return;
+		}
+		c->ts = n;
+		c->cap = cap;
+	}
+	c->ts[c->nts++] = ts;
+}
+
+/* The object's commit_times: a full backup's snapshot time at its read_ts
+ * (every commit at or before it was applied before snap_ms); an
+ * incremental's commits, left out if one has no recorded time. */
+static void commit_times(const struct cairn_backup_source *src, const struct cairn_group_job *job,
+			 struct enc_ctx *ec, uint64_t snap_ms, struct cairn_group_result *res)
+{
+	cairn_err e = {0};
+	if (job->full) {
+		if (!(res->obj.ctimes = malloc(2 * sizeof *res->obj.ctimes)))
+			return;
+		res->obj.ctimes[0] = job->read_ts;
+		res->obj.ctimes[1] = snap_ms;
+		res->obj.nctimes = 1;
+		res->obj.has_ctimes = 1;
+		return;
+	}
+	if (ec->overflow) {
+		cairn_warn("group %u: more than %d commits since the last backup: their times are "
+			   "left out (restore --to_time cannot use this backup; --to_ts can)",
+			   src->group, CAIRN_CTIMES_MAX);
+		return;
+	}
+	uint64_t *ms = ec->nts ? ec->ts + ec->cap : NULL;
+	int got = ec->nts ? cairn_db_commit_times(src->db, ec->ts, ec->nts, ms, &e) : 0;
+	if (got != 0) {
+		cairn_warn(
+		    "group %u: not every commit since the last backup has a recorded time "
+		    "(made before cairn recorded them): commit times left out of this backup",
+		    src->group);
+		return;
+	}
+	uint64_t *pairs = malloc((ec->nts ? ec->nts : 1) * 2 * sizeof *pairs);
+	if (!pairs)
+		return;
+	for (size_t i = 0; i < ec->nts; i++) {
+		pairs[2 * i] = ec->ts[i];
+		pairs[2 * i + 1] = ms[i] < CAIRN_CTIMES_MS_MAX ? ms[i] : CAIRN_CTIMES_MS_MAX - 1;
+	}
+	res->obj.ctimes = pairs;
+	res->obj.nctimes = ec->nts;
+	res->obj.has_ctimes = 1;
+}
 
 static int put_cb(void *ctx, const struct cairn_version *v)
 {
 	struct enc_ctx *c = ctx;
+	if (c->drops)
+		note_ts(c, v->ts);
 	if (c->drops && (v->op == CAIRN_OP_DROP_ALL || v->op == CAIRN_OP_DROP_ATTR)) {
 		cJSON *d = cJSON_CreateObject();
 		cJSON_AddStringToObject(d, "op",
@@ -61,6 +134,9 @@ void cairn_group_result_clear(struct cairn_group_result *r)
 	free(r->obj.blocks);
 	r->obj.blocks = NULL;
 	r->obj.nblocks = 0;
+	free(r->obj.ctimes);
+	r->obj.ctimes = NULL;
+	r->obj.nctimes = 0;
 }
 
 int cairn_backup_open_destination(const struct cairn_backup_request *req,
@@ -114,7 +190,9 @@ int cairn_group_backup_write(const struct cairn_backup_source *src, struct cairn
 	if (cairn_objw_open_comp(loc, obj_name, &ks, job->comp, &w, err) < 0 ||
 	    cairn_rec_encoder_open(w, &hdr, &enc, err) < 0)
 		goto out;
-	struct enc_ctx ec = {enc, err, job->full ? NULL : res->drops};
+	struct enc_ctx ec = {enc, err, job->full ? NULL : res->drops, NULL, 0, 0, 0};
+	struct timespec snap;
+	clock_gettime(CLOCK_REALTIME, &snap);
 	int sr = job->full ? cairn_db_scan(src->db, job->read_ts, put_cb, &ec, err)
 			   : cairn_db_changes(src->db, job->since, job->read_ts, put_cb, &ec, err);
 	if (sr != 0)
@@ -139,8 +217,11 @@ int cairn_group_backup_write(const struct cairn_backup_source *src, struct cairn
 	if (cairn_db_predicates(src->db, pred_cb, res->preds, err) < 0)
 		goto out;
 	res->max_uid = cairn_db_max_uid(src->db);
+	commit_times(src, job, &ec, (uint64_t)snap.tv_sec * 1000 + (uint64_t)snap.tv_nsec / 1000000,
+		     res);
 	rc = 0;
 out:
+	free(ec.ts);
 	cairn_rec_encoder_free(enc);
 	cairn_objw_abort(w);
 	free(idx.stored);
@@ -221,6 +302,11 @@ static cJSON *result_to_json(const struct cairn_group_result *res)
 	cJSON_AddStringToObject(out, "sha256", res->obj.sha256);
 	cJSON_AddStringToObject(out, "hmac", res->obj.hmac);
 	cairn_blockindex_to_json(out, &res->obj);
+	if (res->obj.has_ctimes) {
+		char *ct = cairn_ctimes_encode(res->obj.ctimes, res->obj.nctimes);
+		cJSON_AddStringToObject(out, "commit_times", ct ? ct : "");
+		free(ct);
+	}
 	cJSON_AddBoolToObject(out, "encrypted", res->encrypted);
 	cJSON_AddStringToObject(out, "key_check", res->key_check);
 	cairn_json_add_u64(out, "max_uid", res->max_uid);
@@ -257,6 +343,12 @@ int cairn_group_result_from_json(const cJSON *j, struct cairn_group_result *r, c
 	if (cairn_blockindex_parse(j, 0, r->encrypted, &r->obj, err) < 0 ||
 	    cairn_blockindex_check(&r->obj, 0, r->encrypted, err) < 0)
 		return -1;
+	const cJSON *ct = cJSON_GetObjectItemCaseSensitive(j, "commit_times");
+	if (cJSON_IsString(ct)) { /* absent from an alpha older than commit times */
+		if (cairn_ctimes_parse(ct->valuestring, &r->obj.ctimes, &r->obj.nctimes, err) < 0)
+			return -1;
+		r->obj.has_ctimes = 1;
+	}
 	return 0;
 }
 

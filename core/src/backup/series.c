@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "format/committimes.h"
 #include "log.h"
 
 /* Only <folder>/manifest.json directly under the location. */
@@ -224,6 +225,205 @@ int cairn_series_chain(const struct cairn_backup_set *set, const char *backup_id
 fail:
 	free(c);
 	return -1;
+}
+
+static int cmp_range(const void *a, const void *b)
+{
+	return strcmp(((const struct cairn_series_range *)a)->dir,
+		      ((const struct cairn_series_range *)b)->dir);
+}
+
+int cairn_series_ranges(const struct cairn_backup_set *set, struct cairn_series_range **out,
+			size_t *n, cairn_err *err)
+{
+	struct cairn_series_range *r = calloc(set->n ? set->n : 1, sizeof *r);
+	*out = NULL;
+	*n = 0;
+	if (!r)
+		return cairn_err_set(err, "out of memory");
+	for (size_t i = 0; i < set->n; i++) {
+		const struct cairn_manifest *m = &set->m[i];
+		const struct cairn_manifest **c = NULL;
+		size_t k, cn = 0;
+		cairn_err e = {0};
+		for (k = 0; k < *n && strcmp(r[k].backup_id, m->backup_id) != 0; k++)
+			;
+		if (k < *n || cairn_series_chain(set, m->backup_id, 0, &c, &cn, &e) < 0)
+			continue; /* seen, or broken */
+		r[*n] = (struct cairn_series_range){
+		    m->backup_id, c[0]->dir, c[0]->read_ts, c[cn - 1]->read_ts, cn, 1, 0, 0};
+		for (size_t b = 0; b < cn; b++)
+			for (size_t o = 0; o < c[b]->nobjs; o++) {
+				const struct cairn_manifest_obj *mo = &c[b]->objs[o];
+				r[*n].has_times &= mo->has_ctimes;
+				for (size_t e = 0; e < mo->nctimes; e++) {
+					uint64_t ms = mo->ctimes[2 * e + 1];
+					if (b == 0 && ms > r[*n].from_ms)
+						r[*n].from_ms = ms; /* the last group's snapshot */
+					if (ms > r[*n].to_ms)
+						r[*n].to_ms = ms;
+				}
+			}
+		(*n)++;
+		free(c);
+	}
+	qsort(r, *n, sizeof *r, cmp_range);
+	*out = r;
+	return 0;
+}
+
+int cairn_series_chain_at(const struct cairn_backup_set *set, const char *backup_id, uint64_t to_ts,
+			  const struct cairn_manifest ***chain, size_t *n, cairn_err *err)
+{
+	struct cairn_series_range *r = NULL;
+	size_t nr = 0, pick = SIZE_MAX;
+	*chain = NULL;
+	*n = 0;
+	if (backup_id && !*backup_id)
+		backup_id = NULL;
+	if (backup_id) {
+		const struct cairn_manifest **c = NULL;
+		size_t cn = 0;
+		if (cairn_series_chain(set, backup_id, 0, &c, &cn, err) < 0)
+			return -1;
+		free(c);
+	}
+	if (cairn_series_ranges(set, &r, &nr, err) < 0)
+		return -1;
+	for (size_t i = 0; i < nr; i++)
+		if ((!backup_id || !strcmp(r[i].backup_id, backup_id)) && r[i].from_ts <= to_ts &&
+		    to_ts <= r[i].to_ts)
+			pick = i; /* the ranges are oldest first: the last is the newest */
+	if (pick == SIZE_MAX) {
+		char list[1024] = "";
+		size_t used = 0;
+		for (size_t i = 0; i < nr && used < sizeof list - 1; i++) {
+			if (backup_id && strcmp(r[i].backup_id, backup_id) != 0)
+				continue;
+			int w = snprintf(list + used, sizeof list - used, "%sseries %s: %llu..%llu",
+					 used ? ", " : "", r[i].backup_id,
+					 (unsigned long long)r[i].from_ts,
+					 (unsigned long long)r[i].to_ts);
+			if (w < 0)
+				break;
+			used += (size_t)w;
+			if (used >= sizeof list)
+				used = sizeof list - 1;
+		}
+		free(r);
+		if (!used)
+			return cairn_err_set(err, "no backups found at this location to restore "
+						  "to a point in time");
+		return cairn_err_set(err,
+				     "no backup series %s%scan be restored to ts %llu; the "
+				     "restorable ranges are %s (give a --to_ts inside one)",
+				     backup_id ? backup_id : "", backup_id ? " " : "",
+				     (unsigned long long)to_ts, list);
+	}
+	char id[sizeof set->m[0].backup_id];
+	snprintf(id, sizeof id, "%s", r[pick].backup_id);
+	free(r);
+	if (cairn_series_chain(set, id, 0, chain, n, err) < 0)
+		return -1;
+	size_t k = 0;
+	while (k + 1 < *n && (*chain)[k]->read_ts < to_ts)
+		k++;
+	*n = k + 1;
+	return 0;
+}
+
+/* "series X: 2026-...Z..2026-...Z (ts a..b)" or, without times,
+ * "series X: no commit times (ts a..b)", each range of the filter. */
+static void time_ranges(const struct cairn_series_range *r, size_t nr, const char *backup_id,
+			char *list, size_t cap)
+{
+	size_t used = 0;
+	list[0] = 0;
+	for (size_t i = 0; i < nr && used < cap - 1; i++) {
+		char from[32], to[32];
+		int w;
+		if (backup_id && strcmp(r[i].backup_id, backup_id) != 0)
+			continue;
+		cairn_ms_rfc3339(r[i].from_ms, from);
+		cairn_ms_rfc3339(r[i].to_ms, to);
+		if (r[i].has_times)
+			w = snprintf(list + used, cap - used, "%sseries %s: %s..%s (ts %llu..%llu)",
+				     used ? ", " : "", r[i].backup_id, from, to,
+				     (unsigned long long)r[i].from_ts,
+				     (unsigned long long)r[i].to_ts);
+		else
+			w = snprintf(
+			    list + used, cap - used, "%sseries %s: no commit times (ts %llu..%llu)",
+			    used ? ", " : "", r[i].backup_id, (unsigned long long)r[i].from_ts,
+			    (unsigned long long)r[i].to_ts);
+		if (w < 0)
+			break;
+		used += (size_t)w;
+		if (used >= cap)
+			used = cap - 1;
+	}
+}
+
+int cairn_series_ts_at_time(const struct cairn_backup_set *set, const char *backup_id, uint64_t ms,
+			    uint64_t *to_ts, const char **id, cairn_err *err)
+{
+	struct cairn_series_range *r = NULL;
+	size_t nr = 0, pick = SIZE_MAX, any_times = 0;
+	char when[32];
+	if (backup_id && !*backup_id)
+		backup_id = NULL;
+	if (backup_id) {
+		const struct cairn_manifest **c = NULL;
+		size_t cn = 0;
+		if (cairn_series_chain(set, backup_id, 0, &c, &cn, err) < 0)
+			return -1;
+		free(c);
+	}
+	if (cairn_series_ranges(set, &r, &nr, err) < 0)
+		return -1;
+	for (size_t i = 0; i < nr; i++) {
+		if (backup_id && strcmp(r[i].backup_id, backup_id) != 0)
+			continue;
+		any_times |= (size_t)r[i].has_times;
+		if (r[i].has_times && r[i].from_ms <= ms && ms <= r[i].to_ms)
+			pick = i; /* oldest first: the last is the newest */
+	}
+	cairn_ms_rfc3339(ms, when);
+	if (pick == SIZE_MAX) {
+		char list[1024];
+		time_ranges(r, nr, backup_id, list, sizeof list);
+		free(r);
+		if (!list[0])
+			return cairn_err_set(err, "no backups found at this location to restore "
+						  "to a point in time");
+		if (!any_times)
+			return cairn_err_set(err,
+					     "the backups here lack commit times (written before "
+					     "cairn recorded them), so %s cannot be mapped to a "
+					     "commit: %s; give --to_ts inside a range",
+					     when, list);
+		return cairn_err_set(err,
+				     "no backup series can be restored to %s by the commit times "
+				     "it records; the ranges are %s",
+				     when, list);
+	}
+	const struct cairn_manifest **c = NULL;
+	size_t cn = 0;
+	const char *sid = r[pick].backup_id;
+	uint64_t best = r[pick].from_ts;
+	free(r);
+	if (cairn_series_chain(set, sid, 0, &c, &cn, err) < 0)
+		return -1;
+	for (size_t b = 1; b < cn; b++)
+		for (size_t o = 0; o < c[b]->nobjs; o++)
+			for (size_t e = 0; e < c[b]->objs[o].nctimes; e++)
+				if (c[b]->objs[o].ctimes[2 * e + 1] <= ms &&
+				    c[b]->objs[o].ctimes[2 * e] > best)
+					best = c[b]->objs[o].ctimes[2 * e];
+	free(c);
+	*to_ts = best;
+	*id = sid;
+	return 0;
 }
 
 /* A series id: the day, then 48 random bits. */

@@ -35,6 +35,41 @@ const struct cairn_manifest *cairn_series_latest_of(const struct cairn_backup_se
  * *chain points into set. */
 int cairn_series_chain(const struct cairn_backup_set *set, const char *backup_id, uint64_t upto,
 		       const struct cairn_manifest ***chain, size_t *n, cairn_err *err);
+/* A series' restorable range: a full backup holds only the state at its
+ * read_ts and each incremental every commit in (since, read_ts], so the
+ * series can be restored to any ts in [from_ts, to_ts] (its full's read_ts
+ * to its last read_ts). */
+struct cairn_series_range {
+	const char *backup_id; /* points into the set */
+	const char *dir;       /* the full backup's folder (its creation time) */
+	uint64_t from_ts, to_ts;
+	size_t n; /* backups in the chain */
+	/* When every object of the chain records its commit times: the times
+	 * (unix ms) restore --to_time accepts, from the full backup's snapshot
+	 * to the series' last recorded commit. */
+	int has_times;
+	uint64_t from_ms, to_ms;
+};
+/* Every series of the set whose chain is whole (cairn_series_chain), oldest
+ * full first (by folder name); a broken series is left out. *out is freed by
+ * the caller. */
+int cairn_series_ranges(const struct cairn_backup_set *set, struct cairn_series_range **out,
+			size_t *n, cairn_err *err);
+/* The chain that restores the cluster as it was at to_ts: of series
+ * backup_id (NULL: the newest series whose range holds to_ts), up to the
+ * first backup whose read_ts is at or past to_ts (no later object need be
+ * read). Refuses a to_ts outside the series (or every series), naming the
+ * ranges there are. *chain points into set. */
+int cairn_series_chain_at(const struct cairn_backup_set *set, const char *backup_id, uint64_t to_ts,
+			  const struct cairn_manifest ***chain, size_t *n, cairn_err *err);
+/* The ts that restores the cluster as it was at wall-clock time ms (unix
+ * ms): in series backup_id (NULL: the newest series whose time range holds
+ * ms), the last commit at or before ms by the commit times its backups
+ * record, or the full backup's read_ts if none is later. *id points into
+ * set. Refuses a time outside every series, and series without commit
+ * times, naming their ts ranges. */
+int cairn_series_ts_at_time(const struct cairn_backup_set *set, const char *backup_id, uint64_t ms,
+			    uint64_t *to_ts, const char **id, cairn_err *err);
 /* Plans the next backup of a cluster at read_ts: an incremental on the newest
  * backup at the location of the cluster's epoch (zero's; NULL: any) (its
  * backup_id, backup_num + 1, since = its read_ts), or a new series (full, backup_num 1, a new

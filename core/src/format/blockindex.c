@@ -99,6 +99,12 @@ int cairn_manifest_obj_copy(struct cairn_manifest_obj *dst, const struct cairn_m
 {
 	*dst = *src;
 	dst->blocks = NULL;
+	dst->ctimes = NULL;
+	if (src->nctimes) {
+		if (!(dst->ctimes = malloc(src->nctimes * 2 * sizeof *dst->ctimes)))
+			return -1;
+		memcpy(dst->ctimes, src->ctimes, src->nctimes * 2 * sizeof *dst->ctimes);
+	}
 	if (!src->nblocks)
 		return 0;
 	if (!(dst->blocks = malloc(src->nblocks * sizeof *dst->blocks)))

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "format/blockindex.h"
+#include "format/committimes.h"
 #include "jsonfile.h"
 
 #define MAX_PRED 255 /* as in the record format */
@@ -103,6 +104,15 @@ static int parse_objects(const cJSON *root, struct cairn_manifest *m, cairn_err 
 		}
 		if (cairn_blockindex_parse(o, i, m->encrypted, mo, err) < 0)
 			return -1;
+		const cJSON *ct = cJSON_GetObjectItemCaseSensitive(o, "commit_times");
+		if (ct) {
+			if (!cJSON_IsString(ct) ||
+			    cairn_ctimes_parse(ct->valuestring, &mo->ctimes, &mo->nctimes, err) < 0)
+				return cairn_err_prefix(err, "objects[%zu]", i);
+			mo->has_ctimes = 1;
+			if (cairn_ctimes_check(m, mo, i, err) < 0)
+				return -1;
+		}
 		for (size_t j = 0; j < i; j++)
 			if (m->objs[j].group == mo->group)
 				return cairn_err_set(err, "group %u has two objects", mo->group);
@@ -418,6 +428,11 @@ char *cairn_manifest_to_json(const struct cairn_manifest *m)
 		if (m->encrypted)
 			cJSON_AddStringToObject(o, "hmac", m->objs[i].hmac);
 		cairn_blockindex_to_json(o, &m->objs[i]);
+		if (m->objs[i].has_ctimes) {
+			char *ct = cairn_ctimes_encode(m->objs[i].ctimes, m->objs[i].nctimes);
+			cJSON_AddStringToObject(o, "commit_times", ct ? ct : "");
+			free(ct);
+		}
 		cJSON_AddItemToArray(objs, o);
 	}
 	if (m->encrypted && m->manifest_hmac[0])
@@ -548,6 +563,14 @@ static int canonical(const struct cairn_manifest *m, struct canon *c)
 			for (size_t k = 0; k < o->nblocks; k++)
 				put_num(c, "stored", o->blocks[k]);
 		}
+		if (o->has_ctimes) { /* only when present: older MACs still check */
+			char *ct = cairn_ctimes_encode(o->ctimes, o->nctimes);
+			if (!ct)
+				c->oom = 1;
+			else
+				put_str(c, "commit_times", ct);
+			free(ct);
+		}
 	}
 	return c->oom ? -1 : 0;
 }
@@ -620,8 +643,10 @@ int cairn_manifest_check_mac(const struct cairn_manifest *m, const unsigned char
 void cairn_manifest_clear(struct cairn_manifest *m)
 {
 	free(m->dir);
-	for (size_t i = 0; m->objs && i < m->nobjs; i++)
+	for (size_t i = 0; m->objs && i < m->nobjs; i++) {
 		free(m->objs[i].blocks);
+		free(m->objs[i].ctimes);
+	}
 	free(m->objs);
 	cJSON_Delete(m->groups);
 	cJSON_Delete(m->drops);

@@ -21,6 +21,12 @@ struct cairn_manifest_obj {
 	uint64_t block_size, plain_size;
 	uint64_t *blocks; /* stored (compressed) length of each block, malloc'd */
 	size_t nblocks;
+	/* commit_times (format/committimes.h): has_ctimes 0 if absent (written
+	 * before it, or the group could not give every commit's time); else
+	 * nctimes pairs ts, unix ms in ctimes (malloc'd). */
+	int has_ctimes;
+	uint64_t *ctimes;
+	size_t nctimes;
 };
 
 struct cairn_manifest {

@@ -115,7 +115,8 @@ static int key_cmp(const unsigned char *a, size_t al, const unsigned char *b, si
 /* Decodes every record of r, checking it belongs to m, into l (or nowhere). */
 static int decode_records(struct cairn_obj_reader *r, const char *name,
 			  const struct cairn_manifest *m, const struct cairn_manifest_obj *o,
-			  struct cairn_db_loader *l, cairn_err *err)
+			  struct cairn_db_loader *l, uint64_t to_ts, uint64_t *applied_uid,
+			  cairn_err *err)
 {
 	struct cairn_rec_decoder *d = NULL;
 	struct cairn_rec_header h;
@@ -149,10 +150,17 @@ static int decode_records(struct cairn_obj_reader *r, const char *name,
 		}
 		prev_ts = v.ts;
 		count++;
+		uint64_t ou = obj_uid(&v);
 		if (v.subj > max_uid)
 			max_uid = v.subj;
-		if (obj_uid(&v) > max_uid)
-			max_uid = obj_uid(&v);
+		if (ou > max_uid)
+			max_uid = ou;
+		/* Past to_ts: read, counted and checked, not applied. */
+		int apply = v.ts <= to_ts;
+		if (apply && applied_uid && v.subj > *applied_uid)
+			*applied_uid = v.subj;
+		if (apply && applied_uid && ou > *applied_uid)
+			*applied_uid = ou;
 		/* Each key is hashed once: for the order check and for l. */
 		int keyed = (m->full || l) && (v.op == CAIRN_OP_SET || v.op == CAIRN_OP_DEL);
 		if (keyed)
@@ -167,8 +175,9 @@ static int decode_records(struct cairn_obj_reader *r, const char *name,
 				goto out;
 			}
 		}
-		if (l && (keyed ? cairn_db_load_put_key(l, &v, key[cur], klen[cur], err)
-				: cairn_db_load_put(l, &v, err)) < 0) {
+		if (l && apply &&
+		    (keyed ? cairn_db_load_put_key(l, &v, key[cur], klen[cur], err)
+			   : cairn_db_load_put(l, &v, err)) < 0) {
 			cairn_err_prefix(err, "object %s", name);
 			goto out;
 		}
@@ -187,6 +196,14 @@ int cairn_obj_check(struct cairn_store_loc *loc, const struct cairn_manifest *m,
 		    const struct cairn_manifest_obj *o, const struct cairn_keyset *ks, int decode,
 		    struct cairn_db_loader *l, cairn_err *err)
 {
+	return cairn_obj_apply_upto(loc, m, o, ks, decode, l, UINT64_MAX, NULL, err);
+}
+
+int cairn_obj_apply_upto(struct cairn_store_loc *loc, const struct cairn_manifest *m,
+			 const struct cairn_manifest_obj *o, const struct cairn_keyset *ks,
+			 int decode, struct cairn_db_loader *l, uint64_t to_ts,
+			 uint64_t *applied_uid, cairn_err *err)
+{
 	char name[160];
 	struct cairn_obj_info info;
 	const struct cairn_keyset *oks = m->encrypted ? ks : NULL;
@@ -204,7 +221,7 @@ int cairn_obj_check(struct cairn_store_loc *loc, const struct cairn_manifest *m,
 	if ((o->block_size ? cairn_objr_open_index(loc, name, oks, &idx, &r, err)
 			   : cairn_objr_open(loc, name, oks, &r, err)) < 0)
 		return -1;
-	int drc = decode_records(r, name, m, o, l, &derr);
+	int drc = decode_records(r, name, m, o, l, to_ts, applied_uid, &derr);
 	/* Whatever the decoder left, hashed to the end: a damaged object is
 	 * then reported as damaged rather than as the garbage it decodes to. */
 	int frc = cairn_objr_finish(r, &info, err);

@@ -24,4 +24,11 @@ int cairn_chain_stat(struct cairn_store_loc *loc, const struct cairn_manifest *c
 int cairn_obj_check(struct cairn_store_loc *loc, const struct cairn_manifest *m,
 		    const struct cairn_manifest_obj *o, const struct cairn_keyset *ks, int decode,
 		    struct cairn_db_loader *l, cairn_err *err);
+/* The same, putting into l only the records committed at or before to_ts
+ * (every record is still read, counted and checked); *applied_uid (may be
+ * NULL) is raised to the highest uid, subject or object, of those put. */
+int cairn_obj_apply_upto(struct cairn_store_loc *loc, const struct cairn_manifest *m,
+			 const struct cairn_manifest_obj *o, const struct cairn_keyset *ks,
+			 int decode, struct cairn_db_loader *l, uint64_t to_ts,
+			 uint64_t *applied_uid, cairn_err *err);
 #endif

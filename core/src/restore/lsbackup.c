@@ -3,8 +3,11 @@
  * is an error (exit 1), so a mistyped -l is not an empty listing. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "backup/series.h"
 #include "commands.h"
+#include "format/committimes.h"
 #include "jsonfile.h"
 #include "log.h"
 #include "restore/common.h"
@@ -25,6 +28,16 @@ static uint64_t total_size(const struct cairn_manifest *m)
 	return s;
 }
 
+/* The restorable range of m's series, NULL if the series is broken. */
+static const struct cairn_series_range *range_of(const struct cairn_series_range *r, size_t nr,
+						 const struct cairn_manifest *m)
+{
+	for (size_t i = 0; i < nr; i++)
+		if (!strcmp(r[i].backup_id, m->backup_id))
+			return &r[i];
+	return NULL;
+}
+
 int cairn_cmd_lsbackup(int argc, char **argv)
 {
 	struct cairn_opts o;
@@ -32,6 +45,8 @@ int cairn_cmd_lsbackup(int argc, char **argv)
 	struct cairn_store_loc loc = {0};
 	struct cairn_backup_set set = {0};
 	int rc = -1, any_encrypted = 0;
+	struct cairn_series_range *ranges = NULL;
+	size_t nr = 0;
 	cairn_log_set_name("lsbackup");
 	int pr =
 	    cairn_opts_parse("lsbackup", "-l LOCATION [--json]", ls_flags, argc, argv, &o, &err);
@@ -39,7 +54,8 @@ int cairn_cmd_lsbackup(int argc, char **argv)
 		rc = pr > 0 ? 0 : -1;
 		goto out;
 	}
-	if (cairn_backups_open(&o, &loc, &set, NULL, &err) < 0)
+	if (cairn_backups_open(&o, &loc, &set, NULL, &err) < 0 ||
+	    cairn_series_ranges(&set, &ranges, &nr, &err) < 0)
 		goto out;
 	if (cairn_opt_bool(&o, "json") == 1) {
 		cJSON *arr = cJSON_CreateArray();
@@ -57,6 +73,18 @@ int cairn_cmd_lsbackup(int argc, char **argv)
 			cairn_json_add_u64(j, "max_uid", m->max_uid);
 			cairn_json_add_u64(j, "size", total_size(m));
 			cJSON_AddStringToObject(j, "created", m->created);
+			const struct cairn_series_range *r = range_of(ranges, nr, m);
+			if (r) { /* the series' restorable range (restore --to_ts) */
+				cairn_json_add_u64(j, "series_from_ts", r->from_ts);
+				cairn_json_add_u64(j, "series_to_ts", r->to_ts);
+			}
+			if (r && r->has_times) { /* restore --to_time */
+				char t[32];
+				cairn_ms_rfc3339(r->from_ms, t);
+				cJSON_AddStringToObject(j, "series_from_time", t);
+				cairn_ms_rfc3339(r->to_ms, t);
+				cJSON_AddStringToObject(j, "series_to_time", t);
+			}
 			cJSON_AddItemToArray(arr, j);
 		}
 		char *s = cJSON_Print(arr);
@@ -76,6 +104,18 @@ int cairn_cmd_lsbackup(int argc, char **argv)
 			if (m->encrypted)
 				any_encrypted = 1;
 		}
+		printf("\n%-24s %4s %21s  %s\n", "SERIES", "NUM", "RESTORABLE_TS",
+		       "RESTORABLE_TIME");
+		for (size_t i = 0; i < nr; i++) {
+			char from[32] = "-", to[32] = "";
+			if (ranges[i].has_times) {
+				cairn_ms_rfc3339(ranges[i].from_ms, from);
+				cairn_ms_rfc3339(ranges[i].to_ms, to);
+			}
+			printf("%-24s %4zu %10llu..%-10llu  %s%s%s\n", ranges[i].backup_id,
+			       ranges[i].n, (unsigned long long)ranges[i].from_ts,
+			       (unsigned long long)ranges[i].to_ts, from, to[0] ? ".." : "", to);
+		}
 		if (any_encrypted && cairn_opt_bool(&o, "quiet") != 1)
 			printf(
 			    "Encrypted backups are listed as their manifests say: without the key "
@@ -85,6 +125,7 @@ int cairn_cmd_lsbackup(int argc, char **argv)
 out:
 	if (rc < 0 && err.msg[0])
 		cairn_print_error(err.msg);
+	free(ranges);
 	cairn_series_clear(&set);
 	cairn_location_close(&loc);
 	cairn_opts_clear(&o);

@@ -26,6 +26,7 @@
 
 #include "cluster/zero_client.h"
 #include "commands.h"
+#include "format/committimes.h"
 #include "keysel.h"
 #include "log.h"
 #include "restore/build.h"
@@ -46,6 +47,11 @@ static const struct cairn_flag restore_flags[] = {
     {"cluster_secret_file", 0, NULL, "the cluster secret, to sign the calls to zero", 0},
     {"backup_id", 0, NULL, "series to restore (default: the newest backup's)", 0},
     {"backup_num", 0, NULL, "restore the series up to this backup (default: all)", 0},
+    {"to_ts", 0, NULL, "restore the cluster as it was at this commit timestamp", 0},
+    {"to_time", 0, NULL,
+     "restore the cluster as it was at this UTC time (2026-11-30T14:01:00Z): the last commit "
+     "at or before it, by the commit times the backups record",
+     0},
     CAIRN_KEY_FLAGS,
     CAIRN_TLS_CA_FLAG,
     CAIRN_READ_FLAGS,
@@ -137,7 +143,8 @@ static uint64_t group_bytes(const struct cairn_manifest *const *chain, size_t n,
  * once and checked as it is applied. */
 static int build_store(struct cairn_store_loc *loc, const struct cairn_manifest *const *chain,
 		       size_t n, const struct cairn_keyset *ks, uint32_t group, const char *dir,
-		       struct cairn_build_progress *p, cairn_err *err)
+		       uint64_t to_ts, struct cairn_build_progress *p, uint64_t *applied_uid,
+		       cairn_err *err)
 {
 	struct cairn_db *db = NULL;
 	cairn_rm_rf(dir);
@@ -153,11 +160,14 @@ static int build_store(struct cairn_store_loc *loc, const struct cairn_manifest 
 		struct cairn_db_loader *l = NULL;
 		if (cairn_db_load_begin(db, chain[k]->full, &l, err) < 0)
 			goto fail;
-		if (cairn_obj_check(loc, chain[k], obj, ks, 1, l, err) < 0) {
+		if (cairn_obj_apply_upto(loc, chain[k], obj, ks, 1, l, to_ts ? to_ts : UINT64_MAX,
+					 applied_uid, err) < 0) {
 			cairn_db_load_end(l, 0, 0, 0, &(cairn_err){0});
 			goto fail;
 		}
-		if (cairn_db_load_end(l, chain[k]->max_uid, chain[k]->read_ts, 1, err) < 0) {
+		uint64_t end_uid = to_ts ? *applied_uid : chain[k]->max_uid;
+		uint64_t end_ts = to_ts && to_ts < chain[k]->read_ts ? to_ts : chain[k]->read_ts;
+		if (cairn_db_load_end(l, end_uid, end_ts, 1, err) < 0) {
 			char name[160];
 			cairn_obj_name(chain[k], obj, name, sizeof name);
 			cairn_err_prefix(err, "object %s", name);
@@ -182,10 +192,10 @@ fail:
  * on the directory moves zero past the data and claims the group's
  * predicates (every predicate the chain lists for it) before serving. */
 static int write_restore_meta(uint32_t group, const char *dir,
-			      const struct cairn_manifest *const *chain, size_t n, uint64_t max_uid,
-			      cairn_err *err)
+			      const struct cairn_manifest *const *chain, size_t n, uint64_t read_ts,
+			      uint64_t max_uid, cairn_err *err)
 {
-	struct cairn_restored r = {chain[n - 1]->read_ts, max_uid, 0, NULL, 0};
+	struct cairn_restored r = {read_ts, max_uid, 0, NULL, 0};
 	char gid[16];
 	int rc = -1;
 	snprintf(gid, sizeof gid, "%u", group);
@@ -231,9 +241,23 @@ int cairn_restore_build_group(struct cairn_store_loc *loc,
 			      const struct cairn_keyset *ks, uint32_t group, const char *dir,
 			      struct cairn_build_progress *p, cairn_err *err)
 {
-	if (build_store(loc, chain, n, ks, group, dir, p, err) < 0)
+	return cairn_restore_build_group_at(loc, chain, n, ks, group, dir, 0, p, NULL, err);
+}
+
+int cairn_restore_build_group_at(struct cairn_store_loc *loc,
+				 const struct cairn_manifest *const *chain, size_t n,
+				 const struct cairn_keyset *ks, uint32_t group, const char *dir,
+				 uint64_t to_ts, struct cairn_build_progress *p, uint64_t *max_uid,
+				 cairn_err *err)
+{
+	uint64_t applied = 0;
+	if (build_store(loc, chain, n, ks, group, dir, to_ts, p, &applied, err) < 0)
 		return -1;
-	return write_restore_meta(group, dir, chain, n, cairn_chain_max_uid(chain, n), err);
+	uint64_t uid = to_ts ? applied : cairn_chain_max_uid(chain, n);
+	if (max_uid)
+		*max_uid = uid;
+	return write_restore_meta(group, dir, chain, n, to_ts ? to_ts : chain[n - 1]->read_ts, uid,
+				  err);
 }
 
 /* All groups or none. */
@@ -325,7 +349,8 @@ static int update_zero(const char *zero, uint64_t read_ts, uint64_t max_uid, cai
 }
 
 /* Flags that make sense before anything is opened. */
-static int check_flags(struct cairn_opts *o, uint64_t *upto, cairn_err *err)
+static int check_flags(struct cairn_opts *o, uint64_t *upto, uint64_t *to_ts, uint64_t *to_ms,
+		       cairn_err *err)
 {
 	const char *pdir = cairn_opt(o, "postings"), *zero = cairn_opt(o, "zero");
 	if (!pdir || !*pdir)
@@ -338,6 +363,17 @@ static int check_flags(struct cairn_opts *o, uint64_t *upto, cairn_err *err)
 		return -1;
 	if (cairn_opt(o, "backup_num") && *upto == 0)
 		return cairn_err_set(err, "--backup_num counts from 1");
+	if (cairn_opt(o, "to_ts") && cairn_opt_u64(o, "to_ts", to_ts, err) < 0)
+		return -1;
+	if (cairn_opt(o, "to_ts") && *to_ts == 0)
+		return cairn_err_set(err, "--to_ts is a commit timestamp, above 0");
+	if (cairn_opt(o, "to_time") && cairn_rfc3339_ms(cairn_opt(o, "to_time"), to_ms, err) < 0)
+		return cairn_err_prefix(err, "--to_time");
+	if (*to_ts && cairn_opt(o, "to_time"))
+		return cairn_err_set(err, "give --to_ts or --to_time, not both");
+	if ((*to_ts || cairn_opt(o, "to_time")) && cairn_opt(o, "backup_num"))
+		return cairn_err_set(err, "give --to_ts/--to_time or --backup_num, not both: a "
+					  "point in time picks the backups it needs");
 	return 0;
 }
 
@@ -354,7 +390,8 @@ int cairn_cmd_restore(int argc, char **argv)
 	size_t ng = 0;
 	int cleanup = 1, made_pdir = 0;
 	const char *pdir = NULL, *zero = NULL;
-	uint64_t upto = 0;
+	uint64_t upto = 0, to_ts = 0, to_ms = 0;
+	const char *backup_id = NULL;
 	int rc = -1;
 	memset(&ks, 0, sizeof ks);
 	cairn_log_set_name("restore");
@@ -369,20 +406,36 @@ int cairn_cmd_restore(int argc, char **argv)
 	zero = cairn_opt(&o, "zero");
 	if (cairn_http_client_tls(cairn_opt(&o, "tls_ca"), &err) < 0)
 		goto out;
-	if (check_flags(&o, &upto, &err) < 0 ||
+	if (check_flags(&o, &upto, &to_ts, &to_ms, &err) < 0 ||
 	    (cairn_opt(&o, "cluster_secret_file") &&
 	     cairn_member_auth_load(cairn_opt(&o, "cluster_secret_file"), &err) < 0) ||
 	    cairn_backups_open(&o, &loc, &set, &ks, &err) < 0)
 		goto out;
-	if (cairn_series_chain(&set, cairn_opt(&o, "backup_id"), upto, &chain, &n, &err) < 0 ||
+	backup_id = cairn_opt(&o, "backup_id");
+	if (cairn_opt(&o, "to_time")) {
+		if (cairn_series_ts_at_time(&set, backup_id, to_ms, &to_ts, &backup_id, &err) < 0)
+			goto out;
+		printf("%s is ts %llu: the last commit at or before it\n", cairn_opt(&o, "to_time"),
+		       (unsigned long long)to_ts);
+	}
+	if ((to_ts ? cairn_series_chain_at(&set, backup_id, to_ts, &chain, &n, &err)
+		   : cairn_series_chain(&set, backup_id, upto, &chain, &n, &err)) < 0 ||
 	    cairn_series_check_key(chain, n, &ks, &err) < 0)
 		goto out;
 	const struct cairn_manifest *last = chain[n - 1];
 	if (plan_groups(pdir, last, &groups, &ng, &err) < 0 || check_zero(zero, &err) < 0)
 		goto out;
-	printf("Restoring series %s, backups 1 to %llu (read_ts %llu) from %s\n",
-	       chain[0]->backup_id, (unsigned long long)n, (unsigned long long)last->read_ts,
-	       cairn_opt(&o, "location"));
+	uint64_t version = to_ts ? to_ts : last->read_ts;
+	if (to_ts)
+		printf("Restoring series %s to ts %llu: backups 1 to %llu (read_ts %llu), "
+		       "commits after %llu left out, from %s\n",
+		       chain[0]->backup_id, (unsigned long long)to_ts, (unsigned long long)n,
+		       (unsigned long long)last->read_ts, (unsigned long long)to_ts,
+		       cairn_opt(&o, "location"));
+	else
+		printf("Restoring series %s, backups 1 to %llu (read_ts %llu) from %s\n",
+		       chain[0]->backup_id, (unsigned long long)n,
+		       (unsigned long long)last->read_ts, cairn_opt(&o, "location"));
 	/* Every object there, whole: the last check before anything is written. */
 	if (cairn_chain_stat(&loc, chain, n, &err) < 0)
 		goto out;
@@ -393,7 +446,7 @@ int cairn_cmd_restore(int argc, char **argv)
 		cairn_err_set(&err, "cannot create %s: %s", pdir, strerror(errno));
 		goto out;
 	}
-	uint64_t max_uid = cairn_chain_max_uid(chain, n);
+	uint64_t max_uid = to_ts ? 0 : cairn_chain_max_uid(chain, n);
 	uint64_t total = 0;
 	for (size_t gi = 0; gi < ng; gi++)
 		total += group_bytes(chain, n, groups[gi].group);
@@ -403,22 +456,42 @@ int cairn_cmd_restore(int argc, char **argv)
 		snprintf(label, sizeof label, "group %u (%zu of %zu)", groups[gi].group, gi + 1,
 			 ng);
 		cairn_progress_part(label, group_bytes(chain, n, groups[gi].group));
-		if (cairn_restore_build_group(&loc, chain, n, &ks, groups[gi].group, groups[gi].tmp,
-					      NULL, &err) < 0)
+		uint64_t guid = 0;
+		if (cairn_restore_build_group_at(&loc, chain, n, &ks, groups[gi].group,
+						 groups[gi].tmp, to_ts, NULL, &guid, &err) < 0)
 			goto out;
+		if (to_ts && guid > max_uid)
+			max_uid = guid; /* the cluster's: the highest of the groups' */
 		cairn_progress_part_done();
 	}
 	cairn_progress_end(1);
+	/* Each group's restore.json gets the cluster's max uid at to_ts, not only
+	 * its own: an alpha started alone must not let zero hand out a uid
+	 * another group holds. */
+	for (size_t gi = 0; to_ts && gi < ng; gi++) {
+		struct cairn_restored r;
+		int got = cairn_restored_read(groups[gi].tmp, &r, &err);
+		if (got == 0) {
+			r.max_uid = max_uid;
+			got = cairn_restored_write(groups[gi].tmp, &r, &err);
+			cairn_restored_clear(&r);
+		}
+		if (got != 0) {
+			if (!err.msg[0])
+				cairn_err_set(&err, "%s has no restore.json", groups[gi].tmp);
+			goto out;
+		}
+	}
 	if (move_into_place(groups, ng, &err) < 0)
 		goto out;
 	cleanup = 0; /* from here on the restored directories stay */
 	if (sync_dir(pdir, &err) < 0 || (made_pdir && sync_parent(pdir, &err) < 0))
 		goto out;
-	printf("Restore version: %llu\n", (unsigned long long)last->read_ts);
+	printf("Restore version: %llu\n", (unsigned long long)version);
 	printf("Restore max uid: %llu\n", (unsigned long long)max_uid);
 	for (size_t gi = 0; gi < ng; gi++)
 		printf("Restored group %u into %s\n", groups[gi].group, groups[gi].final);
-	if (update_zero(zero, last->read_ts, max_uid, &err) < 0)
+	if (update_zero(zero, version, max_uid, &err) < 0)
 		goto out;
 	rc = 0;
 out:

@@ -28,6 +28,8 @@ static const struct cairn_gql_field_def restore_input_fields[] = {
     {"location", "String!", NULL, 0},
     {"backupId", "String", NULL, 0},
     {"backupNum", "Int", NULL, 0},
+    {"toTs", "Int", NULL, 0},
+    {"toTime", "String", NULL, 0},
     {"encryptionKeyFile", "String", NULL, 0},
     {"vaultAddr", "String", NULL, 0},
     {"vaultRoleIDFile", "String", NULL, 0},
@@ -158,6 +160,14 @@ static const struct cairn_gql_doc admin_docs[] = {
     {"RestoreInput", "location", "Where the backups are (a directory or URI).", NULL},
     {"RestoreInput", "backupId", "The series to restore (default: the newest backup's).", NULL},
     {"RestoreInput", "backupNum", "Restore the series up to this backup (default: all).", NULL},
+    {"RestoreInput", "toTs",
+     "Restore the cluster as it was at this commit timestamp: the newest series (or backupId's) "
+     "whose restorable range holds it, its commits after toTs left out.",
+     NULL},
+    {"RestoreInput", "toTime",
+     "Restore the cluster as it was at this UTC time (RFC 3339, 2026-11-30T14:01:00Z): the last "
+     "commit at or before it, by the commit times the backups record.",
+     NULL},
     {"RestoreInput", "encryptionKeyFile",
      "The key's file on the alpha (default: the alpha's own key).", NULL},
     {"RestoreInput", "vaultAddr", "Vault's address, to read the key from Vault.", NULL},

@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <time.h>
 #include <unistd.h>
 
 #define HASH_LEN 16
@@ -29,7 +30,7 @@
 
 struct cairn_db {
 	MDB_env *env;
-	MDB_dbi data, log, drops, meta;
+	MDB_dbi data, log, drops, meta, times;
 	int lock_fd; /* flock'd: one process per postings directory */
 };
 
@@ -121,6 +122,43 @@ static int meta_get(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t *v)
 	return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
+/* The commit's wall-clock time beside its ts (times table), in the
+ * commit's own transaction. */
+static int put_commit_time(struct cairn_db *db, MDB_txn *txn, uint64_t ts)
+{
+	struct timespec now;
+	unsigned char k8[8], v8[8];
+	clock_gettime(CLOCK_REALTIME, &now);
+	cairn_put_be64(k8, ts);
+	cairn_put_be64(v8, (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000);
+	MDB_val k = {8, k8}, d = {8, v8};
+	return mdb_put(txn, db->times, &k, &d, 0);
+}
+
+int cairn_db_commit_times(struct cairn_db *db, const uint64_t *ts, size_t n, uint64_t *ms,
+			  cairn_err *err)
+{
+	MDB_txn *txn;
+	int rc = mdb_txn_begin(db->env, NULL, MDB_RDONLY, &txn), missing = 0;
+	if (rc)
+		return lmdb_err(err, rc, "cannot start a read");
+	for (size_t i = 0; i < n && !missing; i++) {
+		unsigned char k8[8];
+		cairn_put_be64(k8, ts[i]);
+		MDB_val k = {8, k8}, d;
+		rc = mdb_get(txn, db->times, &k, &d);
+		if (rc == MDB_NOTFOUND || (rc == 0 && d.mv_size != 8))
+			missing = 1;
+		else if (rc) {
+			mdb_txn_abort(txn);
+			return lmdb_err(err, rc, "cannot read commit times");
+		} else
+			ms[i] = cairn_get_be64(d.mv_data);
+	}
+	mdb_txn_abort(txn);
+	return missing;
+}
+
 static int meta_raise(MDB_txn *txn, MDB_dbi dbi, const char *name, uint64_t v)
 {
 	uint64_t cur;
@@ -163,6 +201,7 @@ static int db_open(const char *dir, unsigned env_flags, struct cairn_db **out, c
 	    (rc = mdb_dbi_open(txn, "log", MDB_CREATE, &db->log)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "drops", MDB_CREATE, &db->drops)) != 0 ||
 	    (rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &db->meta)) != 0 ||
+	    (rc = mdb_dbi_open(txn, "times", MDB_CREATE, &db->times)) != 0 ||
 	    (rc = mdb_txn_commit(txn)) != 0) {
 		if (txn)
 			mdb_txn_abort(txn);
@@ -422,7 +461,8 @@ int cairn_db_apply(struct cairn_db *db, uint64_t commit_ts, const struct cairn_e
 			goto fail;
 	}
 	if ((rc = meta_raise(txn, db->meta, "max_uid", max_uid)) != 0 ||
-	    (rc = meta_raise(txn, db->meta, "max_ts", commit_ts)) != 0)
+	    (rc = meta_raise(txn, db->meta, "max_ts", commit_ts)) != 0 ||
+	    (rc = put_commit_time(db, txn, commit_ts)) != 0)
 		goto fail;
 	drops_free(&dl);
 	if ((rc = mdb_txn_commit(txn)) != 0)
@@ -459,7 +499,8 @@ int cairn_db_drop(struct cairn_db *db, uint64_t ts, const char *pred, cairn_err 
 	if (rc)
 		return lmdb_err(err, rc, "cannot start a write");
 	if ((rc = put_drop(db, txn, ts, pred, pred ? strlen(pred) : 0)) != 0 ||
-	    (rc = meta_raise(txn, db->meta, "max_ts", ts)) != 0) {
+	    (rc = meta_raise(txn, db->meta, "max_ts", ts)) != 0 ||
+	    (rc = put_commit_time(db, txn, ts)) != 0) {
 		mdb_txn_abort(txn);
 		return lmdb_err(err, rc, "cannot record drop");
 	}

@@ -14,6 +14,9 @@
  *           what changed after S)
  *   drops : ts(8,BE) -> 'A' | 'P' pred
  *   meta  : "max_uid", "max_ts" -> u64 BE
+ *   times : ts(8,BE) -> unix ms(8,BE): each commit's wall-clock time, written
+ *           with the commit (none for commits made before it existed, nor in
+ *           a restored store); backups record them for restore --to_time
  */
 #ifndef CAIRN_DB_H
 #define CAIRN_DB_H
@@ -80,6 +83,10 @@ int cairn_db_scan(struct cairn_db *db, uint64_t read_ts, cairn_version_cb cb, vo
 /* Every version and drop with since < ts <= read_ts, in commit order. */
 int cairn_db_changes(struct cairn_db *db, uint64_t since, uint64_t read_ts, cairn_version_cb cb,
 		     void *ctx, cairn_err *err);
+/* The wall-clock time (unix ms) of each commit ts[0..n) into ms: 0, or 1 if
+ * one has none (committed before times were recorded, or restored). */
+int cairn_db_commit_times(struct cairn_db *db, const uint64_t *ts, size_t n, uint64_t *ms,
+			  cairn_err *err);
 /* Each distinct predicate with any version stored (cb gets pred only). */
 int cairn_db_predicates(struct cairn_db *db, cairn_version_cb cb, void *ctx, cairn_err *err);
 
