@@ -103,7 +103,7 @@ expect(len(lsbackup(dest)) == 2)
 # Zero cannot be asked: the group backup fails closed.
 zero.stop()
 st, msg = internal_backup(alpha, lsbackup(dest)[1]["read_ts"])
-expect(st == 500 and "cannot ask zero whether backups are licensed" in msg, (st, msg))
+expect(st == 503 and "cannot ask zero whether backups are licensed" in msg, (st, msg))
 print("/internal/backup without zero: %s" % msg)
 alpha.stop()
 print("1 passed, 0 failed")
