@@ -40,6 +40,7 @@ struct az_loc {
 	const char *cred_src; /* where they came from, to say what to fix */
 	int max_attempts;
 	int blocks_in_flight;
+	char list_page[16];   /* maxresults of one List Blobs page */
 	long timeout_seconds; /* the deadline of one HTTP request */
 	pthread_mutex_t pool_mu;
 	CURL *pool[16];

@@ -341,6 +341,8 @@ int az_loc_open(const struct cairn_uri *uri, const struct cairn_kv *params, stru
 	loc->max_attempts = (int)cfg_long("max_attempts", 5, 1, 20);
 	loc->blocks_in_flight = (int)cfg_long("blocks_in_flight", 4, 1, 16);
 	loc->timeout_seconds = cfg_long("timeout_seconds", 300, 5, 86400);
+	snprintf(loc->list_page, sizeof loc->list_page, "%ld",
+		 cfg_long("list_page_size", 5000, 1, 5000));
 	*out = loc;
 	loc = NULL;
 	rc = 0;
@@ -780,19 +782,26 @@ static void describe(struct az_loc *loc, const char *what, struct az_resp *r, co
 		    curl_msg && *curl_msg ? curl_msg : curl_easy_strerror(r->curl_code),
 		    loc->max_attempts,
 		    loc->secure ? " and speaks https (add ?secure=false for plain http)" : "");
-	} else if (r->status == 403 && !strcmp(code, "AuthenticationFailed")) {
+	} else if ((r->status == 401 || r->status == 403) && !loc->keylen && !loc->sas) {
+		cairn_err_setc(
+		    err, CAIRN_E_AUTH,
+		    "%s: the request needs credentials (HTTP %ld%s%s): set "
+		    "AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY, AZURE_STORAGE_SAS_TOKEN or "
+		    "AZURE_STORAGE_CONNECTION_STRING, or [azure] in the ini",
+		    what, r->status, *code ? " " : "", code);
+	} else if (r->status == 403 && (!strcmp(code, "AuthenticationFailed") ||
+					/* Azurite's answer to a bad signature */
+					(!strcmp(code, "AuthorizationFailure") && msg &&
+					 strstr(msg, "failed to authenticate")))) {
 		cairn_err_setc(err, CAIRN_E_AUTH,
-			       "%s: the storage account refused the request's signature "
-			       "(AuthenticationFailed): the %s from %s is wrong for account \"%s\"",
-			       what, loc->sas ? "SAS token" : "account key",
+			       "%s: the storage account refused the request's signature (HTTP 403 "
+			       "%s): the %s from %s is wrong for account \"%s\"; give a valid one",
+			       what, code, loc->sas ? "SAS token" : "account key",
 			       loc->cred_src ? loc->cred_src : "nowhere", loc->account);
-	} else if (r->status == 401 || (r->status == 403 && !loc->keylen && !loc->sas &&
-					!strcmp(code, "NoAuthenticationInformation"))) {
+	} else if (r->status == 401) {
 		cairn_err_setc(err, CAIRN_E_AUTH,
-			       "%s: the request needs credentials (HTTP %ld%s%s): set "
-			       "AZURE_STORAGE_ACCOUNT and AZURE_STORAGE_KEY, a SAS token or a "
-			       "connection string",
-			       what, r->status, *code ? " " : "", code);
+			       "%s: the credentials from %s were refused (HTTP 401%s%s)", what,
+			       loc->cred_src ? loc->cred_src : "nowhere", *code ? " " : "", code);
 	} else if (r->status == 404 && !strcmp(code, "ContainerNotFound")) {
 		cairn_err_setc(err, CAIRN_E_NOTFOUND,
 			       "%s: container \"%s\" does not exist in storage account \"%s\"; "

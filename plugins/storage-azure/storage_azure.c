@@ -40,7 +40,6 @@
 #define INFLIGHT_BUDGET ((size_t)32 << 20)
 #define MAX_WORKERS 16
 #define READ_CHUNK ((size_t)8 << 20)
-#define LIST_PAGE "5000"
 
 struct cairn_storage {
 	struct az_loc *loc;
@@ -164,7 +163,7 @@ static int az_list(struct cairn_storage *st, const char *prefix, cairn_list_cb c
 		q[n++] = (struct az_param){"comp", "list"};
 		if (marker && *marker)
 			q[n++] = (struct az_param){"marker", marker};
-		q[n++] = (struct az_param){"maxresults", LIST_PAGE};
+		q[n++] = (struct az_param){"maxresults", loc->list_page};
 		if (*full)
 			q[n++] = (struct az_param){"prefix", full};
 		q[n++] = (struct az_param){"restype", "container"};
