@@ -1,0 +1,3 @@
+# storage-azure against Azurite (npm `azurite`, installed under the build
+# tree by tests/servers/azurite.py and started on loopback by each test).
+cairn_py_test(e2e_storage_azure e2e/test_storage_azure.py LABELS azurite)
