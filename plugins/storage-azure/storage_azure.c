@@ -33,6 +33,10 @@
 
 #include "azure.h"
 
+#ifndef CAIRN_AZURE_VERSION
+#define CAIRN_AZURE_VERSION "dev" /* built outside cairn's tree */
+#endif
+
 #define BLOCK_MIN ((size_t)8 << 20)
 #define BLOCK_MAX ((size_t)256 << 20)
 #define BLOCK_GROWTH_STEP 4096

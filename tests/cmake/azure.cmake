@@ -3,3 +3,5 @@
 cairn_py_test(e2e_storage_azure e2e/test_storage_azure.py LABELS azurite)
 # A 1 GiB blob written and read back with the cairn process's peak RSS bounded.
 cairn_py_test(e2e_storage_azure_large e2e/test_storage_azure_large.py LABELS azurite)
+# Built out of the tree from the installed SDK alone (no core include).
+cairn_py_test(e2e_storage_azure_sdk_only e2e/test_storage_azure_sdk_only.py)
