@@ -7,7 +7,7 @@
  * Azurite serves it.
  *
  * Credentials, first found wins: the request's accessKey/secretKey (account
- * and key) or its sas; the environment (AZURE_STORAGE_ACCOUNT and
+ * and key) or its sessionToken (a SAS token); the environment (AZURE_STORAGE_ACCOUNT and
  * AZURE_STORAGE_KEY, AZURE_STORAGE_SAS_TOKEN, AZURE_STORAGE_CONNECTION_STRING);
  * the ini's [azure] account/key/sas/connection_string. Every secret is
  * registered with the host as soon as it is read.
@@ -156,9 +156,11 @@ static void find_creds(const struct cairn_kv *params, struct creds *c)
 		c->src = "the request's accessKey/secretKey";
 		return;
 	}
-	if ((s = nonempty(cairn_kv_get(params, "sas")))) {
+	/* A SAS token is a temporary credential: the mutation's sessionToken. */
+	if ((s = nonempty(cairn_kv_get(params, "sas"))) ||
+	    (s = nonempty(cairn_kv_get(params, "sessionToken")))) {
 		c->sas = strdup(s);
-		c->src = "the request's sas";
+		c->src = "the request's sessionToken (a SAS token)";
 		return;
 	}
 	if ((k = nonempty(getenv("AZURE_STORAGE_KEY")))) {
@@ -214,11 +216,26 @@ int az_loc_open(const struct cairn_uri *uri, const struct cairn_kv *params, stru
 	if (!loc)
 		return cairn_err_set(err, "out of memory");
 	pthread_mutex_init(&loc->pool_mu, NULL);
+	for (const struct cairn_kv *q = uri->query; q && q->key; q++) {
+		if (strcmp(q->key, "secure")) {
+			char port[16] = "";
+			if (uri->port)
+				snprintf(port, sizeof port, ":%d", uri->port);
+			cairn_err_set(err,
+				      "azure://%s%s%s: unknown query parameter \"%s\" (an azure:// "
+				      "location takes only secure=false; give a SAS token in "
+				      "AZURE_STORAGE_SAS_TOKEN or [azure] sas)",
+				      uri->host, port, uri->path, q->key);
+			az_loc_free(loc);
+			return -1;
+		}
+	}
 	const char *sec = cairn_kv_get(uri->query, "secure");
 	loc->secure = !(sec && (!strcmp(sec, "false") || !strcmp(sec, "0")));
 	/* Secrets first: nothing below may print them. */
 	secret(cairn_kv_get(params, "secretKey"));
 	secret(cairn_kv_get(params, "sas"));
+	secret(cairn_kv_get(params, "sessionToken"));
 	secret(getenv("AZURE_STORAGE_KEY"));
 	secret(getenv("AZURE_STORAGE_SAS_TOKEN"));
 	secret(getenv("AZURE_STORAGE_CONNECTION_STRING"));

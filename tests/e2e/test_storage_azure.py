@@ -5,7 +5,8 @@ listing pages, so the NextMarker paging is crossed); an alpha's full and
 incremental backups to azure:// list, verify and restore to the original's
 export, and Azurite's own listing (read with a client of the test's own)
 shows what cairn wrote; a SAS token and a connection string read the same
-backups; a wrong key is refused with one clear error that does not show the
+backups, and an alpha backs up with a SAS token as the mutation's
+sessionToken; a wrong key is refused with one clear error that does not show the
 key, and so is a missing container."""
 import os
 import sys
@@ -81,6 +82,9 @@ try:
     note_secret(sas.split("sig=")[1])
     sas_env["AZURE_STORAGE_SAS_TOKEN"] = "?" + sas
     expect([x["path"] for x in lsbackup(loc, env=sas_env)] == [x["path"] for x in b])
+    # The mutation's sessionToken carries a SAS token.
+    alpha.backup_ok(az.uri("backups", "by-sas"), sessionToken="?" + sas)
+    expect([x["type"] for x in lsbackup(az.uri("backups", "by-sas"), env=env)] == ["full"])
     cs_env = {k: v for k, v in os.environ.items() if not k.startswith("AZURE_")}
     cs_env["AZURE_STORAGE_CONNECTION_STRING"] = (
         "DefaultEndpointsProtocol=http;AccountName=%s;AccountKey=%s;BlobEndpoint=http://127.0.0.1:%d/%s;"
