@@ -5,3 +5,5 @@ cairn_py_test(e2e_storage_azure e2e/test_storage_azure.py LABELS azurite)
 cairn_py_test(e2e_storage_azure_large e2e/test_storage_azure_large.py LABELS azurite)
 # Built out of the tree from the installed SDK alone (no core include).
 cairn_py_test(e2e_storage_azure_sdk_only e2e/test_storage_azure_sdk_only.py)
+# Retries behind a proxy injecting 503s and a dropped connection; a hung server's deadline.
+cairn_py_test(e2e_storage_azure_faults e2e/test_storage_azure_faults.py LABELS azurite)
