@@ -111,6 +111,7 @@ static char *xstrdup(const char *s) { return s ? strdup(s) : NULL; }
 
 struct creds {
 	char *account, *key, *sas, *endpoint; /* malloc'd */
+	char *protocol, *suffix;	      /* DefaultEndpointsProtocol, EndpointSuffix */
 	const char *src;
 };
 
@@ -135,6 +136,10 @@ static void parse_conn_string(const char *cs, struct creds *c)
 			free(c->sas), c->sas = strdup(v);
 		else if (!strcasecmp(k, "BlobEndpoint"))
 			free(c->endpoint), c->endpoint = strdup(v);
+		else if (!strcasecmp(k, "DefaultEndpointsProtocol"))
+			free(c->protocol), c->protocol = strdup(v);
+		else if (!strcasecmp(k, "EndpointSuffix"))
+			free(c->suffix), c->suffix = strdup(v);
 	}
 	free(copy);
 }
@@ -289,9 +294,16 @@ int az_loc_open(const struct cairn_uri *uri, const struct cairn_kv *params, stru
 			free(loc->path_base);
 			loc->path_base = strdup(slash ? slash : "");
 			loc->secure = strncmp(loc->base_url, "http://", 7) != 0;
-		} else if (asprintf(&loc->base_url, "%s://%s.blob.core.windows.net",
-				    loc->secure ? "https" : "http", uri->host) < 0) {
-			loc->base_url = NULL;
+		} else {
+			if (c.protocol && (!c.account || !strcmp(c.account, uri->host)))
+				loc->secure = strcasecmp(c.protocol, "http") != 0;
+			const char *suffix =
+			    c.suffix && (!c.account || !strcmp(c.account, uri->host))
+				? c.suffix
+				: "core.windows.net";
+			if (asprintf(&loc->base_url, "%s://%s.blob.%s",
+				     loc->secure ? "https" : "http", uri->host, suffix) < 0)
+				loc->base_url = NULL;
 		}
 	}
 	seg = p ? strsep(&p, "/") : NULL;
@@ -372,6 +384,8 @@ out:
 	free(c.key);
 	free(c.sas);
 	free(c.endpoint);
+	free(c.protocol);
+	free(c.suffix);
 	if (loc)
 		az_loc_free(loc);
 	return rc;
