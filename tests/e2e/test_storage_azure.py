@@ -7,7 +7,9 @@ export, and Azurite's own listing (read with a client of the test's own)
 shows what cairn wrote; a SAS token and a connection string read the same
 backups, and an alpha backs up with a SAS token as the mutation's
 sessionToken; a wrong key is refused with one clear error that does not show the
-key, and so is a missing container."""
+key, and so is a missing container; storage-check shows those errors'
+codes (CAIRN_E_AUTH, CAIRN_E_NOTFOUND) and a read-only SAS token's refused
+write as CAIRN_E_PERMISSION."""
 import os
 import sys
 
@@ -115,6 +117,23 @@ try:
     expect('container "no-such-container" does not exist' in msg, msg)
     p = run(["lsbackup", "-l", az.uri("no-such-container"), "--plugin_dir", PLUGIN_DIR], env=env)
     expect(p.returncode != 0 and 'container "no-such-container" does not exist' in p.stderr, p.stderr)
+
+    # The codes behind those errors, as storage-check shows them: a wrong
+    # key is CAIRN_E_AUTH, a missing container CAIRN_E_NOTFOUND, and a
+    # read-only SAS token's write a 403 that is CAIRN_E_PERMISSION.
+    ro = azurite.account_sas(permissions="rl")
+    note_secret(ro)
+    note_secret(ro.split("sig=")[1])
+    ro_env = dict(sas_env, AZURE_STORAGE_SAS_TOKEN=ro)
+    for what, uri, e, code in (("wrong key", az.uri("check"), az.env(AZURE_STORAGE_KEY=wrong), "CAIRN_E_AUTH"),
+                               ("missing container", az.uri("no-such-container"), env, "CAIRN_E_NOTFOUND"),
+                               ("read-only SAS", az.uri("check"), ro_env, "CAIRN_E_PERMISSION")):
+        p = run(["storage-check", uri, "--plugin_dir", PLUGIN_DIR], env=e, timeout=300)
+        first = [x for x in p.stdout.splitlines() if x.startswith("FAIL  write-read")]
+        print("%s: %s" % (what, first))
+        expect(p.returncode != 0 and first and first[0].endswith("[%s]" % code), (what, p.stdout))
+        expect(wrong not in p.stdout + p.stderr and ro not in p.stdout + p.stderr, p.stdout)
+    expect(lsbackup(loc, env=ro_env) == b)  # the read-only token still reads
     alpha.stop()
     zero.stop()
 finally:
