@@ -35,7 +35,7 @@ gql_error("mutation { backup(input: {destination: \"/x\", forceFull: \"yes\"}) {
 gql_error("mutation { backup(input: {}) { response { code } } }", want="destination")
 gql_error("mutation { backup(input: {destination: \"/x\"}) { response { colour } } }", want="colour")
 gql_error(B, {"in": {"destination": "relative/path"}}, want="absolute path")
-gql_error(B, {"in": {"destination": "gs://bucket/x"}}, want='no storage plugin handles scheme "gs" (have: file, minio, s3)')
+gql_error(B, {"in": {"destination": "gs://bucket/x"}}, want='no storage plugin handles scheme "gs" (have: azure, file, minio, s3)')
 gql_error(B, {"in": {"destination": "minio://host:99999/b"}}, want="port must be a number")
 blocker = os.path.join(wd, "a-file")
 open(blocker, "w").write("x")

@@ -106,7 +106,7 @@ refused(dest, "there is no backup_num 9", ["--backup_num", "9"])
 empty = os.path.join(wd, "empty")
 os.makedirs(empty)
 refused(empty, "no backups found")
-refused("ftp://x/y", 'no storage plugin handles scheme "ftp" (have: file')
+refused("ftp://x/y", 'no storage plugin handles scheme "ftp" (have: azure, file')
 refused("relative/dir", "absolute path")
 
 # No --zero while force_zero is true: refused up front.
