@@ -9,6 +9,7 @@ import base64
 import datetime
 import hashlib
 import hmac
+import fcntl
 import os
 import shutil
 import socket
@@ -27,22 +28,29 @@ VERSION = "2021-08-06"
 
 
 def install(build_dir):
-    """npm install azurite under build_dir/npm-azurite; the azurite-blob path."""
+    """npm install azurite under build_dir/npm-azurite; the azurite-blob path.
+    Tests run in parallel: one installs under a lock while the others wait,
+    and a marker written after a complete install says it is usable."""
     npm_dir = os.path.join(build_dir, "npm-azurite")
     exe = os.path.join(npm_dir, "node_modules", ".bin", "azurite-blob")
-    if os.path.exists(exe):
-        return exe
+    done = os.path.join(npm_dir, "installed.ok")
     os.makedirs(npm_dir, exist_ok=True)
-    with open(os.path.join(npm_dir, "package.json"), "w") as f:
-        f.write('{"name": "cairn-azurite", "private": true}\n')
-    npm = shutil.which("npm")
-    if not npm:
-        raise RuntimeError("npm is not installed: run scripts/setup.sh (it installs nodejs and npm)")
-    p = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--prefix", npm_dir, "azurite"],
-                       capture_output=True, text=True, timeout=600)
-    if p.returncode != 0 or not os.path.exists(exe):
-        raise RuntimeError("npm install azurite failed (is the npm registry reachable?):\n%s%s"
-                           % (p.stdout[-2000:], p.stderr[-2000:]))
+    with open(npm_dir + ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if os.path.exists(done) and os.path.exists(exe):
+            return exe
+        shutil.rmtree(os.path.join(npm_dir, "node_modules"), ignore_errors=True)
+        with open(os.path.join(npm_dir, "package.json"), "w") as f:
+            f.write('{"name": "cairn-azurite", "private": true}\n')
+        npm = shutil.which("npm")
+        if not npm:
+            raise RuntimeError("npm is not installed: run scripts/setup.sh (it installs nodejs and npm)")
+        p = subprocess.run([npm, "install", "--no-audit", "--no-fund", "--prefix", npm_dir, "azurite"],
+                           capture_output=True, text=True, timeout=600)
+        if p.returncode != 0 or not os.path.exists(exe):
+            raise RuntimeError("npm install azurite failed (is the npm registry reachable?):\n%s%s"
+                               % (p.stdout[-2000:], p.stderr[-2000:]))
+        open(done, "w").close()
     return exe
 
 
