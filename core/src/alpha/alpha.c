@@ -6,6 +6,7 @@
  * restored directory's predicates (store/restored.h). */
 #include <cairn/keys.h>
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
 #include <signal.h>
@@ -372,6 +373,13 @@ static void handle_mutate(struct cairn_alpha *a, const struct cairn_http_req *re
 		add_stat(a, &a->stats.mutation_errors);
 		return;
 	}
+	if (!m.nset && !m.ndel) {
+		/* Refused before a timestamp is taken: an empty commit would
+		 * take one from zero for nothing. */
+		status = 400;
+		cairn_err_set(&err, "the mutation sets and deletes nothing; nothing was applied");
+		goto fail;
+	}
 	if ((status = assign_blanks(a, &m, &bm, &err)) ||
 	    (status = check_uids(a, &m, &bm, &max_uid, &err)) ||
 	    (status = build_edits(&m, &bm, &l, &err)))
@@ -403,25 +411,89 @@ out:
 /* A drop in another group goes to one of its alphas; a drop is one commit. */
 #define ALTER_FORWARD_DEADLINE_MS 30000
 
-/* {"drop_attr": "name"} or {"drop_all": true}: *pred is the attribute
- * (malloc'd), NULL for drop_all. Answers 400 itself and returns -1 if the
- * body is neither. */
+/* Whether a JSON text has a \u0000 escape inside a string: cJSON would
+ * decode it and the name would end there ("na\u0000me" read as "na"). */
+static int json_has_nul_escape(const char *s, size_t len)
+{
+	int in_str = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (!in_str) {
+			in_str = s[i] == '"';
+			continue;
+		}
+		if (s[i] == '"')
+			in_str = 0;
+		else if (s[i] == '\\' && i + 1 < len) {
+			if (s[i + 1] == 'u' && i + 5 < len && !memcmp(s + i + 2, "0000", 4))
+				return 1;
+			i++;
+		}
+	}
+	return 0;
+}
+
+#define ALTER_USAGE "alter needs {\"drop_attr\": \"name\"} or {\"drop_all\": true}"
+
+/* {"drop_attr": "name"} or {"drop_all": true}, exactly one of them and
+ * nothing after it: *pred is the attribute (malloc'd), NULL for drop_all.
+ * Answers 400 itself and returns -1 otherwise, before anything is taken
+ * from zero: a name with a NUL, both keys, a key twice, other keys,
+ * trailing text, or a name longer than the store keeps. */
 static int alter_parse(const struct cairn_http_req *req, struct cairn_http_resp *resp, char **pred)
 {
-	cJSON *in = cJSON_Parse(req->body);
-	const cJSON *attr = cJSON_GetObjectItemCaseSensitive(in, "drop_attr");
-	const cJSON *all = cJSON_GetObjectItemCaseSensitive(in, "drop_all");
+	const char *end = NULL;
+	const char *why = NULL;
+	cJSON *in = NULL;
 	*pred = NULL;
-	if (!cJSON_IsObject(in) || (!cJSON_IsString(attr) && !cJSON_IsTrue(all)) ||
-	    (cJSON_IsString(attr) && !*attr->valuestring)) {
+	if (!req->body || !req->body_len)
+		why = "the body is empty";
+	else if (memchr(req->body, 0, req->body_len) ||
+		 json_has_nul_escape(req->body, req->body_len))
+		why = "a NUL character is not allowed in an alter body";
+	else if (!(in = cJSON_ParseWithLengthOpts(req->body, req->body_len, &end, 0)) ||
+		 !cJSON_IsObject(in))
+		why = "the body is not a JSON object";
+	else {
+		while (end < req->body + req->body_len && strchr(" \t\r\n", *end))
+			end++;
+		if (end != req->body + req->body_len)
+			why = "there is text after the JSON object";
+	}
+	const cJSON *attr = NULL, *all = NULL;
+	for (const cJSON *c = in ? in->child : NULL; c && !why; c = c->next) {
+		int is_attr = !strcmp(c->string, "drop_attr");
+		if (!is_attr && strcmp(c->string, "drop_all"))
+			why = "unknown field";
+		else if (attr || all)
+			why = "the body asks for more than one operation";
+		else if (is_attr ? !cJSON_IsString(c) : !cJSON_IsTrue(c))
+			why = "mistyped field";
+		else if (is_attr)
+			attr = c;
+		else
+			all = c;
+	}
+	if (!why && !attr && !all)
+		why = "the body names no operation";
+	if (!why && attr && !*attr->valuestring)
+		why = "the predicate name is empty";
+	if (!why && attr && strlen(attr->valuestring) > CAIRN_MAX_PRED) {
 		cJSON_Delete(in);
-		cairn_http_error(resp, 400,
-				 "alter needs {\"drop_attr\": \"name\"} or "
-				 "{\"drop_all\": true}");
+		cairn_http_error(resp, 400, "predicate name is %zu bytes; the limit is %d bytes",
+				 strlen(attr->valuestring), CAIRN_MAX_PRED);
 		return -1;
 	}
-	*pred = cJSON_IsString(attr) ? strdup(attr->valuestring) : NULL;
+	if (why) {
+		cJSON_Delete(in);
+		cairn_http_error(resp, 400, "%s: " ALTER_USAGE ", one of them, nothing else", why);
+		return -1;
+	}
+	*pred = attr ? strdup(attr->valuestring) : NULL;
 	cJSON_Delete(in);
+	if (attr && !*pred) {
+		cairn_http_error(resp, 500, "out of memory");
+		return -1;
+	}
 	return 0;
 }
 
@@ -652,9 +724,10 @@ static void handle_export(struct cairn_alpha *a, const struct cairn_http_req *re
 	}
 	if (rts) {
 		char *end;
+		errno = 0;
 		read_ts = strtoull(rts, &end, 10);
-		if (!*rts || *end || *rts == '-' || read_ts == 0) {
-			cairn_http_error(resp, 400, "read_ts must be a positive number");
+		if (!*rts || *end || *rts == '-' || read_ts == 0 || errno == ERANGE) {
+			cairn_http_error(resp, 400, "read_ts must be a positive number below 2^64");
 			return;
 		}
 		if (cairn_zero_wait_watermark(a->zero, read_ts, &err) < 0) {
