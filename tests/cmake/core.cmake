@@ -34,3 +34,6 @@ cairn_py_test(e2e_cli_basics e2e/test_cli_basics.py)
 cairn_py_test(e2e_storage_nfs e2e/test_storage_nfs.py)
 cairn_unit_test(test_http_acl ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_http_acl.c)
 cairn_unit_test(test_tasks ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_tasks.c)
+# Locations: a missing one, EACCES, a deep tree, symbolic links (issue 17).
+cairn_py_test(e2e_locations_refuse_links_and_bound_the_walk
+  e2e/test_locations_refuse_links_and_bound_the_walk.py)
