@@ -32,3 +32,5 @@ cairn_py_test(e2e_backup_after_restore_starts_series e2e/test_backup_after_resto
 cairn_py_test(e2e_admin_list_backups e2e/test_admin_list_backups.py)
 cairn_py_test(e2e_admin_tasks e2e/test_admin_tasks.py)
 cairn_py_test(e2e_admin_round_trip e2e/test_admin_round_trip.py)
+# cairn restore checks its -p target before writing (issue 17).
+cairn_py_test(e2e_restore_checks_target_before_writing e2e/test_restore_checks_target_before_writing.py)
