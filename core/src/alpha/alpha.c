@@ -952,12 +952,37 @@ static int admin_list_backups(void *ctx, const cJSON *input, cJSON **out, cairn_
 	return cairn_alpha_list_backups(ctx, input, out, err);
 }
 
+/* Zero unheard this long (6 heartbeats; a hung zero's heartbeat call takes
+ * zero's whole deadline to fail) makes the alpha "unhealthy": it cannot
+ * commit, and no backup can take a read timestamp. */
+#define ZERO_SILENT_MS 3000
+
+/* The "zero" object of /health: address, reachable, lastContact (seconds
+ * since zero last answered), error (the last heartbeat's, when it failed).
+ * Sets *ok to whether zero is reachable. */
+static cJSON *zero_health(struct cairn_alpha *a, int *ok)
+{
+	char why[256];
+	int64_t ms = cairn_member_zero_silence(&a->member, why, sizeof why);
+	cairn_scrub(why); /* /health is open to anyone */
+	cJSON *z = cJSON_CreateObject();
+	*ok = ms < ZERO_SILENT_MS;
+	cJSON_AddStringToObject(z, "address", a->zero);
+	cJSON_AddBoolToObject(z, "reachable", *ok);
+	cJSON_AddNumberToObject(z, "lastContact", (double)(ms / 1000));
+	if (!*ok && why[0])
+		cJSON_AddStringToObject(z, "error", why);
+	return z;
+}
+
 static void admin_health(void *ctx, cJSON *node)
 {
 	struct cairn_alpha *a = ctx;
+	int zero_ok = 0;
+	cJSON_Delete(zero_health(a, &zero_ok));
 	cJSON_AddStringToObject(node, "instance", "alpha");
 	cJSON_AddStringToObject(node, "address", a->http_addr);
-	cJSON_AddStringToObject(node, "status", "healthy");
+	cJSON_AddStringToObject(node, "status", zero_ok ? "healthy" : "unhealthy");
 	char group[16];
 	snprintf(group, sizeof group, "%u", a->group);
 	cJSON_AddStringToObject(node, "group", group);
@@ -1139,13 +1164,27 @@ static void handle(void *ctx, const struct cairn_http_req *req, struct cairn_htt
 {
 	struct cairn_alpha *a = ctx;
 	if (!strcmp(req->path, "/health")) {
-		char body[256];
-		snprintf(body, sizeof body,
-			 "[{\"instance\":\"alpha\",\"address\":\"%s\",\"status\":\"healthy\","
-			 "\"group\":\"%u\",\"version\":\"%s\",\"uptime\":%lld}]",
-			 a->http_addr, a->group, CAIRN_VERSION,
-			 (long long)(time(NULL) - a->started));
-		cairn_http_reply(resp, 200, "application/json", body);
+		/* Dgraph's fields, "unhealthy" while zero is unreachable, and
+		 * zero's state (zero_health). 200 either way: a liveness probe
+		 * must not restart alphas because zero is down. */
+		int zero_ok = 0;
+		cJSON *arr = cJSON_CreateArray(), *h = cJSON_CreateObject();
+		cJSON_AddStringToObject(h, "instance", "alpha");
+		cJSON_AddStringToObject(h, "address", a->http_addr);
+		cJSON *z = zero_health(a, &zero_ok);
+		cJSON_AddStringToObject(h, "status", zero_ok ? "healthy" : "unhealthy");
+		char group[16];
+		snprintf(group, sizeof group, "%u", a->group);
+		cJSON_AddStringToObject(h, "group", group);
+		cJSON_AddStringToObject(h, "version", CAIRN_VERSION);
+		cJSON_AddNumberToObject(h, "uptime", (double)(time(NULL) - a->started));
+		cJSON_AddItemToObject(h, "zero", z);
+		cJSON_AddItemToArray(arr, h);
+		char *body = cJSON_PrintUnformatted(arr);
+		cJSON_Delete(arr);
+		cairn_http_reply(resp, body ? 200 : 500, "application/json",
+				 body ? body : "{\"errors\":[{\"message\":\"out of memory\"}]}");
+		free(body);
 	} else if (!strcmp(req->path, "/mutate")) {
 		handle_mutate(a, req, resp);
 	} else if (!strcmp(req->path, "/alter")) {
