@@ -37,3 +37,12 @@ cairn_unit_test(test_tasks ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_tasks.c)
 # Locations: a missing one, EACCES, a deep tree, symbolic links (issue 17).
 cairn_py_test(e2e_locations_refuse_links_and_bound_the_walk
   e2e/test_locations_refuse_links_and_bound_the_walk.py)
+# Test-only fault hooks are compiled out of Release builds (issue 17).
+cairn_unit_test(test_faults ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_faults.c)
+if(CAIRN_TEST_HOOKS)
+  set(_hooks 1)
+else()
+  set(_hooks 0)
+endif()
+target_compile_definitions(test_faults PRIVATE TEST_BUILD_TYPE="${CMAKE_BUILD_TYPE}"
+  TEST_HOOKS_OPTION=${_hooks})

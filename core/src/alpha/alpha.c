@@ -27,6 +27,7 @@
 #include "cluster/zero_client.h"
 #include "commands.h"
 #include "config.h"
+#include "faults.h"
 #include "jsonfile.h"
 #include "keysel.h"
 #include "log.h"
@@ -150,7 +151,7 @@ static int commit(struct cairn_alpha *a, uint64_t gen, commit_fn fn, void *arg, 
 	int rc = cairn_member_begin(&a->member, ts, err);
 	if (rc == 0) {
 		/* Fault injection for tests: a commit that stays in flight a while. */
-		const char *pause = getenv("CAIRN_FAULT_COMMIT_PAUSE_MS");
+		const char *pause = cairn_fault("CAIRN_FAULT_COMMIT_PAUSE_MS");
 		if (pause)
 			usleep((useconds_t)atoi(pause) * 1000);
 		rc = fn(a, *ts, arg, err);
