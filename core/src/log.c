@@ -22,12 +22,18 @@ static int log_level = CAIRN_LOG_INFO;
 void cairn_log_set_name(const char *name) { log_name = name; }
 void cairn_log_set_level(int level) { log_level = level; }
 
+/* A registered secret of any length is scrubbed. One shorter than this is
+ * scrubbed only where it stands alone, not inside a longer word: a 4-byte
+ * token "pass" is hidden in "token pass refused" and "key=pass", while
+ * "password" and "passed" stay readable (a short run of letters inside a
+ * longer word tells a reader nothing of where a secret is). Longer ones
+ * are scrubbed wherever they occur. Words never registered are never
+ * touched. */
+#define SHORT_SECRET 8
+
 void cairn_add_secret(const void *secret, size_t len)
 {
-	/* Very short "secrets" would scrub ordinary words out of messages
-	 * ("wrong" in "the secret key is wrong"); real keys, tokens and ids are
-	 * longer than this. */
-	if (!secret || len < 8)
+	if (!secret || !len)
 		return;
 	pthread_mutex_lock(&secrets_mu);
 	for (size_t i = 0; i < nsecrets; i++)
@@ -47,6 +53,12 @@ out:
 	pthread_mutex_unlock(&secrets_mu);
 }
 
+static int word_byte(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_';
+}
+
 void cairn_scrub(char *buf)
 {
 	pthread_mutex_lock(&secrets_mu);
@@ -54,10 +66,20 @@ void cairn_scrub(char *buf)
 		const struct secret *s = &secrets[i];
 		char *p = buf;
 		while ((p = memmem(p, strlen(p), s->bytes, s->len)) != NULL) {
+			/* A short one inside a longer word: not this occurrence. */
+			if (s->len < SHORT_SECRET &&
+			    ((p > buf && word_byte(p[-1]) && word_byte(s->bytes[0])) ||
+			     (word_byte(p[s->len]) && word_byte(s->bytes[s->len - 1])))) {
+				p++;
+				continue;
+			}
+			/* "***", or as many stars as a 1- or 2-byte secret has:
+			 * the text never grows. */
+			size_t stars = s->len < 3 ? s->len : 3;
 			size_t rest = strlen(p + s->len);
-			memcpy(p, "***", 3);
-			memmove(p + 3, p + s->len, rest + 1);
-			p += 3;
+			memcpy(p, "***", stars);
+			memmove(p + stars, p + s->len, rest + 1);
+			p += stars;
 		}
 	}
 	pthread_mutex_unlock(&secrets_mu);

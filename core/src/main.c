@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "commands.h"
+#include "faults.h"
 #include "plugin/loader.h"
 
 static int cmd_version(int argc, char **argv)
@@ -11,6 +12,9 @@ static int cmd_version(int argc, char **argv)
 	(void)argc;
 	(void)argv;
 	printf("cairn %s (plugin ABI %d.%d)\n", CAIRN_VERSION, CAIRN_ABI_MAJOR, CAIRN_ABI_MINOR);
+	if (CAIRN_TEST_HOOKS_ON)
+		printf("test hooks: on (CAIRN_FAULT_* honoured; a test build, not for "
+		       "production)\n");
 	return 0;
 }
 

@@ -136,6 +136,16 @@ static int kf_get_key(const struct cairn_kv *cfg, unsigned char *key, size_t *le
 	memcpy(key, buf, n);
 	*len = n;
 	rc = 0;
+	/* Readable by group or others: anyone in them can decrypt every backup. */
+	if (S_ISREG(st.st_mode) && (st.st_mode & (S_IRGRP | S_IROTH)) && host && host->log)
+		host->log(CAIRN_LOG_WARN, "keys-file",
+			  "encryption key file %s has mode %04o: it is readable by %s; make it "
+			  "readable by its owner only (chmod 600 %s)",
+			  path, (unsigned)(st.st_mode & 07777),
+			  (st.st_mode & S_IRGRP) && (st.st_mode & S_IROTH) ? "group and others"
+			  : (st.st_mode & S_IRGRP)			   ? "its group"
+									   : "others",
+			  path);
 	if (host && host->log)
 		host->log(CAIRN_LOG_DEBUG, "keys-file", "read a %zu-byte key from %s", n, path);
 out:

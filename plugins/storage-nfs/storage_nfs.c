@@ -4,7 +4,12 @@
  * its final directory, fsynced, renamed into place and the directory fsynced,
  * so a reader on any machine sees either nothing or the whole object.
  * A ranged read is a seek. The handle holds only the root path, so any
- * number of readers and writers may use it at once. */
+ * number of readers and writers may use it at once.
+ * Links: nothing inside a location may be a symbolic link (the root itself
+ * may): a listed name, or any component of a name read, stat'ed, written or
+ * removed, that is a link is refused naming it, never followed or skipped.
+ * Listing goes LIST_DEPTH levels deep, as deep as cairn's layout
+ * (<folder>/<object>), holding one directory open per level. */
 #include <cairn/storage.h>
 #include <dirent.h>
 #include <errno.h>
@@ -176,9 +181,23 @@ struct walk {
 	cairn_err *err;
 };
 
-/* Walks dir (relative name rel) depth-first. Hidden temporaries (".tmp-*")
- * are in-flight writes and never listed. */
-static int walk_dir(struct walk *w, const char *dir, const char *rel)
+/* How deep a listing goes: a folder, then its objects (docs/FORMAT.md). A
+ * deeper directory is no part of any layout cairn writes and is not
+ * descended: a tree of thousands nested there costs nothing. */
+#define LIST_DEPTH 2
+
+static int link_err(cairn_err *err, const char *path)
+{
+	return cairn_err_setc(err, CAIRN_E_PERMISSION,
+			      "%s is a symbolic link; storage-nfs follows no links inside a "
+			      "location: replace it with the directory or file itself",
+			      path);
+}
+
+/* Walks dir (relative name rel, at depth levels below the root)
+ * depth-first. Hidden temporaries (".tmp-*") are in-flight writes and never
+ * listed. */
+static int walk_dir(struct walk *w, const char *dir, const char *rel, int depth)
 {
 	DIR *d = opendir(dir);
 	if (!d) {
@@ -186,6 +205,11 @@ static int walk_dir(struct walk *w, const char *dir, const char *rel)
 		 * last object a remove beside this listing took away. */
 		if (errno == ENOENT)
 			return 0;
+		if (errno == EACCES || errno == EPERM)
+			return cairn_err_setc(w->err, CAIRN_E_PERMISSION,
+					      "cannot list %s: permission denied; the user "
+					      "running cairn needs read access there",
+					      dir);
 		return io_err(w->err, errno, "cannot list", dir);
 	}
 	struct dirent *e;
@@ -203,12 +227,13 @@ static int walk_dir(struct walk *w, const char *dir, const char *rel)
 		struct stat sb;
 		if (lstat(full, &sb) == 0) {
 			size_t nl = strlen(name), pl = strlen(w->prefix);
-			if (S_ISDIR(sb.st_mode)) {
-				/* Descend only where the prefix can still match. */
-				size_t m = nl < pl ? nl : pl;
-				if (strncmp(name, w->prefix, m) == 0)
-					rc = walk_dir(w, full, name);
-			} else if (S_ISREG(sb.st_mode) && strncmp(name, w->prefix, pl) == 0) {
+			/* Whether what is under name can match the prefix. */
+			int may_match = strncmp(name, w->prefix, nl < pl ? nl : pl) == 0;
+			if (S_ISLNK(sb.st_mode) && may_match)
+				rc = link_err(w->err, full);
+			else if (S_ISDIR(sb.st_mode) && may_match && depth + 1 < LIST_DEPTH)
+				rc = walk_dir(w, full, name, depth + 1);
+			else if (S_ISREG(sb.st_mode) && strncmp(name, w->prefix, pl) == 0) {
 				int r = w->cb(w->ctx, name, (uint64_t)sb.st_size, w->err);
 				if (r < 0)
 					rc = -1; /* the callback's error, as it set it */
@@ -229,13 +254,39 @@ static int nfs_list(struct cairn_storage *st, const char *prefix, cairn_list_cb 
 		    cairn_err *err)
 {
 	struct walk w = {prefix ? prefix : "", cb, ctx, 0, err};
-	return walk_dir(&w, st->root, "");
+	return walk_dir(&w, st->root, "", 0);
+}
+
+/* Refuses name if any of its components below the root is a symbolic link
+ * (one that does not exist yet is fine). */
+static int check_no_links(const struct cairn_storage *st, const char *name, cairn_err *err)
+{
+	char *p = join(st->root, name);
+	if (!p)
+		return cairn_err_set(err, "out of memory");
+	size_t rl = strlen(st->root);
+	int rc = 0;
+	for (char *s = p + rl + (p[rl] == '/'); s && !rc;) {
+		char *next = strchr(s, '/');
+		struct stat sb;
+		if (next)
+			*next = 0;
+		if (lstat(p, &sb) < 0)
+			break;
+		if (S_ISLNK(sb.st_mode))
+			rc = link_err(err, p);
+		if (next)
+			*next = '/';
+		s = next ? next + 1 : NULL;
+	}
+	free(p);
+	return rc;
 }
 
 static int nfs_stat(struct cairn_storage *st, const char *name, int *exists, uint64_t *size,
 		    cairn_err *err)
 {
-	if (check_name(name, err) < 0)
+	if (check_name(name, err) < 0 || check_no_links(st, name, err) < 0)
 		return -1;
 	char *p = join(st->root, name);
 	struct stat sb;
@@ -296,7 +347,7 @@ static void remove_dir_if_abandoned(const struct cairn_storage *st, const char *
 
 static int nfs_remove(struct cairn_storage *st, const char *name, cairn_err *err)
 {
-	if (check_name(name, err) < 0)
+	if (check_name(name, err) < 0 || check_no_links(st, name, err) < 0)
 		return -1;
 	char *p = join(st->root, name);
 	int rc = 0;
@@ -315,7 +366,7 @@ static int nfs_remove(struct cairn_storage *st, const char *name, cairn_err *err
 static int nfs_write_open(struct cairn_storage *st, const char *name, struct cairn_writer **out,
 			  cairn_err *err)
 {
-	if (check_name(name, err) < 0)
+	if (check_name(name, err) < 0 || check_no_links(st, name, err) < 0)
 		return -1;
 	struct cairn_writer *w = calloc(1, sizeof *w);
 	if (!w)
@@ -414,7 +465,7 @@ static int open_reader(struct cairn_storage *st, const char *name, uint64_t offs
 	struct cairn_reader *r = NULL;
 	char *p = NULL;
 	int rc = -1;
-	if (check_name(name, err) < 0)
+	if (check_name(name, err) < 0 || check_no_links(st, name, err) < 0)
 		return -1;
 	if (!(p = join(st->root, name)) || !(r = calloc(1, sizeof *r))) {
 		cairn_err_set(err, "out of memory");

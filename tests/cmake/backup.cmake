@@ -37,3 +37,5 @@ cairn_py_test(e2e_admin_tasks e2e/test_admin_tasks.py)
 cairn_py_test(e2e_admin_round_trip e2e/test_admin_round_trip.py)
 cairn_py_test(e2e_admin_restore_point_in_time e2e/test_admin_restore_point_in_time.py)
 cairn_py_test(e2e_restore_point_in_time e2e/test_restore_point_in_time.py)
+# cairn restore checks its -p target before writing (issue 17).
+cairn_py_test(e2e_restore_checks_target_before_writing e2e/test_restore_checks_target_before_writing.py)

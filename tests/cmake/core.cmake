@@ -38,3 +38,15 @@ cairn_py_test(e2e_storage_check e2e/test_storage_check.py)
 cairn_py_test(e2e_plugins_list e2e/test_plugins_list.py)
 cairn_py_test(e2e_sdk_example_out_of_tree e2e/test_sdk_example.py)
 cairn_unit_test(test_schedule ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_schedule.c)
+# Locations: a missing one, EACCES, a deep tree, symbolic links (issue 17).
+cairn_py_test(e2e_locations_refuse_links_and_bound_the_walk
+  e2e/test_locations_refuse_links_and_bound_the_walk.py)
+# Test-only fault hooks are compiled out of Release builds (issue 17).
+cairn_unit_test(test_faults ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_faults.c)
+if(CAIRN_TEST_HOOKS)
+  set(_hooks 1)
+else()
+  set(_hooks 0)
+endif()
+target_compile_definitions(test_faults PRIVATE TEST_BUILD_TYPE="${CMAKE_BUILD_TYPE}"
+  TEST_HOOKS_OPTION=${_hooks})

@@ -10,3 +10,6 @@ cairn_unit_test(test_admin ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_admin.c)
 # /admin with real GraphQL clients from npm (graphql-js, graphql-request).
 cairn_py_test(e2e_admin_graphql_npm_clients e2e/test_admin_graphql_npm_clients.py)
 cairn_py_test(e2e_admin_graphql_get_and_cors e2e/test_admin_graphql_get_and_cors.py)
+# Hostile /alter and /mutate bodies refused before a timestamp is taken (issue 17).
+cairn_py_test(e2e_alter_mutate_refuse_bad_bodies_before_timestamp
+  e2e/test_alter_mutate_refuse_bad_bodies_before_timestamp.py)

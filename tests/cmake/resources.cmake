@@ -11,3 +11,5 @@ cairn_py_test(e2e_postings_dir_locked e2e/test_postings_dir_locked.py)
 cairn_py_test(e2e_postings_disk_full e2e/test_postings_disk_full.py)
 cairn_py_test(e2e_export_streams e2e/test_export_streams.py)
 cairn_py_test(e2e_hung_zero_bounds_writes e2e/test_hung_zero_bounds_writes.py)
+# The alpha returns a large request's memory (issue 17).
+cairn_py_test(e2e_alpha_returns_memory_after_large_mutation e2e/test_alpha_returns_memory_after_large_mutation.py)

@@ -6,3 +6,5 @@ cairn_py_test(e2e_fake_member_refused e2e/test_fake_member_refused.py)
 cairn_py_test(e2e_cluster_secret e2e/test_cluster_secret.py)
 cairn_py_test(e2e_security_startup_refusals e2e/test_security_startup_refusals.py)
 cairn_py_test(e2e_zero_bounds e2e/test_zero_bounds.py)
+# Secret scrubbing in logs and errors: short registered secrets too (issue 17).
+cairn_unit_test(test_log ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_log.c)

@@ -95,6 +95,23 @@ class KeysFileTest(unittest.TestCase):
             self.assert_error(rc, out, err, path,
                               "a trailing newline makes it %d bytes, not %d" % (n + 1, n))
 
+    def test_key_file_readable_by_group_or_others_warns_naming_the_mode(self):
+        key = os.urandom(32)
+        for mode, who in ((0o640, "its group"), (0o604, "others"), (0o644, "group and others")):
+            path = self.write("k-%o" % mode, key, mode)
+            rc, out, err = run("--encryption_key_file=" + path)
+            self.assertEqual(rc, 0, err)
+            self.assertIn(digest_line(key), out)
+            warn = [l for l in err.splitlines() if "has mode" in l]
+            self.assertEqual(len(warn), 1, err)
+            self.assertIn("%s has mode 0%o: it is readable by %s" % (path, mode, who), warn[0])
+            self.assertIn("chmod 600", warn[0])
+        for mode in (0o600, 0o400):
+            path = self.write("k-%o" % mode, key, mode)
+            rc, out, err = run("--encryption_key_file=" + path)
+            self.assertEqual(rc, 0, err)
+            self.assertNotIn("has mode", err)
+
     def test_missing_file_says_it_does_not_exist(self):
         path = os.path.join(self.dir, "no-such-key")
         rc, out, err = run("--encryption_key_file=" + path)

@@ -87,6 +87,28 @@ static void the_default_is_the_newest_backups_series(void)
 	CHECK(cairn_series_latest(&f.set) == NULL);
 }
 
+/* The full backup missing: no --backup_num could help (restore refuses 0),
+ * so the hint is to find the folder, never "--backup_num 0"; a later gap's
+ * hint names a number that restores. */
+static void a_broken_series_hint_never_suggests_backup_num_0(void)
+{
+	struct fixture f = {0};
+	cairn_err err = {0};
+	add(&f, "s", 2, 10, 20);
+	add(&f, "s", 3, 20, 30);
+	CHECK(chain(&f, "s", 0, &err) == -1);
+	CHECK_CONTAINS(err.msg, "its full backup (1 of 3) is missing; find the missing folder");
+	CHECK(strstr(err.msg, "--backup_num") == NULL);
+	fixture_free(&f);
+	add(&f, "s", 1, 0, 10);
+	add(&f, "s", 2, 10, 20);
+	add(&f, "s", 4, 30, 40);
+	CHECK(chain(&f, "s", 0, &err) == -1);
+	CHECK_CONTAINS(err.msg, "restore with --backup_num 2");
+	CHECK(chain(&f, "s", 2, &err) == 2);
+	fixture_free(&f);
+}
+
 static void broken_series_are_refused(void)
 {
 	struct fixture f = {0};
@@ -288,6 +310,7 @@ static void the_next_backup_follows_the_clusters_epoch_only(void)
 
 int main(void)
 {
+	a_broken_series_hint_never_suggests_backup_num_0();
 	the_next_backup_follows_the_clusters_epoch_only();
 	a_good_series_chains_in_order();
 	the_default_is_the_newest_backups_series();

@@ -6,6 +6,8 @@
  * restored directory's predicates (store/restored.h). */
 #include <cairn/keys.h>
 #include <cjson/cJSON.h>
+#include <errno.h>
+#include <malloc.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
 #include <signal.h>
@@ -26,6 +28,7 @@
 #include "cluster/zero_client.h"
 #include "commands.h"
 #include "config.h"
+#include "faults.h"
 #include "jsonfile.h"
 #include "keysel.h"
 #include "log.h"
@@ -43,6 +46,8 @@
 #include "store/restored.h"
 
 #define MAX_BODY (256u << 20)
+/* A request body at least this large gives its memory back after (malloc_trim). */
+#define TRIM_AFTER_BYTES (16u << 20)
 
 static volatile sig_atomic_t stop_flag;
 static void on_signal(int sig)
@@ -147,7 +152,7 @@ static int commit(struct cairn_alpha *a, uint64_t gen, commit_fn fn, void *arg, 
 	int rc = cairn_member_begin(&a->member, ts, err);
 	if (rc == 0) {
 		/* Fault injection for tests: a commit that stays in flight a while. */
-		const char *pause = getenv("CAIRN_FAULT_COMMIT_PAUSE_MS");
+		const char *pause = cairn_fault("CAIRN_FAULT_COMMIT_PAUSE_MS");
 		if (pause)
 			usleep((useconds_t)atoi(pause) * 1000);
 		rc = fn(a, *ts, arg, err);
@@ -343,6 +348,32 @@ static void mutate_reply(struct cairn_http_resp *resp, const struct cairn_blanks
 	free(s);
 }
 
+/* After a large request: LMDB keeps every page a write transaction
+ * dirtied in its own list of free pages, malloc'd and never returned while
+ * the environment is open (one 100 MB mutation left ~380 MiB resident), so
+ * the store is reopened when nothing holds it (write_mu and db_lock both
+ * free at once: a running export or backup keeps it, and the next large
+ * request tries again); then the freed quads and edits go back from
+ * malloc's arenas (malloc_trim). */
+static void release_memory(struct cairn_alpha *a, int wrote)
+{
+	if (wrote && pthread_mutex_trylock(&a->write_mu) == 0) {
+		if (pthread_rwlock_trywrlock(&a->db_lock) == 0) {
+			cairn_err err = {0};
+			const char *dir = cairn_opt(a->opts, "postings");
+			cairn_db_close(a->db);
+			a->db = NULL;
+			if (cairn_db_open(dir, &a->db, &err) < 0)
+				cairn_error("cannot reopen the store after a large mutation: %s; "
+					    "restart this alpha",
+					    err.msg);
+			pthread_rwlock_unlock(&a->db_lock);
+		}
+		pthread_mutex_unlock(&a->write_mu);
+	}
+	malloc_trim(0);
+}
+
 static void handle_mutate(struct cairn_alpha *a, const struct cairn_http_req *req,
 			  struct cairn_http_resp *resp)
 {
@@ -351,7 +382,7 @@ static void handle_mutate(struct cairn_alpha *a, const struct cairn_http_req *re
 	struct edit_list l = {0};
 	cairn_err err = {0};
 	uint64_t max_uid = 0, ts = 0;
-	int status;
+	int status = 0;
 	const char *commit_now = cairn_http_query(req, "commitNow");
 	if (strcmp(req->method, "POST") != 0) {
 		cairn_http_error(resp, 405, "POST an RDF mutation to /mutate?commitNow=true");
@@ -372,6 +403,13 @@ static void handle_mutate(struct cairn_alpha *a, const struct cairn_http_req *re
 		cairn_http_error(resp, 400, "malformed N-Quads: %s; nothing was applied", err.msg);
 		add_stat(a, &a->stats.mutation_errors);
 		return;
+	}
+	if (!m.nset && !m.ndel) {
+		/* Refused before a timestamp is taken: an empty commit would
+		 * take one from zero for nothing. */
+		status = 400;
+		cairn_err_set(&err, "the mutation sets and deletes nothing; nothing was applied");
+		goto fail;
 	}
 	if ((status = assign_blanks(a, &m, &bm, &err)) ||
 	    (status = check_uids(a, &m, &bm, &max_uid, &err)) ||
@@ -399,30 +437,96 @@ out:
 	edit_list_clear(&l);
 	cairn_blanks_clear(&bm);
 	cairn_rdf_clear(&m);
+	if (req->body_len >= TRIM_AFTER_BYTES)
+		release_memory(a, status == 0);
 }
 
 /* A drop in another group goes to one of its alphas; a drop is one commit. */
 #define ALTER_FORWARD_DEADLINE_MS 30000
 
-/* {"drop_attr": "name"} or {"drop_all": true}: *pred is the attribute
- * (malloc'd), NULL for drop_all. Answers 400 itself and returns -1 if the
- * body is neither. */
+/* Whether a JSON text has a \u0000 escape inside a string: cJSON would
+ * decode it and the name would end there ("na\u0000me" read as "na"). */
+static int json_has_nul_escape(const char *s, size_t len)
+{
+	int in_str = 0;
+	for (size_t i = 0; i < len; i++) {
+		if (!in_str) {
+			in_str = s[i] == '"';
+			continue;
+		}
+		if (s[i] == '"')
+			in_str = 0;
+		else if (s[i] == '\\' && i + 1 < len) {
+			if (s[i + 1] == 'u' && i + 5 < len && !memcmp(s + i + 2, "0000", 4))
+				return 1;
+			i++;
+		}
+	}
+	return 0;
+}
+
+#define ALTER_USAGE "alter needs {\"drop_attr\": \"name\"} or {\"drop_all\": true}"
+
+/* {"drop_attr": "name"} or {"drop_all": true}, exactly one of them and
+ * nothing after it: *pred is the attribute (malloc'd), NULL for drop_all.
+ * Answers 400 itself and returns -1 otherwise, before anything is taken
+ * from zero: a name with a NUL, both keys, a key twice, other keys,
+ * trailing text, or a name longer than the store keeps. */
 static int alter_parse(const struct cairn_http_req *req, struct cairn_http_resp *resp, char **pred)
 {
-	cJSON *in = cJSON_Parse(req->body);
-	const cJSON *attr = cJSON_GetObjectItemCaseSensitive(in, "drop_attr");
-	const cJSON *all = cJSON_GetObjectItemCaseSensitive(in, "drop_all");
+	const char *end = NULL;
+	const char *why = NULL;
+	cJSON *in = NULL;
 	*pred = NULL;
-	if (!cJSON_IsObject(in) || (!cJSON_IsString(attr) && !cJSON_IsTrue(all)) ||
-	    (cJSON_IsString(attr) && !*attr->valuestring)) {
+	if (!req->body || !req->body_len)
+		why = "the body is empty";
+	else if (memchr(req->body, 0, req->body_len) ||
+		 json_has_nul_escape(req->body, req->body_len))
+		why = "a NUL character is not allowed in an alter body";
+	else if (!(in = cJSON_ParseWithLengthOpts(req->body, req->body_len, &end, 0)) ||
+		 !cJSON_IsObject(in))
+		why = "the body is not a JSON object";
+	else {
+		while (end < req->body + req->body_len && strchr(" \t\r\n", *end))
+			end++;
+		if (end != req->body + req->body_len)
+			why = "there is text after the JSON object";
+	}
+	const cJSON *attr = NULL, *all = NULL;
+	for (const cJSON *c = in ? in->child : NULL; c && !why; c = c->next) {
+		int is_attr = !strcmp(c->string, "drop_attr");
+		if (!is_attr && strcmp(c->string, "drop_all"))
+			why = "unknown field";
+		else if (attr || all)
+			why = "the body asks for more than one operation";
+		else if (is_attr ? !cJSON_IsString(c) : !cJSON_IsTrue(c))
+			why = "mistyped field";
+		else if (is_attr)
+			attr = c;
+		else
+			all = c;
+	}
+	if (!why && !attr && !all)
+		why = "the body names no operation";
+	if (!why && attr && !*attr->valuestring)
+		why = "the predicate name is empty";
+	if (!why && attr && strlen(attr->valuestring) > CAIRN_MAX_PRED) {
 		cJSON_Delete(in);
-		cairn_http_error(resp, 400,
-				 "alter needs {\"drop_attr\": \"name\"} or "
-				 "{\"drop_all\": true}");
+		cairn_http_error(resp, 400, "predicate name is %zu bytes; the limit is %d bytes",
+				 strlen(attr->valuestring), CAIRN_MAX_PRED);
 		return -1;
 	}
-	*pred = cJSON_IsString(attr) ? strdup(attr->valuestring) : NULL;
+	if (why) {
+		cJSON_Delete(in);
+		cairn_http_error(resp, 400, "%s: " ALTER_USAGE ", one of them, nothing else", why);
+		return -1;
+	}
+	*pred = attr ? strdup(attr->valuestring) : NULL;
 	cJSON_Delete(in);
+	if (attr && !*pred) {
+		cairn_http_error(resp, 500, "out of memory");
+		return -1;
+	}
 	return 0;
 }
 
@@ -653,9 +757,10 @@ static void handle_export(struct cairn_alpha *a, const struct cairn_http_req *re
 	}
 	if (rts) {
 		char *end;
+		errno = 0;
 		read_ts = strtoull(rts, &end, 10);
-		if (!*rts || *end || *rts == '-' || read_ts == 0) {
-			cairn_http_error(resp, 400, "read_ts must be a positive number");
+		if (!*rts || *end || *rts == '-' || read_ts == 0 || errno == ERANGE) {
+			cairn_http_error(resp, 400, "read_ts must be a positive number below 2^64");
 			return;
 		}
 		if (cairn_zero_wait_watermark(a->zero, read_ts, &err) < 0) {
@@ -886,12 +991,37 @@ static int admin_list_backups(void *ctx, const cJSON *input, cJSON **out, cairn_
 	return cairn_alpha_list_backups(ctx, input, out, err);
 }
 
+/* Zero unheard this long (6 heartbeats; a hung zero's heartbeat call takes
+ * zero's whole deadline to fail) makes the alpha "unhealthy": it cannot
+ * commit, and no backup can take a read timestamp. */
+#define ZERO_SILENT_MS 3000
+
+/* The "zero" object of /health: address, reachable, lastContact (seconds
+ * since zero last answered), error (the last heartbeat's, when it failed).
+ * Sets *ok to whether zero is reachable. */
+static cJSON *zero_health(struct cairn_alpha *a, int *ok)
+{
+	char why[256];
+	int64_t ms = cairn_member_zero_silence(&a->member, why, sizeof why);
+	cairn_scrub(why); /* /health is open to anyone */
+	cJSON *z = cJSON_CreateObject();
+	*ok = ms < ZERO_SILENT_MS;
+	cJSON_AddStringToObject(z, "address", a->zero);
+	cJSON_AddBoolToObject(z, "reachable", *ok);
+	cJSON_AddNumberToObject(z, "lastContact", (double)(ms / 1000));
+	if (!*ok && why[0])
+		cJSON_AddStringToObject(z, "error", why);
+	return z;
+}
+
 static void admin_health(void *ctx, cJSON *node)
 {
 	struct cairn_alpha *a = ctx;
+	int zero_ok = 0;
+	cJSON_Delete(zero_health(a, &zero_ok));
 	cJSON_AddStringToObject(node, "instance", "alpha");
 	cJSON_AddStringToObject(node, "address", a->http_addr);
-	cJSON_AddStringToObject(node, "status", "healthy");
+	cJSON_AddStringToObject(node, "status", zero_ok ? "healthy" : "unhealthy");
 	char group[16];
 	snprintf(group, sizeof group, "%u", a->group);
 	cJSON_AddStringToObject(node, "group", group);
@@ -1060,13 +1190,27 @@ static void handle(void *ctx, const struct cairn_http_req *req, struct cairn_htt
 {
 	struct cairn_alpha *a = ctx;
 	if (!strcmp(req->path, "/health")) {
-		char body[256];
-		snprintf(body, sizeof body,
-			 "[{\"instance\":\"alpha\",\"address\":\"%s\",\"status\":\"healthy\","
-			 "\"group\":\"%u\",\"version\":\"%s\",\"uptime\":%lld}]",
-			 a->http_addr, a->group, CAIRN_VERSION,
-			 (long long)(time(NULL) - a->started));
-		cairn_http_reply(resp, 200, "application/json", body);
+		/* Dgraph's fields, "unhealthy" while zero is unreachable, and
+		 * zero's state (zero_health). 200 either way: a liveness probe
+		 * must not restart alphas because zero is down. */
+		int zero_ok = 0;
+		cJSON *arr = cJSON_CreateArray(), *h = cJSON_CreateObject();
+		cJSON_AddStringToObject(h, "instance", "alpha");
+		cJSON_AddStringToObject(h, "address", a->http_addr);
+		cJSON *z = zero_health(a, &zero_ok);
+		cJSON_AddStringToObject(h, "status", zero_ok ? "healthy" : "unhealthy");
+		char group[16];
+		snprintf(group, sizeof group, "%u", a->group);
+		cJSON_AddStringToObject(h, "group", group);
+		cJSON_AddStringToObject(h, "version", CAIRN_VERSION);
+		cJSON_AddNumberToObject(h, "uptime", (double)(time(NULL) - a->started));
+		cJSON_AddItemToObject(h, "zero", z);
+		cJSON_AddItemToArray(arr, h);
+		char *body = cJSON_PrintUnformatted(arr);
+		cJSON_Delete(arr);
+		cairn_http_reply(resp, body ? 200 : 500, "application/json",
+				 body ? body : "{\"errors\":[{\"message\":\"out of memory\"}]}");
+		free(body);
 	} else if (!strcmp(req->path, "/mutate")) {
 		handle_mutate(a, req, resp);
 	} else if (!strcmp(req->path, "/alter")) {

@@ -68,6 +68,7 @@
 #include "backup/series.h"
 #include "cluster/zero_client.h"
 #include "format/committimes.h"
+#include "faults.h"
 #include "jsonfile.h"
 #include "keysel.h"
 #include "log.h"
@@ -222,7 +223,7 @@ static int abort_restore(struct cairn_alpha *a, const char *id);
  * group takes writes again. */
 static void expire_prepared(struct cairn_alpha *a)
 {
-	const char *env = getenv("CAIRN_RESTORE_COMMIT_WAIT_S");
+	const char *env = cairn_fault("CAIRN_RESTORE_COMMIT_WAIT_S");
 	int64_t wait_ms = (int64_t)(env && atoi(env) > 0 ? atoi(env) : COMMIT_WAIT_S) * 1000;
 	char id[sizeof a->restore_id] = "";
 	pthread_mutex_lock(&a->restore_mu);
@@ -306,7 +307,7 @@ static int prepare(struct cairn_alpha *a, const struct restore_req *r,
 	    cairn_member_id_write(fresh, a->member_id, err) < 0)
 		goto out;
 	/* Fault injection for tests: a prepare that takes a while. */
-	const char *pause = getenv("CAIRN_FAULT_RESTORE_PREPARE_MS");
+	const char *pause = cairn_fault("CAIRN_FAULT_RESTORE_PREPARE_MS");
 	if (pause) {
 		int ms = atoi(pause);
 		usleep((useconds_t)(ms > FAULT_PAUSE_MAX_MS ? FAULT_PAUSE_MAX_MS : ms) * 1000);

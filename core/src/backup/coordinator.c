@@ -22,6 +22,7 @@
 #include "backup/group.h"
 #include "backup/series.h"
 #include "cluster/zero_client.h"
+#include "faults.h"
 #include "format/blockindex.h"
 #include "log.h"
 #include "pipeline/object.h"
@@ -499,7 +500,7 @@ static int write_manifest(struct cairn_store_loc *loc, const struct cairn_manife
 {
 	/* Fault injection for tests: a window in which the objects are complete
 	 * but the manifest is not yet written. */
-	const char *pause = getenv("CAIRN_FAULT_BACKUP_PAUSE_MS");
+	const char *pause = cairn_fault("CAIRN_FAULT_BACKUP_PAUSE_MS");
 	if (pause)
 		usleep((useconds_t)atoi(pause) * 1000);
 	/* Checked after the pause, just before the manifest: nothing can have

@@ -2,6 +2,7 @@
 #include "cluster/member.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -55,6 +56,22 @@ static uint64_t *copy_unheard(struct cairn_member *m, size_t *n)
 	return c;
 }
 
+static int64_t now_ms(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+int64_t cairn_member_zero_silence(struct cairn_member *m, char *why, size_t len)
+{
+	pthread_mutex_lock(&m->mu);
+	int64_t ms = now_ms() - m->heard_ms;
+	snprintf(why, len, "%s", m->zero_why);
+	pthread_mutex_unlock(&m->mu);
+	return ms;
+}
+
 /* One heartbeat: report, then finish the commits zero holds pending that this
  * alpha is not applying (their timestamp never reached it). */
 static void beat(struct cairn_member *m)
@@ -73,6 +90,14 @@ static void beat(struct cairn_member *m)
 	int rc = cairn_zero_heartbeat(m->zero, m->id, inflight, beginning, done, ndone, pending,
 				      MAX_PENDING, &npending, &err);
 	pthread_mutex_lock(&m->mu);
+	if (rc == 0) {
+		m->heard_ms = now_ms();
+		m->zero_why[0] = 0;
+	} else {
+		size_t n = strnlen(err.msg, sizeof m->zero_why - 1);
+		memcpy(m->zero_why, err.msg, n);
+		m->zero_why[n] = 0;
+	}
 	if (rc == 0) {
 		drop_heard(m, done, ndone);
 		/* Judged now, under the lock: a begin that finished since the
@@ -111,6 +136,7 @@ int cairn_member_start(struct cairn_member *m, const char *zero, uint64_t id, ca
 	memset(m, 0, sizeof *m);
 	m->zero = zero;
 	m->id = id;
+	m->heard_ms = now_ms(); /* the alpha has just connected to zero */
 	pthread_mutex_init(&m->mu, NULL);
 	pthread_cond_init(&m->cv, NULL);
 	int e = pthread_create(&m->thread, NULL, run, m);

@@ -27,6 +27,8 @@ struct cairn_member {
 	pthread_t thread;
 	int running, stop;
 	pthread_cond_t cv;
+	int64_t heard_ms;   /* CLOCK_MONOTONIC ms zero last answered a heartbeat */
+	char zero_why[256]; /* why the last heartbeat failed, "" if it did not */
 };
 
 /* Starts the heartbeat. */
@@ -40,6 +42,10 @@ int cairn_member_begin(struct cairn_member *m, uint64_t *ts, cairn_err *err);
 /* The commit at ts is applied (or aborted): reported to zero now if it
  * answers, else by the heartbeat until it does. */
 void cairn_member_finish(struct cairn_member *m, uint64_t ts);
+/* How long ago (ms) zero last answered this alpha's heartbeat (or the start,
+ * which connected to it); why holds the last heartbeat's error ("" if it
+ * was answered). For /health. */
+int64_t cairn_member_zero_silence(struct cairn_member *m, char *why, size_t len);
 /* How many finished commits zero has not acknowledged yet (for /metrics). */
 size_t cairn_member_unheard(struct cairn_member *m);
 #endif

@@ -7,6 +7,7 @@
  * ever gave out. The watermark is the highest T such that every commit
  * timestamp <= T has been reported applied or aborted; backups read at it. */
 #include <cjson/cJSON.h>
+#include <errno.h>
 #include <openssl/rand.h>
 #include <pthread.h>
 #include <signal.h>
@@ -422,8 +423,9 @@ static int parse_u64(const char *s, uint64_t *out)
 	char *end;
 	if (!s || !*s || *s == '-')
 		return -1;
+	errno = 0;
 	unsigned long long v = strtoull(s, &end, 10);
-	if (*end)
+	if (*end || errno == ERANGE)
 		return -1;
 	*out = v;
 	return 0;

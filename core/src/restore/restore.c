@@ -105,6 +105,14 @@ struct restore_group {
 static int plan_groups(const char *pdir, const struct cairn_manifest *last,
 		       struct restore_group **out, size_t *n, cairn_err *err)
 {
+	struct stat pb;
+	/* -p may be missing, a directory or a link to one; anything else
+	 * (a file, a dangling link) is refused before anything is written. */
+	if (lstat(pdir, &pb) == 0 && (stat(pdir, &pb) < 0 || !S_ISDIR(pb.st_mode)))
+		return cairn_err_set(err,
+				     "%s exists and is not a directory (or a link to one); give "
+				     "-p a new or existing directory",
+				     pdir);
 	struct restore_group *groups = calloc(last->nobjs ? last->nobjs : 1, sizeof *groups);
 	if (!groups)
 		return cairn_err_set(err, "out of memory");
@@ -119,7 +127,9 @@ static int plan_groups(const char *pdir, const struct cairn_manifest *last,
 			return cairn_err_set(err, "out of memory");
 		}
 		struct stat sb;
-		if (stat(g->final, &sb) == 0)
+		/* lstat: a dangling symbolic link named p<N> exists too, and
+		 * would fail only the final rename, after all the work. */
+		if (lstat(g->final, &sb) == 0)
 			return cairn_err_set(err,
 					     "%s already exists; restore into a new directory or "
 					     "move it away first",
