@@ -8,8 +8,8 @@
  * Links: nothing inside a location may be a symbolic link (the root itself
  * may): a listed name, or any component of a name read, stat'ed, written or
  * removed, that is a link is refused naming it, never followed or skipped.
- * Listing goes LIST_DEPTH levels deep, as deep as cairn's layout
- * (<folder>/<object>), holding one directory open per level. */
+ * Listing goes LIST_DEPTH levels deep, deeper than cairn's layout
+ * (<folder>/<object>), with one directory open at a time. */
 #include <cairn/storage.h>
 #include <dirent.h>
 #include <errno.h>
@@ -181,10 +181,12 @@ struct walk {
 	cairn_err *err;
 };
 
-/* How deep a listing goes: a folder, then its objects (docs/FORMAT.md). A
- * deeper directory is no part of any layout cairn writes and is not
- * descended: a tree of thousands nested there costs nothing. */
-#define LIST_DEPTH 2
+/* How deep a listing goes: deeper than any layout cairn writes (a folder,
+ * then its objects: docs/FORMAT.md) or `cairn storage-check` uses, so every
+ * object a caller can name is listed, while a tree of thousands of nested
+ * directories costs nothing. A directory is closed before its
+ * sub-directories are walked: one descriptor at a time, at any depth. */
+#define LIST_DEPTH 8
 
 static int link_err(cairn_err *err, const char *path)
 {
@@ -214,6 +216,8 @@ static int walk_dir(struct walk *w, const char *dir, const char *rel, int depth)
 	}
 	struct dirent *e;
 	int rc = 0;
+	char **subs = NULL; /* pairs: full path, relative name; walked after closedir */
+	size_t nsubs = 0;
 	while (!w->stop && (e = readdir(d)) != NULL) {
 		if (e->d_name[0] == '.')
 			continue;
@@ -231,9 +235,17 @@ static int walk_dir(struct walk *w, const char *dir, const char *rel, int depth)
 			int may_match = strncmp(name, w->prefix, nl < pl ? nl : pl) == 0;
 			if (S_ISLNK(sb.st_mode) && may_match)
 				rc = link_err(w->err, full);
-			else if (S_ISDIR(sb.st_mode) && may_match && depth + 1 < LIST_DEPTH)
-				rc = walk_dir(w, full, name, depth + 1);
-			else if (S_ISREG(sb.st_mode) && strncmp(name, w->prefix, pl) == 0) {
+			else if (S_ISDIR(sb.st_mode) && may_match && depth + 1 < LIST_DEPTH) {
+				char **ns = realloc(subs, (nsubs + 2) * sizeof *ns);
+				if (!ns) {
+					rc = cairn_err_set(w->err, "out of memory");
+				} else {
+					subs = ns;
+					subs[nsubs++] = full;
+					subs[nsubs++] = name;
+					full = name = NULL;
+				}
+			} else if (S_ISREG(sb.st_mode) && strncmp(name, w->prefix, pl) == 0) {
 				int r = w->cb(w->ctx, name, (uint64_t)sb.st_size, w->err);
 				if (r < 0)
 					rc = -1; /* the callback's error, as it set it */
@@ -247,6 +259,13 @@ static int walk_dir(struct walk *w, const char *dir, const char *rel, int depth)
 			break;
 	}
 	closedir(d);
+	for (size_t i = 0; i < nsubs; i += 2) {
+		if (rc == 0 && !w->stop)
+			rc = walk_dir(w, subs[i], subs[i + 1], depth + 1);
+		free(subs[i]);
+		free(subs[i + 1]);
+	}
+	free(subs);
 	return rc;
 }
 
