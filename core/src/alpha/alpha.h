@@ -81,8 +81,6 @@ uint64_t cairn_alpha_write_gen(struct cairn_alpha *a);
 /* At start, before the store is opened: finishes or undoes what a restore
  * cut short left beside dir (the rule is in alpha/restore.c). */
 int cairn_alpha_restore_recover(const char *dir, cairn_err *err);
-/* alpha.c: zero moved past dir's data and its restored predicates claimed. */
-int cairn_alpha_claim_restored(struct cairn_alpha *a, const char *dir, cairn_err *err);
 /* The listBackups query (alpha/listbackups.c): input is the coerced
  * ListBackupsInput; *out a [Manifest] array (the caller's), or -1 with a
  * person-readable error. */

@@ -62,13 +62,14 @@
 #include <unistd.h>
 
 #include "alpha/alpha.h"
+#include "alpha/tablets.h"
 #include "alpha/tasks.h"
 #include "backup/backup.h"
 #include "backup/group.h"
 #include "backup/series.h"
 #include "cluster/zero_client.h"
-#include "format/committimes.h"
 #include "faults.h"
+#include "format/committimes.h"
 #include "jsonfile.h"
 #include "keysel.h"
 #include "log.h"

@@ -184,10 +184,14 @@ int gql_types_compatible(struct tref var, struct tref loc);
 /* "a, b, c": the names of n definitions, for messages. */
 void gql_names_list(const struct cairn_gql_field_def *f, size_t n, char *buf, size_t len);
 
-/* ---- introspect.c ---- */
+/* ---- intro_types.c ---- */
 
 /* The introspection types by name ("__Type"), or NULL. */
 const struct cairn_gql_type_def *gql_intro_type(struct tref name);
+/* All of them (*n of them). */
+const struct cairn_gql_type_def *gql_intro_types(size_t *n);
+
+/* ---- introspect.c ---- */
 /* __schema and __type on the schema's query type, or NULL. */
 const struct cairn_gql_field_def *gql_meta_field(const struct cairn_gql_schema *schema,
 						 const struct cairn_gql_type_def *td,
