@@ -413,7 +413,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.reply(206, o.data[start:end + 1], o.content_type, hdrs)
 
     # ---- uploads ----
-    def finish(self, bucket, name, data, ctype, goog_hash=None):
+    def store_object(self, bucket, name, data, ctype, goog_hash=None):
         """Stores an object (atomically replacing one of the same name) and
         answers its resource; None after answering an error."""
         if goog_hash:
@@ -445,7 +445,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if ut == "media":
             if not q.get("name"):
                 return self.err(400, "Required parameter: name", "required")
-            r = self.finish(bucket, q["name"], body, ctype, self.headers.get("X-Goog-Hash"))
+            r = self.store_object(bucket, q["name"], body, ctype, self.headers.get("X-Goog-Hash"))
             if r is not None:
                 with st.lock:
                     st.stats["simple_uploads"] += 1
@@ -472,7 +472,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if not name:
                 return self.err(400, "Required parameter: name", "required")
             mct = re.search(r"(?im)^content-type:\s*(\S+)", mh)
-            r = self.finish(bucket, name, data, meta.get("contentType") or (mct.group(1) if mct else None),
+            r = self.store_object(bucket, name, data, meta.get("contentType") or (mct.group(1) if mct else None),
                             self.headers.get("X-Goog-Hash"))
             if r is not None:
                 with st.lock:
@@ -562,7 +562,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def complete(self, uid, s, goog_hash=None):
         st = self.store
-        r = self.finish(s["bucket"], s["name"], bytes(s["data"]), s["ctype"], goog_hash)
+        r = self.store_object(s["bucket"], s["name"], bytes(s["data"]), s["ctype"], goog_hash)
         if r is None:
             return
         with st.lock:
@@ -588,6 +588,7 @@ class Handler(http.server.BaseHTTPRequestHandler):
 class Server(http.server.ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    request_queue_size = 128  # clients open many connections at once
 
     def __init__(self, addr, store):
         super().__init__(addr, Handler)

@@ -1,0 +1,106 @@
+"""storage-gcs against the GCS stand-in (tests/servers/gcs_standin.py),
+authenticating with a throw-away service-account key: `cairn storage-check
+gs://...` passes every check (with tokens that live 20 s, so they are
+refreshed during the run, and uploads in 1 MiB resumable chunks); an alpha
+backs up (full, then incremental) to gs://, lsbackup lists both, verify
+passes and restore gives the original export; a key of the same account that
+Google does not know (the signature fails) is refused with one clear error
+naming the account and holding no secret; a read-only account gets a
+permission error; a missing bucket is named as missing."""
+import os
+
+from cairnlib import (PLUGIN_DIR, Alpha, Model, Zero, expect, lit, load_sample, lsbackup, restore, run,
+                      workdir)
+from gcslib import GcsStandIn, ServiceAccount
+
+wd = workdir("storage-gcs")
+sa = ServiceAccount(wd)
+ro = ServiceAccount(wd, name="cairn-reader")
+gcs = GcsStandIn(wd, [sa, ro], ["cairn-backups", "scratch"], read_only=(ro,), token_ttl=20, page_size=100)
+sa.write(gcs.token_uri)
+ro.write(gcs.token_uri)
+ENV = {"GOOGLE_APPLICATION_CREDENTIALS": sa.path}
+PD = ["--plugin_dir", PLUGIN_DIR]
+ini = os.path.join(wd, "gcs.ini")
+with open(ini, "w") as f:
+    f.write("[gcs]\nchunk_mb = 1\n")
+
+
+def loc(bucket, prefix=""):
+    return "gs://%s%s?endpoint=%s" % (bucket, "/" + prefix if prefix else "", gcs.addr)
+
+
+def one_error(p):
+    lines = [l for l in p.stderr.splitlines() if l.strip()]
+    expect(p.returncode != 0 and len(lines) == 1, p.stdout + p.stderr)
+    return lines[0]
+
+
+def no_secrets(text):
+    for line in sa.pem.splitlines()[1:-1] + [sa.key_id]:
+        expect(line not in text, "a secret in the output")
+    for t in open(gcs.token_log).read().split() if os.path.exists(gcs.token_log) else []:
+        expect(t not in text, "a token in the output")
+
+
+try:
+    # The conformance run.
+    p = run(["storage-check", loc("scratch", "check"), "--large_mb", "12", "--objects", "450", "--config", ini] + PD,
+            env=ENV, timeout=600)
+    expect(p.returncode == 0 and "11 passed, 0 failed, 0 skipped" in p.stdout, p.stdout + p.stderr)
+    st = gcs.stats()
+    expect(st["resumable_done"] >= 1 and st["max_chunk"] == 1 << 20 and st["open_sessions"] == 0, st)
+    expect(st["list_pages"] > 5 and st["ranged_gets"] > 0 and st["unauthorized"] == 0, st)
+
+    # Backups to gs:// and back.
+    zero = Zero(wd)
+    alpha = Alpha(wd, zero, env=ENV)
+    model = Model()
+    uids = load_sample(alpha, model, n_people=400)
+    dest = loc("cairn-backups", "prod/alpha")
+    alpha.backup_ok(dest)
+    alpha.mutate("{ delete { <0x%x> <age> * . } set { _:z <name> %s . } }" % (uids[7], lit("zed")))
+    alpha.backup_ok(dest)
+    b = lsbackup(dest, env=ENV)
+    expect([x["type"] for x in b] == ["full", "incremental"], b)
+    want = alpha.export(b[-1]["read_ts"])
+    p = run(["verify", "-l", dest] + PD, env=ENV)
+    expect(p.returncode == 0, p.stdout + p.stderr)
+    out = restore(["-p", os.path.join(wd, "restored"), "-l", dest, "--force_zero=false"], env=ENV)
+    expect(out.returncode == 0, out.stderr)
+    z = Zero(wd, wal=os.path.join(wd, "zw-restored"))
+    z.assign("timestamps", b[-1]["read_ts"])
+    a = Alpha(wd, z, postings=os.path.join(wd, "restored", "p1"))
+    expect(a.export() == want, "the restored export differs")
+    a.stop()
+    z.stop()
+    alpha.stop()
+    zero.stop()
+
+    # A key Google does not know for this account: one clear error, no secret.
+    other = ServiceAccount(os.path.join(wd), name="cairn-backup-other")
+    other.email = sa.email
+    other.write(gcs.token_uri)
+    p = run(["lsbackup", "-l", dest] + PD, env={"GOOGLE_APPLICATION_CREDENTIALS": other.path})
+    msg = one_error(p)
+    expect("google refused the service-account key of " + sa.email in msg and "Invalid JWT Signature" in msg, msg)
+    no_secrets(p.stdout + p.stderr)
+    expect(gcs.stats()["token_refusals"] >= 1)
+
+    # A read-only account may list but not write.
+    p = run(["storage-check", loc("scratch", "ro")] + PD, env={"GOOGLE_APPLICATION_CREDENTIALS": ro.path})
+    expect(p.returncode != 0 and "CAIRN_E_PERMISSION" in p.stdout and ro.email + " may not write" in p.stdout,
+           p.stdout + p.stderr)
+
+    # A missing bucket is named.
+    p = run(["lsbackup", "-l", loc("no-such-bucket")] + PD, env=ENV)
+    msg = one_error(p)
+    expect("bucket no-such-bucket does not exist" in msg, msg)
+    no_secrets(p.stdout + p.stderr)
+    # No key at all: said so.
+    p = run(["lsbackup", "-l", dest] + PD, env={"GOOGLE_APPLICATION_CREDENTIALS": ""})
+    msg = one_error(p)
+    expect("GOOGLE_APPLICATION_CREDENTIALS" in msg, msg)
+finally:
+    gcs.stop()
+print("1 passed, 0 failed")
