@@ -236,6 +236,15 @@ static int gcs_open(const struct cairn_uri *uri, const struct cairn_kv *params,
 		    uri->raw);
 		goto fail;
 	}
+	for (const struct cairn_kv *kv = uri->query; kv && kv->key; kv++)
+		if (strcmp(kv->key, "endpoint") != 0 && strcmp(kv->key, "anonymous") != 0) {
+			cairn_err_set(
+			    err,
+			    "%s: unknown parameter \"%s\" (a gs:// location takes endpoint "
+			    "and anonymous)",
+			    uri->raw, kv->key);
+			goto fail;
+		}
 	st->bucket = strdup(uri->host);
 	while (*path == '/')
 		path++;

@@ -1,13 +1,17 @@
 """storage-gcs against the GCS stand-in (tests/servers/gcs_standin.py),
 authenticating with a throw-away service-account key: `cairn storage-check
 gs://...` passes every check (with tokens that live 20 s, so they are
-refreshed during the run, and uploads in 1 MiB resumable chunks); an alpha
+refreshed during the run, and uploads in 1 MiB resumable chunks); an
+upload of several chunks that is aborted cancels its session and leaves
+nothing, one committed reads back whole and by range; an alpha
 backs up (full, then incremental) to gs://, lsbackup lists both, verify
 passes and restore gives the original export; a key of the same account that
 Google does not know (the signature fails) is refused with one clear error
 naming the account and holding no secret; a read-only account gets a
-permission error; a missing bucket is named as missing."""
+permission error; a missing bucket is named as missing, as are a location
+parameter that is not one and a missing key."""
 import os
+import subprocess
 
 from cairnlib import (PLUGIN_DIR, Alpha, Model, Zero, expect, lit, load_sample, lsbackup, restore, run,
                       workdir)
@@ -51,6 +55,28 @@ try:
     st = gcs.stats()
     expect(st["resumable_done"] >= 1 and st["max_chunk"] == 1 << 20 and st["open_sessions"] == 0, st)
     expect(st["list_pages"] > 5 and st["ranged_gets"] > 0 and st["unauthorized"] == 0, st)
+
+    # An upload of several chunks given up: the session is cancelled, nothing
+    # is left; one committed is read back whole and by range.
+    tool = [os.path.join(os.environ["CAIRN_BUILD_DIR"], "tests", "storage_tool"), "--plugin_dir", PLUGIN_DIR,
+            "--config", ini]
+    data = os.urandom(3 * 1048576 + 777)
+    t = subprocess.run(tool + ["put", loc("scratch"), "t/abandoned", "--abort"], input=data, capture_output=True,
+                       env=dict(os.environ, **ENV), timeout=120)
+    expect(t.returncode == 0, t.stderr)
+    st = gcs.stats()
+    expect(st["sessions_cancelled"] == 1 and st["open_sessions"] == 0, st)
+    t = subprocess.run(tool + ["stat", loc("scratch"), "t/abandoned"], capture_output=True,
+                       env=dict(os.environ, **ENV), timeout=60)
+    expect(t.returncode == 3, (t.returncode, t.stdout, t.stderr))
+    t = subprocess.run(tool + ["put", loc("scratch"), "t/kept"], input=data, capture_output=True,
+                       env=dict(os.environ, **ENV), timeout=120)
+    expect(t.returncode == 0, t.stderr)
+    expect(gcs.stats()["resumable_done"] == st["resumable_done"] + 1)
+    for rng, want in ((None, data), ("1048570:20", data[1048570:1048590]), ("3145000:0", data[3145000:])):
+        t = subprocess.run(tool + ["get", loc("scratch"), "t/kept"] + (["--range", rng] if rng else []),
+                           capture_output=True, env=dict(os.environ, **ENV), timeout=120)
+        expect(t.returncode == 0 and t.stdout == want, (rng, len(t.stdout), t.stderr))
 
     # Backups to gs:// and back.
     zero = Zero(wd)
@@ -97,6 +123,10 @@ try:
     msg = one_error(p)
     expect("bucket no-such-bucket does not exist" in msg, msg)
     no_secrets(p.stdout + p.stderr)
+    # A typo in the location's parameters is refused.
+    p = run(["lsbackup", "-l", dest + "&endpiont=x"] + PD, env=ENV)
+    msg = one_error(p)
+    expect('unknown parameter "endpiont"' in msg, msg)
     # No key at all: said so.
     p = run(["lsbackup", "-l", dest] + PD, env={"GOOGLE_APPLICATION_CREDENTIALS": ""})
     msg = one_error(p)
