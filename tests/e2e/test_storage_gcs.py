@@ -3,7 +3,8 @@ authenticating with a throw-away service-account key: `cairn storage-check
 gs://...` passes every check (with tokens that live 20 s, so they are
 refreshed during the run, and uploads in 1 MiB resumable chunks); an
 upload of several chunks that is aborted cancels its session and leaves
-nothing, one committed reads back whole and by range; an alpha
+nothing, one committed reads back whole and by range; against a stand-in
+answering every 4th request 503 storage-check still passes (retries); an alpha
 backs up (full, then incremental) to gs://, lsbackup lists both, verify
 passes and restore gives the original export; a key of the same account that
 Google does not know (the signature fails) is refused with one clear error
@@ -77,6 +78,21 @@ try:
         t = subprocess.run(tool + ["get", loc("scratch"), "t/kept"] + (["--range", rng] if rng else []),
                            capture_output=True, env=dict(os.environ, **ENV), timeout=120)
         expect(t.returncode == 0 and t.stdout == want, (rng, len(t.stdout), t.stderr))
+
+    # Every 4th storage request answered 503: retried with backoff, all pass.
+    flaky = GcsStandIn(wd, [sa], ["scratch"], name="gcs-flaky", flaky=4, page_size=20)
+    try:
+        fsa = os.path.join(wd, "flaky-key.json")
+        sa.write(flaky.token_uri)
+        os.rename(sa.path, fsa)
+        sa.write(gcs.token_uri)
+        p = run(["storage-check", "gs://scratch/check?endpoint=" + flaky.addr, "--large_mb", "3", "--objects", "60",
+                 "--config", ini] + PD, env={"GOOGLE_APPLICATION_CREDENTIALS": fsa}, timeout=600)
+        expect(p.returncode == 0 and "11 passed, 0 failed, 0 skipped" in p.stdout, p.stdout + p.stderr)
+        fst = flaky.stats()
+        expect(fst["flaky_503"] > 20 and fst["chunks"] >= 3 and fst["open_sessions"] == 0, fst)
+    finally:
+        flaky.stop()
 
     # Backups to gs:// and back.
     zero = Zero(wd)
