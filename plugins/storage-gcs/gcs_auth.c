@@ -148,7 +148,9 @@ void gcs_auth_clear(struct gcs_auth *a)
 		OPENSSL_cleanse(a->token, strlen(a->token));
 		free(a->token);
 	}
-	memset(a, 0, sizeof *a);
+	a->pkey = NULL;
+	a->email = a->key_id = a->token_uri = a->token = NULL;
+	a->token_refresh_at = 0;
 }
 
 /* base64url without padding, as JWS wants it. */

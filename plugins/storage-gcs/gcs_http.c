@@ -205,10 +205,7 @@ static int http_bearer(struct gcs_ctx *c, const struct gcs_req *q, const char *t
 			       errbuf[0] ? errbuf : curl_easy_strerror(cc));
 	}
 	curl_slist_free_all(l);
-	if (rc == 0 || cc == CURLE_OPERATION_TIMEDOUT)
-		pool_put(c, h);
-	else
-		curl_easy_cleanup(h); /* a broken connection is not kept */
+	pool_put(c, h); /* curl drops a connection that broke, keeps the handle */
 	return rc;
 }
 

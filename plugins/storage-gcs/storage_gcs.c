@@ -588,6 +588,8 @@ static int put_chunk(struct cairn_writer *w, int final, cairn_err *err)
 			struct gcs_req s = {.method = "PUT", .url = w->session, .auth = 1};
 			struct gcs_resp sr = {0};
 			gcs_resp_free(&r);
+			if (got < 0 && err && err->code != CAIRN_E_TRANSIENT)
+				return -1; /* no token, say: trying again will not help */
 			if (attempt >= 5)
 				return got < 0
 					   ? -1
