@@ -30,6 +30,7 @@ struct gcs_ctx {
 	char *ca_file;
 	long timeout; /* seconds, each request's deadline */
 	long stall;   /* seconds without a byte before a request is given up */
+	int retries;  /* tries after the first, for transient failures */
 };
 
 struct gcs_req {

@@ -268,7 +268,7 @@ static int fetch_token(struct gcs_ctx *c, int *retry, cairn_err *err)
 	q.body = form;
 	q.body_len = strlen(form);
 	q.content_type = "application/x-www-form-urlencoded";
-	q.timeout = 30;
+	q.timeout = c->timeout < 30 ? c->timeout : 30;
 	if (gcs_http(c, &q, &r, err) < 0) {
 		*retry = 1;
 		cairn_err_prefix(err, "cannot get an oauth token from %s", a->token_uri);
@@ -346,7 +346,7 @@ int gcs_token(struct gcs_ctx *c, char *out, size_t cap, int force, cairn_err *er
 	pthread_mutex_lock(&a->mu);
 	if (force || !a->token || time(NULL) >= a->token_refresh_at) {
 		int retry = 0;
-		for (int i = 0; i < 4; i++) {
+		for (int i = 0; i <= c->retries; i++) {
 			if (i)
 				gcs_backoff(i);
 			rc = fetch_token(c, &retry, err);

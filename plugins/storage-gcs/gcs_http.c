@@ -10,7 +10,6 @@
 
 #include "gcs.h"
 
-#define GCS_ATTEMPTS 6
 #define GCS_BODY_MAX (64u * 1024 * 1024)
 
 const struct cairn_host *gcs_host;
@@ -201,8 +200,10 @@ static int http_bearer(struct gcs_ctx *c, const struct gcs_req *q, const char *t
 		if (p)
 			snprintf(host, sizeof host, "%.*s", (int)n, p + 3);
 		gcs_printable(errbuf);
-		cairn_err_setc(err, CAIRN_E_TRANSIENT, "no answer from %s: %s", host,
-			       errbuf[0] ? errbuf : curl_easy_strerror(cc));
+		cairn_err_setc(err, CAIRN_E_TRANSIENT,
+			       "no answer from %s (%s); check that it is up and reachable, or "
+			       "raise [gcs] request_timeout",
+			       host, errbuf[0] ? errbuf : curl_easy_strerror(cc));
 	}
 	curl_slist_free_all(l);
 	pool_put(c, h); /* curl drops a connection that broke, keeps the handle */
@@ -226,7 +227,7 @@ int gcs_call(struct gcs_ctx *c, const struct gcs_req *q, struct gcs_resp *r, cai
 			t = token;
 		}
 		if (http_bearer(c, q, t, r, err) < 0) {
-			if (attempt >= GCS_ATTEMPTS || r->too_large)
+			if (attempt > c->retries || r->too_large)
 				return -1;
 		} else if (r->status == 401 && t && !refreshed) {
 			/* A token revoked or expired early: get a new one, once. */
@@ -237,7 +238,7 @@ int gcs_call(struct gcs_ctx *c, const struct gcs_req *q, struct gcs_resp *r, cai
 			attempt--;
 			continue;
 		} else if (!(r->status == 408 || r->status == 429 || r->status >= 500) ||
-			   attempt >= GCS_ATTEMPTS) {
+			   attempt > c->retries) {
 			return 0;
 		}
 		gcs_resp_free(r);

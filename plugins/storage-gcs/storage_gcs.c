@@ -185,6 +185,16 @@ static char *full_name(struct cairn_storage *st, const char *name)
 	return xprintf("%s%s", st->prefix, name);
 }
 
+/* gcs_call, naming the object when it fails. */
+static int call(struct cairn_storage *st, const struct gcs_req *q, struct gcs_resp *r,
+		const char *what, const char *name, cairn_err *err)
+{
+	if (gcs_call(&st->c, q, r, err) == 0)
+		return 0;
+	cairn_err_prefix(err, "cannot %s gs://%s/%s", what, st->bucket, name);
+	return -1;
+}
+
 /* ---- open and close ---- */
 
 static void gcs_close(struct cairn_storage *st)
@@ -225,8 +235,9 @@ static int gcs_open(const struct cairn_uri *uri, const struct cairn_kv *params,
 		return cairn_err_set(err, "out of memory");
 	pthread_mutex_init(&st->c.auth.mu, NULL);
 	pthread_mutex_init(&st->c.pool_mu, NULL);
-	st->c.timeout = cfg_long("request_timeout", 300, 5, 86400);
-	st->c.stall = cfg_long("stall_timeout", 60, 5, 3600);
+	st->c.timeout = cfg_long("request_timeout", 300, 1, 86400);
+	st->c.stall = cfg_long("stall_timeout", 60, 1, 3600);
+	st->c.retries = (int)cfg_long("max_retries", 5, 0, 100);
 	st->chunk = (size_t)cfg_long("chunk_mb", CHUNK_DEFAULT >> 20, 1, 1024) << 20;
 	if (!uri->host || !uri->host[0] || uri->port) {
 		cairn_err_set(
@@ -316,7 +327,7 @@ static int gcs_stat(struct cairn_storage *st, const char *name, int *exists, uin
 		goto out;
 	}
 	q.url = url;
-	if (gcs_call(&st->c, &q, &r, err) < 0)
+	if (call(st, &q, &r, "stat", full, err) < 0)
 		goto out;
 	if (r.status == 404 && !bucket_missing(&r)) {
 		rc = 0;
@@ -359,7 +370,7 @@ static int gcs_remove(struct cairn_storage *st, const char *name, cairn_err *err
 		goto out;
 	}
 	q.url = url;
-	if (gcs_call(&st->c, &q, &r, err) < 0)
+	if (call(st, &q, &r, "remove", full, err) < 0)
 		goto out;
 	if (r.status == 204 || r.status == 200 || (r.status == 404 && !bucket_missing(&r)))
 		rc = 0;
@@ -398,7 +409,7 @@ static int gcs_list(struct cairn_storage *st, const char *prefix, cairn_list_cb 
 			goto out;
 		}
 		q.url = url;
-		if (gcs_call(&st->c, &q, &r, err) < 0)
+		if (call(st, &q, &r, "list", full, err) < 0)
 			goto out;
 		if (r.status != 200) {
 			status_err(st, &r, "list", full, err);
@@ -499,7 +510,7 @@ static int start_session(struct cairn_writer *w, cairn_err *err)
 	q.url = url;
 	q.body = body;
 	q.body_len = 2;
-	if (gcs_call(&st->c, &q, &r, err) < 0)
+	if (call(st, &q, &r, "write", w->name, err) < 0)
 		goto out;
 	if (r.status != 200 && r.status != 201) {
 		status_err(st, &r, "write", w->name, err);
@@ -590,7 +601,7 @@ static int put_chunk(struct cairn_writer *w, int final, cairn_err *err)
 			gcs_resp_free(&r);
 			if (got < 0 && err && err->code != CAIRN_E_TRANSIENT)
 				return -1; /* no token, say: trying again will not help */
-			if (attempt >= 5)
+			if (attempt > st->c.retries)
 				return got < 0
 					   ? -1
 					   : cairn_err_setc(err, CAIRN_E_TRANSIENT,
@@ -651,7 +662,7 @@ static int simple_upload(struct cairn_writer *w, cairn_err *err)
 	q.url = url;
 	q.body = w->buf;
 	q.body_len = w->len;
-	if (gcs_call(&st->c, &q, &r, err) < 0)
+	if (call(st, &q, &r, "write", w->name, err) < 0)
 		goto out;
 	if (r.status != 200 && r.status != 201)
 		status_err(st, &r, "write", w->name, err);
@@ -722,7 +733,7 @@ static int fetch_block(struct cairn_reader *rd, cairn_err *err)
 	q.url = url;
 	q.range = range;
 	q.max_body = READ_BLOCK;
-	if (gcs_call(&st->c, &q, &r, err) < 0)
+	if (call(st, &q, &r, "read", rd->name, err) < 0)
 		goto out;
 	if (r.status == 416) { /* at or past the end */
 		rd->end = rd->pos;

@@ -10,9 +10,13 @@ passes and restore gives the original export; a key of the same account that
 Google does not know (the signature fails) is refused with one clear error
 naming the account and holding no secret; a read-only account gets a
 permission error; a missing bucket is named as missing, as are a location
-parameter that is not one and a missing key."""
+parameter that is not one and a missing key; a token or storage endpoint
+that never answers fails at the request deadline ([gcs] request_timeout,
+max_retries), naming the server."""
 import os
+import socket
 import subprocess
+import threading
 
 from cairnlib import (PLUGIN_DIR, Alpha, Model, Zero, expect, lit, load_sample, lsbackup, restore, run,
                       workdir)
@@ -143,6 +147,38 @@ try:
     p = run(["lsbackup", "-l", dest + "&endpiont=x"] + PD, env=ENV)
     msg = one_error(p)
     expect('unknown parameter "endpiont"' in msg, msg)
+    # A server that accepts and never answers, as the token endpoint and as
+    # the storage endpoint: each request ends at its deadline, is retried
+    # max_retries times, and the command fails naming the server.
+    hung = socket.socket()
+    hung.bind(("127.0.0.1", 0))
+    hung.listen(64)
+    held = []
+
+    def hold():
+        while True:
+            try:
+                held.append(hung.accept()[0])
+            except OSError:
+                return
+    threading.Thread(target=hold, daemon=True).start()
+    haddr = "http://127.0.0.1:%d" % hung.getsockname()[1]
+    hini = os.path.join(wd, "hung.ini")
+    with open(hini, "w") as f:
+        f.write("[gcs]\nrequest_timeout = 2\nmax_retries = 1\n")
+    hk = ServiceAccount(wd, name="cairn-hung")
+    hk.write(haddr + "/token")
+    p = run(["lsbackup", "-l", dest, "--config", hini] + PD, env={"GOOGLE_APPLICATION_CREDENTIALS": hk.path},
+            timeout=120)
+    msg = one_error(p)
+    expect("cannot get an oauth token from %s/token: no answer from 127.0.0.1:" % haddr in msg and
+           "raise [gcs] request_timeout" in msg, msg)
+    p = run(["lsbackup", "-l", "gs://cairn-backups?endpoint=" + haddr, "--config", hini] + PD, env=ENV, timeout=120)
+    msg = one_error(p)
+    expect("no answer from 127.0.0.1:%d" % hung.getsockname()[1] in msg, msg)
+    no_secrets(p.stdout + p.stderr)
+    hung.close()
+
     # No key at all: said so.
     p = run(["lsbackup", "-l", dest] + PD, env={"GOOGLE_APPLICATION_CREDENTIALS": ""})
     msg = one_error(p)
