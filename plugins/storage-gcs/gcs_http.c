@@ -64,6 +64,8 @@ static size_t on_body(char *p, size_t sz, size_t n, void *ud)
 		char *nb;
 		while (cap < r->len + len + 1)
 			cap *= 2;
+		if (cap > x->max + 1) /* a full read block, not twice one */
+			cap = x->max + 1;
 		nb = realloc(r->body, cap);
 		if (!nb)
 			return 0;

@@ -718,6 +718,8 @@ static int fetch_block(struct cairn_reader *rd, cairn_err *err)
 	int rc = -1;
 	if (want > READ_BLOCK)
 		want = READ_BLOCK;
+	free(rd->buf); /* read to its end: one block held at a time, not two */
+	rd->buf = NULL;
 	rd->len = rd->off = 0;
 	if (rd->pos >= rd->end || want == 0) {
 		rd->end = rd->pos;
@@ -774,7 +776,6 @@ static int fetch_block(struct cairn_reader *rd, cairn_err *err)
 		r.len = (size_t)want;
 	if (r.len == 0)
 		rd->end = rd->pos;
-	free(rd->buf);
 	rd->buf = r.body;
 	rd->len = r.len;
 	r.body = NULL;

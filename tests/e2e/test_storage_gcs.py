@@ -3,7 +3,8 @@ authenticating with a throw-away service-account key: `cairn storage-check
 gs://...` passes every check (with tokens that live 20 s, so they are
 refreshed during the run, and uploads in 1 MiB resumable chunks); an
 upload of several chunks that is aborted cancels its session and leaves
-nothing, one committed reads back whole and by range; against a stand-in
+nothing, one committed reads back whole and by range; 96 MiB written and
+read back through storage_tool with its peak memory under 48 MiB; against a stand-in
 answering every 4th request 503 storage-check still passes (retries); an alpha
 backs up (full, then incremental) to gs://, lsbackup lists both, verify
 passes and restore gives the original export; a key of the same account that
@@ -16,9 +17,10 @@ max_retries), naming the server."""
 import os
 import socket
 import subprocess
+import sys
 import threading
 
-from cairnlib import (PLUGIN_DIR, Alpha, Model, Zero, expect, lit, load_sample, lsbackup, restore, run,
+from cairnlib import (PLUGIN_DIR, SANITIZE, Alpha, Model, Zero, expect, lit, load_sample, lsbackup, restore, run,
                       workdir)
 from gcslib import GcsStandIn, ServiceAccount
 
@@ -82,6 +84,41 @@ try:
         t = subprocess.run(tool + ["get", loc("scratch"), "t/kept"] + (["--range", rng] if rng else []),
                            capture_output=True, env=dict(os.environ, **ENV), timeout=120)
         expect(t.returncode == 0 and t.stdout == want, (rng, len(t.stdout), t.stderr))
+
+    # 96 MiB through one writer and one reader: each holds a chunk or a
+    # block, never the object (peak RSS of storage_tool well under its size).
+    measure = ("import hashlib, resource, subprocess, sys\n"
+               "mode, n = sys.argv[1], int(sys.argv[2])\n"
+               "h = hashlib.sha256()\n"
+               "if mode == 'put':\n"
+               "    p = subprocess.Popen(sys.argv[3:], stdin=subprocess.PIPE)\n"
+               "    block = bytes(range(256)) * 4096\n"
+               "    for i in range(n):\n"
+               "        b = bytes([i % 251]) + block[1:]\n"
+               "        h.update(b)\n"
+               "        p.stdin.write(b)\n"
+               "    p.stdin.close()\n"
+               "    rc = p.wait()\n"
+               "else:\n"
+               "    p = subprocess.Popen(sys.argv[3:], stdout=subprocess.PIPE)\n"
+               "    for b in iter(lambda: p.stdout.read(1 << 20), b''):\n"
+               "        h.update(b)\n"
+               "    rc = p.wait()\n"
+               "print(rc, h.hexdigest(), resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n")
+    res = {}
+    for mode in ("put", "get"):
+        m = subprocess.run([sys.executable, "-c", measure, mode, "96"] + tool + [mode, loc("scratch"), "t/big"],
+                           capture_output=True, text=True, env=dict(os.environ, **ENV), timeout=300)
+        rc, digest, rss_kib = m.stdout.split()
+        expect(rc == "0", m.stderr)
+        res[mode] = (digest, int(rss_kib))
+    expect(res["put"][0] == res["get"][0], res)
+    print("96 MiB through storage_tool, peak RSS KiB: put %d, get %d" % (res["put"][1], res["get"][1]))
+    if not SANITIZE:  # ASan's shadow memory and quarantine are not the driver's
+        expect(res["put"][1] < 48 * 1024 and res["get"][1] < 48 * 1024, res)
+    t = subprocess.run(tool + ["rm", loc("scratch"), "t/big"], capture_output=True, env=dict(os.environ, **ENV),
+                       timeout=60)
+    expect(t.returncode == 0, t.stderr)
 
     # Every 4th storage request answered 503: retried with backoff, all pass.
     flaky = GcsStandIn(wd, [sa], ["scratch"], name="gcs-flaky", flaky=4, page_size=20)
