@@ -31,7 +31,9 @@ listed as read-only gets 403 on writes. Errors are Google's JSON error
 bodies: {"error": {"code", "message", "errors": [{"message", "domain",
 "reason"}]}}. A missing bucket is 404 "The specified bucket does not
 exist."; a missing object 404 "No such object: B/O". crc32c (computed here
-in Python) is given only for objects up to 16 MiB, md5Hash always.
+in Python) is given only for objects up to 16 MiB, md5Hash always. Not
+modelled: the fields parameter (whole resources are answered), delimiter
+listings, preconditions (ifGenerationMatch), buckets' own API, ACLs.
 
 Usage: gcs_standin.py CONFIG.json [--port-file FILE]
   {
