@@ -26,10 +26,10 @@ expect(p.returncode != 0 and "unknown flag --postngs" in p.stderr, p.stderr)
 p = run(["plugins", "--plugin_dir", PLUGIN_DIR])
 expect(p.returncode == 0, p.stderr)
 rows = {line.split()[2]: line.split() for line in p.stdout.splitlines()[1:]}
-expect(set(rows) == {"storage-nfs", "storage-s3", "storage-minio", "storage-azure", "keys-file", "keys-vault"}, rows)
+expect(set(rows) == {"storage-nfs", "storage-s3", "storage-minio", "storage-azure", "storage-gcs", "keys-file", "keys-vault"}, rows)
 expect(rows["storage-nfs"][1] == "storage" and rows["storage-nfs"][3] == "file" and rows["storage-nfs"][4] == "1.1")
 expect(rows["storage-s3"][3] == "s3" and rows["storage-minio"][3] == "minio")
-for name in ("storage-nfs", "storage-s3", "storage-minio", "storage-azure"):
+for name in ("storage-nfs", "storage-s3", "storage-minio", "storage-azure", "storage-gcs"):
     expect(rows[name][5] == "ranged_read", rows[name])
 expect(rows["keys-vault"][1] == "keys")
 
@@ -75,7 +75,7 @@ build = os.environ["CAIRN_BUILD_DIR"]
 prefix = os.path.join(wd, "prefix")
 subprocess.run(["cmake", "--install", build, "--prefix", prefix], check=True, capture_output=True)
 installed = os.path.join(prefix, "bin", "cairn")
-for so in ("storage-nfs", "storage-s3", "storage-minio", "storage-azure", "keys-file", "keys-vault"):
+for so in ("storage-nfs", "storage-s3", "storage-minio", "storage-azure", "storage-gcs", "keys-file", "keys-vault"):
     expect(os.path.exists(os.path.join(prefix, "lib", "cairn", "plugins", so + ".so")), so)
 for h in ("plugin.h", "storage.h", "keys.h"):
     expect(os.path.exists(os.path.join(prefix, "include", "cairn", h)), h)

@@ -24,12 +24,13 @@ expect(p.returncode == 0, p.stdout + p.stderr)
 lines = p.stdout.splitlines()
 expect(lines[0].split() == ["FILE", "KIND", "NAME", "SCHEMES|OPTIONS", "ABI", "FEATURES", "VERSION"], lines[0])
 rows = {os.path.basename(l.split()[0]): l for l in lines[1:]}
-expect(set(rows) == {"storage-nfs.so", "storage-s3.so", "storage-minio.so", "storage-azure.so", "keys-file.so",
+expect(set(rows) == {"storage-nfs.so", "storage-s3.so", "storage-minio.so", "storage-azure.so", "storage-gcs.so", "keys-file.so",
                      "keys-vault.so", "junk.so", "wrong-abi.so", "no-entry.so"}, rows)
 want = {"storage-nfs.so": ("storage", "storage-nfs", "file"),
         "storage-s3.so": ("storage", "storage-s3", "s3"),
         "storage-minio.so": ("storage", "storage-minio", "minio"),
         "storage-azure.so": ("storage", "storage-azure", "azure"),
+        "storage-gcs.so": ("storage", "storage-gcs", "gs"),
         "keys-file.so": ("keys", "keys-file", "encryption_key_file")}
 for f, (kind, name, schemes) in want.items():
     cols = rows[f].split()
