@@ -84,7 +84,7 @@ p = subprocess.run([installed, "plugins"], capture_output=True, text=True, env=e
 expect(p.returncode == 0, p.stderr)
 expect(os.path.join(prefix, "lib", "cairn", "plugins") in os.path.realpath(p.stdout.splitlines()[1].split()[0]) or \
     "prefix/bin/../lib/cairn/plugins" in p.stdout or prefix in p.stdout, p.stdout)
-expect(len(p.stdout.splitlines()) == 7, p.stdout)
+expect(len(p.stdout.splitlines()) == 8, p.stdout)
 
 # A vendor's plugin, compiled against the installed SDK only.
 src = os.path.join(wd, "azure.c")
