@@ -22,6 +22,10 @@ wd = workdir("azure-faults")
 az = azurite.Azurite().start()
 stats = {"n": 0, "busy": 0, "dropped": 0}
 lock = threading.Lock()
+# A request answered 503 is let through when it is tried again: with several
+# threads sharing the count, "every third" could otherwise hit one request's
+# every retry (a test of retrying, not of giving up).
+failed_once = set()
 
 
 class Proxy(http.server.BaseHTTPRequestHandler):
@@ -41,7 +45,14 @@ class Proxy(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
-        if n % 3 == 0:
+        key = (self.command, self.path, self.headers.get("x-ms-range"))
+        with lock:
+            busy = n % 3 == 0 and key not in failed_once
+            if busy:
+                failed_once.add(key)
+            else:
+                failed_once.discard(key)
+        if busy:
             with lock:
                 stats["busy"] += 1
             msg = b'<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code><Message>busy</Message></Error>'
