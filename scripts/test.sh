@@ -5,6 +5,8 @@
 #      and runs every test again;
 #   3. builds it as a packager would (Release, -O3) and with clang, and runs
 #      the unit tests in each.
+# Tests run as many at a time as there are cores; those that measure time,
+# memory or descriptors run alone (RUN_SERIAL, tests/CMakeLists.txt).
 # Every build treats warnings as errors (CAIRN_WERROR), and every C file must
 # match .clang-format. Extra arguments go to every ctest run (e.g. -R backup,
 # -L unit).
@@ -28,10 +30,10 @@ build build-release -DCMAKE_BUILD_TYPE=Release
 CC=clang build build-clang -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
 echo "== tests (normal build)"
-ctest --test-dir build --output-on-failure -j1 "$@" || status=1
+ctest --test-dir build --output-on-failure -j"$jobs" "$@" || status=1
 echo "== tests (ASan+UBSan build)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	ctest --test-dir build-asan --output-on-failure -j1 "$@" || status=1
+	ctest --test-dir build-asan --output-on-failure -j"$jobs" "$@" || status=1
 echo "== unit tests (Release build)"
 ctest --test-dir build-release --output-on-failure -j"$jobs" -L unit "$@" || status=1
 echo "== unit tests (clang build)"
