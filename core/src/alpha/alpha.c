@@ -471,10 +471,11 @@ static int alter_parse(const struct cairn_http_req *req, struct cairn_http_resp 
 		why = "the body names no operation";
 	if (!why && attr && !*attr->valuestring)
 		why = "the predicate name is empty";
-	if (!why && attr && strlen(attr->valuestring) > CAIRN_MAX_PRED) {
+	size_t len = !why && attr ? strlen(attr->valuestring) : 0;
+	if (len > CAIRN_MAX_PRED) {
 		cJSON_Delete(in);
 		cairn_http_error(resp, 400, "predicate name is %zu bytes; the limit is %d bytes",
-				 strlen(attr->valuestring), CAIRN_MAX_PRED);
+				 len, CAIRN_MAX_PRED);
 		return -1;
 	}
 	if (why) {
