@@ -104,7 +104,7 @@ static void a_broken_series_hint_never_suggests_backup_num_0(void)
 	add(&f, "s", 2, 10, 20);
 	add(&f, "s", 4, 30, 40);
 	CHECK(chain(&f, "s", 0, &err) == -1);
-	CHECK_CONTAINS(err.msg, "restore with --backup_num 2");
+	CHECK_CONTAINS(err.msg, "restore up to backup 2 (--backup_num");
 	CHECK(chain(&f, "s", 2, &err) == 2);
 	fixture_free(&f);
 }
@@ -117,7 +117,7 @@ static void broken_series_are_refused(void)
 	add(&f, "s", 1, 0, 10);
 	add(&f, "s", 3, 20, 30);
 	CHECK(chain(&f, "s", 0, &err) == -1);
-	CHECK_CONTAINS(err.msg, "backup 2 of 3 is missing; restore with --backup_num 1");
+	CHECK_CONTAINS(err.msg, "backup 2 of 3 is missing; restore up to backup 1 (--backup_num");
 	CHECK(chain(&f, "s", 1, &err) == 1); /* what the hint promises works */
 	fixture_free(&f);
 

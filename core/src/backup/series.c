@@ -190,8 +190,9 @@ int cairn_series_chain(const struct cairn_backup_set *set, const char *backup_id
 			else
 				cairn_err_set(err,
 					      "series %s is broken: backup %llu of %llu is "
-					      "missing%s; restore with --backup_num %llu or find "
-					      "the missing folder",
+					      "missing%s; restore up to backup %llu (--backup_num, "
+					      "or backupNum in the mutation) or find the missing "
+					      "folder",
 					      id, (unsigned long long)k + 1,
 					      (unsigned long long)max, hint, (unsigned long long)k);
 			goto fail;
