@@ -4,3 +4,5 @@ cairn_py_test(e2e_watermark_survives_faults e2e/test_watermark_survives_faults.p
 cairn_py_test(e2e_mutate_100k_mixed e2e/test_mutate_100k_mixed.py)
 cairn_py_test(e2e_restore_large_chain e2e/test_restore_large_chain.py)
 cairn_py_test(e2e_restore_fails_half_way e2e/test_restore_fails_half_way.py)
+cairn_unit_test(test_atrest ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_atrest.c)
+target_compile_definitions(test_atrest PRIVATE TEST_TMP="${CMAKE_BINARY_DIR}/tests")

@@ -1,0 +1,305 @@
+/* atrest.c — encryption at rest of a postings directory (atrest.h,
+ * docs/AT-REST.md). */
+/* SHA256_Init and friends: the keyed tags are HMAC-SHA256 from contexts
+ * keyed once (EVP would look the digest up and allocate on every call, and
+ * every mutation and restore record computes one). */
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include "store/atrest.h"
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/kdf.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "jsonfile.h"
+
+#define NONCE_LEN 12
+#define GCM_TAG_LEN 16
+/* Predicate tags cached by name: a direct-mapped table. */
+#define TAG_CACHE 512
+#define TAG_CACHE_NAME 64
+
+struct tag_entry {
+	unsigned char plen; /* 0: empty */
+	char name[TAG_CACHE_NAME];
+	unsigned char tag[CAIRN_TAG_LEN];
+};
+
+struct cairn_atrest {
+	unsigned char vkey[32];		/* AES-256-GCM: values and files */
+	unsigned char fp[CAIRN_FP_LEN]; /* public: recorded in the directory */
+	SHA256_CTX hin, hout;		/* HMAC-SHA256 with the tag key, keyed */
+	pthread_mutex_t mu;
+	struct tag_entry cache[TAG_CACHE];
+};
+
+struct cairn_sealer {
+	EVP_CIPHER_CTX *enc, *dec;
+	const struct cairn_atrest *ar;
+};
+
+static int hkdf(const unsigned char *key, size_t len, const char *label, unsigned char *out,
+		size_t outlen)
+{
+	EVP_PKEY_CTX *c = EVP_PKEY_CTX_new_id(EVP_PKEY_HKDF, NULL);
+	static const unsigned char salt[] = "cairn postings at rest";
+	int ok =
+	    c && EVP_PKEY_derive_init(c) > 0 && EVP_PKEY_CTX_set_hkdf_md(c, EVP_sha256()) > 0 &&
+	    EVP_PKEY_CTX_set1_hkdf_salt(c, salt, (int)sizeof salt - 1) > 0 &&
+	    EVP_PKEY_CTX_set1_hkdf_key(c, key, (int)len) > 0 &&
+	    EVP_PKEY_CTX_add1_hkdf_info(c, (const unsigned char *)label, (int)strlen(label)) > 0 &&
+	    EVP_PKEY_derive(c, out, &outlen) > 0;
+	EVP_PKEY_CTX_free(c);
+	return ok ? 0 : -1;
+}
+
+int cairn_atrest_new(const unsigned char *key, size_t len, struct cairn_atrest **out,
+		     cairn_err *err)
+{
+	unsigned char tkey[32], pad[64];
+	*out = NULL;
+	if (len != 16 && len != 24 && len != 32)
+		return cairn_err_set(err, "an encryption key of %zu bytes; AES needs 16, 24 or 32",
+				     len);
+	struct cairn_atrest *ar = calloc(1, sizeof *ar);
+	if (!ar)
+		return cairn_err_set(err, "out of memory");
+	if (hkdf(key, len, "cairn at-rest value key v1", ar->vkey, sizeof ar->vkey) < 0 ||
+	    hkdf(key, len, "cairn at-rest tag key v1", tkey, sizeof tkey) < 0 ||
+	    hkdf(key, len, "cairn at-rest key fingerprint v1", ar->fp, sizeof ar->fp) < 0) {
+		OPENSSL_cleanse(ar, sizeof *ar);
+		free(ar);
+		return cairn_err_set(err, "cannot derive the at-rest keys (OpenSSL HKDF failed)");
+	}
+	memset(pad, 0x36, sizeof pad);
+	for (size_t i = 0; i < sizeof tkey; i++)
+		pad[i] ^= tkey[i];
+	SHA256_Init(&ar->hin);
+	SHA256_Update(&ar->hin, pad, sizeof pad);
+	memset(pad, 0x5c, sizeof pad);
+	for (size_t i = 0; i < sizeof tkey; i++)
+		pad[i] ^= tkey[i];
+	SHA256_Init(&ar->hout);
+	SHA256_Update(&ar->hout, pad, sizeof pad);
+	OPENSSL_cleanse(tkey, sizeof tkey);
+	OPENSSL_cleanse(pad, sizeof pad);
+	pthread_mutex_init(&ar->mu, NULL);
+	*out = ar;
+	return 0;
+}
+
+void cairn_atrest_free(struct cairn_atrest *ar)
+{
+	if (!ar)
+		return;
+	pthread_mutex_destroy(&ar->mu);
+	OPENSSL_cleanse(ar, sizeof *ar);
+	free(ar);
+}
+
+const unsigned char *cairn_atrest_fp(const struct cairn_atrest *ar) { return ar->fp; }
+
+void cairn_atrest_fp_hex(const unsigned char fp[CAIRN_FP_LEN], char out[2 * CAIRN_FP_LEN + 1])
+{
+	for (size_t i = 0; i < CAIRN_FP_LEN; i++)
+		snprintf(out + 2 * i, 3, "%02x", fp[i]);
+}
+
+/* HMAC-SHA256(tag key, domain || data), truncated. */
+static void mac(const struct cairn_atrest *ar, unsigned char domain, const void *data, size_t len,
+		unsigned char out[CAIRN_TAG_LEN])
+{
+	unsigned char inner[SHA256_DIGEST_LENGTH];
+	SHA256_CTX c = ar->hin;
+	SHA256_Update(&c, &domain, 1);
+	SHA256_Update(&c, data, len);
+	SHA256_Final(inner, &c);
+	c = ar->hout;
+	SHA256_Update(&c, inner, sizeof inner);
+	SHA256_Final(inner, &c);
+	memcpy(out, inner, CAIRN_TAG_LEN);
+}
+
+void cairn_atrest_obj_tag(const struct cairn_atrest *ar, const void *obj, size_t olen,
+			  unsigned char out[CAIRN_TAG_LEN])
+{
+	mac(ar, 'o', obj, olen, out);
+}
+
+void cairn_atrest_pred_tag(struct cairn_atrest *ar, const char *pred, size_t plen,
+			   unsigned char out[CAIRN_TAG_LEN])
+{
+	if (plen == 0 || plen > TAG_CACHE_NAME) {
+		mac(ar, 'p', pred, plen, out);
+		return;
+	}
+	uint32_t h = 2166136261u;
+	for (size_t i = 0; i < plen; i++)
+		h = (h ^ (unsigned char)pred[i]) * 16777619u;
+	struct tag_entry *e = &ar->cache[h % TAG_CACHE];
+	pthread_mutex_lock(&ar->mu);
+	if (e->plen == plen && !memcmp(e->name, pred, plen)) {
+		memcpy(out, e->tag, CAIRN_TAG_LEN);
+		pthread_mutex_unlock(&ar->mu);
+		return;
+	}
+	pthread_mutex_unlock(&ar->mu);
+	mac(ar, 'p', pred, plen, out);
+	pthread_mutex_lock(&ar->mu);
+	e->plen = (unsigned char)plen;
+	memcpy(e->name, pred, plen);
+	memcpy(e->tag, out, CAIRN_TAG_LEN);
+	pthread_mutex_unlock(&ar->mu);
+}
+
+struct cairn_sealer *cairn_sealer_new(const struct cairn_atrest *ar)
+{
+	struct cairn_sealer *s = calloc(1, sizeof *s);
+	if (!s)
+		return NULL;
+	s->ar = ar;
+	s->enc = EVP_CIPHER_CTX_new();
+	s->dec = EVP_CIPHER_CTX_new();
+	if (!s->enc || !s->dec ||
+	    EVP_EncryptInit_ex(s->enc, EVP_aes_256_gcm(), NULL, ar->vkey, NULL) != 1 ||
+	    EVP_DecryptInit_ex(s->dec, EVP_aes_256_gcm(), NULL, ar->vkey, NULL) != 1) {
+		cairn_sealer_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+void cairn_sealer_free(struct cairn_sealer *s)
+{
+	if (!s)
+		return;
+	EVP_CIPHER_CTX_free(s->enc);
+	EVP_CIPHER_CTX_free(s->dec);
+	free(s);
+}
+
+int cairn_seal(struct cairn_sealer *s, const void *aad, size_t aadlen, const void *head,
+	       size_t hlen, const void *body, size_t blen, unsigned char *out)
+{
+	int n = 0;
+	unsigned char *ct = out + NONCE_LEN;
+	if (hlen + blen > (size_t)1 << 30 || RAND_bytes(out, NONCE_LEN) != 1 ||
+	    EVP_EncryptInit_ex(s->enc, NULL, NULL, NULL, out) != 1 ||
+	    (aadlen && EVP_EncryptUpdate(s->enc, NULL, &n, aad, (int)aadlen) != 1) ||
+	    (hlen && EVP_EncryptUpdate(s->enc, ct, &n, head, (int)hlen) != 1) ||
+	    (blen && EVP_EncryptUpdate(s->enc, ct + hlen, &n, body, (int)blen) != 1) ||
+	    EVP_EncryptFinal_ex(s->enc, ct + hlen + blen, &n) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(s->enc, EVP_CTRL_GCM_GET_TAG, GCM_TAG_LEN, ct + hlen + blen) != 1)
+		return -1;
+	return 0;
+}
+
+int cairn_unseal(struct cairn_sealer *s, const void *aad, size_t aadlen, const unsigned char *in,
+		 size_t inlen, unsigned char *out)
+{
+	int n = 0;
+	if (inlen < CAIRN_SEAL_OVER || inlen - CAIRN_SEAL_OVER > (size_t)1 << 30)
+		return -1;
+	size_t len = inlen - CAIRN_SEAL_OVER;
+	if (EVP_DecryptInit_ex(s->dec, NULL, NULL, NULL, in) != 1 ||
+	    (aadlen && EVP_DecryptUpdate(s->dec, NULL, &n, aad, (int)aadlen) != 1) ||
+	    (len && EVP_DecryptUpdate(s->dec, out, &n, in + NONCE_LEN, (int)len) != 1) ||
+	    EVP_CIPHER_CTX_ctrl(s->dec, EVP_CTRL_GCM_SET_TAG, GCM_TAG_LEN,
+				(void *)(in + NONCE_LEN + len)) != 1 ||
+	    EVP_DecryptFinal_ex(s->dec, out + len, &n) != 1)
+		return -1;
+	return 0;
+}
+
+/* A sealed file: this magic line, then nonce, ciphertext and tag. */
+#define FILE_MAGIC "cairn-sealed v1\n"
+#define FILE_MAGIC_LEN (sizeof FILE_MAGIC - 1)
+
+static const char *base_name(const char *path)
+{
+	const char *s = strrchr(path, '/');
+	return s ? s + 1 : path;
+}
+
+int cairn_atrest_write_file(const struct cairn_atrest *ar, const char *path, const void *data,
+			    size_t len, cairn_err *err)
+{
+	return cairn_atrest_write_file_as(ar, path, base_name(path), data, len, err);
+}
+
+int cairn_atrest_write_file_as(const struct cairn_atrest *ar, const char *path, const char *name,
+			       const void *data, size_t len, cairn_err *err)
+{
+	if (!ar)
+		return cairn_write_file_atomic(path, data, len, err);
+	struct cairn_sealer *s = cairn_sealer_new(ar);
+	unsigned char *buf = malloc(FILE_MAGIC_LEN + len + CAIRN_SEAL_OVER);
+	int rc = -1;
+	if (!s || !buf)
+		cairn_err_set(err, "out of memory");
+	else if (memcpy(buf, FILE_MAGIC, FILE_MAGIC_LEN),
+		 cairn_seal(s, name, strlen(name), NULL, 0, data, len, buf + FILE_MAGIC_LEN) < 0)
+		cairn_err_set(err, "cannot seal %s (OpenSSL failed)", path);
+	else
+		rc =
+		    cairn_write_file_atomic(path, buf, FILE_MAGIC_LEN + len + CAIRN_SEAL_OVER, err);
+	cairn_sealer_free(s);
+	free(buf);
+	return rc;
+}
+
+int cairn_atrest_read_file(const struct cairn_atrest *ar, const char *path, size_t max, char **data,
+			   size_t *len, cairn_err *err)
+{
+	char *raw = NULL;
+	size_t n = 0;
+	*data = NULL;
+	int got = cairn_read_file(path, max + FILE_MAGIC_LEN + CAIRN_SEAL_OVER, &raw, &n, err);
+	if (got != 0)
+		return got;
+	int sealed = n >= FILE_MAGIC_LEN && !memcmp(raw, FILE_MAGIC, FILE_MAGIC_LEN);
+	if (!ar && !sealed) {
+		*data = raw;
+		if (len)
+			*len = n;
+		return 0;
+	}
+	if (!ar || !sealed) {
+		free(raw);
+		return cairn_err_set(err,
+				     ar ? "%s is not encrypted but this postings directory is; "
+					  "remove it or restore the directory again"
+					: "%s is encrypted at rest; start with the key it was "
+					  "written with",
+				     path);
+	}
+	size_t plen =
+	    n >= FILE_MAGIC_LEN + CAIRN_SEAL_OVER ? n - FILE_MAGIC_LEN - CAIRN_SEAL_OVER : 0;
+	struct cairn_sealer *s = cairn_sealer_new(ar);
+	char *out = malloc(plen + 1);
+	const char *name = base_name(path);
+	int rc = -1;
+	if (!out || !s)
+		cairn_err_set(err, "out of memory");
+	else if (n < FILE_MAGIC_LEN + CAIRN_SEAL_OVER ||
+		 cairn_unseal(s, name, strlen(name), (unsigned char *)raw + FILE_MAGIC_LEN,
+			      n - FILE_MAGIC_LEN, (unsigned char *)out) < 0)
+		cairn_err_set(err, "%s is damaged or was written with another key", path);
+	else {
+		out[plen] = 0;
+		*data = out;
+		if (len)
+			*len = plen;
+		out = NULL;
+		rc = 0;
+	}
+	cairn_sealer_free(s);
+	free(out);
+	free(raw);
+	return rc;
+}
