@@ -124,8 +124,12 @@ int main(void)
 	cairn_atrest_pred_tag(a1, "name", 4, t2);
 	cairn_atrest_pred_tag(a2, "name", 4, t3);
 	CHECK(!memcmp(t1, t2, sizeof t1) && memcmp(t1, t3, sizeof t1));
-	cairn_atrest_obj_tag(a1, "name", 4, t2);
+	unsigned char ts1[CAIRN_TAG_LEN + 8] = {0}, ts2[CAIRN_TAG_LEN + 8] = {0};
+	ts2[CAIRN_TAG_LEN + 7] = 1;
+	cairn_atrest_obj_tag(a1, ts1, "name", 4, t2);
 	CHECK(memcmp(t1, t2, sizeof t1) != 0); /* object and predicate domains differ */
+	cairn_atrest_obj_tag(a1, ts2, "name", 4, t3);
+	CHECK(memcmp(t2, t3, sizeof t2) != 0); /* the same object of another triple */
 
 	/* A store: the same reads as a plain one. */
 	char plain[512], enc[512], conv[512];

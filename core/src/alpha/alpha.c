@@ -1214,6 +1214,10 @@ static const struct cairn_flag flags[] = {
     {"postings", 'p', "p", "postings directory (LMDB)", 0},
     {"zero", 'z', "localhost:6080", "zero's HTTP address", 0},
     CAIRN_KEY_FLAGS,
+    {"at_rest", 0, "true",
+     "with a key: encrypt the postings directory at rest too (docs/AT-REST.md); false keeps "
+     "a plain one plain and the key for backups only",
+     CAIRN_FLAG_BOOL},
     {"my", 0, NULL, "host:port this alpha advertises to the cluster (default: --http)", 0},
     CAIRN_ACCESS_FLAGS("/admin, /alter, /export"),
     CAIRN_TLS_FLAGS,
@@ -1278,7 +1282,8 @@ int cairn_cmd_alpha(int argc, char **argv)
 	if (cairn_key_load(o.kv, a.key, &a.key_len, &err) < 0)
 		goto out;
 	/* The key protects the postings too (docs/AT-REST.md). */
-	if (a.key_len && cairn_atrest_new(a.key, a.key_len, &a.atrest, &err) < 0)
+	if (a.key_len && cairn_opt_bool(&o, "at_rest") != 0 &&
+	    cairn_atrest_new(a.key, a.key_len, &a.atrest, &err) < 0)
 		goto out;
 	const char *dir = cairn_opt(&o, "postings");
 	if (cairn_alpha_restore_recover(dir, &err) < 0 ||
@@ -1307,7 +1312,10 @@ int cairn_cmd_alpha(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	cairn_info("serving group %u on %s, postings in %s, zero at %s%s", a.group, a.http_addr,
-		   dir, a.zero, a.key_len ? ", postings and backups encrypted" : "");
+		   dir, a.zero,
+		   a.atrest    ? ", postings and backups encrypted"
+		   : a.key_len ? ", backups encrypted"
+			       : "");
 	while (!stop_flag)
 		usleep(100000);
 	cairn_info("shutting down");

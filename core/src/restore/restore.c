@@ -45,6 +45,10 @@ static const struct cairn_flag restore_flags[] = {
     {"location", 'l', NULL, "where the backups are (directory or URI)", 0},
     {"zero", 'z', NULL, "zero to move past the restored timestamp and uids", 0},
     {"force_zero", 0, "true", "refuse to run without --zero", CAIRN_FLAG_BOOL},
+    {"at_rest", 0, "true",
+     "with a key: write p1, p2, ... encrypted at rest (docs/AT-REST.md); false writes them "
+     "plain",
+     CAIRN_FLAG_BOOL},
     {"cluster_secret_file", 0, NULL, "the cluster secret, to sign the calls to zero", 0},
     {"backup_id", 0, NULL, "series to restore (default: the newest backup's)", 0},
     {"backup_num", 0, NULL, "restore the series up to this backup (default: all)", 0},
@@ -422,7 +426,8 @@ int cairn_cmd_restore(int argc, char **argv)
 	    (cairn_opt(&o, "cluster_secret_file") &&
 	     cairn_member_auth_load(cairn_opt(&o, "cluster_secret_file"), &err) < 0) ||
 	    cairn_backups_open(&o, &loc, &set, &ks, &err) < 0 ||
-	    (ks.key_len && cairn_atrest_new(ks.key, ks.key_len, &rest, &err) < 0))
+	    (ks.key_len && cairn_opt_bool(&o, "at_rest") != 0 &&
+	     cairn_atrest_new(ks.key, ks.key_len, &rest, &err) < 0))
 		goto out;
 	backup_id = cairn_opt(&o, "backup_id");
 	if (cairn_opt(&o, "to_time")) {

@@ -110,13 +110,15 @@ void cairn_atrest_fp_hex(const unsigned char fp[CAIRN_FP_LEN], char out[2 * CAIR
 		snprintf(out + 2 * i, 3, "%02x", fp[i]);
 }
 
-/* HMAC-SHA256(tag key, domain || data), truncated. */
-static void mac(const struct cairn_atrest *ar, unsigned char domain, const void *data, size_t len,
-		unsigned char out[CAIRN_TAG_LEN])
+/* HMAC-SHA256(tag key, domain || pre || data), truncated. */
+static void mac2(const struct cairn_atrest *ar, unsigned char domain, const void *pre,
+		 size_t prelen, const void *data, size_t len, unsigned char out[CAIRN_TAG_LEN])
 {
 	unsigned char inner[SHA256_DIGEST_LENGTH];
 	SHA256_CTX c = ar->hin;
 	SHA256_Update(&c, &domain, 1);
+	if (prelen)
+		SHA256_Update(&c, pre, prelen);
 	SHA256_Update(&c, data, len);
 	SHA256_Final(inner, &c);
 	c = ar->hout;
@@ -125,10 +127,16 @@ static void mac(const struct cairn_atrest *ar, unsigned char domain, const void 
 	memcpy(out, inner, CAIRN_TAG_LEN);
 }
 
-void cairn_atrest_obj_tag(const struct cairn_atrest *ar, const void *obj, size_t olen,
-			  unsigned char out[CAIRN_TAG_LEN])
+static void mac(const struct cairn_atrest *ar, unsigned char domain, const void *data, size_t len,
+		unsigned char out[CAIRN_TAG_LEN])
 {
-	mac(ar, 'o', obj, olen, out);
+	mac2(ar, domain, NULL, 0, data, len, out);
+}
+
+void cairn_atrest_obj_tag(const struct cairn_atrest *ar, const unsigned char *ptag_subj,
+			  const void *obj, size_t olen, unsigned char out[CAIRN_TAG_LEN])
+{
+	mac2(ar, 'o', ptag_subj, CAIRN_TAG_LEN + 8, obj, olen, out);
 }
 
 void cairn_atrest_pred_tag(struct cairn_atrest *ar, const char *pred, size_t plen,

@@ -26,11 +26,13 @@ void cairn_atrest_free(struct cairn_atrest *ar);
 const unsigned char *cairn_atrest_fp(const struct cairn_atrest *ar);
 void cairn_atrest_fp_hex(const unsigned char fp[CAIRN_FP_LEN], char out[2 * CAIRN_FP_LEN + 1]);
 
-/* The keyed 16-byte tag of a predicate name (cached) and of an object. */
+/* The keyed 16-byte tag of a predicate name (cached), and of an object
+ * bound to its triple (the predicate's tag and the subject as it is in the
+ * key, 8 bytes): equal objects of other triples get unrelated tags. */
 void cairn_atrest_pred_tag(struct cairn_atrest *ar, const char *pred, size_t plen,
 			   unsigned char out[CAIRN_TAG_LEN]);
-void cairn_atrest_obj_tag(const struct cairn_atrest *ar, const void *obj, size_t olen,
-			  unsigned char out[CAIRN_TAG_LEN]);
+void cairn_atrest_obj_tag(const struct cairn_atrest *ar, const unsigned char *ptag_subj,
+			  const void *obj, size_t olen, unsigned char out[CAIRN_TAG_LEN]);
 
 /* One thread's cipher contexts (set up once: a value then costs its nonce). */
 struct cairn_sealer *cairn_sealer_new(const struct cairn_atrest *ar);

@@ -246,7 +246,8 @@ static int check_at_rest(struct cairn_db *db, MDB_txn *txn, cairn_err *err)
 		return cairn_err_set(
 		    err,
 		    "postings directory %s is not encrypted at rest, and a key was "
-		    "given; start without a key, or encrypt it first (cairn "
+		    "given; start without a key (or with --at_rest=false), or encrypt it first "
+		    "(cairn "
 		    "postings encrypt -p %s with the key flags)",
 		    db->dir, db->dir);
 	MDB_val v = {CAIRN_FP_LEN, (void *)cairn_atrest_fp(db->ar)};
@@ -384,7 +385,7 @@ static size_t triple_key_db(const struct cairn_db *db, unsigned char *k, const c
 	k[0] = CAIRN_TAG_LEN;
 	cairn_atrest_pred_tag(db->ar, pred, plen, k + 1);
 	cairn_put_be64(k + 1 + CAIRN_TAG_LEN, subj);
-	cairn_atrest_obj_tag(db->ar, obj, olen, k + 1 + CAIRN_TAG_LEN + 8);
+	cairn_atrest_obj_tag(db->ar, k + 1, obj, olen, k + 1 + CAIRN_TAG_LEN + 8);
 	return ENC_TL;
 }
 
