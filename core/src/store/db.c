@@ -408,12 +408,20 @@ static int vbuf_need(struct vbuf *b, size_t n)
 	return 0;
 }
 
-/* The associated data of a sealed value: its table and its key, so a
- * value moved to another key or table fails its check. */
+/* The associated data of a sealed value, so that a value moved to another
+ * key or table fails its check: a drop's, 'x' ts; a version's, 'v' ts
+ * triple-key, which its data key (triple-key ~ts) and its log key (ts
+ * triple-key) both give: the version is sealed once for both tables. */
 static size_t value_aad(unsigned char *aad, int table, const MDB_val *k)
 {
-	aad[0] = (unsigned char)table;
-	memcpy(aad + 1, k->mv_data, k->mv_size);
+	const unsigned char *kp = k->mv_data;
+	aad[0] = table == 'x' ? 'x' : 'v';
+	if (table != 'd' || k->mv_size < 8) {
+		memcpy(aad + 1, kp, k->mv_size);
+		return 1 + k->mv_size;
+	}
+	cairn_put_be64(aad + 1, ~cairn_get_be64(kp + k->mv_size - 8));
+	memcpy(aad + 9, kp, k->mv_size - 8);
 	return 1 + k->mv_size;
 }
 
@@ -475,25 +483,31 @@ static int value_open(struct cairn_sealer *s, int table, const MDB_val *k, const
 	return 0;
 }
 
-/* Writes one version into data and log. */
+/* Writes one version into data and log. In an encrypted store it is
+ * sealed once (value_aad is the same for both tables) and copied. */
 static int put_version(struct cairn_db *db, MDB_txn *txn, struct cairn_sealer *s,
 		       const unsigned char *tk, size_t tklen, uint64_t ts, int op, const char *pred,
 		       size_t plen, const char *obj, size_t olen, int with_log, unsigned data_flags)
 {
-	unsigned char key[KEY_MAX + 8];
+	unsigned char key[KEY_MAX + 8], small[512], *sealed = NULL;
 	size_t vlen = s ? 2 + plen + olen + CAIRN_SEAL_OVER : olen + 1;
 	int rc;
 	memcpy(key, tk, tklen);
 	cairn_put_be64(key + tklen, ~ts);
+	MDB_val k = {tklen + 8, key}, d = {vlen, NULL};
+	if (s) {
+		sealed = vlen <= sizeof small ? small : malloc(vlen);
+		if (!sealed)
+			return ENOMEM;
+		if ((rc = seal_value(s, 'd', &k, op, pred, plen, obj, olen, sealed)) != 0)
+			goto out;
+	}
 	/* The value is written in place (MDB_RESERVE): no copy of a large
 	 * value on the heap beside the page LMDB holds for it. */
-	MDB_val k = {tklen + 8, key}, d = {vlen, NULL};
-	rc = mdb_put(txn, db->data, &k, &d, data_flags | MDB_RESERVE);
-	if (rc)
-		return rc;
+	if ((rc = mdb_put(txn, db->data, &k, &d, data_flags | MDB_RESERVE)) != 0)
+		goto out;
 	if (s) {
-		if ((rc = seal_value(s, 'd', &k, op, pred, plen, obj, olen, d.mv_data)) != 0)
-			return rc;
+		memcpy(d.mv_data, sealed, vlen);
 	} else {
 		((unsigned char *)d.mv_data)[0] = (unsigned char)op;
 		memcpy((unsigned char *)d.mv_data + 1, obj, olen);
@@ -503,13 +517,18 @@ static int put_version(struct cairn_db *db, MDB_txn *txn, struct cairn_sealer *s
 		memcpy(key + 8, tk, tklen);
 		MDB_val lk = {tklen + 8, key}, ld = {vlen, NULL};
 		if ((rc = mdb_put(txn, db->log, &lk, &ld, MDB_RESERVE)) != 0)
-			return rc;
-		if (s)
-			return seal_value(s, 'l', &lk, op, pred, plen, obj, olen, ld.mv_data);
-		((unsigned char *)ld.mv_data)[0] = (unsigned char)op;
-		memcpy((unsigned char *)ld.mv_data + 1, obj, olen);
+			goto out;
+		if (s) {
+			memcpy(ld.mv_data, sealed, vlen);
+		} else {
+			((unsigned char *)ld.mv_data)[0] = (unsigned char)op;
+			memcpy((unsigned char *)ld.mv_data + 1, obj, olen);
+		}
 	}
-	return 0;
+out:
+	if (sealed != small)
+		free(sealed);
+	return rc;
 }
 
 struct drop_rec {
@@ -890,8 +909,7 @@ static int enc_preds(struct cairn_db *db, MDB_txn *txn, struct cairn_sealer *s,
 struct pend {
 	unsigned char h[SHA256_DIGEST_LENGTH];
 	uint64_t ts;
-	char *obj;
-	size_t olen;
+	size_t off, olen; /* the object, in the subject's arena */
 };
 
 static int pend_cmp(const void *a, const void *b)
@@ -899,20 +917,25 @@ static int pend_cmp(const void *a, const void *b)
 	return memcmp(((const struct pend *)a)->h, ((const struct pend *)b)->h, HASH_LEN);
 }
 
-static int pend_flush(struct pend *p, size_t *n, const struct enc_pred *ep, uint64_t subj,
-		      cairn_version_cb cb, void *ctx)
+/* Hands out one subject's objects (hashed and sorted only when there are
+ * several: most subjects have one object per predicate). */
+static int pend_flush(struct pend *p, size_t *n, struct vbuf *arena, size_t *alen,
+		      const struct enc_pred *ep, uint64_t subj, cairn_version_cb cb, void *ctx)
 {
 	int stop = 0;
-	if (*n > 1)
+	const char *base = (const char *)arena->p;
+	if (*n > 1) {
+		for (size_t i = 0; i < *n; i++)
+			object_hash(base + p[i].off, p[i].olen, p[i].h);
 		qsort(p, *n, sizeof *p, pend_cmp);
-	for (size_t i = 0; i < *n; i++) {
-		struct cairn_version v = {CAIRN_OP_SET, p[i].ts,  ep->name, ep->plen,
-					  subj,		p[i].obj, p[i].olen};
-		if (!stop)
-			stop = cb(ctx, &v);
-		free(p[i].obj);
+	}
+	for (size_t i = 0; i < *n && !stop; i++) {
+		struct cairn_version v = {CAIRN_OP_SET, p[i].ts,	 ep->name, ep->plen,
+					  subj,		base + p[i].off, p[i].olen};
+		stop = cb(ctx, &v);
 	}
 	*n = 0;
+	*alen = 0;
 	return stop;
 }
 
@@ -922,8 +945,8 @@ static int scan_enc(struct cairn_db *db, MDB_txn *txn, const struct drop_list *d
 	struct cairn_sealer *s = cairn_sealer_new(db->ar);
 	struct enc_pred *ep = NULL;
 	struct pend *pv = NULL;
-	size_t np = 0, npend = 0, cap = 0;
-	struct vbuf b = {0};
+	size_t np = 0, npend = 0, cap = 0, alen = 0;
+	struct vbuf b = {0}, arena = {0};
 	struct scan_span span = {0};
 	MDB_cursor *c = NULL;
 	int rc = s ? enc_preds(db, txn, s, &ep, &np) : ENOMEM;
@@ -952,7 +975,8 @@ static int scan_enc(struct cairn_db *db, MDB_txn *txn, const struct drop_list *d
 			have_last = 1;
 			uint64_t ks = cairn_get_be64(kp + 1 + CAIRN_TAG_LEN);
 			if (npend && ks != subj &&
-			    (*stop = pend_flush(pv, &npend, &ep[pi], subj, cb, ctx)) != 0)
+			    (*stop = pend_flush(pv, &npend, &arena, &alen, &ep[pi], subj, cb,
+						ctx)) != 0)
 				break;
 			subj = ks;
 			struct dec dv;
@@ -975,23 +999,20 @@ static int scan_enc(struct cairn_db *db, MDB_txn *txn, const struct drop_list *d
 				cap = nc;
 			}
 			struct pend *p = &pv[npend];
-			if (!(p->obj = malloc(dv.olen + 1))) {
-				rc = ENOMEM;
+			if ((rc = vbuf_need(&arena, alen + dv.olen + 1)) != 0)
 				break;
-			}
-			memcpy(p->obj, dv.obj, dv.olen);
+			memcpy(arena.p + alen, dv.obj, dv.olen);
+			p->off = alen;
 			p->olen = dv.olen;
 			p->ts = ts;
-			object_hash(p->obj, p->olen, p->h);
+			alen += dv.olen;
 			npend++;
 		}
 		if (rc == MDB_NOTFOUND)
 			rc = 0;
 		if (rc == 0 && !*stop)
-			*stop = pend_flush(pv, &npend, &ep[pi], subj, cb, ctx);
-		for (size_t i = 0; i < npend; i++)
-			free(pv[i].obj);
-		npend = 0;
+			*stop = pend_flush(pv, &npend, &arena, &alen, &ep[pi], subj, cb, ctx);
+		npend = alen = 0;
 	}
 	if (c)
 		mdb_cursor_close(c);
@@ -999,6 +1020,7 @@ static int scan_enc(struct cairn_db *db, MDB_txn *txn, const struct drop_list *d
 	free(ep);
 	free(pv);
 	free(b.p);
+	free(arena.p);
 	return rc;
 }
 
