@@ -115,6 +115,21 @@ int main(void)
 		CHECK(cairn_unseal(s1, "dKEY", 4, sealed, slen, out) < 0);
 		sealed[i] ^= 0x01;
 	}
+	/* A value longer than one keystream call (64 blocks), head and body
+	 * at an odd split. */
+	size_t blen = 5000;
+	unsigned char *big = malloc(blen), *bs = malloc(blen + 3 + CAIRN_SEAL_OVER),
+		      *bo = malloc(blen + 3);
+	for (size_t i = 0; i < blen; i++)
+		big[i] = (unsigned char)(i * 31 + 7);
+	CHECK(cairn_seal(s1, "x", 1, "abc", 3, big, blen, bs) == 0);
+	CHECK(cairn_unseal(s1, "x", 1, bs, blen + 3 + CAIRN_SEAL_OVER, bo) == 0);
+	CHECK(!memcmp(bo, "abc", 3) && !memcmp(bo + 3, big, blen));
+	bs[2500] ^= 0x80;
+	CHECK(cairn_unseal(s1, "x", 1, bs, blen + 3 + CAIRN_SEAL_OVER, bo) < 0);
+	free(big);
+	free(bs);
+	free(bo);
 	cairn_sealer_free(s1);
 	cairn_sealer_free(s2);
 

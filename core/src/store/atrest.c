@@ -19,7 +19,9 @@
 #include "jsonfile.h"
 
 #define NONCE_LEN 12
-#define GCM_TAG_LEN 16
+#define MAC_LEN 16
+/* Counter blocks made per ECB call. */
+#define CTR_BLOCKS 64
 /* Predicate tags cached by name: a direct-mapped table. */
 #define TAG_CACHE 512
 #define TAG_CACHE_NAME 64
@@ -31,7 +33,8 @@ struct tag_entry {
 };
 
 struct cairn_atrest {
-	unsigned char vkey[32];		/* AES-256-GCM: values and files */
+	unsigned char vkey[32];		/* AES-256-CTR: values and files */
+	SHA256_CTX min, mout;		/* HMAC-SHA256 with the MAC key, keyed */
 	unsigned char fp[CAIRN_FP_LEN]; /* public: recorded in the directory */
 	SHA256_CTX hin, hout;		/* HMAC-SHA256 with the tag key, keyed */
 	pthread_mutex_t mu;
@@ -46,8 +49,9 @@ struct cairn_atrest {
 #define NONCE_DRAW (1u << 20)
 
 struct cairn_sealer {
-	EVP_CIPHER_CTX *enc, *dec;
+	EVP_CIPHER_CTX *ecb; /* AES-256 with the value key: CTR's keystream */
 	const struct cairn_atrest *ar;
+	unsigned char ctr[16 * CTR_BLOCKS], ks[16 * CTR_BLOCKS];
 	unsigned char nonce[NONCE_LEN];
 	uint32_t left; /* values before the next draw */
 };
@@ -82,10 +86,27 @@ static int hkdf(const unsigned char *key, size_t len, const char *label, unsigne
 	return ok ? 0 : -1;
 }
 
+/* HMAC-SHA256's inner and outer contexts with a 32-byte key absorbed. */
+static void hmac_keyed(const unsigned char key[32], SHA256_CTX *in, SHA256_CTX *out)
+{
+	unsigned char pad[64];
+	memset(pad, 0x36, sizeof pad);
+	for (size_t i = 0; i < 32; i++)
+		pad[i] ^= key[i];
+	SHA256_Init(in);
+	SHA256_Update(in, pad, sizeof pad);
+	memset(pad, 0x5c, sizeof pad);
+	for (size_t i = 0; i < 32; i++)
+		pad[i] ^= key[i];
+	SHA256_Init(out);
+	SHA256_Update(out, pad, sizeof pad);
+	OPENSSL_cleanse(pad, sizeof pad);
+}
+
 int cairn_atrest_new(const unsigned char *key, size_t len, struct cairn_atrest **out,
 		     cairn_err *err)
 {
-	unsigned char tkey[32], pad[64];
+	unsigned char tkey[32], mkey[32];
 	*out = NULL;
 	if (len != 16 && len != 24 && len != 32)
 		return cairn_err_set(err, "an encryption key of %zu bytes; AES needs 16, 24 or 32",
@@ -95,23 +116,16 @@ int cairn_atrest_new(const unsigned char *key, size_t len, struct cairn_atrest *
 		return cairn_err_set(err, "out of memory");
 	if (hkdf(key, len, "cairn at-rest value key v1", ar->vkey, sizeof ar->vkey) < 0 ||
 	    hkdf(key, len, "cairn at-rest tag key v1", tkey, sizeof tkey) < 0 ||
+	    hkdf(key, len, "cairn at-rest mac key v1", mkey, sizeof mkey) < 0 ||
 	    hkdf(key, len, "cairn at-rest key fingerprint v1", ar->fp, sizeof ar->fp) < 0) {
 		OPENSSL_cleanse(ar, sizeof *ar);
 		free(ar);
 		return cairn_err_set(err, "cannot derive the at-rest keys (OpenSSL HKDF failed)");
 	}
-	memset(pad, 0x36, sizeof pad);
-	for (size_t i = 0; i < sizeof tkey; i++)
-		pad[i] ^= tkey[i];
-	SHA256_Init(&ar->hin);
-	SHA256_Update(&ar->hin, pad, sizeof pad);
-	memset(pad, 0x5c, sizeof pad);
-	for (size_t i = 0; i < sizeof tkey; i++)
-		pad[i] ^= tkey[i];
-	SHA256_Init(&ar->hout);
-	SHA256_Update(&ar->hout, pad, sizeof pad);
+	hmac_keyed(tkey, &ar->hin, &ar->hout);
+	hmac_keyed(mkey, &ar->min, &ar->mout);
 	OPENSSL_cleanse(tkey, sizeof tkey);
-	OPENSSL_cleanse(pad, sizeof pad);
+	OPENSSL_cleanse(mkey, sizeof mkey);
 	pthread_mutex_init(&ar->mu, NULL);
 	*out = ar;
 	return 0;
@@ -195,11 +209,9 @@ struct cairn_sealer *cairn_sealer_new(const struct cairn_atrest *ar)
 	if (!s)
 		return NULL;
 	s->ar = ar;
-	s->enc = EVP_CIPHER_CTX_new();
-	s->dec = EVP_CIPHER_CTX_new();
-	if (!s->enc || !s->dec ||
-	    EVP_EncryptInit_ex(s->enc, EVP_aes_256_gcm(), NULL, ar->vkey, NULL) != 1 ||
-	    EVP_DecryptInit_ex(s->dec, EVP_aes_256_gcm(), NULL, ar->vkey, NULL) != 1) {
+	s->ecb = EVP_CIPHER_CTX_new();
+	if (!s->ecb || EVP_EncryptInit_ex(s->ecb, EVP_aes_256_ecb(), NULL, ar->vkey, NULL) != 1 ||
+	    EVP_CIPHER_CTX_set_padding(s->ecb, 0) != 1) {
 		cairn_sealer_free(s);
 		return NULL;
 	}
@@ -210,42 +222,89 @@ void cairn_sealer_free(struct cairn_sealer *s)
 {
 	if (!s)
 		return;
-	EVP_CIPHER_CTX_free(s->enc);
-	EVP_CIPHER_CTX_free(s->dec);
+	EVP_CIPHER_CTX_free(s->ecb);
+	OPENSSL_cleanse(s->ks, sizeof s->ks);
 	free(s);
+}
+
+/* AES-256-CTR: out = in xor the keystream from byte off on, the counter
+ * blocks nonce(12) be32(block), made through one ECB call per 64 blocks
+ * (EVP's per-call cost, not AES, is what a short value pays). */
+static int ctr_xor(struct cairn_sealer *s, const unsigned char *nonce, size_t off,
+		   const unsigned char *in, unsigned char *out, size_t len)
+{
+	while (len) {
+		size_t b0 = off / 16, skip = off % 16;
+		size_t nb = (skip + len + 15) / 16;
+		if (nb > CTR_BLOCKS)
+			nb = CTR_BLOCKS;
+		for (size_t i = 0; i < nb; i++) {
+			uint32_t ctr = (uint32_t)(b0 + i);
+			memcpy(s->ctr + 16 * i, nonce, NONCE_LEN);
+			s->ctr[16 * i + 12] = (unsigned char)(ctr >> 24);
+			s->ctr[16 * i + 13] = (unsigned char)(ctr >> 16);
+			s->ctr[16 * i + 14] = (unsigned char)(ctr >> 8);
+			s->ctr[16 * i + 15] = (unsigned char)ctr;
+		}
+		int n = 0;
+		if (EVP_EncryptUpdate(s->ecb, s->ks, &n, s->ctr, (int)(16 * nb)) != 1 ||
+		    n != (int)(16 * nb))
+			return -1;
+		size_t take = 16 * nb - skip;
+		if (take > len)
+			take = len;
+		for (size_t i = 0; i < take; i++)
+			out[i] = in[i] ^ s->ks[skip + i];
+		in += take;
+		out += take;
+		off += take;
+		len -= take;
+	}
+	return 0;
+}
+
+/* HMAC-SHA256(mac key, be64(aadlen) aad nonce ct), its first 16 bytes. */
+static void seal_mac(const struct cairn_atrest *ar, const void *aad, size_t aadlen,
+		     const unsigned char *nonce_ct, size_t ctlen, unsigned char out[MAC_LEN])
+{
+	unsigned char inner[SHA256_DIGEST_LENGTH], l8[8];
+	SHA256_CTX c = ar->min;
+	for (int i = 0; i < 8; i++)
+		l8[i] = (unsigned char)((uint64_t)aadlen >> (56 - 8 * i));
+	SHA256_Update(&c, l8, 8);
+	if (aadlen)
+		SHA256_Update(&c, aad, aadlen);
+	SHA256_Update(&c, nonce_ct, NONCE_LEN + ctlen);
+	SHA256_Final(inner, &c);
+	c = ar->mout;
+	SHA256_Update(&c, inner, sizeof inner);
+	SHA256_Final(inner, &c);
+	memcpy(out, inner, MAC_LEN);
 }
 
 int cairn_seal(struct cairn_sealer *s, const void *aad, size_t aadlen, const void *head,
 	       size_t hlen, const void *body, size_t blen, unsigned char *out)
 {
-	int n = 0;
 	unsigned char *ct = out + NONCE_LEN;
 	if (hlen + blen > (size_t)1 << 30 || next_nonce(s, out) < 0 ||
-	    EVP_EncryptInit_ex(s->enc, NULL, NULL, NULL, out) != 1 ||
-	    (aadlen && EVP_EncryptUpdate(s->enc, NULL, &n, aad, (int)aadlen) != 1) ||
-	    (hlen && EVP_EncryptUpdate(s->enc, ct, &n, head, (int)hlen) != 1) ||
-	    (blen && EVP_EncryptUpdate(s->enc, ct + hlen, &n, body, (int)blen) != 1) ||
-	    EVP_EncryptFinal_ex(s->enc, ct + hlen + blen, &n) != 1 ||
-	    EVP_CIPHER_CTX_ctrl(s->enc, EVP_CTRL_GCM_GET_TAG, GCM_TAG_LEN, ct + hlen + blen) != 1)
+	    (hlen && ctr_xor(s, out, 0, head, ct, hlen) < 0) ||
+	    (blen && ctr_xor(s, out, hlen, body, ct + hlen, blen) < 0))
 		return -1;
+	seal_mac(s->ar, aad, aadlen, out, hlen + blen, ct + hlen + blen);
 	return 0;
 }
 
 int cairn_unseal(struct cairn_sealer *s, const void *aad, size_t aadlen, const unsigned char *in,
 		 size_t inlen, unsigned char *out)
 {
-	int n = 0;
+	unsigned char mac[MAC_LEN];
 	if (inlen < CAIRN_SEAL_OVER || inlen - CAIRN_SEAL_OVER > (size_t)1 << 30)
 		return -1;
 	size_t len = inlen - CAIRN_SEAL_OVER;
-	if (EVP_DecryptInit_ex(s->dec, NULL, NULL, NULL, in) != 1 ||
-	    (aadlen && EVP_DecryptUpdate(s->dec, NULL, &n, aad, (int)aadlen) != 1) ||
-	    (len && EVP_DecryptUpdate(s->dec, out, &n, in + NONCE_LEN, (int)len) != 1) ||
-	    EVP_CIPHER_CTX_ctrl(s->dec, EVP_CTRL_GCM_SET_TAG, GCM_TAG_LEN,
-				(void *)(in + NONCE_LEN + len)) != 1 ||
-	    EVP_DecryptFinal_ex(s->dec, out + len, &n) != 1)
+	seal_mac(s->ar, aad, aadlen, in, len, mac);
+	if (CRYPTO_memcmp(mac, in + NONCE_LEN + len, MAC_LEN) != 0)
 		return -1;
-	return 0;
+	return len ? ctr_xor(s, in, 0, in + NONCE_LEN, out, len) : 0;
 }
 
 /* A sealed file: this magic line, then nonce, ciphertext and tag. */
