@@ -134,6 +134,17 @@ def export_to(alpha, path):
     return os.path.getsize(path)
 
 
+def timed_exports(alpha, path, n=3):
+    """The export's size and its best time of n (the machine may be shared)."""
+    best = None
+    for _ in range(n):
+        t0 = time.time()
+        size = export_to(alpha, path)
+        secs = time.time() - t0
+        best = secs if best is None else min(best, secs)
+    return size, best
+
+
 def proc_status(pid, field):
     try:
         for line in open("/proc/%d/status" % pid):
@@ -280,9 +291,7 @@ class Bench:
             alpha = self.start(["--encryption_key_file", self.key])
             n, R["rest_load_secs"] = load(alpha, uid0, nsubj, 0, a.seed)
             out = os.path.join(wd, "export-at-rest.rdf")
-            t0 = time.time()
-            size = export_to(alpha, out)
-            R["rest_export_secs"] = time.time() - t0
+            size, R["rest_export_secs"] = timed_exports(alpha, out)
             os.unlink(out)
             self.stop()
             R["rest_postings"] = du(self.postings)
@@ -304,9 +313,7 @@ class Bench:
         n1, load_secs = load(alpha, uid0, nsubj, 0, a.seed)
         R["triples"], R["load_secs"] = n1, load_secs
         exp = os.path.join(wd, "export.rdf")
-        t0 = time.time()
-        R["export"] = export_to(alpha, exp)
-        R["export_secs"] = time.time() - t0
+        R["export"], R["export_secs"] = timed_exports(alpha, exp)
         self.stop()
         R["postings"] = du(self.postings)
         log("loaded %d triples in %.1f s; export %.1f MB, postings %.1f MB"
