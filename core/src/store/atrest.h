@@ -1,5 +1,6 @@
 /* atrest.h — encryption at rest of a postings directory (docs/AT-REST.md):
- * the keys derived from the alpha's key, sealing one value (AES-256-GCM,
+ * the keys derived from the alpha's key, sealing one value (AES-256-CTR and
+ * HMAC-SHA256, encrypt-then-MAC,
  * a unique nonce each, the value's place as associated data), the keyed
  * tags that replace predicate names and object hashes in LMDB keys, and
  * sealed small files (restore.json, tasks.json). */
@@ -9,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Bytes a sealed value has beyond its plaintext: nonce(12) and GCM tag(16). */
+/* Bytes a sealed value has beyond its plaintext: nonce(12) and MAC(16). */
 #define CAIRN_SEAL_OVER 28
 #define CAIRN_TAG_LEN 16
 #define CAIRN_FP_LEN 16
