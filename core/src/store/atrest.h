@@ -1,7 +1,7 @@
 /* atrest.h — encryption at rest of a postings directory (docs/AT-REST.md):
  * the keys derived from the alpha's key, sealing one value (AES-256-CTR and
- * HMAC-SHA256, encrypt-then-MAC,
- * a unique nonce each, the value's place as associated data), the keyed
+ * HMAC-SHA256, encrypt-then-MAC, a unique nonce each, the value's place as
+ * associated data), the keyed
  * tags that replace predicate names and object hashes in LMDB keys, and
  * sealed small files (restore.json, tasks.json). */
 #ifndef CAIRN_STORE_ATREST_H
