@@ -134,6 +134,17 @@ def export_to(alpha, path):
     return os.path.getsize(path)
 
 
+def timed_exports(alpha, path, n=3):
+    """The export's size and its best time of n (the machine may be shared)."""
+    best = None
+    for _ in range(n):
+        t0 = time.time()
+        size = export_to(alpha, path)
+        secs = time.time() - t0
+        best = secs if best is None else min(best, secs)
+    return size, best
+
+
 def proc_status(pid, field):
     try:
         for line in open("/proc/%d/status" % pid):
@@ -206,6 +217,7 @@ class Bench:
             f.write(k)
         os.chmod(self.key, 0o600)
         self.rows = {}
+        self.at_rest = False  # whether self.postings is encrypted at rest
         p = subprocess.run([cairnlib.CAIRN, "alpha", "--help"], capture_output=True, text=True)
         self.zflag, self.zlevel = compression_flags(p.stdout + p.stderr)
         self.zstd_ok = None  # unknown until tried
@@ -226,6 +238,8 @@ class Bench:
         dict(secs, size, hwm, anon, compression) or None when zstd is not
         supported by this build."""
         extra = ["--encryption_key_file", self.key] if encrypted else []
+        if encrypted and not self.at_rest:
+            extra += ["--at_rest=false"]  # a plain store stays plain: the key is for the backup
         inp = {}
         if zstd and self.zflag:
             extra += ["--" + self.zflag, "zstd"] + (["--" + self.zlevel, "1"] if self.zlevel else [])
@@ -263,6 +277,33 @@ class Bench:
                 return None
         return {"secs": secs, "size": objects_size(dest), "hwm": hwm, "anon": peak_anon, "compression": comp}
 
+    def at_rest_run(self, nsubj):
+        """Encryption at rest: the same data loaded into a store encrypted at
+        rest (its own zero: a new cluster), exported, and backed up (gzip,
+        encrypted) as the plain store was."""
+        a, wd, R = self.args, self.wd, self.rows
+        zero, postings = self.zero, self.postings
+        self.zero = Zero(wd, wal=os.path.join(wd, "zw-at-rest"))
+        self.postings = os.path.join(wd, "p-at-rest")
+        self.at_rest = True
+        try:
+            uid0 = self.zero.assign("uids", nsubj * 4 + 10)["startId"]
+            alpha = self.start(["--encryption_key_file", self.key])
+            n, R["rest_load_secs"] = load(alpha, uid0, nsubj, 0, a.seed)
+            out = os.path.join(wd, "export-at-rest.rdf")
+            size, R["rest_export_secs"] = timed_exports(alpha, out)
+            os.unlink(out)
+            self.stop()
+            R["rest_postings"] = du(self.postings)
+            R["gzip_enc_rest"] = self.backup("gzip_enc_rest", os.path.join(wd, "b-at-rest"), encrypted=True)
+            self.stop()
+            log("at rest: load %.2f s, export %.2f s (%.1f MB), gzip encrypted backup %.2f s"
+                % (R["rest_load_secs"], R["rest_export_secs"], size / MB, R["gzip_enc_rest"]["secs"]))
+            expect(n == R["triples"], (n, R["triples"]))
+        finally:
+            self.zero.stop()
+            self.zero, self.postings, self.at_rest = zero, postings, False
+
     def run(self):
         a, wd, cores = self.args, self.wd, self.args.cores
         R = self.rows
@@ -272,7 +313,7 @@ class Bench:
         n1, load_secs = load(alpha, uid0, nsubj, 0, a.seed)
         R["triples"], R["load_secs"] = n1, load_secs
         exp = os.path.join(wd, "export.rdf")
-        R["export"] = export_to(alpha, exp)
+        R["export"], R["export_secs"] = timed_exports(alpha, exp)
         self.stop()
         R["postings"] = du(self.postings)
         log("loaded %d triples in %.1f s; export %.1f MB, postings %.1f MB"
@@ -299,6 +340,8 @@ class Bench:
             R[name] = self.backup(name, os.path.join(wd, "b-" + name), encrypted=enc, zstd=z)
             log("cairn %s: %s" % (name, "n/a" if R[name] is None else "%.2f s" % R[name]["secs"]))
         self.stop()
+
+        self.at_rest_run(nsubj)
 
         # Tools on the export file.
         for name, cmd in (("gzip6", ["gzip", "-6", "-c", exp]),
@@ -422,6 +465,25 @@ def table(R, cores):
                      "RssAnon growth < 10%", "met" if a4 < 1.10 * a1 else "NOT MET"))
     else:
         rows.append(("alpha peak RSS in backup, 4x", "skipped", "", "", "", "RssAnon growth < 10%", "n/a"))
+
+    # Encryption at rest: the same work on a store encrypted at rest beside
+    # the plain store's (cost: extra time as a share of the plain time).
+    def cost(plain, enc):
+        return "%+.0f%% time vs plain store" % (100 * (enc / plain - 1))
+
+    rl = R["triples"] / R["rest_load_secs"]
+    row("at rest: load, plain store", R["load_secs"], None, R["postings"], "%.0f triples/s" % load_rate)
+    row("at rest: load, encrypted store", R["rest_load_secs"], None, R["rest_postings"],
+        "%.0f triples/s, %s" % (rl, cost(R["load_secs"], R["rest_load_secs"])),
+        "cost < 15%", R["rest_load_secs"] < 1.15 * R["load_secs"])
+    row("at rest: export, plain store", R["export_secs"], rate(R["export_secs"]), exp, "")
+    row("at rest: export, encrypted store", R["rest_export_secs"], rate(R["rest_export_secs"]), None,
+        cost(R["export_secs"], R["rest_export_secs"]), "cost < 15%",
+        R["rest_export_secs"] < 1.15 * R["export_secs"])
+    ge, ger = R["gzip_enc"]["secs"], R["gzip_enc_rest"]["secs"]
+    row("at rest: gzip encrypted backup, plain store", ge, rate(ge), R["gzip_enc"]["size"], "")
+    row("at rest: gzip encrypted backup, encrypted store", ger, rate(ger), R["gzip_enc_rest"]["size"],
+        cost(ge, ger), "cost < 15%", ger < 1.15 * ge)
 
     head = ("", "seconds", "MB/s", "size MB", "ratio", "target", "")
     w = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]

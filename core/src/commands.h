@@ -10,6 +10,7 @@ int cairn_cmd_prune(int argc, char **argv);
 int cairn_cmd_plugins(int argc, char **argv);
 int cairn_cmd_storage_check(int argc, char **argv);
 int cairn_cmd_license(int argc, char **argv);
+int cairn_cmd_postings(int argc, char **argv);
 /* Loads plugins from --plugin_dir (or the default next to the binary). */
 int cairn_load_plugins_from(const char *plugin_dir);
 #endif

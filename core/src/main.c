@@ -30,6 +30,7 @@ static const struct {
     {"verify", cairn_cmd_verify, "check a backup series' objects without restoring"},
     {"prune", cairn_cmd_prune, "remove old backup series, keeping the newest"},
     {"license", cairn_cmd_license, "sign an enterprise license with an Ed25519 key"},
+    {"postings", cairn_cmd_postings, "encrypt, decrypt or rekey a stopped alpha's postings"},
     {"plugins", cairn_cmd_plugins, "list the storage and key-provider plugins found"},
     {"storage-check", cairn_cmd_storage_check, "run a storage driver's conformance checks"},
     {"version", cmd_version, "print the version"},

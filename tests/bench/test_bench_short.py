@@ -19,6 +19,7 @@ expect("target" in lines[1] and "seconds" in lines[1], lines[1:2])
 for row in ("load (", "cairn full, gzip ", "cairn full, gzip, encrypted", "cairn full, zstd ", "gzip -6 (export)",
             "pigz -p", "libdeflate-gzip -6, 1 core", "zstd -1 -T", "ceiling = libdeflate", "restic 0.14 backup",
             "cairn restore", "restic restore", "incremental after 1% change", "alpha peak RSS in backup, 1x",
-            "alpha peak RSS in backup, 4x"):
+            "alpha peak RSS in backup, 4x", "at rest: load, encrypted store", "at rest: export, encrypted store",
+            "at rest: gzip encrypted backup, encrypted store"):
     expect(any(l.startswith(row) for l in lines), "no row %r in:\n%s" % (row, p.stdout))
 print("1 passed, 0 failed")

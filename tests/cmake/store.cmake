@@ -4,3 +4,10 @@ cairn_py_test(e2e_watermark_survives_faults e2e/test_watermark_survives_faults.p
 cairn_py_test(e2e_mutate_100k_mixed e2e/test_mutate_100k_mixed.py)
 cairn_py_test(e2e_restore_large_chain e2e/test_restore_large_chain.py)
 cairn_py_test(e2e_restore_fails_half_way e2e/test_restore_fails_half_way.py)
+cairn_unit_test(test_atrest ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_atrest.c)
+target_compile_definitions(test_atrest PRIVATE TEST_TMP="${CMAKE_BINARY_DIR}/tests")
+# Encryption at rest: lmdb_flip damages one stored value for the e2e test.
+add_executable(lmdb_flip "${CMAKE_CURRENT_SOURCE_DIR}/tools/lmdb_flip.c")
+target_link_libraries(lmdb_flip PRIVATE PkgConfig::LMDB)
+set_target_properties(lmdb_flip PROPERTIES RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/tests")
+cairn_py_test(e2e_at_rest e2e/test_at_rest.py)

@@ -42,7 +42,7 @@ try:
         expect(out.returncode == 0, out.stderr)
         z = Zero(wd, wal=os.path.join(wd, "zw-" + name))
         z.assign("timestamps", b[-1]["read_ts"])
-        a = Alpha(wd, z, postings=os.path.join(wd, name, "p1"))
+        a = Alpha(wd, z, postings=os.path.join(wd, name, "p1"), extra=flags)  # encrypted at rest
         expect(a.export() == want, name)
         a.stop()
         z.stop()

@@ -43,6 +43,7 @@
 #include "server/member_auth.h"
 #include "server/stream.h"
 #include "server/tls.h"
+#include "store/atrest.h"
 #include "store/db.h"
 #include "store/restored.h"
 
@@ -324,7 +325,7 @@ static void release_memory(struct cairn_alpha *a, int wrote)
 			const char *dir = cairn_opt(a->opts, "postings");
 			cairn_db_close(a->db);
 			a->db = NULL;
-			if (cairn_db_open(dir, &a->db, &err) < 0)
+			if (cairn_db_open_keyed(dir, a->atrest, &a->db, &err) < 0)
 				cairn_error("cannot reopen the store after a large mutation: %s; "
 					    "restart this alpha",
 					    err.msg);
@@ -1213,6 +1214,10 @@ static const struct cairn_flag flags[] = {
     {"postings", 'p', "p", "postings directory (LMDB)", 0},
     {"zero", 'z', "localhost:6080", "zero's HTTP address", 0},
     CAIRN_KEY_FLAGS,
+    {"at_rest", 0, "true",
+     "with a key: encrypt the postings directory at rest too (docs/AT-REST.md); false keeps "
+     "a plain one plain and the key for backups only",
+     CAIRN_FLAG_BOOL},
     {"my", 0, NULL, "host:port this alpha advertises to the cluster (default: --http)", 0},
     CAIRN_ACCESS_FLAGS("/admin, /alter, /export"),
     CAIRN_TLS_FLAGS,
@@ -1276,8 +1281,13 @@ int cairn_cmd_alpha(int argc, char **argv)
 	/* The key is read at start, so a wrong key is found now, not at backup time. */
 	if (cairn_key_load(o.kv, a.key, &a.key_len, &err) < 0)
 		goto out;
+	/* The key protects the postings too (docs/AT-REST.md). */
+	if (a.key_len && cairn_opt_bool(&o, "at_rest") != 0 &&
+	    cairn_atrest_new(a.key, a.key_len, &a.atrest, &err) < 0)
+		goto out;
 	const char *dir = cairn_opt(&o, "postings");
-	if (cairn_alpha_restore_recover(dir, &err) < 0 || cairn_db_open(dir, &a.db, &err) < 0 ||
+	if (cairn_alpha_restore_recover(dir, &err) < 0 ||
+	    cairn_db_open_keyed(dir, a.atrest, &a.db, &err) < 0 ||
 	    cairn_group_id_read(dir, &a.group, &err) < 0)
 		goto out;
 	a.zero = strdup(cairn_opt(&o, "zero"));
@@ -1292,7 +1302,7 @@ int cairn_cmd_alpha(int argc, char **argv)
 	a.group = g;
 	if (cairn_alpha_claim_restored(&a, dir, &err) < 0)
 		goto out;
-	if (cairn_tasks_open(dir, run_task, &a, &a.tasks, &err) < 0)
+	if (cairn_tasks_open_sealed(dir, a.atrest, run_task, &a, &a.tasks, &err) < 0)
 		goto out;
 	srv = cairn_http_start(cairn_opt(&o, "http"), handle, &a, &hopts, &err);
 	if (!srv)
@@ -1302,7 +1312,10 @@ int cairn_cmd_alpha(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	cairn_info("serving group %u on %s, postings in %s, zero at %s%s", a.group, a.http_addr,
-		   dir, a.zero, a.key_len ? ", backups encrypted" : "");
+		   dir, a.zero,
+		   a.atrest    ? ", postings and backups encrypted"
+		   : a.key_len ? ", backups encrypted"
+			       : "");
 	while (!stop_flag)
 		usleep(100000);
 	cairn_info("shutting down");
@@ -1320,6 +1333,7 @@ quiet:
 	cairn_tasks_close(a.tasks);
 	cairn_member_stop(&a.member);
 	cairn_db_close(a.db);
+	cairn_atrest_free(a.atrest);
 	free(a.zero);
 	free(a.http_addr);
 	cairn_access_clear(&a.access);

@@ -39,6 +39,8 @@ struct cairn_alpha {
 	pthread_mutex_t write_mu;   /* one commit at a time: ts order = apply order */
 	unsigned char key[CAIRN_KEY_MAX]; /* encryption key, if any */
 	size_t key_len;
+	/* Encryption at rest from key (store/atrest.h): NULL without a key. */
+	struct cairn_atrest *atrest;
 	time_t started;
 	struct alpha_stats stats;
 	/* Every use of db holds db_lock for reading; the online restore's swap

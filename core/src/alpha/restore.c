@@ -303,8 +303,9 @@ static int prepare(struct cairn_alpha *a, const struct restore_req *r,
 	}
 	cairn_info("restore %s: building group %u from series %s (backups 1 to %zu) into %s", r->id,
 		   a->group, o.chain[0]->backup_id, o.n, fresh);
-	if (cairn_restore_build_group_at(&o.loc, o.chain, o.n, &o.ks, a->group, fresh, o.to_ts,
-					 (struct cairn_build_progress *)p, max_uid, err) < 0 ||
+	if (cairn_restore_build_group_at(&o.loc, o.chain, o.n, &o.ks, a->atrest, a->group, fresh,
+					 o.to_ts, (struct cairn_build_progress *)p, max_uid,
+					 err) < 0 ||
 	    cairn_member_id_write(fresh, a->member_id, err) < 0)
 		goto out;
 	/* Fault injection for tests: a prepare that takes a while. */
@@ -406,7 +407,7 @@ static int commit(struct cairn_alpha *a, const char *id, cairn_err *err)
 	}
 	sync_parent(pdir);
 	cairn_err oerr = {0};
-	if (cairn_db_open(pdir, &a->db, &oerr) < 0) {
+	if (cairn_db_open_keyed(pdir, a->atrest, &a->db, &oerr) < 0) {
 		/* Nothing else can be served: say so loudly. */
 		cairn_error("group %u: cannot reopen the store after the restore: %s", a->group,
 			    oerr.msg);

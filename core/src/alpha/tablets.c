@@ -68,7 +68,7 @@ static int mark_restored(struct cairn_alpha *a, const char *dir, struct cairn_re
 	if (r->marked_ts && known >= r->marked_ts)
 		return 0;
 	if (cairn_zero_mark_restored(a->zero, &r->marked_ts, err) < 0 ||
-	    cairn_restored_write(dir, r, err) < 0)
+	    cairn_restored_write(dir, a->atrest, r, err) < 0)
 		return cairn_err_prefix(err, "cannot record the restore of %s", dir);
 	return 0;
 }
@@ -81,7 +81,7 @@ static int mark_restored(struct cairn_alpha *a, const char *dir, struct cairn_re
 int cairn_alpha_claim_restored(struct cairn_alpha *a, const char *dir, cairn_err *err)
 {
 	struct cairn_restored r;
-	int got = cairn_restored_read(dir, &r, err);
+	int got = cairn_restored_read(dir, a->atrest, &r, err);
 	if (got < 0)
 		return -1;
 	pthread_rwlock_rdlock(&a->db_lock);

@@ -20,6 +20,7 @@
 
 #include "jsonfile.h"
 #include "log.h"
+#include "store/atrest.h"
 
 #define TASKS_FILE "tasks.json"
 #define TASKS_FILE_MAX (4u << 20)
@@ -46,6 +47,7 @@ struct task {
 
 struct cairn_tasks {
 	char *path;
+	const struct cairn_atrest *ar; /* tasks.json sealed (NULL: plain) */
 	cairn_task_fn run;
 	void *ctx;
 	pthread_mutex_t file_mu, mu;
@@ -174,7 +176,7 @@ static int persist_locked(struct cairn_tasks *t, cairn_err *err)
 	cJSON_Delete(root);
 	if (!s)
 		return cairn_err_set(err, "out of memory");
-	int rc = cairn_write_file_atomic(t->path, s, strlen(s), err);
+	int rc = cairn_atrest_write_file(t->ar, t->path, s, strlen(s), err);
 	free(s);
 	return rc;
 }
@@ -244,10 +246,17 @@ static struct task *task_from_record(const cJSON *j)
 static int load(struct cairn_tasks *t, cairn_err *err)
 {
 	char *data = NULL;
-	int rc = cairn_read_file(t->path, TASKS_FILE_MAX, &data, NULL, err);
-	if (rc != 0)
-		return rc < 0 ? -1 : 0;
-	cJSON *root = cJSON_Parse(data);
+	cairn_err rerr = {0};
+	int rc = cairn_atrest_read_file(t->ar, t->path, TASKS_FILE_MAX, &data, NULL, &rerr);
+	if (rc > 0)
+		return 0;
+	if (rc < 0 && !t->ar) {
+		*err = rerr;
+		return -1;
+	}
+	if (rc < 0)
+		cairn_warn("%s", rerr.msg);
+	cJSON *root = rc < 0 ? NULL : cJSON_Parse(data);
 	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(root, "tasks"), *j;
 	free(data);
 	if (!cJSON_IsArray(arr)) {
@@ -334,10 +343,17 @@ static void *worker(void *arg)
 int cairn_tasks_open(const char *dir, cairn_task_fn run, void *ctx, struct cairn_tasks **out,
 		     cairn_err *err)
 {
+	return cairn_tasks_open_sealed(dir, NULL, run, ctx, out, err);
+}
+
+int cairn_tasks_open_sealed(const char *dir, const struct cairn_atrest *ar, cairn_task_fn run,
+			    void *ctx, struct cairn_tasks **out, cairn_err *err)
+{
 	struct cairn_tasks *t = calloc(1, sizeof *t);
 	*out = NULL;
 	if (!t)
 		return cairn_err_set(err, "out of memory");
+	t->ar = ar;
 	t->run = run;
 	t->ctx = ctx;
 	pthread_mutex_init(&t->file_mu, NULL);

@@ -44,6 +44,12 @@ struct cairn_tasks;
  * the file is rewritten before the worker starts. */
 int cairn_tasks_open(const char *dir, cairn_task_fn run, void *ctx, struct cairn_tasks **out,
 		     cairn_err *err);
+/* The same with tasks.json sealed under ar (an encrypted postings
+ * directory, store/atrest.h; kept until close): its errors may name
+ * predicates. */
+struct cairn_atrest;
+int cairn_tasks_open_sealed(const char *dir, const struct cairn_atrest *ar, cairn_task_fn run,
+			    void *ctx, struct cairn_tasks **out, cairn_err *err);
 /* Refuses new tasks, wakes every cairn_tasks_wait (which then fails for a
  * task that has not finished) and stops the worker after the running task
  * (it is not interrupted). Queued tasks stay Queued on disk and are failed at

@@ -11,6 +11,8 @@
 #include "pipeline/keyset.h"
 #include "plugin/location.h"
 
+struct cairn_atrest;
+
 /* What has been read so far (may be NULL): relaxed atomic adds, one per
  * object applied, so another thread may read it. Same layout as
  * struct cairn_task_progress. */
@@ -28,7 +30,8 @@ int cairn_restore_build_group(struct cairn_store_loc *loc,
 			      const struct cairn_keyset *ks, uint32_t group, const char *dir,
 			      struct cairn_build_progress *p, cairn_err *err);
 
-/* The same restoring the cluster as it was at commit to_ts (0: at the
+/* The same restoring the cluster as it was at commit to_ts, the store
+ * encrypted at rest under rest (store/atrest.h; NULL: plain) (0: at the
  * chain's last read_ts, as above): only records committed at or before
  * to_ts are applied (the chain ends with the first backup at or past it:
  * cairn_series_chain_at), and restore.json gets read_ts to_ts and max_uid
@@ -36,9 +39,9 @@ int cairn_restore_build_group(struct cairn_store_loc *loc,
  * (may be NULL). */
 int cairn_restore_build_group_at(struct cairn_store_loc *loc,
 				 const struct cairn_manifest *const *chain, size_t n,
-				 const struct cairn_keyset *ks, uint32_t group, const char *dir,
-				 uint64_t to_ts, struct cairn_build_progress *p, uint64_t *max_uid,
-				 cairn_err *err);
+				 const struct cairn_keyset *ks, struct cairn_atrest *rest,
+				 uint32_t group, const char *dir, uint64_t to_ts,
+				 struct cairn_build_progress *p, uint64_t *max_uid, cairn_err *err);
 
 /* The highest uid any backup of the chain holds. */
 uint64_t cairn_chain_max_uid(const struct cairn_manifest *const *chain, size_t n);

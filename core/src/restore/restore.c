@@ -36,6 +36,7 @@
 #include "server/http.h"
 #include "server/member_auth.h"
 #include "server/tls.h"
+#include "store/atrest.h"
 #include "store/db.h"
 #include "store/restored.h"
 
@@ -44,6 +45,10 @@ static const struct cairn_flag restore_flags[] = {
     {"location", 'l', NULL, "where the backups are (directory or URI)", 0},
     {"zero", 'z', NULL, "zero to move past the restored timestamp and uids", 0},
     {"force_zero", 0, "true", "refuse to run without --zero", CAIRN_FLAG_BOOL},
+    {"at_rest", 0, "true",
+     "with a key: write p1, p2, ... encrypted at rest (docs/AT-REST.md); false writes them "
+     "plain",
+     CAIRN_FLAG_BOOL},
     {"cluster_secret_file", 0, NULL, "the cluster secret, to sign the calls to zero", 0},
     {"backup_id", 0, NULL, "series to restore (default: the newest backup's)", 0},
     {"backup_num", 0, NULL, "restore the series up to this backup (default: all)", 0},
@@ -152,13 +157,13 @@ static uint64_t group_bytes(const struct cairn_manifest *const *chain, size_t n,
 /* One group's directory from every backup of the chain, each object read
  * once and checked as it is applied. */
 static int build_store(struct cairn_store_loc *loc, const struct cairn_manifest *const *chain,
-		       size_t n, const struct cairn_keyset *ks, uint32_t group, const char *dir,
-		       uint64_t to_ts, struct cairn_build_progress *p, uint64_t *applied_uid,
-		       cairn_err *err)
+		       size_t n, const struct cairn_keyset *ks, struct cairn_atrest *rest,
+		       uint32_t group, const char *dir, uint64_t to_ts,
+		       struct cairn_build_progress *p, uint64_t *applied_uid, cairn_err *err)
 {
 	struct cairn_db *db = NULL;
 	cairn_rm_rf(dir);
-	if (cairn_db_open_bulk(dir, &db, err) < 0)
+	if (cairn_db_open_bulk_keyed(dir, rest, &db, err) < 0)
 		return -1;
 	for (size_t k = 0; k < n; k++) {
 		const struct cairn_manifest_obj *obj = NULL;
@@ -201,7 +206,7 @@ fail:
 /* restore.json beside group_id (store/restored.h): the alpha that starts
  * on the directory moves zero past the data and claims the group's
  * predicates (every predicate the chain lists for it) before serving. */
-static int write_restore_meta(uint32_t group, const char *dir,
+static int write_restore_meta(uint32_t group, const char *dir, const struct cairn_atrest *rest,
 			      const struct cairn_manifest *const *chain, size_t n, uint64_t read_ts,
 			      uint64_t max_uid, cairn_err *err)
 {
@@ -231,7 +236,7 @@ static int write_restore_meta(uint32_t group, const char *dir,
 			r.npreds++;
 		}
 	}
-	rc = cairn_restored_write(dir, &r, err);
+	rc = cairn_restored_write(dir, rest, &r, err);
 out:
 	cairn_restored_clear(&r);
 	return rc;
@@ -251,23 +256,23 @@ int cairn_restore_build_group(struct cairn_store_loc *loc,
 			      const struct cairn_keyset *ks, uint32_t group, const char *dir,
 			      struct cairn_build_progress *p, cairn_err *err)
 {
-	return cairn_restore_build_group_at(loc, chain, n, ks, group, dir, 0, p, NULL, err);
+	return cairn_restore_build_group_at(loc, chain, n, ks, NULL, group, dir, 0, p, NULL, err);
 }
 
 int cairn_restore_build_group_at(struct cairn_store_loc *loc,
 				 const struct cairn_manifest *const *chain, size_t n,
-				 const struct cairn_keyset *ks, uint32_t group, const char *dir,
-				 uint64_t to_ts, struct cairn_build_progress *p, uint64_t *max_uid,
-				 cairn_err *err)
+				 const struct cairn_keyset *ks, struct cairn_atrest *rest,
+				 uint32_t group, const char *dir, uint64_t to_ts,
+				 struct cairn_build_progress *p, uint64_t *max_uid, cairn_err *err)
 {
 	uint64_t applied = 0;
-	if (build_store(loc, chain, n, ks, group, dir, to_ts, p, &applied, err) < 0)
+	if (build_store(loc, chain, n, ks, rest, group, dir, to_ts, p, &applied, err) < 0)
 		return -1;
 	uint64_t uid = to_ts ? applied : cairn_chain_max_uid(chain, n);
 	if (max_uid)
 		*max_uid = uid;
-	return write_restore_meta(group, dir, chain, n, to_ts ? to_ts : chain[n - 1]->read_ts, uid,
-				  err);
+	return write_restore_meta(group, dir, rest, chain, n, to_ts ? to_ts : chain[n - 1]->read_ts,
+				  uid, err);
 }
 
 /* All groups or none. */
@@ -394,6 +399,7 @@ int cairn_cmd_restore(int argc, char **argv)
 	struct cairn_store_loc loc = {0};
 	struct cairn_backup_set set = {0};
 	struct cairn_keyset ks;
+	struct cairn_atrest *rest = NULL; /* the key also encrypts p<N> at rest */
 	const struct cairn_manifest **chain = NULL;
 	size_t n = 0;
 	struct restore_group *groups = NULL;
@@ -419,7 +425,9 @@ int cairn_cmd_restore(int argc, char **argv)
 	if (check_flags(&o, &upto, &to_ts, &to_ms, &err) < 0 ||
 	    (cairn_opt(&o, "cluster_secret_file") &&
 	     cairn_member_auth_load(cairn_opt(&o, "cluster_secret_file"), &err) < 0) ||
-	    cairn_backups_open(&o, &loc, &set, &ks, &err) < 0)
+	    cairn_backups_open(&o, &loc, &set, &ks, &err) < 0 ||
+	    (ks.key_len && cairn_opt_bool(&o, "at_rest") != 0 &&
+	     cairn_atrest_new(ks.key, ks.key_len, &rest, &err) < 0))
 		goto out;
 	backup_id = cairn_opt(&o, "backup_id");
 	if (cairn_opt(&o, "to_time")) {
@@ -467,7 +475,7 @@ int cairn_cmd_restore(int argc, char **argv)
 			 ng);
 		cairn_progress_part(label, group_bytes(chain, n, groups[gi].group));
 		uint64_t guid = 0;
-		if (cairn_restore_build_group_at(&loc, chain, n, &ks, groups[gi].group,
+		if (cairn_restore_build_group_at(&loc, chain, n, &ks, rest, groups[gi].group,
 						 groups[gi].tmp, to_ts, NULL, &guid, &err) < 0)
 			goto out;
 		if (to_ts && guid > max_uid)
@@ -480,10 +488,10 @@ int cairn_cmd_restore(int argc, char **argv)
 	 * another group holds. */
 	for (size_t gi = 0; to_ts && gi < ng; gi++) {
 		struct cairn_restored r;
-		int got = cairn_restored_read(groups[gi].tmp, &r, &err);
+		int got = cairn_restored_read(groups[gi].tmp, rest, &r, &err);
 		if (got == 0) {
 			r.max_uid = max_uid;
-			got = cairn_restored_write(groups[gi].tmp, &r, &err);
+			got = cairn_restored_write(groups[gi].tmp, rest, &r, &err);
 			cairn_restored_clear(&r);
 		}
 		if (got != 0) {
@@ -519,6 +527,7 @@ out:
 	free(groups);
 	free(chain);
 	OPENSSL_cleanse(&ks, sizeof ks);
+	cairn_atrest_free(rest);
 	cairn_series_clear(&set);
 	cairn_location_close(&loc);
 	cairn_opts_clear(&o);

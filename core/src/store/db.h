@@ -6,7 +6,9 @@
  * triple, the newest version <= T, unless a drop of its predicate (or a
  * drop_all) committed after that version and at or before T.
  *
- * Tables (one LMDB environment in the postings directory):
+ * Tables (one LMDB environment in the postings directory; the layout of
+ * an encrypted one, with predicate tags and sealed values, is in
+ * docs/AT-REST.md):
  *   data  : plen(1) pred subj(8,BE) objhash(16) ~ts(8,BE) -> op(1) obj
  *           (~ts makes the newest version of a triple sort first)
  *   log   : ts(8,BE) plen pred subj objhash -> op(1) obj
@@ -59,6 +61,24 @@ struct cairn_db;
 
 /* Opens (creating if needed) the LMDB environment in dir. */
 int cairn_db_open(const char *dir, struct cairn_db **out, cairn_err *err);
+/* Encrypted at rest (docs/AT-REST.md): ar (store/atrest.h, the caller's,
+ * kept until close) seals every value and tags predicate names and objects
+ * in keys. A new or empty directory opened with a key is encrypted from
+ * then on; an encrypted one opened without its key, or a plain one holding
+ * data opened with a key, is refused. cairn_db_open is the plain case. */
+struct cairn_atrest;
+int cairn_db_open_keyed(const char *dir, struct cairn_atrest *ar, struct cairn_db **out,
+			cairn_err *err);
+int cairn_db_open_bulk_keyed(const char *dir, struct cairn_atrest *ar, struct cairn_db **out,
+			     cairn_err *err);
+/* The key a store was opened with: NULL when plain. */
+struct cairn_atrest *cairn_db_atrest(const struct cairn_db *db);
+/* Rewrites the store in dir from from (NULL: plain) to to (NULL: plain):
+ * a new environment beside it, every table re-keyed and re-sealed, then
+ * renamed over data.mdb; the small files (restore.json, tasks.json)
+ * re-sealed. Refused while another process holds the directory. */
+int cairn_db_convert(const char *dir, struct cairn_atrest *from, struct cairn_atrest *to,
+		     cairn_err *err);
 /* The same for a bulk load into a new directory that is thrown away if the
  * load fails: commits are not synced (a crash may leave the store damaged)
  * until cairn_db_sync, which makes everything committed durable. */

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "jsonfile.h"
+#include "store/atrest.h"
 
 #define RESTORED_FILE "restore.json"
 #define RESTORED_MAX (64u << 20)
@@ -28,7 +29,8 @@ static int add_u64_string(cJSON *o, const char *name, uint64_t v)
 	return cJSON_AddStringToObject(o, name, buf) ? 0 : -1;
 }
 
-int cairn_restored_write(const char *dir, const struct cairn_restored *r, cairn_err *err)
+int cairn_restored_write(const char *dir, const struct cairn_atrest *ar,
+			 const struct cairn_restored *r, cairn_err *err)
 {
 	char *path = NULL, *text = NULL;
 	int rc = -1;
@@ -47,7 +49,7 @@ int cairn_restored_write(const char *dir, const struct cairn_restored *r, cairn_
 		path = NULL;
 		goto oom;
 	}
-	rc = cairn_write_file_atomic(path, text, strlen(text), err);
+	rc = cairn_atrest_write_file(ar, path, text, strlen(text), err);
 	goto out;
 oom:
 	cairn_err_set(err, "out of memory");
@@ -72,7 +74,8 @@ static int parse_u64_string(const cJSON *o, const char *name, uint64_t *out)
 	return 0;
 }
 
-int cairn_restored_read(const char *dir, struct cairn_restored *r, cairn_err *err)
+int cairn_restored_read(const char *dir, const struct cairn_atrest *ar, struct cairn_restored *r,
+			cairn_err *err)
 {
 	char *path = NULL, *text = NULL;
 	cJSON *o = NULL;
@@ -80,7 +83,7 @@ int cairn_restored_read(const char *dir, struct cairn_restored *r, cairn_err *er
 	memset(r, 0, sizeof *r);
 	if (asprintf(&path, "%s/" RESTORED_FILE, dir) < 0)
 		return cairn_err_set(err, "out of memory");
-	int got = cairn_read_file(path, RESTORED_MAX, &text, NULL, err);
+	int got = cairn_atrest_read_file(ar, path, RESTORED_MAX, &text, NULL, err);
 	if (got != 0) {
 		rc = got;
 		goto out;

@@ -22,8 +22,14 @@ struct cairn_restored {
 };
 void cairn_restored_clear(struct cairn_restored *r);
 
-/* Writes DIR/restore.json atomically (temp, fsync, rename, fsync dir). */
-int cairn_restored_write(const char *dir, const struct cairn_restored *r, cairn_err *err);
-/* Reads DIR/restore.json: 1 (r zeroed) if there is none, 0, or -1 if it is unreadable. */
-int cairn_restored_read(const char *dir, struct cairn_restored *r, cairn_err *err);
+/* Writes DIR/restore.json atomically (temp, fsync, rename, fsync dir),
+ * sealed under ar when the directory is encrypted at rest (it lists the
+ * group's predicates; store/atrest.h), plain when ar is NULL. */
+struct cairn_atrest;
+int cairn_restored_write(const char *dir, const struct cairn_atrest *ar,
+			 const struct cairn_restored *r, cairn_err *err);
+/* Reads DIR/restore.json: 1 (r zeroed) if there is none, 0, or -1 if it is
+ * unreadable (or sealed and ar is not its key). */
+int cairn_restored_read(const char *dir, const struct cairn_atrest *ar, struct cairn_restored *r,
+			cairn_err *err);
 #endif
