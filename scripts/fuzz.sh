@@ -73,11 +73,12 @@ printf '\n%-12s %8s %12s %8s %7s %9s  %s\n' target seconds executions exec/s cor
 for t in "${targets[@]}"; do
   dir="$RUN/$t" log="$RUN/$t/log"
   rc=$(cat "$dir/rc" 2>/dev/null || echo 1)
-  fstat_() { sed -n "s/^stat::$1: *//p" "$log" | tail -1; }
+  # A log may lack any of these (a crash at start): never fatal here.
+  fstat_() { sed -n "s/^stat::$1: *//p" "$log" 2>/dev/null | tail -1; }
   execs=$(fstat_ number_of_executed_units); eps=$(fstat_ average_exec_per_sec)
-  secs=$(grep -o 'Done [0-9]* runs in [0-9]* second' "$log" | tail -1 | awk '{print $5}')
-  ft0=$(grep -m1 'INITED' "$log" | grep -o 'ft: [0-9]*' | awk '{print $2}')
-  ft1=$(grep -E '^#[0-9]+' "$log" | grep -o 'ft: [0-9]*' | tail -1 | awk '{print $2}')
+  secs=$( (grep -o 'Done [0-9]* runs in [0-9]* second' "$log" || true) | tail -1 | awk '{print $5}')
+  ft0=$( (grep -m1 'INITED' "$log" || true) | (grep -o 'ft: [0-9]*' || true) | awk '{print $2}')
+  ft1=$( (grep -E '^#[0-9]+' "$log" || true) | (grep -o 'ft: [0-9]*' || true) | tail -1 | awk '{print $2}')
   corp=$(find "$dir/corpus" -type f | wc -l)
   newft=$(( ${ft1:-0} - ${ft0:-0} ))
   artifacts=$(find "$dir/artifacts" -type f 2>/dev/null | sort)

@@ -4,6 +4,7 @@
 #define CAIRN_FUZZ_H
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,5 +22,16 @@ static inline char *fuzz_str(const uint8_t *data, size_t size)
 		s[size] = 0;
 	}
 	return s;
+}
+
+/* FUZZ_VERBOSE=1 in the environment: a target says why its input was
+ * refused (to check that seeds get as far as they should). */
+static inline void fuzz_say(const char *what, const char *msg)
+{
+	static int verbose = -1;
+	if (verbose < 0)
+		verbose = getenv("FUZZ_VERBOSE") != NULL;
+	if (verbose && msg && *msg)
+		fprintf(stderr, "%s: %s\n", what, msg);
 }
 #endif

@@ -37,6 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		(void)cairn_manifest_seal(&m, mac_key, &err);
 		(void)cairn_manifest_check_mac(&m, mac_key, &err);
 	}
+	fuzz_say("manifest", err.msg);
 	cairn_manifest_clear(&m);
 	return 0;
 }

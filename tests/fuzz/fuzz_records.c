@@ -12,9 +12,12 @@
  *             3: a record stream, written encrypted with the fixed key.
  *   bit 2     zstd instead of gzip where this target writes the object.
  *   bit 3     read by block index: for 0 and 3 the writer's own index; for
- *             1 and 2 an index taken from the input ([n 1..4][plain u16]
- *             [n x stored u16], little-endian) after the manifest's
- *             consistency check (format/blockindex.c) accepts it. */
+ *             1 and 2 an index taken from the input ([n-1][log2 of
+ *             block_size/4096][plain_size u32][n x stored length u32],
+ *             little-endian; at most 4 blocks) after the manifest's
+ *             consistency check (format/blockindex.c) accepts it, as
+ *             restore reads an object whose manifest has an index (an
+ *             encrypted object with blocks can only be read so). */
 #include "format/blockindex.h"
 #include "format/records.h"
 #include "fuzz.h"
@@ -23,6 +26,11 @@
 #include "pipeline/object.h"
 
 static const unsigned char fixed_key[32] = "fuzz-fixed-aes-key-0123456789abc";
+
+static uint64_t le32(const uint8_t *p)
+{
+	return (uint64_t)p[0] | (uint64_t)p[1] << 8 | (uint64_t)p[2] << 16 | (uint64_t)p[3] << 24;
+}
 
 static void decode(struct cairn_store_loc *loc, const struct cairn_keyset *ks,
 		   const struct cairn_block_index *idx)
@@ -39,6 +47,7 @@ static void decode(struct cairn_store_loc *loc, const struct cairn_keyset *ks,
 		while (cairn_rec_next(d, &v, &err) == 1)
 			;
 	}
+	fuzz_say("records", err.msg);
 	cairn_rec_decoder_free(d);
 	if (r)
 		(void)cairn_objr_finish(r, &info, &err);
@@ -80,13 +89,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	} else {
 		struct cairn_manifest_obj mo = {0};
 		uint64_t stored[4];
-		size_t n = size ? 1 + data[0] % 4 : 0, head = 3 + 2 * n;
+		size_t n = size ? 1 + data[0] % 4 : 0, head = 6 + 4 * n;
 		if (!n || size < head)
 			goto out;
-		mo.block_size = CAIRN_BLOCKINDEX_MIN_BLOCK;
-		mo.plain_size = (uint64_t)data[1] | (uint64_t)data[2] << 8;
+		mo.block_size = CAIRN_BLOCKINDEX_MIN_BLOCK << (data[1] % 13);
+		mo.plain_size = le32(data + 2);
 		for (size_t k = 0; k < n; k++)
-			stored[k] = (uint64_t)data[3 + 2 * k] | (uint64_t)data[4 + 2 * k] << 8;
+			stored[k] = le32(data + 6 + 4 * k);
 		mo.blocks = stored;
 		mo.nblocks = n;
 		mo.size = size - head;
@@ -97,6 +106,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		decode(&loc, &ks, &idx);
 	}
 out:
+	fuzz_say("records", err.msg);
 	mem_clear(&st);
 	return 0;
 }
