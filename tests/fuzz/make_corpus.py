@@ -79,7 +79,13 @@ def backups():
         zero.stop()
         for m in sorted(glob.glob(os.path.join(dest, "cairn.*", "manifest.json"))):
             put("manifest", open(m, "rb").read())
-            for o in json.load(open(m))["objects"]:
+            man = json.load(open(m))
+            for o in man["objects"]:
+                # The group's /internal/backup answer this entry was made from.
+                ans = dict(o, encrypted=man["encrypted"], key_check=man.get("key_check", ""),
+                           max_uid=man["max_uid"], predicates=man["groups"][str(o["group"])],
+                           drop_operations=man["drop_operations"])
+                put("group_wire", json.dumps(ans))
                 obj = open(os.path.join(os.path.dirname(m), o["path"]), "rb").read()
                 out.append((keyed, obj, o))
     for keyed, obj, o in out:
@@ -117,6 +123,9 @@ def graphql():
          "variables": {"in": {"destination": "/tmp/b", "forceFull": True}}}).encode())
     put("graphql", b"\x00" + json.dumps(
         [{"query": "{ health { instance } }"}, {"query": "{ __typename }"}]).encode())
+    put("graphql", b"\x04{ health { instance status } }\x00{\"a\": 1}\x00\x00http://localhost:8080")
+    put("graphql", b"\x14query Q { __typename }\x00\x00Q\x00https://ui.example.com")
+    put("graphql", b"\x0c\x00\x00\x00https://evil.example.com")
 
 
 def s3():
@@ -175,6 +184,10 @@ def alter():
 
 
 def small_inputs():
+    put("group_wire", json.dumps({"destination": "s3://127.0.0.1:7480/cairn/pre", "accessKey": "AKIA",
+                                  "secretKey": "cairn-sealed:v1:" + "00" * 40, "anonymous": False,
+                                  "dir": "cairn.20261201.093129.545", "full": True,
+                                  "compression": "zstd", "since": 0, "read_ts": 12}))
     for u in ["/abs/path", "file:///abs/path", "s3://s3.us-west-2.amazonaws.com/bucket/pre?region=us-west-2",
               "s3:///bucket", "minio://127.0.0.1:9000/bucket?secure=false",
               "azure://account/container/prefix", "gs://bucket/prefix",
