@@ -197,7 +197,7 @@ def small_inputs():
               "0.0.0.0/0", "2001:db8::/32, 10.1.2.3"]:
         put("cidr", w)
     put("ini", "[alpha]\npostings = /var/lib/cairn/p\nport = 8081\ntls = false\n"
-        "whitelist = 10.0.0.0/8\n\n[s3]\nca_file = /etc/ssl/ca.pem\n")
+        "whitelist = 10.0.0.0/8\nauth_token = s3cr3t-token\n\n[s3]\nca_file = /etc/ssl/ca.pem\n")
     put("ini", "; comment\n[vault]\nvault_addr=https://vault:8200\n[alpha]\ntls=yes\nport=99999999999999999999\n")
     put("ini", "[alpha]\nunknown = 1\n")
     put("committimes", "5:1764581489545,1:12,3:-4")
