@@ -54,6 +54,16 @@ cairn_fuzz_target(group_wire)
 if(TARGET cairn_s3common)
   cairn_fuzz_target(s3xml LIBS cairn_s3common)
 endif()
+if(TARGET storage-azure)
+  cairn_fuzz_target(azure_xml
+    SOURCES "${CMAKE_SOURCE_DIR}/plugins/storage-azure/azure_client.c"
+    LIBS CURL::libcurl OpenSSL::Crypto
+    INCLUDES "${CMAKE_SOURCE_DIR}/plugins/storage-azure")
+  target_compile_definitions(fuzz_replay_azure_xml PRIVATE CAIRN_AZURE_VERSION="${PROJECT_VERSION}")
+  if(TARGET fuzz_azure_xml)
+    target_compile_definitions(fuzz_azure_xml PRIVATE CAIRN_AZURE_VERSION="${PROJECT_VERSION}")
+  endif()
+endif()
 if(EXISTS "${CMAKE_SOURCE_DIR}/plugins/keys-vault/keys_vault.c")
   cairn_fuzz_target(vault
     SOURCES "${CMAKE_SOURCE_DIR}/plugins/keys-vault/vault_http.c"

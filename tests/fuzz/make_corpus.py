@@ -152,6 +152,27 @@ def s3():
         "Content-Length: 100\r\n\r\n")
 
 
+def azure():
+    # Azurite's and Azure's List Blobs page, and an error body as
+    # tests/e2e/test_storage_azure_faults.py's proxy sends it.
+    put("azure_xml", '<?xml version="1.0" encoding="utf-8"?><EnumerationResults '
+        'ServiceEndpoint="http://127.0.0.1:10000/devstoreaccount1" ContainerName="cairn">'
+        "<Prefix>pre/</Prefix><MaxResults>2</MaxResults><Blobs><Blob><Name>pre/cairn.20261201."
+        "093129.545/manifest.json</Name><Properties><Creation-Time>Tue, 01 Dec 2026 09:31:29 GMT"
+        "</Creation-Time><Content-Length>1024</Content-Length><Content-Type>application/octet-stream"
+        "</Content-Type><BlobType>BlockBlob</BlobType></Properties></Blob><Blob><Name>pre/a&amp;b"
+        "&#x4e2d;&#12354;&lt;</Name><Properties><Content-Length>0</Content-Length></Properties>"
+        "</Blob></Blobs><NextMarker>2!84!MDAwMDI5IXByZS9jYWlybi4yMDI2MTIwMS4wOTMxMjkuNTQ1</NextMarker>"
+        "</EnumerationResults>")
+    put("azure_xml", '<?xml version="1.0" encoding="utf-8"?><EnumerationResults><Blobs/>'
+        "<NextMarker/></EnumerationResults>")
+    put("azure_xml", '<?xml version="1.0" encoding="utf-8"?><Error><Code>ServerBusy</Code>'
+        "<Message>busy</Message></Error>")
+    put("azure_xml", '\ufeff<?xml version="1.0" encoding="utf-8"?><Error><Code>AuthenticationFailed'
+        "</Code><Message>Server failed to authenticate the request.\nRequestId:1\nTime:2026-12-01"
+        "</Message><AuthenticationErrorDetail>sig</AuthenticationErrorDetail></Error>")
+
+
 def vault():
     ok = vault_standin.envelope(auth={"client_token": "hvs.CAESI", "lease_duration": 3600,
                                       "policies": ["cairn"]})
@@ -220,6 +241,7 @@ if __name__ == "__main__":
     small_inputs()
     alter()
     s3()
+    azure()
     vault()
     graphql()
     backups()
