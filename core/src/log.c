@@ -53,6 +53,19 @@ out:
 	pthread_mutex_unlock(&secrets_mu);
 }
 
+void cairn_forget_secrets(void)
+{
+	pthread_mutex_lock(&secrets_mu);
+	for (size_t i = 0; i < nsecrets; i++) {
+		explicit_bzero(secrets[i].bytes, secrets[i].len);
+		free(secrets[i].bytes);
+	}
+	free(secrets);
+	secrets = NULL;
+	nsecrets = 0;
+	pthread_mutex_unlock(&secrets_mu);
+}
+
 static int word_byte(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||

@@ -13,6 +13,9 @@ void cairn_log_set_level(int level);
 
 /* Registers a secret; every later log line and printed error has it replaced. */
 void cairn_add_secret(const void *secret, size_t len);
+/* Forgets every registered secret: for tests and fuzz targets that parse
+ * many inputs in one process (the list only grows otherwise). */
+void cairn_forget_secrets(void);
 /* Replaces each registered secret in buf (NUL-terminated) by "***", in place. */
 void cairn_scrub(char *buf);
 /* Prints "error: <msg>" (scrubbed) on stderr. */

@@ -228,14 +228,74 @@ static int unexpected(const struct vault_conn *c, const char *method, const char
 			     c->addr, method, path, r->status, says);
 }
 
+/* The answer to the AppRole login (r, freed by the caller): token gets
+ * auth.client_token, *lease its lease_duration. Apart from the request so
+ * that tests/fuzz/fuzz_vault.c reads answers without HTTP. */
+static int login_answer(const struct vault_conn *c, const struct vault_cfg *vc,
+			struct vault_resp *r, char **token, double *lease, cairn_err *err)
+{
+	static const char path[] = "auth/approle/login";
+	char says[600], loc[600];
+	cJSON *auth, *tok, *ld;
+
+	*token = NULL;
+	vault_says(r, says, sizeof says);
+	switch (r->status) {
+	case 200:
+		break;
+	case 503:
+		sealed(c, r, err);
+		return -1;
+	case 400:
+	case 401:
+	case 403:
+		cairn_err_setc(
+		    err, CAIRN_E_AUTH,
+		    "vault at %s refused the approle login (HTTP %ld)%s; check that "
+		    "vault_roleid_file and vault_secretid_file hold a current role-id and "
+		    "secret-id%s",
+		    c->addr, r->status, says, vc->ns ? " of a role in vault_namespace" : "");
+		return -1;
+	case 404:
+		if (vc->ns)
+			snprintf(loc, sizeof loc, " in namespace \"%s\"", vc->ns);
+		else
+			loc[0] = 0;
+		cairn_err_set(err,
+			      "vault at %s has no approle login at auth/approle/login%s%s; enable "
+			      "it (vault auth enable approle)%s",
+			      c->addr, loc, says, vc->ns ? " or check vault_namespace" : "");
+		return -1;
+	default:
+		unexpected(c, "POST", path, r, err);
+		return -1;
+	}
+	auth = cJSON_GetObjectItemCaseSensitive(r->json, "auth");
+	tok = cJSON_GetObjectItemCaseSensitive(auth, "client_token");
+	if (!r->json) {
+		vault_malformed(c, "POST", path, r, NULL, err);
+		return -1;
+	}
+	if (!cJSON_IsString(tok) || !tok->valuestring[0]) {
+		vault_malformed(c, "POST", path, r, "auth.client_token", err);
+		return -1;
+	}
+	add_secret(tok->valuestring, strlen(tok->valuestring));
+	ld = cJSON_GetObjectItemCaseSensitive(auth, "lease_duration");
+	*lease = cJSON_IsNumber(ld) ? ld->valuedouble : 0;
+	*token = strdup(tok->valuestring);
+	if (!*token)
+		return cairn_err_set(err, "out of memory");
+	return 0;
+}
+
 /* AppRole login: token gets auth.client_token, *lease its lease_duration. */
 static int login(const struct vault_conn *c, const struct vault_cfg *vc, const char *role_id,
 		 const char *secret_id, char **token, double *lease, cairn_err *err)
 {
 	static const char path[] = "auth/approle/login";
 	struct vault_resp r;
-	char says[600], loc[600];
-	cJSON *req = cJSON_CreateObject(), *auth, *tok, *ld;
+	cJSON *req = cJSON_CreateObject();
 	char *body = NULL;
 	int rc = -1;
 
@@ -251,57 +311,7 @@ static int login(const struct vault_conn *c, const struct vault_cfg *vc, const c
 			  vc->ns ? " in namespace " : "", vc->ns ? vc->ns : "");
 	if (vault_request(c, "POST", path, NULL, body, &r, err) < 0)
 		goto out_req;
-	vault_says(&r, says, sizeof says);
-	switch (r.status) {
-	case 200:
-		break;
-	case 503:
-		sealed(c, &r, err);
-		goto out;
-	case 400:
-	case 401:
-	case 403:
-		cairn_err_setc(
-		    err, CAIRN_E_AUTH,
-		    "vault at %s refused the approle login (HTTP %ld)%s; check that "
-		    "vault_roleid_file and vault_secretid_file hold a current role-id and "
-		    "secret-id%s",
-		    c->addr, r.status, says, vc->ns ? " of a role in vault_namespace" : "");
-		goto out;
-	case 404:
-		if (vc->ns)
-			snprintf(loc, sizeof loc, " in namespace \"%s\"", vc->ns);
-		else
-			loc[0] = 0;
-		cairn_err_set(err,
-			      "vault at %s has no approle login at auth/approle/login%s%s; enable "
-			      "it (vault auth enable approle)%s",
-			      c->addr, loc, says, vc->ns ? " or check vault_namespace" : "");
-		goto out;
-	default:
-		unexpected(c, "POST", path, &r, err);
-		goto out;
-	}
-	auth = cJSON_GetObjectItemCaseSensitive(r.json, "auth");
-	tok = cJSON_GetObjectItemCaseSensitive(auth, "client_token");
-	if (!r.json) {
-		vault_malformed(c, "POST", path, &r, NULL, err);
-		goto out;
-	}
-	if (!cJSON_IsString(tok) || !tok->valuestring[0]) {
-		vault_malformed(c, "POST", path, &r, "auth.client_token", err);
-		goto out;
-	}
-	add_secret(tok->valuestring, strlen(tok->valuestring));
-	ld = cJSON_GetObjectItemCaseSensitive(auth, "lease_duration");
-	*lease = cJSON_IsNumber(ld) ? ld->valuedouble : 0;
-	*token = strdup(tok->valuestring);
-	if (!*token) {
-		cairn_err_set(err, "out of memory");
-		goto out;
-	}
-	rc = 0;
-out:
+	rc = login_answer(c, vc, &r, token, lease, err);
 	vault_resp_free(&r);
 out_req:
 	if (body) {
@@ -400,30 +410,27 @@ static int decode_field(const struct vault_cfg *vc, const char *val, unsigned ch
 	}
 }
 
-/* Reads vc->path with token and decodes the field into key. */
-static int read_key(const struct vault_conn *c, const struct vault_cfg *vc, const char *token,
-		    double login_at, double lease, unsigned char *key, size_t *len, cairn_err *err)
+/* The answer to reading vc->path (r, freed by the caller): the field
+ * decoded into key. Apart from the request so that tests/fuzz/fuzz_vault.c
+ * reads answers without HTTP. */
+static int key_answer(const struct vault_conn *c, const struct vault_cfg *vc, struct vault_resp *r,
+		      double login_at, double lease, unsigned char *key, size_t *len,
+		      cairn_err *err)
 {
-	struct vault_resp r;
 	char says[600], loc[600], alt[600];
 	cJSON *data, *fields, *inner, *meta, *val;
-	int rc = -1;
 
 	where(vc, vc->path, loc, sizeof loc);
-	if (host && host->log)
-		host->log(CAIRN_LOG_DEBUG, "keys-vault", "reading vault path %s", loc);
-	if (vault_request(c, "GET", vc->path, token, NULL, &r, err) < 0)
-		return -1;
-	vault_says(&r, says, sizeof says);
-	switch (r.status) {
+	vault_says(r, says, sizeof says);
+	switch (r->status) {
 	case 200:
 		break;
 	case 503:
-		sealed(c, &r, err);
-		goto out;
+		sealed(c, r, err);
+		return -1;
 	case 401:
 	case 403:
-		if (vault_has_error(&r, "invalid token") ||
+		if (vault_has_error(r, "invalid token") ||
 		    (lease > 0 && now_s() - login_at >= lease)) {
 			cairn_err_setc(
 			    err, CAIRN_E_AUTH,
@@ -431,15 +438,15 @@ static int read_key(const struct vault_conn *c, const struct vault_cfg *vc, cons
 			    "or expired before the key was read%s; raise the role's "
 			    "token_ttl (it gave %.0fs) and check nothing revokes its tokens",
 			    says, lease);
-			goto out;
+			return -1;
 		}
 		cairn_err_setc(err, CAIRN_E_PERMISSION,
 			       "vault denied reading %s (HTTP %ld)%s; the approle's token policies "
 			       "must grant \"read\" on that path",
-			       loc, r.status, says);
-		goto out;
+			       loc, r->status, says);
+		return -1;
 	case 404: {
-		cJSON *warn = cJSON_GetObjectItemCaseSensitive(r.json, "warnings");
+		cJSON *warn = cJSON_GetObjectItemCaseSensitive(r->json, "warnings");
 		if (cJSON_GetArraySize(warn) > 0) {
 			char first[200] = "";
 			cJSON *w0 = cJSON_GetArrayItem(warn, 0);
@@ -455,27 +462,27 @@ static int read_key(const struct vault_conn *c, const struct vault_cfg *vc, cons
 				       "vault path %s is on a kv version 2 mount%s, whose secrets "
 				       "are read under data/; set vault_path to \"%s\"",
 				       loc, first, alt);
-			goto out;
+			return -1;
 		}
 		cairn_err_setc(err, CAIRN_E_NOTFOUND,
 			       "no secret at vault path %s (HTTP 404)%s; check vault_path (a kv "
 			       "version 2 path looks like secret/data/NAME) and that the secret "
 			       "was written",
 			       loc, says);
-		goto out;
+		return -1;
 	}
 	default:
-		unexpected(c, "GET", vc->path, &r, err);
-		goto out;
+		unexpected(c, "GET", vc->path, r, err);
+		return -1;
 	}
-	if (!r.json) {
-		vault_malformed(c, "GET", vc->path, &r, NULL, err);
-		goto out;
+	if (!r->json) {
+		vault_malformed(c, "GET", vc->path, r, NULL, err);
+		return -1;
 	}
-	data = cJSON_GetObjectItemCaseSensitive(r.json, "data");
+	data = cJSON_GetObjectItemCaseSensitive(r->json, "data");
 	if (!cJSON_IsObject(data)) {
-		vault_malformed(c, "GET", vc->path, &r, "data object", err);
-		goto out;
+		vault_malformed(c, "GET", vc->path, r, "data object", err);
+		return -1;
 	}
 	/* KV v2 wraps the fields as data.data next to data.metadata. */
 	inner = cJSON_GetObjectItemCaseSensitive(data, "data");
@@ -484,23 +491,38 @@ static int read_key(const struct vault_conn *c, const struct vault_cfg *vc, cons
 	val = cJSON_GetObjectItemCaseSensitive(fields, vc->field);
 	if (!val) {
 		field_missing(vc, fields, err);
-		goto out;
+		return -1;
 	}
 	if (!cJSON_IsString(val)) {
 		cairn_err_set(err,
 			      "vault field \"%s\" of %s is not a string; store the key as a "
 			      "string (base64, or raw with vault_format=raw)",
 			      vc->field, loc);
-		goto out;
+		return -1;
 	}
 	add_secret(val->valuestring, strlen(val->valuestring));
 	if (decode_field(vc, val->valuestring, key, len, err) < 0)
-		goto out;
+		return -1;
 	if (host && host->log)
 		host->log(CAIRN_LOG_DEBUG, "keys-vault", "got a %zu-byte key from field %s of %s",
 			  *len, vc->field, loc);
-	rc = 0;
-out:
+	return 0;
+}
+
+/* Reads vc->path with token and decodes the field into key. */
+static int read_key(const struct vault_conn *c, const struct vault_cfg *vc, const char *token,
+		    double login_at, double lease, unsigned char *key, size_t *len, cairn_err *err)
+{
+	struct vault_resp r;
+	char loc[600];
+	int rc;
+
+	where(vc, vc->path, loc, sizeof loc);
+	if (host && host->log)
+		host->log(CAIRN_LOG_DEBUG, "keys-vault", "reading vault path %s", loc);
+	if (vault_request(c, "GET", vc->path, token, NULL, &r, err) < 0)
+		return -1;
+	rc = key_answer(c, vc, &r, login_at, lease, key, len, err);
 	vault_resp_free(&r);
 	return rc;
 }

@@ -212,6 +212,13 @@ void s3_reader_close(struct s3_reader *r);
 
 /* ---- s3_storage.c ----------------------------------------------------- */
 
+/* One page of ListObjectsV2 (body, len bytes): calls cb for each key under
+ * prefix (the location's, stripped); sets *token to the next page's
+ * continuation token, or NULL after the last page. Returns 1 if cb asked to
+ * stop, -1 on a bad page or when cb failed (err as cb set it). */
+int s3_list_page(const char *prefix, const char *body, size_t len, cairn_list_cb cb, void *ctx,
+		 char **token, const char *what, cairn_err *err);
+
 /* The ops table of a flavor, and the init both plugins' descriptors use. */
 extern const struct cairn_storage_ops s3_ops_aws;
 extern const struct cairn_storage_ops s3_ops_minio;

@@ -51,14 +51,11 @@ static void st_close(struct cairn_storage *st)
 	}
 }
 
-/* One page of ListObjectsV2: calls cb for each key; sets *token to the next
- * page's continuation token, or NULL after the last page. Returns 1 if cb
- * asked to stop, -1 on a bad page or when cb failed (err as cb set it). */
-static int list_page(struct s3_loc *loc, const char *body, size_t len, cairn_list_cb cb, void *ctx,
-		     char **token, const char *what, cairn_err *err)
+int s3_list_page(const char *prefix, const char *body, size_t len, cairn_list_cb cb, void *ctx,
+		 char **token, const char *what, cairn_err *err)
 {
 	const char *end = body + len, *p = body, *inner, *inner_end;
-	size_t plen = strlen(loc->prefix);
+	size_t plen = strlen(prefix);
 	*token = NULL;
 	if (!body || !s3_xml_block(body, end, "ListBucketResult", &inner, &inner_end))
 		return cairn_err_set(err, "%s: the server's answer is not a bucket listing", what);
@@ -66,7 +63,7 @@ static int list_page(struct s3_loc *loc, const char *body, size_t len, cairn_lis
 		char *key = s3_xml_text(inner, inner_end, "Key", NULL);
 		char *size = s3_xml_text(inner, inner_end, "Size", NULL);
 		int r = 0;
-		if (key && size && strncmp(key, loc->prefix, plen) == 0 && key[plen])
+		if (key && size && strncmp(key, prefix, plen) == 0 && key[plen])
 			r = cb(ctx, key + plen, strtoull(size, NULL, 10), err);
 		free(key);
 		free(size);
@@ -114,7 +111,8 @@ static int st_list(struct cairn_storage *st, const char *prefix, cairn_list_cb c
 			goto out;
 		}
 		free(token);
-		int r = list_page(loc, resp.body, resp.body_len, cb, ctx, &token, what, err);
+		int r =
+		    s3_list_page(loc->prefix, resp.body, resp.body_len, cb, ctx, &token, what, err);
 		s3_resp_free(&resp);
 		if (r < 0)
 			goto out;

@@ -433,8 +433,8 @@ static int json_has_nul_escape(const char *s, size_t len)
  * nothing after it: *pred is the attribute (malloc'd), NULL for drop_all.
  * Answers 400 itself and returns -1 otherwise, before anything is taken
  * from zero: a name with a NUL, both keys, a key twice, other keys,
- * trailing text, or a name longer than the store keeps. */
-static int alter_parse(const struct cairn_http_req *req, struct cairn_http_resp *resp, char **pred)
+ * trailing text, or a name longer than the store keeps (alpha.h). */
+int cairn_alter_parse(const struct cairn_http_req *req, struct cairn_http_resp *resp, char **pred)
 {
 	const char *end = NULL;
 	const char *why = NULL;
@@ -613,7 +613,7 @@ static void handle_alter(struct cairn_alpha *a, const struct cairn_http_req *req
 		cairn_http_error(resp, 503, RESTORING_MSG);
 		return;
 	}
-	if (alter_parse(req, resp, &pred) < 0)
+	if (cairn_alter_parse(req, resp, &pred) < 0)
 		return;
 	const char *what = pred ? "drop_attr" : "drop_all";
 	if (cairn_zero_state(a->zero, &st, &err) < 0 ||
@@ -649,7 +649,7 @@ static void handle_internal_alter(struct cairn_alpha *a, const struct cairn_http
 	cairn_err err = {0};
 	char *pred = NULL;
 	uint64_t ts = 0, gen = cairn_alpha_write_gen(a);
-	if (alter_parse(req, resp, &pred) < 0)
+	if (cairn_alter_parse(req, resp, &pred) < 0)
 		return;
 	if (commit(a, gen, apply_drop, pred, &ts, &err) < 0)
 		cairn_http_error(resp, ts ? 500 : 503, "%s", err.msg);

@@ -89,4 +89,11 @@ int cairn_alpha_restore_recover(const char *dir, cairn_err *err);
 int cairn_alpha_list_backups(struct cairn_alpha *a, const cJSON *input, cJSON **out,
 			     cairn_err *err);
 
+/* A /alter or /internal/alter body: {"drop_attr": "name"} or {"drop_all":
+ * true}. 0 and *pred (malloc'd; NULL for drop_all), or -1 with resp
+ * answered (400). In alpha.c; declared here for tests/fuzz/fuzz_alter.c. */
+struct cairn_http_req;
+struct cairn_http_resp;
+int cairn_alter_parse(const struct cairn_http_req *req, struct cairn_http_resp *resp, char **pred);
+
 #endif

@@ -16,8 +16,11 @@ enum cairn_compression { CAIRN_COMP_GZIP = 0, CAIRN_COMP_ZSTD = 1 };
 
 /* Plain bytes per block: each block's member restarts the compressor's
  * window, which costs well under 0.1% at this size (measured against
- * gzip -6; docs/FORMAT.md). */
+ * gzip -6; docs/FORMAT.md). The fuzz build (CAIRN_FUZZ) writes small
+ * blocks: the reader takes any size the index gives (4 KiB to 16 MiB). */
+#ifndef CAIRN_BLOCK_SIZE
 #define CAIRN_BLOCK_SIZE ((size_t)1 << 21)
+#endif
 /* Default levels: libdeflate 1-12 (4: on the benchmark's record stream,
  * format version 2, 10% smaller than gzip -6 of the export; 5 was 0.4%
  * larger and took 1.7x the CPU, 6 is 6% smaller and takes 2.5x), zstd 1-19

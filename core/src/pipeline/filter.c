@@ -94,8 +94,11 @@ static int push(struct cairn_wchain *c, size_t i, const unsigned char *in, size_
 					finish, err);
 		if (r < 0)
 			return -1;
-		in += used;
-		len -= used;
+		/* At the finish in is NULL: NULL + 0 is undefined too (UBSan). */
+		if (used) {
+			in += used;
+			len -= used;
+		}
 		if (made && push(c, i + 1, s->buf, made, 0, err) < 0)
 			return -1;
 		if (r == 1 && finish)
