@@ -4,7 +4,11 @@
 #   2. builds it with AddressSanitizer + UndefinedBehaviorSanitizer (Debug)
 #      and runs every test again;
 #   3. builds it as a packager would (Release, -O3) and with clang, and runs
-#      the unit tests in each.
+#      the unit tests in each;
+#   4. builds the libFuzzer targets (clang) and runs each for FUZZ_SECONDS
+#      (default 10; scripts/fuzz.sh, docs/FUZZING.md): any crash, leak,
+#      timeout or sanitizer report fails the run. Skipped when arguments
+#      select tests.
 # Tests run as many at a time as there are cores; those that measure time,
 # memory or descriptors run alone (RUN_SERIAL, tests/CMakeLists.txt).
 # Every build treats warnings as errors (CAIRN_WERROR), and every C file must
@@ -38,4 +42,8 @@ echo "== unit tests (Release build)"
 ctest --test-dir build-release --output-on-failure -j"$jobs" -L unit "$@" || status=1
 echo "== unit tests (clang build)"
 ctest --test-dir build-clang --output-on-failure -j"$jobs" -L unit "$@" || status=1
+if [ $# -eq 0 ]; then
+	echo "== fuzzing (every target ${FUZZ_SECONDS:-10} s)"
+	bash scripts/fuzz.sh "${FUZZ_SECONDS:-10}" || status=1
+fi
 exit $status
