@@ -1,0 +1,8 @@
+# Failures the tests inject (issue 15): faultfs://, a storage plugin that
+# fails the op its location names, built outside the plugin directory so
+# only the tests that ask for it load it.
+add_library(tp-faultfs MODULE ${CMAKE_CURRENT_SOURCE_DIR}/plugins/fault_storage.c)
+target_include_directories(tp-faultfs PRIVATE ${CMAKE_SOURCE_DIR}/core/include)
+set_target_properties(tp-faultfs PROPERTIES PREFIX "" C_VISIBILITY_PRESET hidden
+  LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests/plugins/faultfs)
+cairn_py_test(e2e_storage_fails_each_op e2e/test_storage_fails_each_op.py)
