@@ -34,6 +34,10 @@ def last_error(p):
     return lines[-1] if lines else ""
 
 
+EXPORT = ("mutation($in: ExportInput!) { export(input: $in) "
+          "{ response { code message } exportedFiles taskId } }")
+
+
 def injected(op, text):
     return "faultfs: injected %s failure" % op in text
 
@@ -86,6 +90,28 @@ alpha.backup_ok(loc(), force_full=True)
 n += 2
 expect(len(listed()) == n)
 want = alpha.export()
+
+# Export: each op it uses fails; one GraphQL error naming it, no export.json,
+# and no file of the failed export left behind.
+exports = os.path.join(wd, "exports")
+EXPORT_FAULTS = [
+    ("list", None),                   # the folder probe
+    ("write_open", ".rdf.gz"),        # the group's file
+    ("write", ".rdf.gz"),
+    ("write_commit", ".rdf.gz"),
+    ("write_open", "export.json"),    # the manifest, last
+    ("write_commit", "export.json"),
+]
+for op, match in EXPORT_FAULTS:
+    where = "faultfs://" + exports + "?" + urllib.parse.urlencode(fault_of(op, match))
+    st, out = alpha.admin(EXPORT, {"in": {"destination": where}})
+    msg = out.get("errors", [{}])[0].get("message", "")
+    expect(st == 200 and out["data"]["export"] is None and injected(op, msg), (op, match, out))
+    left = [f for _, _, fs in os.walk(exports) for f in fs]
+    expect(left == [], "export with %s failing left %s" % (op, left))
+    print("export with %s failing on %s: %s" % (op, match, msg))
+st, out = alpha.admin(EXPORT, {"in": {"destination": "faultfs://" + exports}})
+expect(st == 200 and "errors" not in out, out)
 alpha.stop()
 zero.stop()
 
@@ -115,6 +141,38 @@ for op in ("list", "remove"):
     expect(p.returncode == 1 and injected(op, last_error(p)), (op, p.stdout, p.stderr))
     print("prune with %s failing: %s" % (op, last_error(p)))
 expect(len(listed()) == n, "a prune that failed removed a manifest")
+
+# storage-check: each op failing fails the checks that use it, with the
+# driver's error and code, and skips what cannot run after a failed first
+# write.
+CHECKS = {"write-read", "abort", "uncommitted", "large-stream", "list-many", "ranged-read",
+          "missing", "overwrite", "concurrent", "remove", "cleanup"}
+CHECK_FAULTS = [
+    ({"fail": "write", "after": 3}, {"write-read"}),
+    ({"fail": "read", "after": 2}, {"write-read"}),
+    ({"fail": "stat"}, {"write-read"}),
+    ({"fail": "list"}, {"abort", "uncommitted", "list-many", "missing", "concurrent", "remove", "cleanup"}),
+    ({"fail": "remove", "after": 1}, {"missing", "concurrent", "remove", "cleanup"}),
+    ({"fail": "write_commit", "after": 1}, {"uncommitted", "large-stream", "list-many", "overwrite", "concurrent"}),
+    ({"fail": "read_open", "after": 1}, {"abort", "uncommitted", "large-stream", "ranged-read", "missing",
+                                         "overwrite", "concurrent", "remove"}),
+]
+scratch = os.path.join(wd, "check")
+os.makedirs(scratch)
+for fault, failing in CHECK_FAULTS:
+    where = "faultfs://" + scratch + "?" + urllib.parse.urlencode(fault)
+    p = run(["storage-check", where, "--plugin_dir", PLUGIN_DIR, "--large_mb", "1", "--objects", "30"])
+    res = {}
+    for line in p.stdout.splitlines():
+        parts = line.split(None, 2)
+        if len(parts) == 3 and parts[0] in ("PASS", "FAIL", "SKIP"):
+            res[parts[1]] = (parts[0], parts[2])
+    expect(p.returncode == 1 and set(res) == CHECKS, (fault, p.stdout, p.stderr))
+    expect({c for c, (v, _) in res.items() if v == "FAIL"} == failing, (fault, p.stdout))
+    expect(all(injected(fault["fail"], why) for v, why in res.values() if v == "FAIL"), (fault, p.stdout))
+    skipped = {c for c, (v, _) in res.items() if v == "SKIP"}
+    expect(skipped == (CHECKS - {"write-read"} if "write-read" in failing else set()), (fault, p.stdout))
+    print("storage-check with %s failing: %s fail" % (fault["fail"], ", ".join(sorted(failing))))
 
 # Without faults everything restores to what the alpha held.
 p = run(["verify", "-l", loc(), "--plugin_dir", PLUGIN_DIR])
