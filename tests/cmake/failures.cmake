@@ -6,3 +6,4 @@ target_include_directories(tp-faultfs PRIVATE ${CMAKE_SOURCE_DIR}/core/include)
 set_target_properties(tp-faultfs PROPERTIES PREFIX "" C_VISIBILITY_PRESET hidden
   LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests/plugins/faultfs)
 cairn_py_test(e2e_storage_fails_each_op e2e/test_storage_fails_each_op.py)
+cairn_py_test(e2e_zero_unreachable_each_step e2e/test_zero_unreachable_each_step.py)
