@@ -3,7 +3,8 @@ to zero through a proxy (in this test) that drops the connection of the one
 zero call a case names. The backup fails at that step with one GraphQL error
 naming zero, writes no manifest, and the next backup completes; a zero that
 cannot take the lock back only costs a warning; restore -z with zero's
-/assign unreachable exits 1 naming zero. The alpha serves throughout."""
+/health unreachable (or answering 503) restores nothing, and with /state or
+/assign unreachable says the data is restored but zero is not updated. The alpha serves throughout."""
 import glob
 import http.client
 import http.server
@@ -21,6 +22,7 @@ class Proxy(http.server.ThreadingHTTPServer):
     daemon_threads = True
     drop = None  # a path prefix whose calls get their connection closed
     dropped = 0
+    refuse = None  # a path prefix whose calls zero answers 503
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -34,6 +36,12 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if self.server.drop and self.path.startswith(self.server.drop):
             self.server.dropped += 1
             self.close_connection = True
+            return
+        if self.server.refuse and self.path.startswith(self.server.refuse):
+            self.server.dropped += 1
+            self.send_response(503)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
             return
         c = http.client.HTTPConnection(zero.addr, timeout=30)
         headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "connection")}
@@ -118,6 +126,13 @@ def restore_fails_at(prefix, target, want):
 # Checked first: nothing restored.
 restore_fails_at("/health", os.path.join(wd, "r-health"), "nothing was restored")
 expect(not os.path.exists(os.path.join(wd, "r-health", "p1")), "restore wrote with zero unreachable")
+# A zero that answers, but not 200: the same.
+proxy.refuse, proxy.dropped = "/health", 0
+p = restore(["-p", os.path.join(wd, "r-503"), "-l", dest, "-z", ViaProxy.addr])
+proxy.refuse = None
+expect(proxy.dropped == 1 and p.returncode == 1 and "answered 503" in p.stderr and "nothing was restored" in p.stderr,
+       p.stderr)
+expect(not os.path.exists(os.path.join(wd, "r-503", "p1")), "restore wrote with zero answering 503")
 # Moving zero past the data, last: restored, and the error says what to run.
 restore_fails_at("/assign", os.path.join(wd, "r-assign"), "the data is restored, but zero was not updated")
 restore_fails_at("/state", os.path.join(wd, "r-state"), "the data is restored, but zero was not updated")
