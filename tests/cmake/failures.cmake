@@ -7,3 +7,5 @@ set_target_properties(tp-faultfs PROPERTIES PREFIX "" C_VISIBILITY_PRESET hidden
   LIBRARY_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/tests/plugins/faultfs)
 cairn_py_test(e2e_storage_fails_each_op e2e/test_storage_fails_each_op.py)
 cairn_py_test(e2e_zero_unreachable_each_step e2e/test_zero_unreachable_each_step.py)
+cairn_unit_test(test_jsonfile ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_jsonfile.c)
+target_compile_definitions(test_jsonfile PRIVATE TEST_TMP="${CMAKE_BINARY_DIR}/tests")
