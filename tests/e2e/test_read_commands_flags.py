@@ -2,7 +2,8 @@
 a directory exit 1 with one error line and print nothing on stdout;
 lsbackup --json carries the table's fields with the same values; --quiet
 verify prints nothing on stdout and still exits 0; restore's flag mistakes
-(--backup_num 0, --to_ts 0, --to_ts with --to_time, no -p) are each named;
+(--backup_num 0, --to_ts 0, --to_ts with --to_time, no -p), and a missing
+-l or a non-boolean --anonymous on any of the three, are each named;
 --anonymous is accepted by all three (a local directory ignores it)."""
 import os
 
@@ -72,6 +73,14 @@ for more, why in ((["--backup_num", "0"], "--backup_num counts from 1"),
     expect(p.returncode == 1 and len(errs) == 1 and why in errs[0], (more, p.stderr))
 p = run(["restore", "-l", dest, "--force_zero=false"] + pd)
 expect(p.returncode == 1 and "give the directory to restore into with -p/--postings" in p.stderr, p.stderr)
+expect(not os.path.exists(os.path.join(wd, "flags")))
+
+# No location, or an --anonymous that is not a boolean: named, for each.
+for name in ("lsbackup", "verify", "restore"):
+    p = run([name] + pd + (["-p", os.path.join(wd, "flags"), "--force_zero=false"] if name == "restore" else []))
+    expect(p.returncode == 1 and "give the backup location with -l/--location" in p.stderr, (name, p.stderr))
+    p = cmd(name, dest, ["--anonymous=maybe"], pdir="flags")
+    expect(p.returncode == 1 and "anonymous" in p.stderr and "true or false" in p.stderr, (name, p.stderr))
 expect(not os.path.exists(os.path.join(wd, "flags")))
 
 # --anonymous on every reading command.
