@@ -13,3 +13,4 @@ cairn_py_test(e2e_zero_unreachable_each_step e2e/test_zero_unreachable_each_step
 cairn_py_test(e2e_export_json_values e2e/test_export_json_values.py)
 cairn_unit_test(test_jsonfile ${CMAKE_CURRENT_SOURCE_DIR}/unit/test_jsonfile.c)
 target_compile_definitions(test_jsonfile PRIVATE TEST_TMP="${CMAKE_BINARY_DIR}/tests")
+cairn_py_test(e2e_alpha_http_refusals e2e/test_alpha_http_refusals.py)
