@@ -3,7 +3,8 @@ a directory exit 1 with one error line and print nothing on stdout;
 lsbackup --json carries the table's fields with the same values; --quiet
 verify prints nothing on stdout and still exits 0; restore's flag mistakes
 (--backup_num 0, --to_ts 0, --to_ts with --to_time, no -p), and a missing
--l or a non-boolean --anonymous on any of the three, are each named;
+-l or a non-boolean --anonymous on any of the three, are each named, as is
+a key file that is missing or a directory;
 --anonymous is accepted by all three (a local directory ignores it)."""
 import os
 
@@ -81,6 +82,15 @@ for name in ("lsbackup", "verify", "restore"):
     expect(p.returncode == 1 and "give the backup location with -l/--location" in p.stderr, (name, p.stderr))
     p = cmd(name, dest, ["--anonymous=maybe"], pdir="flags")
     expect(p.returncode == 1 and "anonymous" in p.stderr and "true or false" in p.stderr, (name, p.stderr))
+expect(not os.path.exists(os.path.join(wd, "flags")))
+
+# The key provider failing (no such key file, a directory): verify and
+# restore stop before reading the location, naming the file.
+for keyfile, why in ((os.path.join(wd, "no-such.key"), "does not exist"), (wd, "is a directory")):
+    for name in ("verify", "restore"):
+        p = cmd(name, dest, ["--encryption_key_file", keyfile], pdir="flags")
+        errs = [l for l in p.stderr.splitlines() if l.startswith("error:")]
+        expect(p.returncode == 1 and len(errs) == 1 and keyfile in errs[0] and why in errs[0], (name, p.stderr))
 expect(not os.path.exists(os.path.join(wd, "flags")))
 
 # --anonymous on every reading command.
