@@ -77,8 +77,12 @@ static int f_open(const struct cairn_uri *u, const struct cairn_kv *params,
 	*out = st;
 	return 0;
 oom:
-	if (st)
-		free(st->root), free(st->fail), free(st);
+	if (st) {
+		free(st->root);
+		free(st->fail);
+		free(st->match);
+		free(st);
+	}
 	return cairn_err_set(err, "out of memory");
 }
 
