@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs dependencies, then
-#   1. builds cairn (RelWithDebInfo) and runs every test;
+#   1. builds cairn (RelWithDebInfo, with coverage) and runs every test,
+#      then reports coverage (scripts/coverage.sh; below 85% of lines fails);
 #   2. builds it with AddressSanitizer + UndefinedBehaviorSanitizer (Debug)
 #      and runs every test again;
 #   3. builds it as a packager would (Release, -O3) and with clang, and runs
@@ -28,13 +29,20 @@ build() { # dir, cmake args...
 	cmake -S . -B "$dir" -DCAIRN_WERROR=ON "$@" >/dev/null
 	cmake --build "$dir" -j"$jobs"
 }
-build build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+build build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCAIRN_COVERAGE=ON
 build build-asan -DCMAKE_BUILD_TYPE=Debug -DCAIRN_SANITIZE=ON
 build build-release -DCMAKE_BUILD_TYPE=Release
 CC=clang build build-clang -DCMAKE_BUILD_TYPE=RelWithDebInfo
 
 echo "== tests (normal build)"
+find build -name '*.gcda' -delete # counts from this run only
 ctest --test-dir build --output-on-failure -j"$jobs" "$@" || status=1
+# The coverage floor holds for the whole suite: a partial run only reports.
+if [ $# -eq 0 ]; then
+	bash scripts/coverage.sh --report build || status=1
+else
+	COVERAGE_FLOOR=0 bash scripts/coverage.sh --report build || status=1
+fi
 echo "== tests (ASan+UBSan build)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 	ctest --test-dir build-asan --output-on-failure -j"$jobs" "$@" || status=1

@@ -74,6 +74,10 @@ int cairn_read_file(const char *path, size_t max, char **data, size_t *len, cair
 		return cairn_err_set(err, "cannot read %s: %s", path, strerror(errno));
 	}
 	struct stat sb;
+	if (fstat(fd, &sb) == 0 && S_ISDIR(sb.st_mode)) {
+		close(fd);
+		return cairn_err_set(err, "cannot read %s: %s", path, strerror(EISDIR));
+	}
 	if (fstat(fd, &sb) < 0 || (size_t)sb.st_size > max) {
 		close(fd);
 		return cairn_err_set(err, "%s is too large (over %zu bytes)", path, max);
@@ -82,7 +86,15 @@ int cairn_read_file(const char *path, size_t max, char **data, size_t *len, cair
 	size_t got = 0;
 	while (buf && got < (size_t)sb.st_size) {
 		ssize_t n = read(fd, buf + got, (size_t)sb.st_size - got);
-		if (n <= 0)
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) { /* EISDIR, EIO: not an empty file */
+			int e = errno;
+			close(fd);
+			free(buf);
+			return cairn_err_set(err, "cannot read %s: %s", path, strerror(e));
+		}
+		if (n == 0)
 			break;
 		got += (size_t)n;
 	}

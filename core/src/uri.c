@@ -249,15 +249,3 @@ fail:
 	cairn_uri_free(&o->u);
 	return NULL;
 }
-
-char *cairn_uri_redacted(const char *raw)
-{
-	char *out = strdup(raw ? raw : "");
-	if (!out)
-		return NULL;
-	char *at = strchr(out, '@'), *sl = strstr(out, "://");
-	if (at && sl && at > sl) {
-		memmove(sl + 3, at + 1, strlen(at + 1) + 1);
-	}
-	return out;
-}

@@ -9,6 +9,4 @@
  * cairn_uri_free). Returns NULL with err set ("bad location \"x\": ..."). */
 struct cairn_uri *cairn_uri_parse(const char *s, cairn_err *err);
 void cairn_uri_free(struct cairn_uri *u);
-/* The location with any userinfo and secret-looking query values removed, for logs. */
-char *cairn_uri_redacted(const char *raw);
 #endif

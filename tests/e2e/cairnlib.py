@@ -23,6 +23,11 @@ PLUGIN_DIR = os.environ.get("CAIRN_PLUGIN_DIR", "")
 SOURCE_DIR = os.environ.get("CAIRN_SOURCE_DIR", os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 SANITIZE = os.environ.get("CAIRN_SANITIZE", "0") in ("1", "ON", "TRUE", "true")
 LOG_ROOT = os.path.join(os.environ.get("CAIRN_BUILD_DIR", tempfile.gettempdir()), "test-logs")
+# The environment for a process run as nobody: in a coverage build
+# (CAIRN_COVERAGE) it writes its counts under a directory of its own rather
+# than failing to open the build tree's, and saying so on stderr.
+# (The directory is made by the nobody process itself, in /tmp.)
+NOBODY_ENV = dict(os.environ, GCOV_PREFIX=os.path.join(tempfile.gettempdir(), "cairn-gcov-nobody"))
 
 
 def expect(cond, msg=None):

@@ -12,7 +12,7 @@ import subprocess
 import tempfile
 import time
 
-from cairnlib import CAIRN, PLUGIN_DIR, Alpha, Model, Zero, expect, load_sample, restore, run, workdir
+from cairnlib import CAIRN, NOBODY_ENV, PLUGIN_DIR, Alpha, Model, Zero, expect, load_sample, restore, run, workdir
 
 wd = workdir("locations-links")
 dest = os.path.join(wd, "backups")
@@ -57,7 +57,7 @@ os.chmod(locked, 0o300)  # write and search, no read
 p = subprocess.run(["setpriv", "--reuid=nobody", "--regid=65534", "--clear-groups",
                     os.path.join(open_dir, "cairn"), "lsbackup", "-l", locked,
                     "--plugin_dir", os.path.join(open_dir, "plugins")],
-                   capture_output=True, text=True, timeout=60)
+                   capture_output=True, text=True, timeout=60, env=NOBODY_ENV)
 expect(p.returncode == 1 and "needs read access" in last_error(p) and "write access" not in p.stderr,
        p.stderr)
 print("lsbackup as nobody on an unreadable location: %s" % last_error(p))

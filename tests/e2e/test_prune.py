@@ -115,10 +115,24 @@ expect(p.returncode == 0 and "removed" not in p.stdout, (p.stdout, p.stderr))
 expect(len(lsbackup(dest)) == 3)
 expect(os.path.exists(inprog) and os.path.exists(interrupted))
 
-# Refused: no policy, keep_series 0.
+# Refused: no policy, keep_series 0, keep_days over 1000 years, a bad
+# dry_run.
 p = prune([])
 expect(p.returncode != 0 and "give --keep_series" in p.stderr, p.stderr)
 p = prune(["--keep_series", "0"])
 expect(p.returncode != 0 and "at least 1" in p.stderr, p.stderr)
+p = prune(["--keep_days", "400000"])
+expect(p.returncode != 0 and "--keep_days 400000 is more than 1000 years" in p.stderr, p.stderr)
+p = prune(["--keep_series", "1", "--dry_run=maybe"])
+expect(p.returncode != 0 and "dry_run" in p.stderr and "true or false" in p.stderr, p.stderr)
+expect(len(lsbackup(dest)) == 3)
+# A folder with an unreadable manifest may belong to any series: nothing goes.
+bad = os.path.join(dest, "cairn.20200101.000009.000")
+os.makedirs(bad)
+open(os.path.join(bad, "manifest.json"), "w").write("{not json")
+p = prune(["--keep_series", "1"])
+expect(p.returncode != 0 and "1 backup folder(s) have an unreadable manifest (first cairn.20200101.000009.000)"
+       in p.stderr and "prune removes nothing" in p.stderr, p.stderr)
+shutil.rmtree(bad)
 expect(len(lsbackup(dest)) == 3)
 print("ok")

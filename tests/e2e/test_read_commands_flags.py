@@ -1,8 +1,11 @@
 """lsbackup, verify and restore on a location that is missing, empty or not
 a directory exit 1 with one error line and print nothing on stdout;
 lsbackup --json carries the table's fields with the same values; --quiet
-verify prints nothing on stdout and still exits 0; --anonymous is accepted
-by all three (a local directory ignores it)."""
+verify prints nothing on stdout and still exits 0; restore's flag mistakes
+(--backup_num 0, --to_ts 0, --to_ts with --to_time, no -p), and a missing
+-l or a non-boolean --anonymous on any of the three, are each named, as is
+a key file that is missing or a directory;
+--anonymous is accepted by all three (a local directory ignores it)."""
 import os
 
 from cairnlib import PLUGIN_DIR, Alpha, Model, Zero, load_sample, run, workdir, expect
@@ -61,6 +64,34 @@ expect(p.returncode == 0 and p.stdout == "", p.stdout + p.stderr)
 p = cmd("restore", dest, ["--quiet"])
 expect(p.returncode == 0 and p.stdout == "", p.stdout + p.stderr)
 expect(os.path.isdir(os.path.join(wd, "never", "p1")))
+
+# restore's own flag mistakes: each exits 1 naming the flag, writes nothing.
+for more, why in ((["--backup_num", "0"], "--backup_num counts from 1"),
+                  (["--to_ts", "0"], "--to_ts is a commit timestamp, above 0"),
+                  (["--to_ts", "5", "--to_time", "2026-01-01T00:00:00Z"], "give --to_ts or --to_time, not both")):
+    p = cmd("restore", dest, more, pdir="flags")
+    errs = [l for l in p.stderr.splitlines() if l.startswith("error:")]
+    expect(p.returncode == 1 and len(errs) == 1 and why in errs[0], (more, p.stderr))
+p = run(["restore", "-l", dest, "--force_zero=false"] + pd)
+expect(p.returncode == 1 and "give the directory to restore into with -p/--postings" in p.stderr, p.stderr)
+expect(not os.path.exists(os.path.join(wd, "flags")))
+
+# No location, or an --anonymous that is not a boolean: named, for each.
+for name in ("lsbackup", "verify", "restore"):
+    p = run([name] + pd + (["-p", os.path.join(wd, "flags"), "--force_zero=false"] if name == "restore" else []))
+    expect(p.returncode == 1 and "give the backup location with -l/--location" in p.stderr, (name, p.stderr))
+    p = cmd(name, dest, ["--anonymous=maybe"], pdir="flags")
+    expect(p.returncode == 1 and "anonymous" in p.stderr and "true or false" in p.stderr, (name, p.stderr))
+expect(not os.path.exists(os.path.join(wd, "flags")))
+
+# The key provider failing (no such key file, a directory): verify and
+# restore stop before reading the location, naming the file.
+for keyfile, why in ((os.path.join(wd, "no-such.key"), "does not exist"), (wd, "is a directory")):
+    for name in ("verify", "restore"):
+        p = cmd(name, dest, ["--encryption_key_file", keyfile], pdir="flags")
+        errs = [l for l in p.stderr.splitlines() if l.startswith("error:")]
+        expect(p.returncode == 1 and len(errs) == 1 and keyfile in errs[0] and why in errs[0], (name, p.stderr))
+expect(not os.path.exists(os.path.join(wd, "flags")))
 
 # --anonymous on every reading command.
 for name in ("lsbackup", "verify", "restore"):

@@ -1,7 +1,8 @@
 """Restore checks before it writes: a missing middle backup, an edited
-sha256, a truncated object, a hostile manifest, a missing --zero, an
-existing target: each refused with an error naming the problem, and the
-target directory left untouched."""
+sha256, a missing object, another backup's object in its place, a truncated
+object, a hostile manifest, a missing --zero, an existing target: each
+refused with an error naming the problem, and the target directory left
+untouched."""
 import glob
 import json
 import os
@@ -84,6 +85,30 @@ with open(obj, "r+b") as f:
     f.seek(40)
     f.write(bytes([c[0] ^ 0xFF]))
 refused(d, "does not match the sha256")
+
+# A missing object: named, with its backup and series.
+d = copy_of("missing-object")
+obj = glob.glob(os.path.join(d, b[1]["path"], "*.backup"))[0]
+os.remove(obj)
+refused(d, "object %s/%s is missing: backup 2 of series %s cannot be restored" %
+        (b[1]["path"], os.path.basename(obj), b[1]["backup_id"]))
+
+# Another backup's object under this one's name, its manifest entry edited
+# to match (size, sha256, blocks): the object's own header disagrees.
+d = copy_of("swapped")
+objs = [glob.glob(os.path.join(d, b[i]["path"], "*.backup"))[0] for i in (0, 1)]
+shutil.copyfile(objs[0], objs[1])
+m0 = json.load(open(os.path.join(d, b[0]["path"], "manifest.json")))
+mf = os.path.join(d, b[1]["path"], "manifest.json")
+m = json.load(open(mf))
+swapped = dict(m0["objects"][0])
+for k in ("path", "commit_times"):  # this backup's own
+    swapped.pop(k, None)
+    if k in m["objects"][0]:
+        swapped[k] = m["objects"][0][k]
+m["objects"][0] = swapped
+json.dump(m, open(mf, "w"))
+refused(d, "says group 1 since 0 read_ts %d; its manifest disagrees" % b[0]["read_ts"])
 
 # A hostile manifest pointing outside its folder.
 d = copy_of("hostile")

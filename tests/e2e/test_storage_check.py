@@ -10,7 +10,7 @@ import shutil
 import subprocess
 import tempfile
 
-from cairnlib import CAIRN, PLUGIN_DIR, SOURCE_DIR, expect, run, workdir
+from cairnlib import CAIRN, NOBODY_ENV, PLUGIN_DIR, SOURCE_DIR, expect, run, workdir
 
 wd = workdir("storage-check")
 
@@ -66,7 +66,7 @@ if os.geteuid() == 0:
         os.setuid(65534)
     p = subprocess.run([os.path.join(tooldir, "cairn"), "storage-check", ro, "--plugin_dir",
                         os.path.join(tooldir, "plugins")], capture_output=True, text=True,
-                       preexec_fn=drop, timeout=120, cwd="/")
+                       preexec_fn=drop, timeout=120, cwd="/", env=NOBODY_ENV)
 else:
     os.makedirs(ro)
     os.chmod(ro, 0o555)

@@ -7,7 +7,7 @@ import shutil
 import subprocess
 import tempfile
 
-from cairnlib import PLUGIN_DIR, workdir, expect
+from cairnlib import NOBODY_ENV, PLUGIN_DIR, workdir, expect
 
 TOOL = os.path.join(os.environ["CAIRN_BUILD_DIR"], "tests", "storage_tool")
 wd = workdir("storage-nfs")
@@ -26,7 +26,7 @@ def tool(*args, data=None, user=None):
     if user:
         cmd = ["setpriv", "--reuid=%s" % user, "--regid=65534", "--clear-groups",
                os.path.join(open_dir, "storage_tool"), "--plugin_dir", os.path.join(open_dir, "plugins")] + list(args)
-    return subprocess.run(cmd, input=data, capture_output=True)
+    return subprocess.run(cmd, input=data, capture_output=True, env=NOBODY_ENV if user else None)
 
 
 root = os.path.join(wd, "dest", "not", "yet")  # does not exist yet

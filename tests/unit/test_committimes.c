@@ -79,6 +79,8 @@ static void rfc3339_times(void)
 	    "2026-11-30T14:01:00",
 	    "",
 	    "2026-11-30T14:01:00Zjunk",
+	    "2026-11-30T14:01:00X",
+	    "2026-11-30T14:01:00+0000",
 	};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		err.msg[0] = 0;

@@ -141,8 +141,42 @@ static void key_provider_options_come_from_the_plugins(void)
 	cairn_plugins_unload();
 }
 
+/* The other command-line mistakes, each named: --config without a file, an
+ * unknown short flag, a bare argument, a number flag left empty; and the
+ * prescan finds a flag's last value in either spelling. */
+static void command_line_mistakes_are_named(void)
+{
+	struct cairn_opts o;
+	cairn_err err = {0};
+	char *a1[] = {"alpha", "--config", NULL};
+	CHECK(cairn_opts_parse("alpha", NULL, flags, 2, a1, &o, &err) == -1);
+	CHECK_STR(err.msg, "--config needs a file name");
+	cairn_opts_clear(&o);
+	char *a2[] = {"alpha", "-x", "1", NULL};
+	CHECK(cairn_opts_parse("alpha", NULL, flags, 3, a2, &o, &err) == -1);
+	CHECK_STR(err.msg, "unknown flag -x for cairn alpha (see cairn alpha --help)");
+	cairn_opts_clear(&o);
+	char *a3[] = {"alpha", "stray", NULL};
+	CHECK(cairn_opts_parse("alpha", NULL, flags, 2, a3, &o, &err) == -1);
+	CHECK_STR(err.msg, "unexpected argument \"stray\" for cairn alpha (flags start with --)");
+	cairn_opts_clear(&o);
+	uint64_t n = 7;
+	char *a4[] = {"alpha", "--backup_num=", NULL};
+	CHECK(cairn_opts_parse("alpha", NULL, flags, 2, a4, &o, &err) == 0);
+	CHECK(cairn_opt_u64(&o, "backup_num", &n, &err) == -1);
+	CHECK_STR(err.msg, "flag --backup_num needs a number");
+	CHECK(n == 7);
+	cairn_opts_clear(&o);
+	char *a5[] = {"alpha", "--plugin_dir=/a", "--http", "h:1", "--plugin_dir", "/b", NULL};
+	CHECK_STR(cairn_opts_prescan(6, a5, "plugin_dir"), "/b");
+	char *a6[] = {"alpha", "--plugin_dir", "/a", "--plugin_dir=/c", NULL};
+	CHECK_STR(cairn_opts_prescan(4, a6, "plugin_dir"), "/c");
+	CHECK(cairn_opts_prescan(4, a6, "http") == NULL);
+}
+
 int main(void)
 {
+	command_line_mistakes_are_named();
 	flags_override_file_which_overrides_defaults();
 	bool_flags_take_equals_or_bare();
 	mistakes_are_named();

@@ -466,12 +466,69 @@ static void commit_times_are_sealed_and_checked(void)
 	free(json);
 }
 
+/* Each top-level and per-object check names what was wrong: a missing
+ * field, a wrong type or value, an empty object list. */
+static void each_missing_or_wrong_field_is_refused_by_name(void)
+{
+	refused("\"format\":\"cairn-backup/1\",", "", "\"format\"");
+	refused("\"type\":\"incremental\",", "", "\"type\"");
+	refused("\"type\":\"incremental\"", "\"type\":\"differential\"",
+		"type must be \"full\" or \"incremental\"");
+	refused("\"since\":10,\"read_ts\":20", "\"since\":0,\"read_ts\":0",
+		"read_ts must be positive");
+	refused("\"backup_id\":\"20261124-abcdef\",", "", "\"backup_id\"");
+	refused("\"compression\":\"gzip\",", "", "\"compression\"");
+	refused("\"groups\":{\"1\":[\"name\"]}", "\"groups\":[]",
+		"\"groups\" must be an object and \"drop_operations\" a list");
+	refused("\"drop_operations\":[]", "\"drop_operations\":{}", "\"drop_operations\" a list");
+	refused("\"created\"", "\"cluster_epoch\":\"xyz\",\"created\"",
+		"cluster_epoch must be 16 hex digits");
+	refused("\"objects\":[{", "\"objects\":[],\"x\":[{", "\"objects\" must be a list of 1");
+	refused("\"group\":1,", "\"group\":0,", "objects[0]: group must be 1 to 1000000");
+	refused("\"path\":\"r20-g1.backup\",", "", "\"path\"");
+	refused("\"objects\":[{", "\"objects\":[7,{", "objects[0] is not an object");
+	/* A full backup holds what was visible at its read_ts: no drops. */
+	static const char *full =
+	    "{\"format\":\"cairn-backup/1\",\"type\":\"full\",\"since\":0,\"read_ts\":20,"
+	    "\"backup_id\":\"20261124-abcdef\",\"backup_num\":1,\"compression\":\"gzip\","
+	    "\"groups\":{\"1\":[\"name\"]},\"drop_operations\":[],\"max_uid\":99,"
+	    "\"objects\":[{\"group\":1,\"path\":\"r20-g1.backup\",\"size\":123,\"records\":4,"
+	    "\"sha256\":\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}]}";
+	struct cairn_manifest m;
+	cairn_err err = {0};
+	CHECK(cairn_manifest_parse(full, strlen(full), "d", &m, &err) == 0);
+	cairn_manifest_clear(&m);
+	CHECK(parse_edited(full, "\"drop_operations\":[]",
+			   "\"drop_operations\":[{\"op\":\"drop_all\",\"ts\":15}]", &m,
+			   &err) == -1);
+	CHECK_CONTAINS(err.msg, "drop_operations: a full backup lists none");
+	refused("\"encrypted\":false",
+		"\"encrypted\":true,\"cipher\":\"aes-256-ctr\",\"key_check\":\"xyz\"",
+		"key_check must be 32 hex digits");
+	/* An encrypted one, with each object's hmac, and a bad manifest_hmac. */
+	char enc[4096];
+	const char *at = strstr(good, "\"encrypted\":false");
+	const char *end = strstr(good, "\"}]}");
+	CHECK(at && end);
+	if (!at || !end)
+		return;
+	snprintf(enc, sizeof enc,
+		 "%.*s\"encrypted\":true,\"cipher\":\"aes-256-ctr\",\"key_check\":"
+		 "\"0123456789abcdef0123456789abcdef\",\"manifest_hmac\":\"ZZ\"%.*s\",\"hmac\":"
+		 "\"0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef\"}]}",
+		 (int)(at - good), good, (int)(end - at - strlen("\"encrypted\":false")),
+		 at + strlen("\"encrypted\":false"));
+	CHECK(cairn_manifest_parse(enc, strlen(enc), "d", &m, &err) == -1);
+	CHECK_CONTAINS(err.msg, "manifest_hmac must be 64 lower-case hex digits");
+}
+
 int main(void)
 {
 	commit_times_are_sealed_and_checked();
 	block_index_checks();
 	good_manifest_round_trips();
 	hostile_fields_are_refused_by_name();
+	each_missing_or_wrong_field_is_refused_by_name();
 	drops_inside_an_incremental_are_kept();
 	u64_values_round_trip_exactly_up_to_2_64_minus_1();
 	manifest_values_above_2_53_round_trip_exactly();

@@ -536,6 +536,118 @@ static void keyset_derives_what_format_md_says(void)
 	CHECK(ks.key_len == 0);
 }
 
+/* memstore with one op failing: the op named by fail_op. */
+static const char *fail_op = "";
+
+static int failing(const char *op, cairn_err *err)
+{
+	if (strcmp(fail_op, op) != 0)
+		return 0;
+	cairn_err_set(err, "storage says %s failed", op);
+	return 1;
+}
+
+static int f_write_open(struct cairn_storage *st, const char *name, struct cairn_writer **out,
+			cairn_err *err)
+{
+	return failing("write_open", err) ? -1 : mem_write_open(st, name, out, err);
+}
+
+static int f_write(struct cairn_writer *w, const void *buf, size_t len, cairn_err *err)
+{
+	return failing("write", err) ? -1 : mem_write(w, buf, len, err);
+}
+
+static int f_write_commit(struct cairn_writer *w, cairn_err *err)
+{
+	if (failing("write_commit", err)) {
+		mem_write_abort(w);
+		return -1;
+	}
+	return mem_write_commit(w, err);
+}
+
+static int f_read_open(struct cairn_storage *st, const char *name, struct cairn_reader **out,
+		       cairn_err *err)
+{
+	return failing("read_open", err) ? -1 : mem_read_open(st, name, out, err);
+}
+
+static ssize_t f_read(struct cairn_reader *r, void *buf, size_t len, cairn_err *err)
+{
+	return failing("read", err) ? -1 : mem_read(r, buf, len, err);
+}
+
+/* Each storage op failing under an object's chains: the call fails with the
+ * storage's own message (no "object" prefix: the plugin said what), nothing
+ * is committed, and a read that failed cannot be finished as if whole. */
+static void an_objects_storage_failing_on_each_op_fails_it_with_the_storages_error(void)
+{
+	struct cairn_storage st = {0};
+	struct cairn_store_loc loc;
+	struct cairn_storage_ops ops = mem_ops;
+	ops.write_open = f_write_open;
+	ops.write = f_write;
+	ops.write_commit = f_write_commit;
+	ops.read_open = f_read_open;
+	ops.read = f_read;
+	mem_loc(&loc, &st);
+	loc.ops = &ops;
+	unsigned char key[32] = {1};
+	unsigned char data[4096];
+	memset(data, 'x', sizeof data);
+	for (int keyed = 0; keyed < 2; keyed++) {
+		struct cairn_keyset ks;
+		cairn_keyset_init(&ks, key, keyed ? 32 : 0);
+		struct cairn_obj_writer *w = NULL;
+		struct cairn_obj_reader *r = NULL;
+		struct cairn_obj_info info;
+		cairn_err err = {0};
+		const char *writes[] = {"write_open", "write", "write_commit"};
+		for (size_t i = 0; i < 3; i++) {
+			fail_op = writes[i];
+			memset(&err, 0, sizeof err);
+			int rc = cairn_objw_open(&loc, "x.backup", &ks, &w, &err);
+			if (rc == 0 && cairn_objw_write(w, data, sizeof data, &err) == 0)
+				rc = cairn_objw_commit(w, &info, &err);
+			CHECK(rc == -1);
+			char want[64];
+			snprintf(want, sizeof want, "storage says %s failed", writes[i]);
+			CHECK_STR(err.msg, want);
+			CHECK(mem_find(&st, "x.backup") == NULL);
+		}
+		/* Aborted after a write: nothing committed. */
+		fail_op = "";
+		CHECK(cairn_objw_open(&loc, "x.backup", &ks, &w, &err) == 0);
+		CHECK(cairn_objw_write(w, data, sizeof data, &err) == 0);
+		cairn_objw_abort(w);
+		CHECK(mem_find(&st, "x.backup") == NULL);
+		CHECK(cairn_objw_open(&loc, "x.backup", &ks, &w, &err) == 0);
+		CHECK(cairn_objw_write(w, data, sizeof data, &err) == 0);
+		CHECK(cairn_objw_commit(w, &info, &err) == 0);
+
+		fail_op = "read_open";
+		memset(&err, 0, sizeof err);
+		CHECK(cairn_objr_open(&loc, "x.backup", &ks, &r, &err) == -1);
+		CHECK_STR(err.msg, "storage says read_open failed");
+		memset(&err, 0, sizeof err);
+		CHECK(cairn_obj_hash(&loc, "x.backup", &ks, &info, &err) == -1);
+		CHECK_STR(err.msg, "storage says read_open failed");
+		fail_op = "read";
+		unsigned char tmp[8192];
+		memset(&err, 0, sizeof err);
+		CHECK(cairn_objr_open(&loc, "x.backup", &ks, &r, &err) == 0);
+		CHECK(cairn_objr_read(r, tmp, sizeof tmp, &err) == -1);
+		CHECK_STR(err.msg, "storage says read failed");
+		memset(&err, 0, sizeof err);
+		CHECK(cairn_objr_finish(r, &info, &err) == -1);
+		CHECK_STR(err.msg, "object x.backup could not be read to its end");
+		cairn_objr_close(r);
+		fail_op = "";
+		mem_clear(&st);
+	}
+}
+
 int main(void)
 {
 	keyset_derives_what_format_md_says();
@@ -546,5 +658,6 @@ int main(void)
 	hash_matches_one_shot_sha256_and_hmac();
 	chains_compose_and_drain_hashes_everything();
 	object_chains_store_the_documented_format();
+	an_objects_storage_failing_on_each_op_fails_it_with_the_storages_error();
 	CHECK_DONE();
 }

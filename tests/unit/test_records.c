@@ -571,9 +571,41 @@ static void hostile_version2_records_are_refused(void)
 	refused(&r, "overlong record count");
 }
 
+/* A predicate the format cannot carry (empty, or longer than
+ * CAIRN_MAX_PRED) is refused when written, naming its length. */
+static void a_predicate_the_format_cannot_carry_is_refused(void)
+{
+	struct cairn_rec_header h = {1, 0, 9};
+	struct cairn_obj_writer *w;
+	struct cairn_rec_encoder *e;
+	cairn_err err = {0};
+	static char long_pred[CAIRN_MAX_PRED + 2];
+	memset(long_pred, 'p', CAIRN_MAX_PRED + 1);
+	CHECK(cairn_objw_open(&loc, "badpred", NULL, &w, &err) == 0);
+	CHECK(cairn_rec_encoder_open(w, &h, &e, &err) == 0);
+	struct cairn_version v = {.op = CAIRN_OP_SET,
+				  .ts = 5,
+				  .pred = long_pred,
+				  .pred_len = CAIRN_MAX_PRED + 1,
+				  .subj = 1,
+				  .obj = "x",
+				  .obj_len = 1};
+	CHECK(cairn_rec_put(e, &v, &err) == -1);
+	char want[80];
+	snprintf(want, sizeof want, "a predicate of %d bytes cannot be written",
+		 CAIRN_MAX_PRED + 1);
+	CHECK_STR(err.msg, want);
+	v.pred_len = 0;
+	CHECK(cairn_rec_put(e, &v, &err) == -1);
+	CHECK_STR(err.msg, "a predicate of 0 bytes cannot be written");
+	cairn_rec_encoder_free(e);
+	cairn_objw_abort(w);
+}
+
 int main(void)
 {
 	mem_loc(&loc, &st);
+	a_predicate_the_format_cannot_carry_is_refused();
 	every_record_kind_round_trips(cairn_rec_encoder_open);
 	every_record_kind_round_trips(cairn_rec_encoder_open_v1);
 	version2_edge_cases_round_trip();

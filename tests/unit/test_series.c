@@ -308,10 +308,66 @@ static void the_next_backup_follows_the_clusters_epoch_only(void)
 	fixture_free(&f);
 }
 
+/* An incremental never mixes plain and encrypted backups, or two keys, and
+ * never goes back in time: each is refused naming the latest backup, and
+ * forceFull starts a new series instead. */
+static void the_next_backup_refuses_mixed_keys_and_an_older_cluster(void)
+{
+	struct fixture f = {0};
+	struct cairn_manifest next;
+	cairn_err err = {0};
+	add(&f, "plain", 1, 0, 20);
+	memset(&next, 0, sizeof next);
+	CHECK(cairn_series_plan_next(&f.set, 0, 30, NULL, "0123456789abcdef0123456789abcdef", &next,
+				     &err) == -1);
+	CHECK_CONTAINS(err.msg, "is not encrypted and this alpha encrypts");
+	CHECK_CONTAINS(err.msg, "forceFull: true");
+	memset(&next, 0, sizeof next);
+	CHECK(cairn_series_plan_next(&f.set, 1, 30, NULL, "0123456789abcdef0123456789abcdef", &next,
+				     &err) == 0);
+	CHECK(next.full && next.encrypted && next.backup_num == 1);
+	memset(&next, 0, sizeof next);
+	CHECK(cairn_series_plan_next(&f.set, 0, 15, NULL, "", &next, &err) == -1);
+	CHECK_CONTAINS(err.msg, "read_ts 20) is newer than this cluster (read_ts 15)");
+	f.m[0].encrypted = 1;
+	snprintf(f.m[0].key_check, sizeof f.m[0].key_check, "0123456789abcdef0123456789abcdef");
+	memset(&next, 0, sizeof next);
+	CHECK(cairn_series_plan_next(&f.set, 0, 30, NULL, "", &next, &err) == -1);
+	CHECK_CONTAINS(err.msg, "is encrypted and this alpha has no encryption key");
+	memset(&next, 0, sizeof next);
+	CHECK(cairn_series_plan_next(&f.set, 0, 30, NULL, "fedcba9876543210fedcba9876543210", &next,
+				     &err) == -1);
+	CHECK_CONTAINS(err.msg, "was encrypted with a different key");
+	memset(&next, 0, sizeof next);
+	CHECK(cairn_series_plan_next(&f.set, 0, 30, NULL, "0123456789abcdef0123456789abcdef", &next,
+				     &err) == 0);
+	CHECK(!next.full && next.encrypted && next.backup_num == 2 && next.since == 20);
+	fixture_free(&f);
+}
+
+/* A location without backups has nothing to restore to a point in time. */
+static void an_empty_location_has_no_point_in_time(void)
+{
+	struct fixture f = {0};
+	const struct cairn_manifest **c = NULL;
+	const char *id = NULL;
+	size_t n = 0;
+	uint64_t ts = 0;
+	cairn_err err = {0};
+	CHECK(cairn_series_chain_at(&f.set, NULL, 10, &c, &n, &err) == -1);
+	CHECK_CONTAINS(err.msg, "no backups found at this location to restore to a point in time");
+	CHECK(c == NULL && n == 0);
+	memset(&err, 0, sizeof err);
+	CHECK(cairn_series_ts_at_time(&f.set, NULL, 1000, &ts, &id, &err) == -1);
+	CHECK_CONTAINS(err.msg, "no backups found at this location to restore to a point in time");
+}
+
 int main(void)
 {
 	a_broken_series_hint_never_suggests_backup_num_0();
 	the_next_backup_follows_the_clusters_epoch_only();
+	the_next_backup_refuses_mixed_keys_and_an_older_cluster();
+	an_empty_location_has_no_point_in_time();
 	a_good_series_chains_in_order();
 	the_default_is_the_newest_backups_series();
 	broken_series_are_refused();

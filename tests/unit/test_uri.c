@@ -77,8 +77,35 @@ static void refuses_bad_locations_with_reasons(void)
 	CHECK(cairn_uri_parse("s3://host/b%00x", &err) == NULL);
 }
 
+/* Bracketed (IPv6) hosts, '+' in a query value, and the remaining refusals:
+ * an unterminated or trailed bracket, port 0, a file:// URI with a host or
+ * without a directory. */
+static void ipv6_hosts_query_spaces_and_more_refusals(void)
+{
+	cairn_err err = {0};
+	struct cairn_uri *u = cairn_uri_parse("minio://[::1]:9000/b?prefix=a+b", &err);
+	CHECK(u != NULL);
+	if (u) {
+		CHECK(u->port == 9000);
+		CHECK_STR(u->path, "/b");
+		CHECK_STR(cairn_kv_get(u->query, "prefix"), "a b");
+		cairn_uri_free(u);
+	}
+	CHECK(cairn_uri_parse("minio://[::1:9000/b", &err) == NULL);
+	CHECK_CONTAINS(err.msg, "unterminated [ in host");
+	CHECK(cairn_uri_parse("minio://[::1]x/b", &err) == NULL);
+	CHECK_CONTAINS(err.msg, "junk after ]");
+	CHECK(cairn_uri_parse("minio://h:0/b", &err) == NULL);
+	CHECK_CONTAINS(err.msg, "port must be a number 1-65535");
+	CHECK(cairn_uri_parse("file://host/x", &err) == NULL);
+	CHECK_CONTAINS(err.msg, "file:// URIs take no host");
+	CHECK(cairn_uri_parse("file://", &err) == NULL);
+	CHECK_CONTAINS(err.msg, "no directory after file://");
+}
+
 int main(void)
 {
+	ipv6_hosts_query_spaces_and_more_refusals();
 	bare_absolute_path_is_file_scheme();
 	file_uri_with_three_slashes();
 	minio_uri_with_port_and_query();

@@ -172,6 +172,7 @@ int cairn_group_backup_write(const struct cairn_backup_source *src, struct cairn
 	struct cairn_rec_encoder *enc = NULL;
 	struct cairn_obj_info info;
 	struct cairn_block_index idx = {0};
+	struct enc_ctx ec = {0}; /* before the first goto: out frees ec.ts */
 	char obj_name[160];
 	int rc = -1;
 	memset(res, 0, sizeof *res);
@@ -190,7 +191,7 @@ int cairn_group_backup_write(const struct cairn_backup_source *src, struct cairn
 	if (cairn_objw_open_comp(loc, obj_name, &ks, job->comp, &w, err) < 0 ||
 	    cairn_rec_encoder_open(w, &hdr, &enc, err) < 0)
 		goto out;
-	struct enc_ctx ec = {enc, err, job->full ? NULL : res->drops, NULL, 0, 0, 0};
+	ec = (struct enc_ctx){enc, err, job->full ? NULL : res->drops, NULL, 0, 0, 0};
 	struct timespec snap;
 	clock_gettime(CLOCK_REALTIME, &snap);
 	int sr = job->full ? cairn_db_scan(src->db, job->read_ts, put_cb, &ec, err)
