@@ -66,7 +66,10 @@ void gcs_resp_free(struct gcs_resp *r);
 /* One HTTP exchange. -1 (CAIRN_E_TRANSIENT) when no answer came; otherwise
  * 0 with r->status, whatever it is. */
 int gcs_http(struct gcs_ctx *c, const struct gcs_req *q, struct gcs_resp *r, cairn_err *err);
-/* gcs_http with the bearer token, retrying 429, 5xx and lost answers with
+/* The same with "Authorization: Bearer token" (token NULL: none). */
+int gcs_http_bearer(struct gcs_ctx *c, const struct gcs_req *q, const char *token,
+		    struct gcs_resp *r, cairn_err *err);
+/* (gcs_auth.c) gcs_http with the bearer token, retrying 429, 5xx and lost answers with
  * backoff, and a 401 once with a fresh token. */
 int gcs_call(struct gcs_ctx *c, const struct gcs_req *q, struct gcs_resp *r, cairn_err *err);
 

@@ -217,33 +217,8 @@ int gcs_http(struct gcs_ctx *c, const struct gcs_req *q, struct gcs_resp *r, cai
 	return http_bearer(c, q, NULL, r, err);
 }
 
-int gcs_call(struct gcs_ctx *c, const struct gcs_req *q, struct gcs_resp *r, cairn_err *err)
+int gcs_http_bearer(struct gcs_ctx *c, const struct gcs_req *q, const char *token,
+		    struct gcs_resp *r, cairn_err *err)
 {
-	char token[4096];
-	int refreshed = 0;
-	for (int attempt = 1;; attempt++) {
-		const char *t = NULL;
-		if (q->auth && c->auth.pkey) {
-			if (gcs_token(c, token, sizeof token, 0, err) < 0)
-				return -1;
-			t = token;
-		}
-		if (http_bearer(c, q, t, r, err) < 0) {
-			if (attempt > c->retries || r->too_large)
-				return -1;
-		} else if (r->status == 401 && t && !refreshed) {
-			/* A token revoked or expired early: get a new one, once. */
-			refreshed = 1;
-			gcs_resp_free(r);
-			if (gcs_token(c, token, sizeof token, 1, err) < 0)
-				return -1;
-			attempt--;
-			continue;
-		} else if (!(r->status == 408 || r->status == 429 || r->status >= 500) ||
-			   attempt > c->retries) {
-			return 0;
-		}
-		gcs_resp_free(r);
-		gcs_backoff(attempt);
-	}
+	return http_bearer(c, q, token, r, err);
 }
