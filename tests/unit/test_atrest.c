@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "check.h"
@@ -226,6 +227,43 @@ int main(void)
 	CHECK(!strcmp(full, y));
 	free(y);
 	cairn_db_close(p);
+	/* A conversion cut short is finished or undone by the next open. Before
+	 * the swap (the rewritten data.mdb still in .convert.tmp): the old
+	 * store and files stand, the new files go. */
+	char rj[600], rjc[600], ctmp[600], cdb[700];
+	char *txt = NULL;
+	size_t tlen = 0;
+	snprintf(rj, sizeof rj, "%s/restore.json", plain);
+	snprintf(rjc, sizeof rjc, "%s/restore.json.convert", plain);
+	snprintf(ctmp, sizeof ctmp, "%s/.convert.tmp", plain);
+	snprintf(cdb, sizeof cdb, "%s/data.mdb", ctmp);
+	CHECK(cairn_db_convert(plain, NULL, a1, &err) == 0);
+	CHECK(cairn_atrest_write_file(a1, rj, "{\"old\":1}", 9, &err) == 0);
+	CHECK(mkdir(ctmp, 0755) == 0);
+	FILE *jf = fopen(cdb, "w");
+	CHECK(jf != NULL);
+	fputs("half a store", jf);
+	fclose(jf);
+	CHECK(cairn_atrest_write_file_as(a2, rjc, "restore.json", "{\"new\":1}", 9, &err) == 0);
+	CHECK(cairn_db_open_keyed(plain, a1, &p, &err) == 0);
+	cairn_db_close(p);
+	CHECK(access(rjc, F_OK) != 0 && access(ctmp, F_OK) != 0);
+	CHECK(cairn_atrest_read_file(a1, rj, 1024, &txt, &tlen, &err) == 0);
+	CHECK(tlen == 9 && !memcmp(txt, "{\"old\":1}", 9));
+	free(txt);
+	/* After the swap (data.mdb under the new key in place): the files
+	 * sealed under the new key take their places. */
+	CHECK(cairn_db_convert(plain, a1, a2, &err) == 0);
+	CHECK(cairn_atrest_write_file(a1, rj, "{\"old\":1}", 9, &err) == 0);
+	CHECK(mkdir(ctmp, 0755) == 0);
+	CHECK(cairn_atrest_write_file_as(a2, rjc, "restore.json", "{\"new\":1}", 9, &err) == 0);
+	CHECK(cairn_db_open_keyed(plain, a2, &p, &err) == 0);
+	cairn_db_close(p);
+	CHECK(access(rjc, F_OK) != 0 && access(ctmp, F_OK) != 0);
+	txt = NULL;
+	CHECK(cairn_atrest_read_file(a2, rj, 1024, &txt, &tlen, &err) == 0);
+	CHECK(tlen == 9 && !memcmp(txt, "{\"new\":1}", 9));
+	free(txt);
 	free(full);
 
 	rm_dir(plain);

@@ -256,6 +256,8 @@ static int check_at_rest(struct cairn_db *db, MDB_txn *txn, cairn_err *err)
 	return 0;
 }
 
+static void convert_recover(const char *dir);
+
 static int db_open(const char *dir, struct cairn_atrest *ar, unsigned env_flags,
 		   struct cairn_db **out, cairn_err *err)
 {
@@ -274,6 +276,7 @@ static int db_open(const char *dir, struct cairn_atrest *ar, unsigned env_flags,
 	}
 	if (lock_dir(dir, &db->lock_fd, err) < 0)
 		goto fail;
+	convert_recover(dir);
 	if ((rc = mdb_env_create(&db->env)) != 0) {
 		lmdb_err(err, rc, "cannot create LMDB environment");
 		goto fail;
@@ -1673,6 +1676,33 @@ static int convert_copy(struct cairn_db *src, struct cairn_db *dst, cairn_err *e
 /* The small files of the directory that may be sealed, re-sealed beside
  * themselves (name.convert): moved into place after data.mdb. */
 static const char *const convert_files[] = {"restore.json", "tasks.json", NULL};
+
+/* A conversion cut short (a crash, a kill) is finished or undone by the next
+ * open, under the directory's lock: the rewritten data.mdb still in
+ * CONVERT_DIR means the swap never happened (the old store and files stand:
+ * the new files go); gone from there means it did (the files sealed under
+ * the new key take their places). The files are written, synced, before the
+ * swap, and renamed only after it. */
+static void convert_recover(const char *dir)
+{
+	char tmp[4200], path[4300], from[4400];
+	struct stat st;
+	snprintf(tmp, sizeof tmp, "%s/" CONVERT_DIR, dir);
+	snprintf(path, sizeof path, "%s/data.mdb", tmp);
+	int swapped = stat(path, &st) < 0 && errno == ENOENT;
+	for (size_t i = 0; convert_files[i]; i++) {
+		snprintf(path, sizeof path, "%s/%s", dir, convert_files[i]);
+		snprintf(from, sizeof from, "%s.convert", path);
+		if (access(from, F_OK) != 0)
+			continue;
+		if (swapped)
+			rename(from, path);
+		else
+			unlink(from);
+	}
+	if (stat(tmp, &st) == 0)
+		rm_env_dir(tmp);
+}
 
 static int convert_small(const char *dir, const struct cairn_atrest *from,
 			 const struct cairn_atrest *to, int *have, cairn_err *err)
