@@ -18,6 +18,10 @@ static const struct cairn_flag postings_flags[] = {
      "rekey: the file of the key the directory is encrypted with now (the key flags give "
      "the new one)",
      0},
+    {"old_config", 0, NULL,
+     "rekey: an ini file whose [postings] section gives the key the directory is encrypted "
+     "with now, with any key provider's options (encryption_key_file, or the vault_* options)",
+     0},
     {"plugin_dir", 0, NULL, "directory of *.so plugins", 0},
     {NULL, 0, NULL, NULL, 0},
 };
@@ -26,7 +30,7 @@ static const struct cairn_flag postings_flags[] = {
 
 int cairn_cmd_postings(int argc, char **argv)
 {
-	struct cairn_opts o;
+	struct cairn_opts o, oo = {0};
 	cairn_err err = {0};
 	unsigned char key[CAIRN_KEY_MAX], old[CAIRN_KEY_MAX];
 	size_t klen = 0, olen = 0;
@@ -43,7 +47,8 @@ int cairn_cmd_postings(int argc, char **argv)
 		return pr > 0 ? 0 : 2;
 	}
 	const char *dir = cairn_opt(&o, "postings"),
-		   *oldf = cairn_opt(&o, "old_encryption_key_file");
+		   *oldf = cairn_opt(&o, "old_encryption_key_file"),
+		   *oldc = cairn_opt(&o, "old_config");
 	int enc = action && !strcmp(action, "encrypt"), dec = action && !strcmp(action, "decrypt"),
 	    rekey = action && !strcmp(action, "rekey");
 	if (!enc && !dec && !rekey) {
@@ -62,18 +67,46 @@ int cairn_cmd_postings(int argc, char **argv)
 		cairn_err_set(&err, "cairn postings %s needs the key: give %s", action, hint);
 		goto out;
 	}
-	if (rekey != (oldf != NULL)) {
-		cairn_err_set(&err, rekey ? "rekey needs --old_encryption_key_file (the key the "
-					    "directory is encrypted with now)"
-					  : "--old_encryption_key_file is for rekey only");
+	if (oldf && oldc) {
+		cairn_err_set(&err,
+			      "give the old key once: --old_encryption_key_file or --old_config");
+		goto out;
+	}
+	if (rekey != (oldf || oldc)) {
+		cairn_err_set(
+		    &err, rekey ? "rekey needs the key the directory is encrypted with now: "
+				  "--old_encryption_key_file FILE, or --old_config INI"
+				: "--old_encryption_key_file and --old_config are for rekey only");
 		goto out;
 	}
 	if (rekey) {
 		struct cairn_kv kv[] = {{"encryption_key_file", oldf}, {NULL, NULL}};
-		if (cairn_key_load(kv, old, &olen, &err) < 0 || !olen) {
+		const struct cairn_kv *okv = kv;
+		if (oldc) {
+			/* The old key's options, read as this command's own from that
+			 * file: any provider, Vault included. */
+			const char *pd = cairn_opt(&o, "plugin_dir");
+			char *av[] = {"rekey",
+				      "--config",
+				      (char *)oldc,
+				      "--plugin_dir",
+				      (char *)(pd ? pd : ""),
+				      NULL};
+			if (cairn_opts_parse_keyed("postings", USAGE, postings_flags, pd ? 5 : 3,
+						   av, &oo, &err) != 0) {
+				cairn_err_prefix(&err, "--old_config");
+				goto out;
+			}
+			okv = oo.kv;
+		}
+		if (cairn_key_load(okv, old, &olen, &err) < 0 || !olen) {
 			if (!olen && !err.msg[0])
-				cairn_err_set(&err, "no key-provider plugin reads "
-						    "--old_encryption_key_file (keys-file)");
+				cairn_err_set(&err,
+					      oldc ? "%s gives no key: set encryption_key_file or "
+						     "the vault_* options in its [postings] section"
+						   : "no key-provider plugin reads "
+						     "--old_encryption_key_file (keys-file)",
+					      oldc ? oldc : "");
 			cairn_err_prefix(&err, "the old key");
 			goto out;
 		}
@@ -102,5 +135,6 @@ out:
 	OPENSSL_cleanse(key, sizeof key);
 	OPENSSL_cleanse(old, sizeof old);
 	cairn_opts_clear(&o);
+	cairn_opts_clear(&oo);
 	return rc < 0 ? 1 : 0;
 }

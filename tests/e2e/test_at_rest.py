@@ -6,11 +6,12 @@ stored value is reported by export and backup; `cairn restore` with the key
 writes encrypted p<N> that start with the key and serve the same export;
 `cairn postings encrypt|rekey|decrypt` keep the data, and the old key is
 refused after a rekey."""
+import base64
 import os
 import shutil
 import subprocess
 
-from cairnlib import (Alpha, Model, Zero, expect, free_port, http, lit, load_sample, note_secret,
+from cairnlib import (Alpha, Model, VaultRole, VaultStandIn, Zero, expect, free_port, http, lit, load_sample, note_secret,
                       restore, run, workdir, PLUGIN_DIR)
 
 BUILD = os.environ.get("CAIRN_BUILD_DIR", "build")
@@ -141,6 +142,32 @@ alpha_c.stop()
 p = run(["postings", "rekey", "-p", pp, "--old_encryption_key_file", keys["k1"],
          "--encryption_key_file", keys["wrong"]] + PD)
 expect(p.returncode != 0 and "another key" in p.stderr, p.stderr)
+# Rotation to a key kept in Vault and back: the old key's options come from
+# an ini file (--old_config), any provider's.
+kv = os.urandom(32)
+note_secret(kv)
+note_secret(base64.b64encode(kv))
+role = VaultRole(wd)
+vault = VaultStandIn(wd, {
+    "mounts": {"secret": {"type": "kv", "version": 2}},
+    "roles": {"cairn": role.cfg},
+    "policies": {"cairn": {"path": {"secret/data/*": {"capabilities": ["read"]}}}},
+    "secrets": {"secret/cairn": {"enc_key": base64.b64encode(kv).decode()}},
+})
+old_file = os.path.join(wd, "old-file.ini")
+open(old_file, "w").write("[postings]\nencryption_key_file = %s\n" % keys["k2"])
+cli_ok(["postings", "rekey", "-p", pp, "--old_config", old_file] + role.flags(vault.addr))
+refused(pp, ["--encryption_key_file", keys["k2"]], "was encrypted at rest with another key")
+alpha_c = Alpha(wd, zero_c, postings=pp, extra=role.flags(vault.addr), name="alpha-vault-key")
+expect(alpha_c.export() == want_plain)
+alpha_c.stop()
+old_vault = os.path.join(wd, "old-vault.ini")
+f = role.flags(vault.addr)
+open(old_vault, "w").write("[postings]\n" + "".join("%s = %s\n" % (f[i][2:], f[i + 1]) for i in range(0, len(f), 2)))
+p = run(["postings", "rekey", "-p", pp, "--old_config", old_file, "--encryption_key_file", keys["k2"]] + PD)
+expect(p.returncode != 0 and "another key" in p.stderr, p.stderr)
+cli_ok(["postings", "rekey", "-p", pp, "--old_config", old_vault, "--encryption_key_file", keys["k2"]])
+vault.stop()
 cli_ok(["postings", "decrypt", "-p", pp, "--encryption_key_file", keys["k2"]])
 alpha_c = Alpha(wd, zero_c, postings=pp, name="alpha-decrypted")
 expect(alpha_c.export() == want_plain)
