@@ -19,6 +19,7 @@
  * numbers and xs:boolean as JSON numbers and booleans, several objects of
  * one predicate as a list. */
 #include "alpha/export.h"
+#include "clock.h"
 
 #include <openssl/crypto.h>
 #include <pthread.h>
@@ -425,13 +426,6 @@ static void remote_ask(struct remote *r)
 		       r->group, tried);
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 static int health_ok(const char *addr, const char *auth_token)
 {
 	char url[512], *out = NULL;
@@ -457,7 +451,7 @@ static void watch_remotes(struct remote *rs, size_t n)
 	int64_t *last_ok = calloc(n + 1, sizeof *last_ok);
 	size_t *last_at = calloc(n + 1, sizeof *last_at);
 	for (size_t i = 0; last_ok && i < n; i++)
-		last_ok[i] = mono_ms();
+		last_ok[i] = cairn_mono_ms();
 	for (int pending = 1; pending && last_ok && last_at;) {
 		pending = 0;
 		for (size_t i = 0; i < n; i++) {
@@ -469,11 +463,11 @@ static void watch_remotes(struct remote *rs, size_t n)
 			pending = 1;
 			if (at != last_at[i]) { /* another member asked: its own clock */
 				last_at[i] = at;
-				last_ok[i] = mono_ms();
+				last_ok[i] = cairn_mono_ms();
 			}
 			if (health_ok(r->addrs[at], r->auth_token))
-				last_ok[i] = mono_ms();
-			else if (mono_ms() - last_ok[i] >= HUNG_AFTER_MS)
+				last_ok[i] = cairn_mono_ms();
+			else if (cairn_mono_ms() - last_ok[i] >= HUNG_AFTER_MS)
 				__atomic_store_n(&r->cancel, 1, __ATOMIC_RELEASE);
 		}
 		if (pending)

@@ -67,6 +67,7 @@
 #include "backup/backup.h"
 #include "backup/group.h"
 #include "backup/series.h"
+#include "clock.h"
 #include "cluster/zero_client.h"
 #include "faults.h"
 #include "format/committimes.h"
@@ -211,13 +212,6 @@ int cairn_alpha_restoring(struct cairn_alpha *a)
  * shortens it for tests. */
 #define COMMIT_WAIT_S 300
 
-static int64_t now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 static int abort_restore(struct cairn_alpha *a, const char *id);
 
 /* A prepared restore whose commit never came is abandoned, so that the
@@ -228,7 +222,8 @@ static void expire_prepared(struct cairn_alpha *a)
 	int64_t wait_ms = (int64_t)(env && atoi(env) > 0 ? atoi(env) : COMMIT_WAIT_S) * 1000;
 	char id[sizeof a->restore_id] = "";
 	pthread_mutex_lock(&a->restore_mu);
-	if (a->restoring && a->restore_prepared_ms && now_ms() - a->restore_prepared_ms > wait_ms)
+	if (a->restoring && a->restore_prepared_ms &&
+	    cairn_mono_ms() - a->restore_prepared_ms > wait_ms)
 		snprintf(id, sizeof id, "%s", a->restore_id);
 	pthread_mutex_unlock(&a->restore_mu);
 	if (!id[0])
@@ -315,7 +310,7 @@ static int prepare(struct cairn_alpha *a, const struct restore_req *r,
 		usleep((useconds_t)(ms > FAULT_PAUSE_MAX_MS ? FAULT_PAUSE_MAX_MS : ms) * 1000);
 	}
 	pthread_mutex_lock(&a->restore_mu);
-	a->restore_prepared_ms = now_ms();
+	a->restore_prepared_ms = cairn_mono_ms();
 	pthread_mutex_unlock(&a->restore_mu);
 	rc = 0;
 out:

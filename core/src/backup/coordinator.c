@@ -10,6 +10,7 @@
  * it, the folders without manifest that earlier backups left are removed
  * (the rule is at remove_abandoned). */
 #include "backup/backup.h"
+#include "clock.h"
 
 #include <openssl/crypto.h>
 #include <pthread.h>
@@ -239,13 +240,6 @@ static int health_ok(const char *addr, const char *auth_token)
 	return ok;
 }
 
-static int64_t mono_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 struct watchdog {
 	pthread_t thread;
 	struct remote_job *jobs;
@@ -297,7 +291,7 @@ static void *watch(void *arg)
 	if (!last_ok || !last_at)
 		goto out;
 	for (size_t i = 0; i < w->n; i++)
-		last_ok[i] = mono_ms();
+		last_ok[i] = cairn_mono_ms();
 	while (!watch_stopped(w)) {
 		for (size_t i = 0; i < w->n; i++) {
 			struct remote_job *j = &w->jobs[i];
@@ -307,11 +301,11 @@ static void *watch(void *arg)
 				continue;
 			if (at != last_at[i]) { /* another member asked: its own clock */
 				last_at[i] = at;
-				last_ok[i] = mono_ms();
+				last_ok[i] = cairn_mono_ms();
 			}
 			if (health_ok(j->addrs[at], j->auth_token))
-				last_ok[i] = mono_ms();
-			else if (mono_ms() - last_ok[i] >= HUNG_AFTER_MS)
+				last_ok[i] = cairn_mono_ms();
+			else if (cairn_mono_ms() - last_ok[i] >= HUNG_AFTER_MS)
 				__atomic_store_n(&j->cancel, 1, __ATOMIC_RELEASE);
 		}
 		watch_pause(w);

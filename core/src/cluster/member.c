@@ -1,5 +1,6 @@
 /* member.c — an alpha's commits as zero must know them (see member.h). */
 #include "cluster/member.h"
+#include "clock.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -56,17 +57,10 @@ static uint64_t *copy_unheard(struct cairn_member *m, size_t *n)
 	return c;
 }
 
-static int64_t now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
-
 int64_t cairn_member_zero_silence(struct cairn_member *m, char *why, size_t len)
 {
 	pthread_mutex_lock(&m->mu);
-	int64_t ms = now_ms() - m->heard_ms;
+	int64_t ms = cairn_mono_ms() - m->heard_ms;
 	snprintf(why, len, "%s", m->zero_why);
 	pthread_mutex_unlock(&m->mu);
 	return ms;
@@ -91,7 +85,7 @@ static void beat(struct cairn_member *m)
 				      MAX_PENDING, &npending, &err);
 	pthread_mutex_lock(&m->mu);
 	if (rc == 0) {
-		m->heard_ms = now_ms();
+		m->heard_ms = cairn_mono_ms();
 		m->zero_why[0] = 0;
 	} else {
 		size_t n = strnlen(err.msg, sizeof m->zero_why - 1);
@@ -136,7 +130,7 @@ int cairn_member_start(struct cairn_member *m, const char *zero, uint64_t id, ca
 	memset(m, 0, sizeof *m);
 	m->zero = zero;
 	m->id = id;
-	m->heard_ms = now_ms(); /* the alpha has just connected to zero */
+	m->heard_ms = cairn_mono_ms(); /* the alpha has just connected to zero */
 	pthread_mutex_init(&m->mu, NULL);
 	pthread_cond_init(&m->cv, NULL);
 	int e = pthread_create(&m->thread, NULL, run, m);

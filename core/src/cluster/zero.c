@@ -17,6 +17,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "commands.h"
 #include "config.h"
 #include "jsonfile.h"
@@ -57,13 +58,6 @@ struct pending {
 	uint64_t ts, member;
 	int64_t since_ms; /* when zero learned of it (monotonic) */
 };
-
-static int64_t now_ms(void)
-{
-	struct timespec t;
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	return (int64_t)t.tv_sec * 1000 + t.tv_nsec / 1000000;
-}
 
 struct zero {
 	pthread_mutex_t mu;
@@ -401,7 +395,7 @@ static void handle_state(struct zero *z, struct cairn_http_resp *resp, int full)
 		cairn_json_add_u64(o, "member", old->member);
 		cairn_json_add_u64(o, "group", om ? om->group : 0);
 		cJSON_AddStringToObject(o, "addr", om ? om->addr : "?");
-		cairn_json_add_u64(o, "ageMs", (uint64_t)(now_ms() - old->since_ms));
+		cairn_json_add_u64(o, "ageMs", (uint64_t)(cairn_mono_ms() - old->since_ms));
 	}
 	/* After a restart, until every member has reported in: who is missing. */
 	cJSON_AddBoolToObject(root, "recovering", !recovered(z));
@@ -725,7 +719,7 @@ static void handle_commit(struct zero *z, const struct cairn_http_req *req,
 		z->pending = np;
 		np[z->npending].ts = start;
 		np[z->npending].member = member;
-		np[z->npending].since_ms = now_ms();
+		np[z->npending].since_ms = cairn_mono_ms();
 		z->npending++;
 		cJSON *o = cJSON_CreateObject();
 		cairn_json_add_u64(o, "ts", start);
@@ -883,7 +877,7 @@ static void handle_heartbeat(struct zero *z, const struct cairn_http_req *req,
 		z->pending = np;
 		np[z->npending].ts = ts;
 		np[z->npending].member = member;
-		np[z->npending].since_ms = now_ms();
+		np[z->npending].since_ms = cairn_mono_ms();
 		z->npending++;
 	}
 	struct member *m = member_by_id(z, member);
