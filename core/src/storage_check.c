@@ -893,7 +893,8 @@ static int check_cleanup(struct run *r, char *why, size_t wlen)
 	int rc = -1;
 	if (list_all(r, r->prefix, &l, why, wlen) < 0)
 		return -1;
-	qsort(l.names, l.n, sizeof *l.names, deeper_first); /* sizes no longer match */
+	if (l.n > 1)
+		qsort(l.names, l.n, sizeof *l.names, deeper_first); /* sizes no longer match */
 	for (size_t i = 0; i < l.n; i++)
 		if (r->ops->remove(r->loc.st, l.names[i], &err) < 0) {
 			failed(why, wlen, "remove", &err);

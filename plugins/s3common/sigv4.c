@@ -91,7 +91,8 @@ char *s3_canonical_query(const struct s3_param *params, size_t n)
 			goto out;
 		total += strlen(e[i].k) + strlen(e[i].v) + 2;
 	}
-	qsort(e, n, sizeof *e, cmp_param);
+	if (n > 1)
+		qsort(e, n, sizeof *e, cmp_param);
 	out = malloc(total);
 	if (!out)
 		goto out;

@@ -42,7 +42,8 @@ static cJSON *groups_json(const cJSON *groups)
 			refs[i++].preds = g;
 		}
 	}
-	qsort(refs, i, sizeof *refs, cmp_group);
+	if (i > 1)
+		qsort(refs, i, sizeof *refs, cmp_group);
 	for (size_t k = 0; k < i; k++) {
 		cJSON *bg = cJSON_CreateObject();
 		if (!bg)

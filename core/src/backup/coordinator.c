@@ -577,7 +577,8 @@ static void remove_abandoned(struct cairn_store_loc *loc, const char *dir)
 			   err.msg);
 		goto out;
 	}
-	qsort(ls.names, ls.n, sizeof *ls.names, cmp_name);
+	if (ls.n > 1)
+		qsort(ls.names, ls.n, sizeof *ls.names, cmp_name);
 	for (size_t i = 0, end; i < ls.n; i = end) {
 		size_t fl = folder_len(ls.names[i]);
 		end = i + 1;

@@ -80,8 +80,9 @@ int cairn_series_load(struct cairn_store_loc *loc, struct cairn_backup_set *set,
 		if (add_bad(set, dir, err) < 0)
 			goto out;
 	}
-	qsort(set->m, set->n, sizeof *set->m, cmp_manifest);
-	if (set->nbad)
+	if (set->n > 1)
+		qsort(set->m, set->n, sizeof *set->m, cmp_manifest);
+	if (set->nbad > 1)
 		qsort(set->bad, set->nbad, sizeof *set->bad, cmp_str);
 	rc = 0;
 out:
@@ -268,7 +269,8 @@ int cairn_series_ranges(const struct cairn_backup_set *set, struct cairn_series_
 		(*n)++;
 		free(c);
 	}
-	qsort(r, *n, sizeof *r, cmp_range);
+	if (*n > 1)
+		qsort(r, *n, sizeof *r, cmp_range);
 	*out = r;
 	return 0;
 }

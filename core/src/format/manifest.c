@@ -502,7 +502,8 @@ static void put_groups(struct canon *c, const cJSON *groups)
 		return;
 	}
 	cJSON_ArrayForEach(g, groups) v[i++] = g;
-	qsort(v, n, sizeof *v, cmp_group);
+	if (n > 1)
+		qsort(v, n, sizeof *v, cmp_group);
 	put_num(c, "groups", n);
 	for (i = 0; i < n; i++) {
 		put_num(c, "group", strtoul(v[i]->string, NULL, 10));

@@ -76,7 +76,8 @@ char *cairn_plugins_scheme_list(void)
 			len += strlen(*s) + 2;
 		}
 	}
-	qsort(names, n, sizeof *names, cmp_str);
+	if (n > 1)
+		qsort(names, n, sizeof *names, cmp_str);
 	char *out = malloc(len + 8);
 	if (!out)
 		return NULL;
@@ -273,7 +274,8 @@ static int load_dir(const char *dir, cairn_err *err)
 		names = nn;
 		names[n++] = strdup(e->d_name);
 	}
-	qsort(names, n, sizeof *names, cmp_str); /* deterministic order and errors */
+	if (n > 1)
+		qsort(names, n, sizeof *names, cmp_str); /* deterministic order and errors */
 	for (size_t i = 0; i < n; i++) {
 		char *path = NULL;
 		if (asprintf(&path, "%s/%s", dir, names[i]) < 0)

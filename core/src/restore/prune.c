@@ -92,7 +92,8 @@ static int group_series(const struct cairn_backup_set *set, struct series **out,
 		sv[k].m[sv[k].n++] = m;
 	}
 	for (size_t k = 0; k < ns; k++)
-		qsort(sv[k].m, sv[k].n, sizeof *sv[k].m, cmp_num);
+		if (sv[k].n > 1)
+			qsort(sv[k].m, sv[k].n, sizeof *sv[k].m, cmp_num);
 	*out = sv; /* sv[0] is the newest series */
 	*nout = ns;
 	return 0;
@@ -150,7 +151,8 @@ static int report_unfinished(struct cairn_store_loc *loc, const struct cairn_bac
 	struct cairn_names ns = {0};
 	if (cairn_location_names(loc, "cairn.", NULL, &ns, err) < 0)
 		return -1;
-	qsort(ns.v, ns.n, sizeof *ns.v, cmp_str);
+	if (ns.n > 1)
+		qsort(ns.v, ns.n, sizeof *ns.v, cmp_str);
 	const char *last = NULL;
 	size_t lastlen = 0;
 	for (size_t i = 0; i < ns.n; i++) {
